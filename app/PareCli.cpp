@@ -1,0 +1,381 @@
+// `pare`: the command-line face of the engine. Its commands, options, JSON fields and exit codes are a contract
+// (README, "Command line"): 0 success, 2 bad usage or bad input (one line on stderr naming the file and the
+// problem), 1 an internal fault.
+
+#include "ConsoleProgress.h"
+#include "Format.h"
+
+#include "pare/Dataset.h"
+#include "pare/Error.h"
+#include "pare/Model.h"
+#include "pare/Runtime.h"
+#include "pare/Training.h"
+
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+
+#include <filesystem>
+#include <iostream>
+#include <optional>
+#include <sstream>
+#include <unistd.h>
+
+namespace {
+
+using nlohmann::json;
+
+/// Options every command takes.
+struct CommonOptions
+{
+    int threads = 0;
+    std::string inputShape;
+    std::string mean;
+    std::string std;
+    bool json = false;
+    int64_t trainLimit = 0;
+    int64_t testLimit = 0;
+};
+
+std::vector<int64_t> parseShape(const std::string& text)
+{
+    if (text.empty())
+        return {};
+    std::vector<int64_t> shape;
+    std::stringstream in(text);
+    std::string part;
+    while (std::getline(in, part, ',')) {
+        size_t used = 0;
+        long long value = 0;
+        try {
+            value = std::stoll(part, &used);
+        } catch (const std::exception&) {
+            used = 0;
+        }
+        if (used != part.size() || value < 1 || value > 65536)
+            throw pare::InputError("--input-shape: expected C,H,W with positive integers, got '" + text + "'");
+        shape.push_back(value);
+    }
+    if (shape.size() != 3)
+        throw pare::InputError("--input-shape: expected C,H,W with positive integers, got '" + text + "'");
+    return shape;
+}
+
+std::vector<float> parseFloats(const std::string& text, const char* option)
+{
+    std::vector<float> values;
+    if (text.empty())
+        return values;
+    std::stringstream in(text);
+    std::string part;
+    while (std::getline(in, part, ',')) {
+        size_t used = 0;
+        float value = 0;
+        try {
+            value = std::stof(part, &used);
+        } catch (const std::exception&) {
+            used = 0;
+        }
+        if (used != part.size())
+            throw pare::InputError(std::string(option) + ": expected numbers separated by commas, got '" + text + "'");
+        values.push_back(value);
+    }
+    return values;
+}
+
+void addCommonOptions(CLI::App& command, CommonOptions& options)
+{
+    command.add_option("--threads", options.threads, "Intra-op threads (default: the machine's cores)")
+        ->check(CLI::NonNegativeNumber);
+    command.add_option("--input-shape", options.inputShape, "Model input C,H,W (for models without a pare.json record)");
+    command.add_option("--mean", options.mean, "Normalization mean, one value or one per channel");
+    command.add_option("--std", options.std, "Normalization std, one value or one per channel");
+    command.add_flag("--json", options.json, "Print one JSON object on stdout");
+    command.add_option("--train-limit", options.trainLimit, "Train on a seeded random subset of N images")
+        ->check(CLI::NonNegativeNumber);
+    command.add_option("--test-limit", options.testLimit, "Evaluate on the first N test images")
+        ->check(CLI::NonNegativeNumber);
+}
+
+pare::Model loadModel(const std::string& spec)
+{
+    if (!std::filesystem::exists(spec) && pare::Model::isZooSpec(spec))
+        return pare::Model::fromZoo(spec);
+    return pare::Model::load(spec);
+}
+
+/// Data options for a model: its record decides shape and normalization unless the user says otherwise.
+pare::DatasetOptions datasetOptionsFor(const pare::ModelRecord* record, const CommonOptions& common, uint64_t seed)
+{
+    pare::DatasetOptions options;
+    options.inputShape = parseShape(common.inputShape);
+    if (options.inputShape.empty() && record && record->inputShape.size() == 3)
+        options.inputShape = record->inputShape;
+    options.mean = parseFloats(common.mean, "--mean");
+    options.std = parseFloats(common.std, "--std");
+    if (options.mean.empty() && options.std.empty() && record && !record->mean.empty() && !record->std.empty()) {
+        options.mean = record->mean;
+        options.std = record->std;
+    }
+    options.trainLimit = common.trainLimit;
+    options.testLimit = common.testLimit;
+    options.seed = seed;
+    return options;
+}
+
+pare::Dataset loadData(const std::string& spec, const pare::DatasetOptions& options)
+{
+    auto data = pare::Dataset::load(spec, options);
+    for (const auto& warning : data.info().warnings)
+        std::cerr << "pare: warning: " << warning << "\n";
+    return data;
+}
+
+int64_t fileSize(const std::string& path)
+{
+    std::error_code ec;
+    const auto size = std::filesystem::file_size(path, ec);
+    return ec ? 0 : static_cast<int64_t>(size);
+}
+
+json evalJson(const pare::EvalResult& eval)
+{
+    return {{"accuracy", eval.accuracy},
+            {"loss", eval.loss},
+            {"images", eval.images},
+            {"seconds", eval.seconds},
+            {"images_per_second", eval.imagesPerSecond},
+            {"per_class_accuracy", eval.perClassAccuracy},
+            {"confusion", eval.confusion}};
+}
+
+json layersJson(const pare::ModelSummary& summary)
+{
+    json layers = json::array();
+    for (const auto& layer : summary.layers)
+        layers.push_back(json{{"name", layer.name},
+                          {"type", layer.type},
+                          {"weight_shape", layer.weightShape},
+                          {"params", layer.params},
+                          {"bytes", layer.bytes},
+                          {"macs", layer.macs}});
+    return layers;
+}
+
+int runInspect(const std::string& modelSpec, const CommonOptions& common)
+{
+    const auto model = loadModel(modelSpec);
+    const auto summary = model.inspect(parseShape(common.inputShape));
+    if (common.json) {
+        std::cout << json{{"model", modelSpec},
+                          {"architecture", summary.architecture},
+                          {"input_shape", summary.inputShape},
+                          {"outputs", summary.outputs},
+                          {"params", summary.params},
+                          {"bytes", summary.bytes},
+                          {"macs", summary.macs},
+                          {"file_bytes", fileSize(modelSpec)},
+                          {"has_record", model.record().present},
+                          {"layers", layersJson(summary)}}
+                         .dump(2)
+                  << "\n";
+        return 0;
+    }
+    std::cout << modelSpec << ": " << summary.architecture << ", input " << pare::cli::shapeText(summary.inputShape)
+              << ", " << summary.outputs << " outputs\n\n";
+    pare::cli::Table table({"layer", "type", "weight", "params", "bytes", "MACs"});
+    for (const auto& layer : summary.layers)
+        table.addRow({layer.name, layer.type, pare::cli::shapeText(layer.weightShape),
+                      pare::cli::withThousands(layer.params), pare::cli::withThousands(layer.bytes),
+                      pare::cli::withThousands(layer.macs)});
+    table.addRow({"total", "", "", pare::cli::withThousands(summary.params), pare::cli::withThousands(summary.bytes),
+                  pare::cli::withThousands(summary.macs)});
+    table.print(std::cout);
+    return 0;
+}
+
+int runEval(const std::string& modelSpec, const std::string& dataSpec, const CommonOptions& common)
+{
+    const auto model = loadModel(modelSpec);
+    const auto data = loadData(dataSpec, datasetOptionsFor(&model.record(), common, 0));
+    pare::checkCompatible(model, data);
+    const auto eval = pare::evaluate(model, data);
+    const auto latency = pare::measureLatency(model, data.info().sampleShape);
+    const int64_t params = model.parameterCount();
+    const int64_t bytes = fileSize(modelSpec);
+    if (common.json) {
+        auto out = evalJson(eval);
+        out["model"] = modelSpec;
+        out["data"] = dataSpec;
+        out["params"] = params;
+        out["file_bytes"] = bytes;
+        out["dense_fp32_bytes"] = params * 4;
+        out["latency_ms"] = {{"batch1", latency.batch1Ms}, {"batch256", latency.batch256Ms}};
+        std::cout << out.dump(2) << "\n";
+        return 0;
+    }
+    const auto& info = data.info();
+    std::cout << "model       " << modelSpec << "\n"
+              << "data        " << dataSpec << ": " << eval.images << " test images, " << info.classNames.size()
+              << " classes\n\n";
+    pare::cli::Table table({"model", "accuracy", "loss", "params", "size on disk", "latency b1", "latency b256",
+                            "images/s"});
+    table.addRow({std::filesystem::path(modelSpec).filename().string(), pare::cli::fixed(eval.accuracy, 4),
+                  pare::cli::fixed(eval.loss, 4), pare::cli::withThousands(params),
+                  bytes > 0 ? pare::cli::humanBytes(bytes) : "-", pare::cli::fixed(latency.batch1Ms, 3) + " ms",
+                  pare::cli::fixed(latency.batch256Ms, 2) + " ms", pare::cli::withThousands(int64_t(eval.imagesPerSecond))});
+    table.print(std::cout);
+    std::cout << "\n";
+    pare::cli::Table perClass({"class", "name", "images", "accuracy"});
+    for (size_t c = 0; c < eval.perClassAccuracy.size(); ++c) {
+        int64_t images = 0;
+        for (auto v : eval.confusion[c])
+            images += v;
+        perClass.addRow({std::to_string(c), c < info.classNames.size() ? info.classNames[c] : "", std::to_string(images),
+                         pare::cli::fixed(eval.perClassAccuracy[c], 4)});
+    }
+    perClass.print(std::cout);
+    return 0;
+}
+
+struct TrainArgs
+{
+    std::string model;
+    std::string data;
+    std::string out;
+    bool force = false;
+    pare::TrainOptions options;
+};
+
+int runTrain(const TrainArgs& args, const CommonOptions& common)
+{
+    // Refuse a bad output before minutes of training, not after.
+    if (std::filesystem::exists(args.out) && !args.force)
+        throw pare::inputError(args.out, "already exists (use --force to replace it)");
+    if (std::filesystem::is_directory(args.out))
+        throw pare::inputError(args.out, "is a directory, expected a file name to write");
+    if (std::filesystem::exists(args.model) && std::filesystem::exists(args.out)
+        && std::filesystem::equivalent(args.model, args.out))
+        throw pare::inputError(args.out, "is the input model; choose another output");
+
+    const bool fromZoo = !std::filesystem::exists(args.model) && pare::Model::isZooSpec(args.model);
+    std::optional<pare::Model> loaded;
+    if (!fromZoo)
+        loaded.emplace(pare::Model::load(args.model));
+    const auto data = loadData(args.data, datasetOptionsFor(loaded ? &loaded->record() : nullptr, common,
+                                                            args.options.seed));
+    const auto& info = data.info();
+    pare::Model model = fromZoo ? pare::Model::fromZoo(args.model, info.sampleShape,
+                                                       static_cast<int64_t>(info.classNames.size()), args.options.seed)
+                                : std::move(*loaded);
+    pare::ModelRecord record = model.record();
+    record.inputShape = info.sampleShape;
+    record.mean = info.mean;
+    record.std = info.std;
+    record.classes = info.classNames;
+
+    pare::cli::ConsoleProgress bar(::isatty(STDERR_FILENO) == 1);
+    const auto trained = pare::train(model, data, args.options,
+                                     [&](const pare::TrainProgress& p) { bar.update(p); });
+    bar.finish();
+    const auto eval = pare::evaluate(model, data);
+    model.setRecord(record);
+    const int64_t outBytes = model.save(args.out, args.force);
+
+    if (common.json) {
+        json epochs = json::array();
+        for (const auto& e : trained.epochs)
+            epochs.push_back(json{{"epoch", e.epoch},
+                              {"train_loss", e.trainLoss},
+                              {"validation_accuracy", e.validationAccuracy},
+                              {"validation_loss", e.validationLoss},
+                              {"seconds", e.seconds}});
+        auto out = evalJson(eval);
+        out["seconds"] = trained.trainSeconds;
+        out["images_per_second"] = trained.imagesPerSecond;
+        out["eval_seconds"] = eval.seconds;
+        out["params"] = model.parameterCount();
+        out["out"] = args.out;
+        out["out_bytes"] = outBytes;
+        out["epochs"] = epochs;
+        out["train_images"] = info.trainCount;
+        out["validation_images"] = info.validationCount;
+        std::cout << out.dump(2) << "\n";
+        return 0;
+    }
+    for (const auto& e : trained.epochs)
+        std::cout << "epoch " << e.epoch << ": train loss " << pare::cli::fixed(e.trainLoss, 4)
+                  << (e.validationAccuracy >= 0 ? ", validation accuracy " + pare::cli::fixed(e.validationAccuracy, 4)
+                                                : std::string())
+                  << ", " << pare::cli::fixed(e.seconds, 1) << " s\n";
+    std::cout << "test accuracy " << pare::cli::fixed(eval.accuracy, 4) << ", loss " << pare::cli::fixed(eval.loss, 4)
+              << "; " << pare::cli::withThousands(int64_t(trained.imagesPerSecond)) << " images/s\n"
+              << "wrote " << args.out << " (" << pare::cli::withThousands(outBytes) << " bytes)\n";
+    return 0;
+}
+
+} // namespace
+
+int main(int argc, char** argv)
+{
+    pare::reexecWithThreadingEnvironment(argc, argv);
+
+    CLI::App app{"Pare: compress neural networks (pruning, distillation, quantization)", "pare"};
+    app.require_subcommand(1);
+    app.set_version_flag("--version", pare::versionString());
+    CommonOptions common;
+
+    std::string inspectModel;
+    auto* inspect = app.add_subcommand("inspect", "List a model's layers, parameters, bytes and MACs");
+    inspect->add_option("MODEL", inspectModel, "TorchScript file or zoo architecture (lenet5, lenet300, resnet8, NAME@W)")
+        ->required();
+    addCommonOptions(*inspect, common);
+
+    std::string evalModel, evalData;
+    auto* eval = app.add_subcommand("eval", "Evaluate a model on a data set's test split");
+    eval->add_option("MODEL", evalModel, "TorchScript file")->required();
+    eval->add_option("--data", evalData, "fashion-mnist, mnist:DIR, cifar10:DIR or an image folder")->required();
+    addCommonOptions(*eval, common);
+
+    TrainArgs trainArgs;
+    auto* train = app.add_subcommand("train", "Train a zoo architecture or a TorchScript model");
+    train->add_option("--model", trainArgs.model, "Zoo architecture (lenet5, lenet300, resnet8, NAME@W) or MODEL.pt")
+        ->required();
+    train->add_option("--data", trainArgs.data, "fashion-mnist, mnist:DIR, cifar10:DIR or an image folder")->required();
+    train->add_option("--out", trainArgs.out, "Where to write the trained TorchScript model")->required();
+    train->add_flag("--force", trainArgs.force, "Replace an existing output file");
+    train->add_option("--epochs", trainArgs.options.epochs, "Epochs (default 4)")->check(CLI::NonNegativeNumber);
+    train->add_option("--batch-size", trainArgs.options.batchSize, "Batch size (default 64)")->check(CLI::PositiveNumber);
+    train->add_option("--lr", trainArgs.options.learningRate, "Learning rate (default: sgd 0.02, adam 0.001)")
+        ->check(CLI::PositiveNumber);
+    train->add_option("--optimizer", trainArgs.options.optimizer, "sgd (momentum 0.9) or adam")
+        ->check(CLI::IsMember({"sgd", "adam"}));
+    train->add_option("--schedule", trainArgs.options.schedule, "Learning-rate schedule: cosine, step or constant")
+        ->check(CLI::IsMember({"cosine", "step", "constant"}));
+    train->add_option("--seed", trainArgs.options.seed, "Seed for initialization, shuffling and the validation split");
+    addCommonOptions(*train, common);
+
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::Success& e) {
+        return app.exit(e);
+    } catch (const CLI::ParseError& e) {
+        // CLI11's own codes (105, 106...) become the contract's 2.
+        std::cerr << "pare: " << e.what() << "\n";
+        return 2;
+    }
+
+    try {
+        pare::configureThreads(common.threads);
+        if (*inspect)
+            return runInspect(inspectModel, common);
+        if (*eval)
+            return runEval(evalModel, evalData, common);
+        return runTrain(trainArgs, common);
+    } catch (const pare::InputError& e) {
+        std::cerr << "pare: " << e.what() << "\n";
+        return 2;
+    } catch (const std::exception& e) {
+        std::cerr << "pare: internal error: " << e.what() << "\n";
+        return 1;
+    }
+}

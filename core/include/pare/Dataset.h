@@ -1,0 +1,87 @@
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace pare {
+
+/// How to turn a data set on disk into model input.
+struct DatasetOptions
+{
+    /// [C,H,W] the model takes; empty means the data's own shape. Images are converted (channels, size) to fit.
+    std::vector<int64_t> inputShape;
+    /// Per-channel normalization (one value applies to every channel); empty means the data set's own statistics.
+    std::vector<float> mean;
+    std::vector<float> std;
+    /// Share of the training data held out, with the seed, for training-time decisions.
+    double validationFraction = 0.1;
+    /// Use at most this many training / test images (0 = all): a seeded random subset of the training split,
+    /// the first images of the test split.
+    int64_t trainLimit = 0;
+    int64_t testLimit = 0;
+    uint64_t seed = 0;
+};
+
+/// Plain description of a loaded data set, safe to copy to any thread.
+struct DatasetInfo
+{
+    std::string spec;   ///< what the user named: "fashion-mnist", "cifar10:DIR", a folder
+    std::string kind;   ///< "idx", "cifar10" or "image-folder"
+    std::string folder; ///< where the files were read from
+    std::vector<std::string> classNames;
+    std::vector<int64_t> sampleShape; ///< [C,H,W] after conversion
+    std::vector<float> mean;
+    std::vector<float> std;
+    int64_t trainCount = 0;
+    int64_t validationCount = 0;
+    int64_t testCount = 0;
+    std::vector<int64_t> trainCountsPerClass;
+    std::vector<int64_t> testCountsPerClass;
+    /// Things the user should know that did not stop loading, such as undecodable images that were skipped.
+    std::vector<std::string> warnings;
+    double loadSeconds = 0.0;
+};
+
+enum class Split
+{
+    Train,
+    Validation,
+    Test
+};
+
+/// A data set held in memory as normalized float tensors ([N,C,H,W]) with int64 labels.
+/// Loading checks every header against the file's real size before it allocates anything, and
+/// throws InputError with a one-line "file: problem" message for bad input.
+class Dataset
+{
+public:
+    /// spec: "fashion-mnist", "mnist:DIR", "cifar10:DIR", or a folder (IDX files, CIFAR-10 batches,
+    /// or one sub-folder of images per class).
+    [[nodiscard]] static Dataset load(const std::string& spec, const DatasetOptions& options = {});
+
+    Dataset(Dataset&&) noexcept;
+    Dataset& operator=(Dataset&&) noexcept;
+    ~Dataset();
+
+    [[nodiscard]] const DatasetInfo& info() const;
+    [[nodiscard]] int64_t size(Split split) const;
+    [[nodiscard]] int64_t classCount() const;
+
+    /// Raw pixels of one sample, de-normalized to 0..1, row-major [C,H,W]: for previews.
+    [[nodiscard]] std::vector<float> samplePixels(Split split, int64_t index) const;
+    [[nodiscard]] int64_t label(Split split, int64_t index) const;
+
+    struct Impl;
+    Impl& impl() const { return *m_impl; }
+
+private:
+    explicit Dataset(std::unique_ptr<Impl> impl);
+    std::unique_ptr<Impl> m_impl;
+};
+
+/// The folder the Debian package dataset-fashion-mnist installs to.
+[[nodiscard]] std::string fashionMnistFolder();
+
+} // namespace pare

@@ -1,0 +1,96 @@
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace pare {
+
+/// The input contract that travels inside a saved model as the archive's extra file "pare.json".
+struct ModelRecord
+{
+    std::vector<int64_t> inputShape; ///< [C,H,W]
+    std::vector<float> mean;
+    std::vector<float> std;
+    std::vector<std::string> classes;
+    /// False for a model Pare did not save (no pare.json): the data set's statistics then apply.
+    bool present = false;
+
+    [[nodiscard]] std::string toJson() const;
+    /// Throws InputError naming `origin` when the JSON is not a valid record.
+    [[nodiscard]] static ModelRecord fromJson(const std::string& json, const std::string& origin);
+};
+
+/// One layer that holds weights: a convolution, a linear layer, a normalization.
+struct LayerInfo
+{
+    std::string name; ///< dotted path in the module tree, "features.0"
+    std::string type; ///< the module's class name, "Conv2d"
+    std::vector<int64_t> weightShape;
+    int64_t params = 0; ///< weight and bias (and other parameters) of this layer
+    int64_t bytes = 0;  ///< of its parameters and buffers, as stored (fp32: 4 per element)
+    int64_t macs = 0;   ///< multiply-accumulates for one input of the inspected shape
+};
+
+struct ModelSummary
+{
+    std::string architecture; ///< the top module's class name
+    std::vector<int64_t> inputShape;
+    int64_t outputs = 0; ///< logits per input
+    std::vector<LayerInfo> layers;
+    int64_t params = 0;
+    int64_t bytes = 0;
+    int64_t macs = 0;
+};
+
+/// A TorchScript module (scripted or traced, from PyTorch or from Pare's zoo) and its input record.
+/// Moves are cheap; copies are explicit through clone(), which deep-copies the weights.
+class Model
+{
+public:
+    /// Loads a file written by torch.jit.save. Throws InputError for anything else (a pickled state_dict,
+    /// a truncated archive, a directory...), naming the file and the problem.
+    [[nodiscard]] static Model load(const std::string& path);
+    /// "lenet5", "lenet300", "resnet8", optionally "@W" to scale hidden widths ("lenet5@0.5").
+    /// inputShape and classes may be empty for the architecture's defaults.
+    [[nodiscard]] static Model fromZoo(const std::string& spec, const std::vector<int64_t>& inputShape = {},
+                                       int64_t classes = 0, uint64_t seed = 0);
+    [[nodiscard]] static std::vector<std::string> zooNames();
+    /// True when `spec` names a zoo architecture rather than a file.
+    [[nodiscard]] static bool isZooSpec(const std::string& spec);
+
+    Model(Model&&) noexcept;
+    Model& operator=(Model&&) noexcept;
+    ~Model();
+
+    [[nodiscard]] Model clone() const;
+
+    /// The archive torch.jit.save would write, with pare.json added: what save() puts on disk.
+    [[nodiscard]] std::string serialize() const;
+    /// Writes atomically (temporary file, then rename); refuses an existing file unless overwrite.
+    /// Returns the file's size on disk.
+    int64_t save(const std::string& path, bool overwrite = false) const;
+
+    [[nodiscard]] const ModelRecord& record() const;
+    void setRecord(const ModelRecord& record);
+    /// Where the model came from: a file path or a zoo spec.
+    [[nodiscard]] const std::string& origin() const;
+
+    /// Every layer with weights, with parameters, bytes and multiply-accumulates measured by running
+    /// one input of inputShape (empty: the record's shape) through the model.
+    [[nodiscard]] ModelSummary inspect(const std::vector<int64_t>& inputShape = {}) const;
+    [[nodiscard]] int64_t parameterCount() const;
+
+    struct Impl;
+    Impl& impl() const { return *m_impl; }
+
+private:
+    explicit Model(std::unique_ptr<Impl> impl);
+    std::unique_ptr<Impl> m_impl;
+};
+
+/// The bundled LeNet-5 trained on Fashion-MNIST, from the source tree or the install prefix; empty if absent.
+[[nodiscard]] std::string bundledModelPath();
+
+} // namespace pare

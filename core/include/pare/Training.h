@@ -1,0 +1,95 @@
+#pragma once
+
+#include "pare/Cancel.h"
+#include "pare/Dataset.h"
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace pare {
+
+class Model;
+
+struct TrainOptions
+{
+    int epochs = 4;
+    int64_t batchSize = 64;
+    std::string optimizer = "sgd"; ///< "sgd" (with momentum) or "adam"
+    double learningRate = 0.0;     ///< 0: the optimizer's default (sgd 0.02, adam 0.001)
+    double momentum = 0.9;
+    double weightDecay = 5e-4;
+    std::string schedule = "cosine"; ///< "cosine", "step" (x0.1 at 50% and 75%) or "constant"
+    uint64_t seed = 0;
+    /// Evaluate on the validation split after every epoch (skipped when the split is empty).
+    bool validateEachEpoch = true;
+};
+
+struct TrainProgress
+{
+    int epoch = 0; ///< 1-based
+    int epochs = 0;
+    int64_t batch = 0; ///< 1-based, within the epoch
+    int64_t batches = 0;
+    double loss = 0.0; ///< running mean over the epoch so far
+    double imagesPerSecond = 0.0;
+    double etaSeconds = 0.0;
+    double learningRate = 0.0;
+};
+
+struct EpochReport
+{
+    int epoch = 0;
+    double trainLoss = 0.0;
+    double validationAccuracy = -1.0; ///< -1 when not validated
+    double validationLoss = -1.0;
+    double seconds = 0.0;
+};
+
+struct TrainResult
+{
+    bool cancelled = false;
+    int64_t batchesRun = 0;
+    int64_t imagesSeen = 0;
+    std::vector<EpochReport> epochs;
+    double trainSeconds = 0.0;    ///< the training loop alone (no data loading, no validation)
+    double imagesPerSecond = 0.0; ///< imagesSeen / trainSeconds
+};
+
+using TrainProgressCallback = std::function<void(const TrainProgress&)>;
+
+/// Trains `model` in place on the training split. Checks `cancel` before every batch; after a cancel the
+/// model is left as the last finished batch made it, in evaluation mode, ready to evaluate.
+[[nodiscard]] TrainResult train(Model& model, const Dataset& data, const TrainOptions& options,
+                                const TrainProgressCallback& progress = {}, const CancelFlag* cancel = nullptr);
+
+struct EvalResult
+{
+    double accuracy = 0.0; ///< top-1, 0..1
+    double loss = 0.0;     ///< mean cross-entropy
+    int64_t images = 0;
+    std::vector<double> perClassAccuracy;
+    std::vector<std::vector<int64_t>> confusion; ///< [true class][predicted class]
+    double seconds = 0.0;
+    double imagesPerSecond = 0.0;
+};
+
+[[nodiscard]] EvalResult evaluate(const Model& model, const Dataset& data, Split split = Split::Test,
+                                  int64_t batchSize = 256, const CancelFlag* cancel = nullptr);
+
+struct LatencyResult
+{
+    double batch1Ms = 0.0;   ///< median of repeats
+    double batch256Ms = 0.0; ///< median of repeats
+    int repeats = 0;
+};
+
+[[nodiscard]] LatencyResult measureLatency(const Model& model, const std::vector<int64_t>& inputShape,
+                                           int repeats = 15);
+
+/// Throws InputError naming the model when it cannot take the data's samples or its outputs do not
+/// match the data set's classes.
+void checkCompatible(const Model& model, const Dataset& data);
+
+} // namespace pare

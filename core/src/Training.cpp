@@ -1,0 +1,260 @@
+#include "Internal.h"
+
+#include "pare/Error.h"
+#include "pare/Training.h"
+
+#include <ATen/CPUGeneratorImpl.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+
+namespace pare {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double secondsSince(Clock::time_point start)
+{
+    return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+double learningRateAt(const TrainOptions& options, double base, int64_t step, int64_t totalSteps)
+{
+    const double progress = totalSteps > 0 ? double(step) / double(totalSteps) : 0.0;
+    if (options.schedule == "cosine")
+        return base * 0.5 * (1.0 + std::cos(M_PI * progress));
+    if (options.schedule == "step")
+        return base * (progress < 0.5 ? 1.0 : progress < 0.75 ? 0.1 : 0.01);
+    return base;
+}
+
+std::unique_ptr<torch::optim::Optimizer> makeOptimizer(const TrainOptions& options, double rate,
+                                                       std::vector<torch::Tensor> parameters)
+{
+    if (options.optimizer == "sgd") {
+        const double decay = options.weightDecay >= 0 ? options.weightDecay : 5e-4;
+        return std::make_unique<torch::optim::SGD>(
+            std::move(parameters), torch::optim::SGDOptions(rate).momentum(options.momentum).weight_decay(decay));
+    }
+    if (options.optimizer == "adam") {
+        const double decay = options.weightDecay >= 0 ? options.weightDecay : 0.0;
+        return std::make_unique<torch::optim::Adam>(std::move(parameters),
+                                                    torch::optim::AdamOptions(rate).weight_decay(decay));
+    }
+    throw InputError("--optimizer: expected sgd or adam, got '" + options.optimizer + "'");
+}
+
+} // namespace
+
+TrainResult train(Model& model, const Dataset& data, const TrainOptions& options, const TrainProgressCallback& progress,
+                  const CancelFlag* cancel)
+{
+    if (options.epochs < 0)
+        throw InputError("--epochs: must not be negative");
+    if (options.batchSize < 1)
+        throw InputError("--batch-size: must be at least 1");
+    if (options.schedule != "cosine" && options.schedule != "step" && options.schedule != "constant")
+        throw InputError("--schedule: expected cosine, step or constant, got '" + options.schedule + "'");
+    checkCompatible(model, data);
+
+    auto& module = model.impl().module;
+    const auto& images = data.impl().trainImages;
+    const auto& labels = data.impl().trainLabels;
+    const int64_t count = images.size(0);
+    const int64_t batches = (count + options.batchSize - 1) / options.batchSize;
+    const int64_t totalSteps = batches * options.epochs;
+    const double baseRate = options.learningRate > 0 ? options.learningRate : options.optimizer == "adam" ? 1e-3 : 0.02;
+
+    std::vector<torch::Tensor> parameters;
+    for (auto p : module.parameters()) {
+        p.requires_grad_(true);
+        parameters.push_back(p);
+    }
+    auto optimizer = makeOptimizer(options, baseRate, parameters);
+    auto generator = seededGenerator(options.seed ^ 0x9e3779b97f4a7c15ULL);
+
+    TrainResult result;
+    int64_t step = 0;
+    for (int epoch = 1; epoch <= options.epochs && !result.cancelled; ++epoch) {
+        EpochReport report;
+        report.epoch = epoch;
+        const auto order = torch::randperm(count, generator, torch::kInt64);
+        module.train();
+        double lossSum = 0.0;
+        int64_t lossImages = 0;
+        const auto epochStart = Clock::now();
+        for (int64_t batch = 0; batch < batches; ++batch) {
+            if (cancel && cancel->isRequested()) {
+                result.cancelled = true;
+                break;
+            }
+            const double rate = learningRateAt(options, baseRate, step, totalSteps);
+            for (auto& group : optimizer->param_groups())
+                group.options().set_lr(rate);
+            const auto index = order.slice(0, batch * options.batchSize, std::min(count, (batch + 1) * options.batchSize));
+            const auto x = images.index_select(0, index);
+            const auto y = labels.index_select(0, index);
+            optimizer->zero_grad();
+            const auto loss = torch::nn::functional::cross_entropy(forward(module, x), y);
+            loss.backward();
+            optimizer->step();
+            ++step;
+            ++result.batchesRun;
+            result.imagesSeen += x.size(0);
+            lossSum += loss.item<double>() * double(x.size(0));
+            lossImages += x.size(0);
+            if (progress) {
+                const double elapsed = result.trainSeconds + secondsSince(epochStart);
+                TrainProgress p;
+                p.epoch = epoch;
+                p.epochs = options.epochs;
+                p.batch = batch + 1;
+                p.batches = batches;
+                p.loss = lossSum / double(lossImages);
+                p.imagesPerSecond = double(result.imagesSeen) / std::max(elapsed, 1e-9);
+                p.etaSeconds = elapsed / double(step) * double(totalSteps - step);
+                p.learningRate = rate;
+                progress(p);
+            }
+        }
+        report.seconds = secondsSince(epochStart);
+        result.trainSeconds += report.seconds;
+        report.trainLoss = lossImages > 0 ? lossSum / double(lossImages) : 0.0;
+        module.eval();
+        if (options.validateEachEpoch && data.size(Split::Validation) > 0 && !result.cancelled) {
+            const auto validation = evaluate(model, data, Split::Validation, 512, cancel);
+            report.validationAccuracy = validation.accuracy;
+            report.validationLoss = validation.loss;
+        }
+        if (lossImages > 0)
+            result.epochs.push_back(report);
+    }
+    module.eval();
+    for (auto& p : parameters)
+        p.mutable_grad() = torch::Tensor();
+    result.imagesPerSecond = result.trainSeconds > 0 ? double(result.imagesSeen) / result.trainSeconds : 0.0;
+    return result;
+}
+
+EvalResult evaluate(const Model& model, const Dataset& data, Split split, int64_t batchSize, const CancelFlag* cancel)
+{
+    auto& module = model.impl().module;
+    const auto& images = data.impl().images(split);
+    const auto& labels = data.impl().labels(split);
+    const int64_t classes = data.classCount();
+    EvalResult result;
+    if (!images.defined() || images.size(0) == 0)
+        return result;
+    torch::InferenceMode inference;
+    const bool wasTraining = module.is_training();
+    module.eval();
+    const auto start = Clock::now();
+    auto confusion = torch::zeros({classes * classes}, torch::kInt64);
+    double lossSum = 0.0;
+    int64_t correct = 0;
+    const int64_t count = images.size(0);
+    for (int64_t begin = 0; begin < count; begin += batchSize) {
+        if (cancel && cancel->isRequested())
+            break;
+        const int64_t end = std::min(count, begin + batchSize);
+        const auto x = images.slice(0, begin, end);
+        const auto y = labels.slice(0, begin, end);
+        const auto logits = forward(module, x);
+        if (logits.dim() != 2 || logits.size(1) != classes)
+            throw inputError(model.origin(), "has " + std::to_string(logits.dim() == 2 ? logits.size(1) : logits.numel())
+                                                 + " outputs but the data set has " + std::to_string(classes)
+                                                 + " classes");
+        lossSum += torch::nn::functional::cross_entropy(
+                       logits, y, torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kSum))
+                       .item<double>();
+        const auto predicted = logits.argmax(1);
+        correct += predicted.eq(y).sum().item<int64_t>();
+        confusion += torch::bincount(y * classes + predicted, {}, classes * classes);
+        result.images += end - begin;
+    }
+    result.seconds = secondsSince(start);
+    if (wasTraining)
+        module.train();
+    if (result.images == 0)
+        return result;
+    result.accuracy = double(correct) / double(result.images);
+    result.loss = lossSum / double(result.images);
+    result.imagesPerSecond = double(result.images) / std::max(result.seconds, 1e-9);
+    const auto table = confusion.view({classes, classes});
+    result.confusion.assign(classes, std::vector<int64_t>(classes, 0));
+    result.perClassAccuracy.assign(classes, 0.0);
+    for (int64_t t = 0; t < classes; ++t) {
+        int64_t row = 0;
+        for (int64_t p = 0; p < classes; ++p) {
+            result.confusion[t][p] = table[t][p].item<int64_t>();
+            row += result.confusion[t][p];
+        }
+        result.perClassAccuracy[t] = row > 0 ? double(result.confusion[t][t]) / double(row) : 0.0;
+    }
+    return result;
+}
+
+LatencyResult measureLatency(const Model& model, const std::vector<int64_t>& inputShape, int repeats)
+{
+    auto& module = model.impl().module;
+    torch::InferenceMode inference;
+    module.eval();
+    LatencyResult result;
+    result.repeats = repeats;
+    auto median = [&](int64_t batch) {
+        std::vector<int64_t> shape = inputShape;
+        shape.insert(shape.begin(), batch);
+        const auto input = torch::randn(shape);
+        for (int i = 0; i < 3; ++i) // warm-up: the JIT profiles and optimizes on the first runs
+            forward(module, input);
+        std::vector<double> times;
+        for (int i = 0; i < repeats; ++i) {
+            const auto start = Clock::now();
+            forward(module, input);
+            times.push_back(secondsSince(start) * 1000.0);
+        }
+        std::nth_element(times.begin(), times.begin() + times.size() / 2, times.end());
+        return times[times.size() / 2];
+    };
+    result.batch1Ms = median(1);
+    result.batch256Ms = median(256);
+    return result;
+}
+
+void checkCompatible(const Model& model, const Dataset& data)
+{
+    const auto& shape = data.info().sampleShape;
+    const std::string shapeText =
+        "[" + std::to_string(shape[0]) + "," + std::to_string(shape[1]) + "," + std::to_string(shape[2]) + "]";
+    const auto& record = model.record();
+    if (record.inputShape.size() == 3 && record.inputShape != shape)
+        throw inputError(model.origin(), "expects input [" + std::to_string(record.inputShape[0]) + ","
+                                             + std::to_string(record.inputShape[1]) + ","
+                                             + std::to_string(record.inputShape[2]) + "] but the data gives "
+                                             + shapeText);
+    auto& module = model.impl().module;
+    torch::Tensor logits;
+    {
+        torch::InferenceMode inference;
+        const bool wasTraining = module.is_training();
+        module.eval();
+        const auto& images = data.impl().testImages.size(0) > 0 ? data.impl().testImages : data.impl().trainImages;
+        try {
+            logits = forward(module, images.slice(0, 0, 2));
+        } catch (const c10::Error& e) {
+            std::string why = e.what_without_backtrace();
+            why = why.substr(0, why.find('\n'));
+            throw inputError(model.origin(), "does not accept the data's samples of shape " + shapeText + ": " + why);
+        }
+        if (wasTraining)
+            module.train();
+    }
+    const int64_t classes = data.classCount();
+    if (logits.dim() != 2 || logits.size(1) != classes)
+        throw inputError(model.origin(),
+                         "outputs " + std::to_string(logits.dim() == 2 ? logits.size(1) : logits.numel())
+                             + " values per sample but the data set has " + std::to_string(classes) + " classes");
+}
+
+} // namespace pare
