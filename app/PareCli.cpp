@@ -96,10 +96,19 @@ void addCommonOptions(CLI::App& command, CommonOptions& options)
         ->check(CLI::NonNegativeNumber);
 }
 
+bool pathExists(const std::string& path)
+{
+    std::error_code ec;
+    return std::filesystem::exists(path, ec);
+}
+
+/// A zoo name builds a fresh model; anything else is a TorchScript file.
 pare::Model loadModel(const std::string& spec)
 {
-    if (!std::filesystem::exists(spec) && pare::Model::isZooSpec(spec))
+    if (!pathExists(spec) && pare::Model::isZooSpec(spec))
         return pare::Model::fromZoo(spec);
+    if (!pathExists(spec) && spec.find('/') == std::string::npos && spec.find('.') == std::string::npos)
+        throw pare::inputError(spec, "no such file, and not a zoo architecture (lenet5, lenet300, resnet8, NAME@W)");
     return pare::Model::load(spec);
 }
 
@@ -249,18 +258,18 @@ struct TrainArgs
 int runTrain(const TrainArgs& args, const CommonOptions& common)
 {
     // Refuse a bad output before minutes of training, not after.
-    if (std::filesystem::exists(args.out) && !args.force)
-        throw pare::inputError(args.out, "already exists (use --force to replace it)");
-    if (std::filesystem::is_directory(args.out))
-        throw pare::inputError(args.out, "is a directory, expected a file name to write");
-    if (std::filesystem::exists(args.model) && std::filesystem::exists(args.out)
-        && std::filesystem::equivalent(args.model, args.out))
+    std::error_code ec;
+    if (pathExists(args.model) && pathExists(args.out) && std::filesystem::equivalent(args.model, args.out, ec))
         throw pare::inputError(args.out, "is the input model; choose another output");
+    if (std::filesystem::is_directory(args.out, ec))
+        throw pare::inputError(args.out, "is a directory, expected a file name to write");
+    if (pathExists(args.out) && !args.force)
+        throw pare::inputError(args.out, "already exists (use --force to replace it)");
 
-    const bool fromZoo = !std::filesystem::exists(args.model) && pare::Model::isZooSpec(args.model);
+    const bool fromZoo = !pathExists(args.model) && pare::Model::isZooSpec(args.model);
     std::optional<pare::Model> loaded;
     if (!fromZoo)
-        loaded.emplace(pare::Model::load(args.model));
+        loaded.emplace(loadModel(args.model));
     const auto data = loadData(args.data, datasetOptionsFor(loaded ? &loaded->record() : nullptr, common,
                                                             args.options.seed));
     const auto& info = data.info();

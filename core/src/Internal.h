@@ -40,6 +40,20 @@ inline torch::Tensor forward(torch::jit::Module& module, const torch::Tensor& in
     return module.forward({input}).toTensor();
 }
 
+/// One line out of a LibTorch error: the interpreter wraps the real cause ("RuntimeError: mat1 and mat2 shapes
+/// cannot be multiplied") at the end of a multi-line traceback; other errors put it on their first line.
+inline std::string conciseTorchError(const std::exception& error)
+{
+    const auto* c10Error = dynamic_cast<const c10::Error*>(&error);
+    const std::string text = c10Error ? c10Error->what_without_backtrace() : error.what();
+    const auto cause = text.rfind("Error: ");
+    size_t begin = cause == std::string::npos ? text.find_first_not_of(" \n") : cause + 7;
+    if (begin == std::string::npos)
+        return "unknown error";
+    const auto end = text.find('\n', begin);
+    return text.substr(begin, end == std::string::npos ? std::string::npos : end - begin);
+}
+
 /// A torch::Generator seeded for reproducible shuffles.
 inline torch::Generator seededGenerator(uint64_t seed)
 {

@@ -18,12 +18,6 @@ namespace {
 
 constexpr const char* kRecordFile = "pare.json";
 
-std::string firstLine(const std::string& text)
-{
-    const auto end = text.find('\n');
-    return end == std::string::npos ? text : text.substr(0, end);
-}
-
 /// Tells apart the files people mistake for TorchScript, so the error says what the file is and what to do.
 void diagnoseArchive(const std::string& path, int64_t size)
 {
@@ -197,10 +191,8 @@ Model Model::load(const std::string& path)
     torch::jit::ExtraFilesMap extra{{kRecordFile, ""}};
     try {
         impl->module = torch::jit::load(path, torch::kCPU, extra);
-    } catch (const c10::Error& e) {
-        throw inputError(path, "cannot load TorchScript: " + firstLine(e.what_without_backtrace()));
     } catch (const std::exception& e) {
-        throw inputError(path, std::string("cannot load TorchScript: ") + firstLine(e.what()));
+        throw inputError(path, "cannot load TorchScript: " + conciseTorchError(e));
     }
     impl->module.eval();
     const auto recordJson = extra[kRecordFile];
@@ -307,12 +299,12 @@ ModelSummary Model::inspect(const std::vector<int64_t>& inputShape) const
             at::RecordFunctionCallback(&onOpStart, &onOpEnd).needsInputs(true).needsOutputs(true));
         try {
             output = forward(module, torch::zeros(shape));
-        } catch (const c10::Error& e) {
+        } catch (const std::exception& e) {
             at::removeCallback(handle);
             tCounter = nullptr;
             throw inputError(m_impl->origin, "does not run on input of shape [" + std::to_string(shape[1]) + ","
                                                  + std::to_string(shape[2]) + "," + std::to_string(shape[3])
-                                                 + "]: " + firstLine(e.what_without_backtrace()));
+                                                 + "]: " + conciseTorchError(e));
         }
         at::removeCallback(handle);
         tCounter = nullptr;

@@ -242,10 +242,9 @@ void checkCompatible(const Model& model, const Dataset& data)
         const auto& images = data.impl().testImages.size(0) > 0 ? data.impl().testImages : data.impl().trainImages;
         try {
             logits = forward(module, images.slice(0, 0, 2));
-        } catch (const c10::Error& e) {
-            std::string why = e.what_without_backtrace();
-            why = why.substr(0, why.find('\n'));
-            throw inputError(model.origin(), "does not accept the data's samples of shape " + shapeText + ": " + why);
+        } catch (const std::exception& e) {
+            throw inputError(model.origin(),
+                             "does not accept the data's samples of shape " + shapeText + ": " + conciseTorchError(e));
         }
         if (wasTraining)
             module.train();

@@ -39,10 +39,9 @@ bool TrainJob::isRunning() const
     return m_thread && m_thread->isRunning();
 }
 
-bool TrainJob::wait(unsigned long milliseconds)
+bool TrainJob::wait(QDeadlineTimer deadline)
 {
-    return !m_thread || m_thread->wait(QDeadlineTimer(milliseconds == ULONG_MAX ? QDeadlineTimer::Forever
-                                                                                  : QDeadlineTimer(qint64(milliseconds))));
+    return !m_thread || m_thread->wait(deadline);
 }
 
 void TrainJob::run(TrainJobParams params)

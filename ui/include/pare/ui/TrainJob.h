@@ -3,6 +3,7 @@
 #include "pare/Cancel.h"
 #include "pare/Training.h"
 
+#include <QDeadlineTimer>
 #include <QObject>
 #include <QString>
 #include <QThread>
@@ -45,7 +46,7 @@ public:
     void cancel();
     [[nodiscard]] bool isRunning() const;
     /// Blocks until the job's thread ends; for tests and shutdown, never from a slot that must stay responsive.
-    bool wait(unsigned long milliseconds = ULONG_MAX);
+    bool wait(QDeadlineTimer deadline = QDeadlineTimer(QDeadlineTimer::Forever));
 
 signals:
     void progressed(const pare::TrainProgress& progress);

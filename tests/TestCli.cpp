@@ -1,0 +1,195 @@
+// The `pare` command line as scripts use it: every bad input gives exit code 2 and one line on stderr that names
+// the file and the problem; outputs are never written over inputs; --json is one object with the contract's fields.
+
+#include "TestSupport.h"
+
+#include "TestConfig.h"
+#include "pare/Model.h"
+
+#include <QDir>
+#include <QFile>
+#include <QFileInfo>
+#include <QJsonDocument>
+#include <QJsonArray>
+#include <QJsonObject>
+#include <QTemporaryDir>
+#include <QtTest>
+
+class TestCli : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void initTestCase();
+    void badInputExitsTwoWithOneLine_data();
+    void badInputExitsTwoWithOneLine();
+    void trainJsonReportsTheFileItWrote();
+    void trainRefusesToOverwrite();
+    void inspectJson();
+    void evalTableOnBundledModel();
+
+private:
+    QString path(const QString& name) const { return m_dir.path() + "/" + name; }
+    void writeFile(const QString& name, const QByteArray& content);
+    QTemporaryDir m_dir;
+    QString m_subset; // a small IDX data set from real Fashion-MNIST
+};
+
+void TestCli::writeFile(const QString& name, const QByteArray& content)
+{
+    QFile file(path(name));
+    QVERIFY(file.open(QIODevice::WriteOnly | QIODevice::Truncate));
+    file.write(content);
+}
+
+void TestCli::initTestCase()
+{
+    QVERIFY(m_dir.isValid());
+    m_subset = path("subset");
+    pare::test::writeFashionSubset(m_subset, 640, 200);
+    QVERIFY(pare::test::runTorchPython({QStringLiteral(PARE_TESTS_DIR "/fixtures.py"), "bad", m_dir.path()}));
+
+    // Broken variants of the data set, each wrong in one way.
+    auto broken = [&](const QString& name, const QString& file, const QByteArray& content) {
+        const QString dir = path(name);
+        pare::test::writeFashionSubset(dir, 64, 32);
+        QFile f(dir + "/" + file);
+        QVERIFY(f.open(QIODevice::WriteOnly | QIODevice::Truncate));
+        f.write(content);
+    };
+    const QByteArray images = pare::test::fashionImages(true, 64);
+    broken("magic", "train-images-idx3-ubyte", pare::test::bigEndianWords({0x12345678, 64, 28, 28}) + images);
+    broken("counts", "train-labels-idx1-ubyte", pare::test::bigEndianWords({0x801, 63}) + QByteArray(63, 1));
+    broken("claims", "train-images-idx3-ubyte", pare::test::bigEndianWords({0x803, 600000, 28, 28}) + images);
+    broken("labels", "train-labels-idx1-ubyte", pare::test::bigEndianWords({0x801, 64}) + QByteArray(64, 42));
+    QDir().mkpath(path("noimages/cats"));
+    writeFile("noimages/cats/cat.png", "not a png");
+    writeFile("empty.pt", QByteArray());
+    const auto good = QByteArray::fromStdString(pare::Model::fromZoo("lenet5@0.25").serialize());
+    writeFile("truncated.pt", good.left(good.size() / 3));
+    QDir().mkpath(path("folder.pt"));
+
+    auto fewOutputs = pare::Model::fromZoo("lenet300@0.25", {1, 28, 28}, 5);
+    fewOutputs.save(path("five_outputs.pt").toStdString());
+}
+
+void TestCli::badInputExitsTwoWithOneLine_data()
+{
+    QTest::addColumn<QStringList>("arguments");
+    QTest::addColumn<QString>("culprit"); // the file or option the message must name
+    QTest::addColumn<QString>("problem");
+    const QString d = m_dir.path() + "/";
+    const QString bundled = QString::fromStdString(pare::bundledModelPath());
+    QTest::newRow("missing model") << QStringList{"eval", d + "nope.pt", "--data", m_subset} << d + "nope.pt" << "no such file";
+    QTest::newRow("directory as model") << QStringList{"eval", d + "folder.pt", "--data", m_subset} << d + "folder.pt" << "is a directory";
+    QTest::newRow("empty model") << QStringList{"eval", d + "empty.pt", "--data", m_subset} << d + "empty.pt" << "empty file";
+    QTest::newRow("truncated model") << QStringList{"eval", d + "truncated.pt", "--data", m_subset} << d + "truncated.pt" << "truncated";
+    QTest::newRow("zip that is not TorchScript") << QStringList{"inspect", d + "not_torchscript.zip"} << d + "not_torchscript.zip" << "not a TorchScript archive";
+    QTest::newRow("pickled state_dict") << QStringList{"eval", d + "state_dict.pt", "--data", m_subset} << d + "state_dict.pt" << "torch.jit.save";
+    QTest::newRow("legacy pickled state_dict") << QStringList{"inspect", d + "state_dict_legacy.pt"} << d + "state_dict_legacy.pt" << "pickled";
+    QTest::newRow("pickled module") << QStringList{"inspect", d + "pickled_module.pt"} << d + "pickled_module.pt" << "torch.jit.save";
+    QTest::newRow("missing data") << QStringList{"eval", bundled, "--data", d + "nodata"} << d + "nodata" << "no such file";
+    QTest::newRow("data is a file") << QStringList{"eval", bundled, "--data", d + "empty.pt"} << d + "empty.pt" << "not a directory";
+    QTest::newRow("wrong IDX magic") << QStringList{"eval", bundled, "--data", d + "magic"} << d + "magic/train-images-idx3-ubyte" << "magic number";
+    QTest::newRow("image and label counts disagree") << QStringList{"eval", bundled, "--data", d + "counts"} << d + "counts/train-labels-idx1-ubyte" << "63 labels for 64 images";
+    QTest::newRow("header claims more than the file holds") << QStringList{"eval", bundled, "--data", d + "claims"} << d + "claims/train-images-idx3-ubyte" << "header claims 600000 images";
+    QTest::newRow("labels outside the classes") << QStringList{"eval", bundled, "--data", d + "labels"} << d + "labels/train-labels-idx1-ubyte" << "outside the class range";
+    QTest::newRow("image folder without images") << QStringList{"eval", bundled, "--data", d + "noimages"} << d + "noimages" << "no decodable image";
+    QTest::newRow("outputs do not match classes") << QStringList{"eval", d + "five_outputs.pt", "--data", m_subset} << d + "five_outputs.pt" << "5 values per sample but the data set has 10 classes";
+    QTest::newRow("input shape does not match data") << QStringList{"eval", d + "mlp_rgb32.pt", "--data", m_subset} << d + "mlp_rgb32.pt" << "does not accept the data's samples of shape [1,28,28]";
+    QTest::newRow("unknown architecture") << QStringList{"train", "--model", "alexnet", "--data", m_subset, "--out", d + "a.pt"} << "alexnet" << "no such file";
+    QTest::newRow("bad input shape") << QStringList{"inspect", "lenet5", "--input-shape", "1,28"} << "--input-shape" << "C,H,W";
+    QTest::newRow("unknown option") << QStringList{"eval", bundled, "--data", m_subset, "--colour"} << "--colour" << "";
+    QTest::newRow("missing required option") << QStringList{"eval", bundled} << "--data" << "required";
+    QTest::newRow("no command") << QStringList{} << "subcommand" << "";
+    QTest::newRow("negative epochs") << QStringList{"train", "--model", "lenet5", "--data", m_subset, "--out", d + "b.pt", "--epochs", "-1"} << "--epochs" << "";
+}
+
+void TestCli::badInputExitsTwoWithOneLine()
+{
+    QFETCH(QStringList, arguments);
+    QFETCH(QString, culprit);
+    QFETCH(QString, problem);
+    const auto run = pare::test::runPare(arguments);
+    QCOMPARE(run.exitCode, 2);
+    QVERIFY2(run.out.isEmpty(), qPrintable(run.out));
+    const QString line = run.err.trimmed();
+    QVERIFY2(!line.isEmpty() && !line.contains('\n'), qPrintable(run.err));
+    QVERIFY2(line.contains(culprit), qPrintable(line));
+    QVERIFY2(line.contains(problem), qPrintable(line));
+}
+
+void TestCli::trainJsonReportsTheFileItWrote()
+{
+    const QString out = path("trained.pt");
+    const auto run = pare::test::runPare({"train", "--model", "lenet5@0.5", "--data", m_subset, "--epochs", "1",
+                                          "--out", out, "--json", "--threads", "1"});
+    QVERIFY2(run.exitCode == 0, qPrintable(run.err));
+    const auto json = QJsonDocument::fromJson(run.out.toUtf8()).object();
+    for (const char* key : {"accuracy", "loss", "params", "seconds", "images_per_second", "out", "out_bytes"})
+        QVERIFY2(json.contains(key), key);
+    QCOMPARE(json.value("out").toString(), out);
+    QCOMPARE(qint64(json.value("out_bytes").toDouble()), QFileInfo(out).size());
+    QCOMPARE(json.value("params").toInt(), 109295);
+    QCOMPARE(json.value("images").toInt(), 200);
+    QVERIFY(json.value("accuracy").toDouble() > 0.1);
+    QVERIFY(json.value("images_per_second").toDouble() > 0);
+    // What it wrote evaluates, with its record deciding the input.
+    const auto eval = pare::test::runPare({"eval", out, "--data", m_subset, "--json"});
+    QVERIFY2(eval.exitCode == 0, qPrintable(eval.err));
+    QCOMPARE(QJsonDocument::fromJson(eval.out.toUtf8()).object().value("accuracy").toDouble(),
+             json.value("accuracy").toDouble());
+}
+
+void TestCli::trainRefusesToOverwrite()
+{
+    writeFile("keep.pt", "the user's file");
+    auto run = pare::test::runPare({"train", "--model", "lenet300@0.1", "--data", m_subset, "--epochs", "0", "--out",
+                                    path("keep.pt")});
+    QCOMPARE(run.exitCode, 2);
+    QVERIFY2(run.err.contains(path("keep.pt") + ": already exists"), qPrintable(run.err));
+    QFile kept(path("keep.pt"));
+    QVERIFY(kept.open(QIODevice::ReadOnly));
+    QCOMPARE(kept.readAll(), QByteArray("the user's file"));
+
+    // Not even --force writes over the input model.
+    const QString input = path("input.pt");
+    pare::Model::fromZoo("lenet300@0.1").save(input.toStdString());
+    const QByteArray before = [&] {
+        QFile f(input);
+        return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray();
+    }();
+    run = pare::test::runPare({"train", "--model", input, "--data", m_subset, "--epochs", "1", "--out", input, "--force"});
+    QCOMPARE(run.exitCode, 2);
+    QVERIFY2(run.err.contains("input"), qPrintable(run.err));
+    QFile after(input);
+    QVERIFY(after.open(QIODevice::ReadOnly));
+    QCOMPARE(after.readAll(), before);
+
+    run = pare::test::runPare({"train", "--model", "lenet300@0.1", "--data", m_subset, "--epochs", "0", "--out",
+                               path("keep.pt"), "--force"});
+    QCOMPARE(run.exitCode, 0);
+}
+
+void TestCli::inspectJson()
+{
+    const auto run = pare::test::runPare({"inspect", "lenet5", "--json"});
+    QCOMPARE(run.exitCode, 0);
+    const auto json = QJsonDocument::fromJson(run.out.toUtf8()).object();
+    QCOMPARE(json.value("params").toInt(), 431080);
+    QCOMPARE(json.value("bytes").toInt(), 1724320);
+    QCOMPARE(json.value("macs").toInt(), 2293000);
+    QCOMPARE(json.value("layers").toArray().size(), 4);
+}
+
+void TestCli::evalTableOnBundledModel()
+{
+    const auto run = pare::test::runPare({"eval", QString::fromStdString(pare::bundledModelPath()), "--data", m_subset});
+    QVERIFY2(run.exitCode == 0, qPrintable(run.err));
+    for (const char* column : {"accuracy", "params", "size on disk", "latency b1", "latency b256", "class"})
+        QVERIFY2(run.out.contains(column), column);
+    QVERIFY(run.out.contains("431,080"));
+}
+
+QTEST_APPLESS_MAIN(TestCli)
+#include "TestCli.moc"

@@ -1,0 +1,122 @@
+#include "TestSupport.h"
+
+#include "TestConfig.h"
+
+#include <QDir>
+#include <QFile>
+#include <QProcess>
+#include <QTest>
+
+#include <zlib.h>
+
+namespace pare::test {
+
+QString fashionMnistDir()
+{
+    return QStringLiteral("/usr/share/datasets/fashion-mnist");
+}
+
+QByteArray bigEndianWords(const std::vector<uint32_t>& words)
+{
+    QByteArray bytes(qsizetype(words.size() * 4), '\0');
+    for (size_t i = 0; i < words.size(); ++i)
+        for (int b = 0; b < 4; ++b)
+            bytes[qsizetype(i * 4 + b)] = char(words[i] >> (24 - 8 * b));
+    return bytes;
+}
+
+void writeIdx(const QString& path, uint32_t magic, const std::vector<uint32_t>& dims, const QByteArray& payload)
+{
+    std::vector<uint32_t> words{magic};
+    words.insert(words.end(), dims.begin(), dims.end());
+    const QByteArray bytes = bigEndianWords(words) + payload;
+    if (path.endsWith(QLatin1String(".gz"))) {
+        gzFile gz = gzopen(QFile::encodeName(path).constData(), "wb");
+        QVERIFY(gz);
+        QCOMPARE(gzwrite(gz, bytes.constData(), unsigned(bytes.size())), int(bytes.size()));
+        gzclose(gz);
+        return;
+    }
+    QFile file(path);
+    QVERIFY(file.open(QIODevice::WriteOnly));
+    QCOMPARE(file.write(bytes), qint64(bytes.size()));
+}
+
+static QByteArray gunzipPrefix(const QString& path, qint64 bytes)
+{
+    gzFile gz = gzopen(QFile::encodeName(path).constData(), "rb");
+    if (!gz)
+        return {};
+    QByteArray data(bytes, '\0');
+    const int n = gzread(gz, data.data(), unsigned(bytes));
+    gzclose(gz);
+    data.resize(qMax(n, 0));
+    return data;
+}
+
+QByteArray fashionImages(bool train, int count)
+{
+    const QString name = train ? QStringLiteral("/train-images-idx3-ubyte.gz") : QStringLiteral("/t10k-images-idx3-ubyte.gz");
+    return gunzipPrefix(fashionMnistDir() + name, 16 + qint64(count) * 784).mid(16);
+}
+
+QByteArray fashionLabels(bool train, int count)
+{
+    const QString name = train ? QStringLiteral("/train-labels-idx1-ubyte.gz") : QStringLiteral("/t10k-labels-idx1-ubyte.gz");
+    return gunzipPrefix(fashionMnistDir() + name, 8 + count).mid(8);
+}
+
+void writeFashionSubset(const QString& dir, int trainCount, int testCount)
+{
+    QDir().mkpath(dir);
+    writeIdx(dir + QStringLiteral("/train-images-idx3-ubyte"), 0x803, {uint32_t(trainCount), 28, 28},
+             fashionImages(true, trainCount));
+    writeIdx(dir + QStringLiteral("/train-labels-idx1-ubyte"), 0x801, {uint32_t(trainCount)}, fashionLabels(true, trainCount));
+    writeIdx(dir + QStringLiteral("/t10k-images-idx3-ubyte.gz"), 0x803, {uint32_t(testCount), 28, 28},
+             fashionImages(false, testCount));
+    writeIdx(dir + QStringLiteral("/t10k-labels-idx1-ubyte.gz"), 0x801, {uint32_t(testCount)}, fashionLabels(false, testCount));
+}
+
+void writeCifarBatch(const QString& path, int count, int classes)
+{
+    QByteArray bytes;
+    for (int i = 0; i < count; ++i) {
+        bytes.append(char(i % classes));
+        for (int c = 0; c < 3; ++c)
+            bytes.append(QByteArray(1024, char((i * 7 + c) % 256)));
+    }
+    QFile file(path);
+    QVERIFY(file.open(QIODevice::WriteOnly));
+    QCOMPARE(file.write(bytes), qint64(bytes.size()));
+}
+
+CliRun runPare(const QStringList& arguments, int timeoutMs)
+{
+    QProcess process;
+    process.start(QStringLiteral(PARE_CLI_PATH), arguments);
+    CliRun run;
+    if (!process.waitForFinished(timeoutMs)) {
+        process.kill();
+        process.waitForFinished();
+        qWarning("pare %s did not finish in %d ms", qPrintable(arguments.join(QLatin1Char(' '))), timeoutMs);
+        return run;
+    }
+    run.exitCode = process.exitStatus() == QProcess::NormalExit ? process.exitCode() : -1;
+    run.out = QString::fromUtf8(process.readAllStandardOutput());
+    run.err = QString::fromUtf8(process.readAllStandardError());
+    return run;
+}
+
+std::optional<QByteArray> runTorchPython(const QStringList& arguments, int timeoutMs)
+{
+    QProcess process;
+    process.start(QStringLiteral(PARE_TORCH_PYTHON), arguments);
+    if (!process.waitForFinished(timeoutMs) || process.exitStatus() != QProcess::NormalExit || process.exitCode() != 0) {
+        qWarning("python3 %s failed: %s", qPrintable(arguments.join(QLatin1Char(' '))),
+                 process.readAllStandardError().constData());
+        return std::nullopt;
+    }
+    return process.readAllStandardOutput();
+}
+
+} // namespace pare::test
