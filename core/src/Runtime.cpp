@@ -8,6 +8,7 @@
 
 #include <cstdlib>
 #include <thread>
+#include <utility>
 #include <unistd.h>
 
 namespace pare {
@@ -24,12 +25,17 @@ void reexecWithThreadingEnvironment(int /*argc*/, char** argv)
 {
     if (std::getenv("PARE_KEEP_ENV") || std::getenv("PARE_REEXECUTED"))
         return;
+    // LibTorch parallelizes with OpenMP, and Debian's OpenBLAS (openblas-pthread) runs its own threads beside
+    // them: the two pools fight over the cores, and busy-waiting OpenMP workers make it worse. Measured by
+    // bench/run.sh on 2 cores, LeNet-5 training: ~3,600 images/s as LibTorch starts, ~3,900 with PASSIVE alone,
+    // ~6,300 with PASSIVE and a single-threaded OpenBLAS (LibTorch's own threads still parallelize each op).
+    // Both are read when the libraries load, before main(), hence the re-exec. The user's own choice wins.
     bool changed = false;
-    // Busy-waiting OpenMP workers steal the cores that OpenBLAS and the next parallel region need; on a
-    // 2-core machine PASSIVE measured fastest (bench/threading). Only when the user has not chosen.
-    if (!std::getenv("OMP_WAIT_POLICY")) {
-        ::setenv("OMP_WAIT_POLICY", "PASSIVE", 1);
-        changed = true;
+    for (const auto& [name, value] : {std::pair{"OMP_WAIT_POLICY", "PASSIVE"}, std::pair{"OPENBLAS_NUM_THREADS", "1"}}) {
+        if (!std::getenv(name)) {
+            ::setenv(name, value, 1);
+            changed = true;
+        }
     }
     if (!changed)
         return;

@@ -1,0 +1,58 @@
+# Two commands on a fresh Debian 12 machine: `make run` and `make test`. Each installs what is missing, configures,
+# builds, then runs. Everything comes from Debian packages; nothing is downloaded at configure, build or run time.
+
+BUILD_DIR ?= build
+BUILD_TYPE ?= Release
+PARE := $(BUILD_DIR)/app/pare
+BUNDLED_MODEL := resources/models/lenet5-fashion-mnist.pt
+
+PACKAGES := build-essential cmake ninja-build ccache \
+	libtorch-dev python3-torch libopenblas0-pthread \
+	qt6-base-dev qt6-tools-dev qt6-l10n-tools libqcustomplot-dev \
+	libopencv-dev libonnx-dev libzstd-dev nlohmann-json3-dev libcli11-dev \
+	dataset-fashion-mnist
+
+# sudo only when not root (CI and containers run as root and may have no sudo).
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: all deps configure build run test bench package clean
+
+all: build
+
+# `dpkg -s` alone also succeeds for removed packages whose configuration is left, so ask for "installed".
+deps:
+	@missing=""; \
+	for p in $(PACKAGES); do \
+		dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'install ok installed' || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+		echo "Installing missing packages:$$missing"; \
+		$(SUDO) apt-get update && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y --no-install-recommends $$missing; \
+	else \
+		echo "All build dependencies are installed."; \
+	fi
+
+$(BUILD_DIR)/build.ninja:
+	cmake -S . -B $(BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=$(BUILD_TYPE)
+
+configure: deps $(BUILD_DIR)/build.ninja
+
+build: configure
+	cmake --build $(BUILD_DIR)
+
+# Until the studio lands, Pare's main job is to evaluate the bundled LeNet-5 on Fashion-MNIST.
+run: build
+	$(PARE) eval $(BUNDLED_MODEL) --data fashion-mnist
+
+test: build
+	cd $(BUILD_DIR) && ctest --output-on-failure
+
+bench: build
+	bench/run.sh $(BUILD_DIR)
+
+package: build
+	cd $(BUILD_DIR) && cpack -G DEB
+
+clean:
+	rm -rf $(BUILD_DIR)

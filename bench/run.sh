@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# `make bench`: Pare's training loop beside the same loop in PyTorch's Python API (same LibTorch 1.13 underneath),
+# one epoch of LeNet-5 on the full Fashion-MNIST at batch 64, under the threading environments that matter here.
+# Prints Markdown tables (README shows them). This machine is a shared VM and single runs swing by 20% or more,
+# so the three headline rows run interleaved, three rounds, and print the median and the range.
+set -euo pipefail
+build=${1:-build}
+bench="$build/bench/bench_train_throughput"
+py=/usr/bin/python3
+script="$(dirname "$0")/pytorch_train.py"
+
+field() { sed -E "s/.*\"$1\": ([0-9.]+).*/\1/"; }
+summary() { # numbers on stdin -> "median (min-max)"
+    sort -n | awk '{v[NR]=$1} END {printf "%.0f (%.0f-%.0f)", v[int((NR+1)/2)], v[1], v[NR]}'
+}
+pare() { env "$@" "$bench"; }
+torch() { # threads [--channels-last] -- env...
+    local threads=$1 layout=$2; shift 3
+    env "$@" "$py" "$script" "$threads" $layout
+}
+
+declare -a pareDefault torchBest torchChannelsLast
+for round in 1 2 3; do
+    line=$(pare X=1)
+    pareDefault+=("$(field train_images_per_second <<<"$line")")
+    [ "$round" = 1 ] && pareFigures=$line
+    torchBest+=("$(torch 2 "" -- OMP_WAIT_POLICY=PASSIVE OPENBLAS_NUM_THREADS=1 | field images_per_second)")
+    torchChannelsLast+=("$(torch 2 --channels-last -- OMP_WAIT_POLICY=PASSIVE OPENBLAS_NUM_THREADS=1 | field images_per_second)")
+done
+
+echo "Machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
+echo
+echo "| training loop | environment | images/s, median (range) |"
+echo "|---|---|---|"
+echo "| Pare | its defaults: OMP_WAIT_POLICY=PASSIVE, OPENBLAS_NUM_THREADS=1, 2 threads, channels-last | $(printf '%s\n' "${pareDefault[@]}" | summary) |"
+echo "| PyTorch | best settings: 2 threads, OMP_WAIT_POLICY=PASSIVE, OPENBLAS_NUM_THREADS=1 | $(printf '%s\n' "${torchBest[@]}" | summary) |"
+echo "| PyTorch | best settings, and the loop rewritten for channels-last | $(printf '%s\n' "${torchChannelsLast[@]}" | summary) |"
+echo "| Pare | as LibTorch starts (PARE_KEEP_ENV=1) | $(pare PARE_KEEP_ENV=1 | field train_images_per_second) |"
+echo "| Pare | its environment, NCHW layout (PARE_NCHW=1) | $(pare PARE_NCHW=1 | field train_images_per_second) |"
+echo "| PyTorch | as it starts (1 thread) | $(torch 0 "" -- X=1 | field images_per_second) |"
+echo "| PyTorch | torch.set_num_threads(2) | $(torch 2 "" -- X=1 | field images_per_second) |"
+echo "| PyTorch | 2 threads, OMP_WAIT_POLICY=PASSIVE | $(torch 2 "" -- OMP_WAIT_POLICY=PASSIVE | field images_per_second) |"
+echo
+echo "Pare, other figures (its defaults, first round):"
+echo
+echo "| loading full Fashion-MNIST | evaluation (batch 256) | latency batch 1 | latency batch 256 |"
+echo "|---|---|---|---|"
+printf '| %.2f s | %.0f images/s | %.3f ms | %.2f ms |\n' "$(field load_seconds <<<"$pareFigures")" \
+    "$(field eval_images_per_second <<<"$pareFigures")" "$(field latency_ms_batch1 <<<"$pareFigures")" \
+    "$(field latency_ms_batch256 <<<"$pareFigures")"
