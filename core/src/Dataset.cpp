@@ -51,7 +51,7 @@ Resolved resolve(const std::string& spec)
     if (!data::findIdxFile(spec, "train-images-idx3-ubyte").empty()
         || !data::findIdxFile(spec, "t10k-images-idx3-ubyte").empty())
         return {"idx", spec, files::sameFile(spec, fashionMnistFolder())};
-    if (files::exists(spec + "/data_batch_1.bin") || files::exists(spec + "/test_batch.bin"))
+    if (files::exists(files::joinPath(spec, "data_batch_1.bin")) || files::exists(files::joinPath(spec, "test_batch.bin")))
         return {"cifar10", spec, false};
     return {"image-folder", spec, false};
 }
@@ -199,16 +199,16 @@ Dataset Dataset::load(const std::string& spec, const DatasetOptions& options)
         impl->testImages = toFloat(test, options.inputShape);
         impl->testLabels = toLabels(test);
     } else if (where.kind == "cifar10") {
-        const auto metaPath = where.folder + "/batches.meta.txt";
+        const auto metaPath = files::joinPath(where.folder, "batches.meta.txt");
         info.classNames = files::exists(metaPath) ? data::readNonEmptyLines(metaPath) : kCifarClasses;
         if (info.classNames.empty())
             throw inputError(metaPath, "no class names");
         std::vector<std::string> batches;
         for (int b = 1; b <= 5; ++b)
-            batches.push_back(where.folder + "/data_batch_" + std::to_string(b) + ".bin");
+            batches.push_back(files::joinPath(where.folder, "data_batch_" + std::to_string(b) + ".bin"));
         const auto classes = static_cast<int64_t>(info.classNames.size());
         const auto train = data::readCifarBatches(batches, classes);
-        const auto test = data::readCifarBatches({where.folder + "/test_batch.bin"}, classes);
+        const auto test = data::readCifarBatches({files::joinPath(where.folder, "test_batch.bin")}, classes);
         trainAll = toFloat(train, options.inputShape);
         trainAllLabels = toLabels(train);
         impl->testImages = toFloat(test, options.inputShape);

@@ -114,6 +114,11 @@ int64_t writeAtomically(const std::string& path, const std::string& bytes, bool 
     return static_cast<int64_t>(fs::file_size(path));
 }
 
+std::string joinPath(const std::string& folder, const std::string& name)
+{
+    return (fs::path(folder) / name).lexically_normal().string();
+}
+
 bool sameFile(const std::string& a, const std::string& b)
 {
     std::error_code ec;

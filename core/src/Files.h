@@ -25,6 +25,9 @@ void requireDirectory(const std::string& path);
 /// Returns the size of the file on disk.
 int64_t writeAtomically(const std::string& path, const std::string& bytes, bool overwrite);
 
+/// `folder` and `name` joined with one separator, however the user spelled the folder ("data/" or "data").
+[[nodiscard]] std::string joinPath(const std::string& folder, const std::string& name);
+
 /// True when both paths name the same existing file (so an output would overwrite an input).
 [[nodiscard]] bool sameFile(const std::string& a, const std::string& b);
 

@@ -112,7 +112,7 @@ void requireHolds(const ByteSource& source, const std::string& path, int64_t hea
 
 std::string findIdxFile(const std::string& folder, const std::string& stem)
 {
-    for (const std::string& candidate : {folder + "/" + stem, folder + "/" + stem + ".gz"})
+    for (const std::string& candidate : {files::joinPath(folder, stem), files::joinPath(folder, stem + ".gz")})
         if (files::exists(candidate) && !files::isDirectory(candidate))
             return candidate;
     return {};
