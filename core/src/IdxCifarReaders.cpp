@@ -94,6 +94,25 @@ uint32_t bigEndian32(const unsigned char* p)
     return uint32_t(p[0]) << 24 | uint32_t(p[1]) << 16 | uint32_t(p[2]) << 8 | uint32_t(p[3]);
 }
 
+/// Reads an IDX header: the magic number, which must be `expectedMagic`, and `dimensions` sizes.
+std::vector<int64_t> readIdxHeader(ByteSource& source, const std::string& path, uint32_t expectedMagic, int dimensions,
+                                   const char* kind)
+{
+    const int64_t headerBytes = 4 + 4 * int64_t(dimensions);
+    if (source.size() < headerBytes)
+        throw inputError(path, std::string("too short for an IDX ") + kind + " header");
+    std::array<unsigned char, 16> header{};
+    source.read(header.data(), headerBytes, "the IDX header");
+    const uint32_t magic = bigEndian32(header.data());
+    if (magic != expectedMagic)
+        throw inputError(path, std::string("not an IDX ") + kind + " file (magic number " + hex32(magic) + ", expected "
+                                   + hex32(expectedMagic) + ")");
+    std::vector<int64_t> dims;
+    for (int d = 0; d < dimensions; ++d)
+        dims.push_back(bigEndian32(header.data() + 4 + 4 * d));
+    return dims;
+}
+
 /// Checks that `claimed` payload bytes after a header of `headerBytes` fit in the source.
 void requireHolds(const ByteSource& source, const std::string& path, int64_t headerBytes, int64_t claimed,
                   const std::string& claim)
@@ -123,17 +142,10 @@ RawImages readIdx(const std::string& imagesPath, const std::string& labelsPath, 
     RawImages raw;
     {
         ByteSource source(imagesPath);
-        unsigned char header[16];
-        if (source.size() < 16)
-            throw inputError(imagesPath, "too short for an IDX image header");
-        source.read(header, 4, "the IDX header");
-        const uint32_t magic = bigEndian32(header);
-        if (magic != 0x803)
-            throw inputError(imagesPath, "not an IDX image file (magic number " + hex32(magic) + ", expected 0x00000803)");
-        source.read(header + 4, 12, "the IDX header");
-        raw.count = bigEndian32(header + 4);
-        raw.height = bigEndian32(header + 8);
-        raw.width = bigEndian32(header + 12);
+        const auto dims = readIdxHeader(source, imagesPath, 0x803, 3, "image");
+        raw.count = dims[0];
+        raw.height = dims[1];
+        raw.width = dims[2];
         raw.channels = 1;
         if (raw.height == 0 || raw.width == 0 || raw.height > 4096 || raw.width > 4096)
             throw inputError(imagesPath, "implausible image size " + std::to_string(raw.height) + "x"
@@ -147,14 +159,7 @@ RawImages readIdx(const std::string& imagesPath, const std::string& labelsPath, 
     }
     {
         ByteSource source(labelsPath);
-        unsigned char header[8];
-        if (source.size() < 8)
-            throw inputError(labelsPath, "too short for an IDX label header");
-        source.read(header, 8, "the IDX header");
-        const uint32_t magic = bigEndian32(header);
-        if (magic != 0x801)
-            throw inputError(labelsPath, "not an IDX label file (magic number " + hex32(magic) + ", expected 0x00000801)");
-        const int64_t count = bigEndian32(header + 4);
+        const int64_t count = readIdxHeader(source, labelsPath, 0x801, 1, "label")[0];
         if (count != raw.count)
             throw inputError(labelsPath, std::to_string(count) + " labels for " + std::to_string(raw.count)
                                              + " images in " + imagesPath);

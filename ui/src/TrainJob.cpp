@@ -23,9 +23,8 @@ void TrainJob::start(const TrainJobParams& params)
 {
     if (isRunning())
         return;
-    delete m_thread;
     m_cancel.reset();
-    m_thread = QThread::create([this, params] { run(params); });
+    m_thread.reset(QThread::create([this, params] { run(params); }));
     m_thread->start();
 }
 

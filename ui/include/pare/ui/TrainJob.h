@@ -56,7 +56,7 @@ signals:
 private:
     void run(TrainJobParams params);
 
-    QThread* m_thread = nullptr;
+    std::unique_ptr<QThread> m_thread;
     CancelFlag m_cancel;
 };
 
