@@ -8,6 +8,7 @@
 #include "pare/Dataset.h"
 #include "pare/Error.h"
 #include "pare/Model.h"
+#include "pare/Pruning.h"
 #include "pare/Runtime.h"
 #include "pare/Training.h"
 
@@ -255,16 +256,43 @@ struct TrainArgs
     pare::TrainOptions options;
 };
 
+/// Refuses a bad output before minutes of work, not after: the input itself, a folder, or an existing file
+/// without --force.
+void checkOutput(const std::string& input, const std::string& out, bool force)
+{
+    std::error_code ec;
+    if (pathExists(input) && pathExists(out) && std::filesystem::equivalent(input, out, ec))
+        throw pare::inputError(out, "is the input model; choose another output");
+    if (std::filesystem::is_directory(out, ec))
+        throw pare::inputError(out, "is a directory, expected a file name to write");
+    if (pathExists(out) && !force)
+        throw pare::inputError(out, "already exists (use --force to replace it)");
+}
+
+json epochsJson(const pare::TrainResult& trained)
+{
+    json epochs = json::array();
+    for (const auto& e : trained.epochs)
+        epochs.push_back(json{{"epoch", e.epoch},
+                              {"train_loss", e.trainLoss},
+                              {"validation_accuracy", e.validationAccuracy},
+                              {"validation_loss", e.validationLoss},
+                              {"seconds", e.seconds}});
+    return epochs;
+}
+
+void printEpochs(const pare::TrainResult& trained)
+{
+    for (const auto& e : trained.epochs)
+        std::cout << "epoch " << e.epoch << ": train loss " << pare::cli::fixed(e.trainLoss, 4)
+                  << (e.validationAccuracy >= 0 ? ", validation accuracy " + pare::cli::fixed(e.validationAccuracy, 4)
+                                                : std::string())
+                  << ", " << pare::cli::fixed(e.seconds, 1) << " s\n";
+}
+
 int runTrain(const TrainArgs& args, const CommonOptions& common)
 {
-    // Refuse a bad output before minutes of training, not after.
-    std::error_code ec;
-    if (pathExists(args.model) && pathExists(args.out) && std::filesystem::equivalent(args.model, args.out, ec))
-        throw pare::inputError(args.out, "is the input model; choose another output");
-    if (std::filesystem::is_directory(args.out, ec))
-        throw pare::inputError(args.out, "is a directory, expected a file name to write");
-    if (pathExists(args.out) && !args.force)
-        throw pare::inputError(args.out, "already exists (use --force to replace it)");
+    checkOutput(args.model, args.out, args.force);
 
     const bool fromZoo = !pathExists(args.model) && pare::Model::isZooSpec(args.model);
     std::optional<pare::Model> loaded;
@@ -291,13 +319,6 @@ int runTrain(const TrainArgs& args, const CommonOptions& common)
     const int64_t outBytes = model.save(args.out, args.force);
 
     if (common.json) {
-        json epochs = json::array();
-        for (const auto& e : trained.epochs)
-            epochs.push_back(json{{"epoch", e.epoch},
-                              {"train_loss", e.trainLoss},
-                              {"validation_accuracy", e.validationAccuracy},
-                              {"validation_loss", e.validationLoss},
-                              {"seconds", e.seconds}});
         auto out = evalJson(eval);
         out["seconds"] = trained.trainSeconds;
         out["images_per_second"] = trained.imagesPerSecond;
@@ -305,20 +326,90 @@ int runTrain(const TrainArgs& args, const CommonOptions& common)
         out["params"] = model.parameterCount();
         out["out"] = args.out;
         out["out_bytes"] = outBytes;
-        out["epochs"] = epochs;
+        out["epochs"] = epochsJson(trained);
         out["train_images"] = info.trainCount;
         out["validation_images"] = info.validationCount;
         std::cout << out.dump(2) << "\n";
         return 0;
     }
-    for (const auto& e : trained.epochs)
-        std::cout << "epoch " << e.epoch << ": train loss " << pare::cli::fixed(e.trainLoss, 4)
-                  << (e.validationAccuracy >= 0 ? ", validation accuracy " + pare::cli::fixed(e.validationAccuracy, 4)
-                                                : std::string())
-                  << ", " << pare::cli::fixed(e.seconds, 1) << " s\n";
+    printEpochs(trained);
     std::cout << "test accuracy " << pare::cli::fixed(eval.accuracy, 4) << ", loss " << pare::cli::fixed(eval.loss, 4)
               << "; " << pare::cli::withThousands(int64_t(trained.imagesPerSecond)) << " images/s\n"
               << "wrote " << args.out << " (" << pare::cli::withThousands(outBytes) << " bytes)\n";
+    return 0;
+}
+
+struct PruneArgs
+{
+    std::string model;
+    std::string data;
+    std::string out;
+    bool force = false;
+    pare::PruneOptions options;
+};
+
+int runPrune(const PruneArgs& args, const CommonOptions& common)
+{
+    checkOutput(args.model, args.out, args.force);
+    auto model = loadModel(args.model);
+    const auto data = loadData(args.data, datasetOptionsFor(&model.record(), common, args.options.finetune.seed));
+    pare::checkCompatible(model, data);
+    const auto baseline = pare::evaluate(model, data);
+
+    pare::cli::ConsoleProgress bar(::isatty(STDERR_FILENO) == 1);
+    const auto pruned = pare::prune(model, data, args.options, [&](const pare::TrainProgress& p) { bar.update(p); });
+    bar.finish();
+    const auto eval = pare::evaluate(model, data);
+    if (!model.record().present) {
+        // A model without a record gets one: the shape and statistics it was pruned and fine-tuned with.
+        pare::ModelRecord record;
+        record.inputShape = data.info().sampleShape;
+        record.mean = data.info().mean;
+        record.std = data.info().std;
+        record.classes = data.info().classNames;
+        model.setRecord(record);
+    }
+    const int64_t outBytes = model.save(args.out, args.force);
+    const int64_t params = model.parameterCount();
+    // Be plain about formats: TorchScript stores dense tensors, so zeros cost as much as any weight.
+    const std::string formatNote = "TorchScript stores dense tensors: this file is as large as the unpruned model; "
+                                   "only a format that stores the non-zero weights alone (Pare's .pare, not yet "
+                                   "available) or structured pruning makes it smaller";
+    if (common.json) {
+        json layers = json::array();
+        for (const auto& layer : pruned.layers)
+            layers.push_back(json{{"name", layer.name},
+                                  {"weights", layer.weights},
+                                  {"nonzero", layer.nonzero},
+                                  {"sparsity", layer.sparsity()}});
+        auto out = evalJson(eval);
+        out["baseline_accuracy"] = baseline.accuracy;
+        out["params"] = params;
+        out["nonzero_params"] = model.nonzeroParameterCount();
+        out["sparsity"] = pruned.sparsity();
+        out["layers"] = layers;
+        out["seconds"] = pruned.finetune.trainSeconds;
+        out["images_per_second"] = pruned.finetune.imagesPerSecond;
+        out["epochs"] = epochsJson(pruned.finetune);
+        out["out"] = args.out;
+        out["out_bytes"] = outBytes;
+        out["sizes"] = {{"dense_fp32", params * 4}, {"torchscript", outBytes}};
+        out["note"] = formatNote;
+        std::cout << out.dump(2) << "\n";
+        return 0;
+    }
+    printEpochs(pruned.finetune);
+    pare::cli::Table table({"layer", "weights", "non-zero", "sparsity"});
+    for (const auto& layer : pruned.layers)
+        table.addRow({layer.name, pare::cli::withThousands(layer.weights), pare::cli::withThousands(layer.nonzero),
+                      pare::cli::fixed(100.0 * layer.sparsity(), 1) + " %"});
+    table.addRow({"total", pare::cli::withThousands(pruned.weights), pare::cli::withThousands(pruned.nonzero),
+                  pare::cli::fixed(100.0 * pruned.sparsity(), 1) + " %"});
+    table.print(std::cout);
+    std::cout << "\naccuracy " << pare::cli::fixed(eval.accuracy, 4) << " (baseline " << pare::cli::fixed(baseline.accuracy, 4)
+              << ", change " << pare::cli::fixed(100.0 * (eval.accuracy - baseline.accuracy), 2) << " points)\n"
+              << "wrote " << args.out << " (" << pare::cli::withThousands(outBytes) << " bytes)\n"
+              << "note: " << formatNote << "\n";
     return 0;
 }
 
@@ -363,6 +454,26 @@ int main(int argc, char** argv)
     train->add_option("--seed", trainArgs.options.seed, "Seed for initialization, shuffling and the validation split");
     addCommonOptions(*train, common);
 
+    PruneArgs pruneArgs;
+    auto* prune = app.add_subcommand("prune", "Prune weights by magnitude and fine-tune; masks keep them at zero");
+    prune->add_option("MODEL", pruneArgs.model, "TorchScript file")->required();
+    prune->add_option("--data", pruneArgs.data, "fashion-mnist, mnist:DIR, cifar10:DIR or an image folder")->required();
+    prune->add_option("--out", pruneArgs.out, "Where to write the pruned TorchScript model")->required();
+    prune->add_flag("--force", pruneArgs.force, "Replace an existing output file");
+    prune->add_option("--method", pruneArgs.options.method, "magnitude-global (one threshold) or magnitude-layer")
+        ->check(CLI::IsMember({"magnitude-global", "magnitude-layer"}));
+    prune->add_option("--ratio", pruneArgs.options.ratio, "Share of conv and linear weights removed, 0..0.99")
+        ->required()
+        ->check(CLI::Range(0.0, 0.99));
+    prune->add_option("--schedule", pruneArgs.options.schedule, "oneshot, or gradual (Zhu & Gupta's cubic schedule)")
+        ->check(CLI::IsMember({"oneshot", "gradual"}));
+    prune->add_option("--finetune-epochs", pruneArgs.options.finetune.epochs, "Fine-tuning epochs (default 2)")
+        ->check(CLI::NonNegativeNumber);
+    prune->add_option("--lr", pruneArgs.options.finetune.learningRate, "Fine-tuning learning rate (default 0.01)")
+        ->check(CLI::PositiveNumber);
+    prune->add_option("--seed", pruneArgs.options.finetune.seed, "Seed for shuffling and the validation split");
+    addCommonOptions(*prune, common);
+
     try {
         app.parse(argc, argv);
     } catch (const CLI::Success& e) {
@@ -379,6 +490,8 @@ int main(int argc, char** argv)
             return runInspect(inspectModel, common);
         if (*eval)
             return runEval(evalModel, evalData, common);
+        if (*prune)
+            return runPrune(pruneArgs, common);
         return runTrain(trainArgs, common);
     } catch (const pare::InputError& e) {
         std::cerr << "pare: " << e.what() << "\n";

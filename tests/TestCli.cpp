@@ -25,6 +25,7 @@ private slots:
     void badInputExitsTwoWithOneLine();
     void trainJsonReportsTheFileItWrote();
     void trainRefusesToOverwrite();
+    void pruneJsonIsPlainAboutSizes();
     void inspectJson();
     void evalTableOnBundledModel();
 
@@ -102,6 +103,8 @@ void TestCli::badInputExitsTwoWithOneLine_data()
     QTest::newRow("unknown option") << QStringList{"eval", bundled, "--data", m_subset, "--colour"} << "--colour" << "";
     QTest::newRow("missing required option") << QStringList{"eval", bundled} << "--data" << "required";
     QTest::newRow("no command") << QStringList{} << "subcommand" << "";
+    QTest::newRow("unknown pruning method") << QStringList{"prune", bundled, "--data", m_subset, "--ratio", "0.5", "--method", "random", "--out", d + "c.pt"} << "--method" << "";
+    QTest::newRow("pruning ratio of 1") << QStringList{"prune", bundled, "--data", m_subset, "--ratio", "1", "--out", d + "c.pt"} << "--ratio" << "";
     QTest::newRow("negative epochs") << QStringList{"train", "--model", "lenet5", "--data", m_subset, "--out", d + "b.pt", "--epochs", "-1"} << "--epochs" << "";
 }
 
@@ -169,6 +172,25 @@ void TestCli::trainRefusesToOverwrite()
     run = pare::test::runPare({"train", "--model", "lenet300@0.1", "--data", m_subset, "--epochs", "0", "--out",
                                path("keep.pt"), "--force"});
     QCOMPARE(run.exitCode, 0);
+}
+
+void TestCli::pruneJsonIsPlainAboutSizes()
+{
+    const QString out = path("pruned.pt");
+    const auto run = pare::test::runPare({"prune", QString::fromStdString(pare::bundledModelPath()), "--data", m_subset,
+                                          "--ratio", "0.8", "--finetune-epochs", "1", "--out", out, "--json"});
+    QVERIFY2(run.exitCode == 0, qPrintable(run.err));
+    const auto json = QJsonDocument::fromJson(run.out.toUtf8()).object();
+    QCOMPARE(json.value("params").toInt(), 431080);
+    // 80% of the 430,500 conv and linear weights are zero; the 580 biases are not pruned.
+    QCOMPARE(json.value("nonzero_params").toInt(), 430500 - 344400 + 580);
+    QCOMPARE(qint64(json.value("out_bytes").toDouble()), QFileInfo(out).size());
+    const auto sizes = json.value("sizes").toObject();
+    QCOMPARE(sizes.value("dense_fp32").toInt(), 431080 * 4);
+    QCOMPARE(qint64(sizes.value("torchscript").toDouble()), QFileInfo(out).size());
+    QVERIFY(json.value("note").toString().contains("as large as the unpruned model"));
+    QVERIFY(json.contains("baseline_accuracy"));
+    QCOMPARE(json.value("layers").toArray().size(), 4);
 }
 
 void TestCli::inspectJson()

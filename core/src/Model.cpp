@@ -204,7 +204,13 @@ Model Model::load(const std::string& path)
 Model Model::clone() const
 {
     auto impl = std::make_unique<Impl>();
-    impl->module = m_impl->module.deepcopy();
+    {
+        // Without this guard the copies would record CloneBackward and no optimizer would take them as leaves.
+        torch::NoGradGuard noGrad;
+        impl->module = m_impl->module.deepcopy();
+    }
+    for (auto p : impl->module.parameters())
+        p.requires_grad_(true);
     impl->record = m_impl->record;
     impl->origin = m_impl->origin;
     return Model(std::move(impl));
@@ -248,6 +254,15 @@ int64_t Model::parameterCount() const
     int64_t count = 0;
     for (const auto& p : m_impl->module.parameters())
         count += p.numel();
+    return count;
+}
+
+int64_t Model::nonzeroParameterCount() const
+{
+    torch::NoGradGuard noGrad;
+    int64_t count = 0;
+    for (const auto& p : m_impl->module.parameters())
+        count += p.count_nonzero().item<int64_t>();
     return count;
 }
 

@@ -77,7 +77,7 @@ bool tryChannelsLast(torch::jit::Module& module, const std::vector<torch::Tensor
 } // namespace
 
 TrainResult train(Model& model, const Dataset& data, const TrainOptions& options, const TrainProgressCallback& progress,
-                  const CancelFlag* cancel)
+                  const CancelFlag* cancel, const TrainHooks& hooks)
 {
     if (options.epochs < 0)
         throw InputError("--epochs: must not be negative");
@@ -129,7 +129,11 @@ TrainResult train(Model& model, const Dataset& data, const TrainOptions& options
             optimizer->zero_grad();
             const auto loss = torch::nn::functional::cross_entropy(forward(module, x), y);
             loss.backward();
+            if (hooks.beforeOptimizerStep)
+                hooks.beforeOptimizerStep(step, totalSteps);
             optimizer->step();
+            if (hooks.afterOptimizerStep)
+                hooks.afterOptimizerStep(step, totalSteps);
             ++step;
             ++result.batchesRun;
             result.imagesSeen += x.size(0);

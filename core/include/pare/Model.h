@@ -81,6 +81,8 @@ public:
     /// one input of inputShape (empty: the record's shape) through the model.
     [[nodiscard]] ModelSummary inspect(const std::vector<int64_t>& inputShape = {}) const;
     [[nodiscard]] int64_t parameterCount() const;
+    /// Parameters that are not exactly zero (pruning zeroes weights without removing them).
+    [[nodiscard]] int64_t nonzeroParameterCount() const;
 
     struct Impl;
     Impl& impl() const { return *m_impl; }

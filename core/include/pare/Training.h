@@ -19,7 +19,7 @@ struct TrainOptions
     std::string optimizer = "sgd"; ///< "sgd" (with momentum) or "adam"
     double learningRate = 0.0;     ///< 0: the optimizer's default (sgd 0.02, adam 0.001)
     double momentum = 0.9;
-    double weightDecay = 5e-4;
+    double weightDecay = -1.0; ///< negative: the optimizer's default (sgd 5e-4, adam 0)
     std::string schedule = "cosine"; ///< "cosine", "step" (x0.1 at 50% and 75%) or "constant"
     uint64_t seed = 0;
     /// Evaluate on the validation split after every epoch (skipped when the split is empty).
@@ -59,10 +59,19 @@ struct TrainResult
 
 using TrainProgressCallback = std::function<void(const TrainProgress&)>;
 
+/// Calls into a training run for techniques that constrain it, such as pruning masks. Both get the 0-based index
+/// of the optimizer step and the run's total steps.
+struct TrainHooks
+{
+    std::function<void(int64_t step, int64_t totalSteps)> beforeOptimizerStep; ///< gradients are computed
+    std::function<void(int64_t step, int64_t totalSteps)> afterOptimizerStep;  ///< weights are updated
+};
+
 /// Trains `model` in place on the training split. Checks `cancel` before every batch; after a cancel the
 /// model is left as the last finished batch made it, in evaluation mode, ready to evaluate.
 [[nodiscard]] TrainResult train(Model& model, const Dataset& data, const TrainOptions& options,
-                                const TrainProgressCallback& progress = {}, const CancelFlag* cancel = nullptr);
+                                const TrainProgressCallback& progress = {}, const CancelFlag* cancel = nullptr,
+                                const TrainHooks& hooks = {});
 
 struct EvalResult
 {
