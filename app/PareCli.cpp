@@ -6,6 +6,7 @@
 #include "Format.h"
 
 #include "pare/Dataset.h"
+#include "pare/Distillation.h"
 #include "pare/Error.h"
 #include "pare/Model.h"
 #include "pare/Pruning.h"
@@ -413,6 +414,80 @@ int runPrune(const PruneArgs& args, const CommonOptions& common)
     return 0;
 }
 
+struct DistillArgs
+{
+    std::string teacher;
+    std::string student = "self";
+    std::string data;
+    std::string out;
+    bool force = false;
+    pare::DistillOptions options;
+};
+
+int runDistill(const DistillArgs& args, const CommonOptions& common)
+{
+    checkOutput(args.teacher, args.out, args.force);
+    const auto teacher = loadModel(args.teacher);
+    const auto data = loadData(args.data, datasetOptionsFor(&teacher.record(), common, args.options.train.seed));
+    const auto& info = data.info();
+    pare::Model student = args.student == "self" ? teacher.clone()
+        : pare::Model::isZooSpec(args.student) && !pathExists(args.student)
+        ? pare::Model::fromZoo(args.student, info.sampleShape, static_cast<int64_t>(info.classNames.size()),
+                               args.options.train.seed)
+        : loadModel(args.student);
+    const auto teacherEval = pare::evaluate(teacher, data);
+
+    pare::cli::ConsoleProgress bar(::isatty(STDERR_FILENO) == 1);
+    const auto distilled =
+        pare::distill(teacher, student, data, args.options, [&](const pare::TrainProgress& p) { bar.update(p); });
+    bar.finish();
+    const auto eval = pare::evaluate(student, data);
+    const double agreement = pare::topOneAgreement(teacher, student, data);
+    pare::ModelRecord record;
+    record.inputShape = info.sampleShape;
+    record.mean = info.mean;
+    record.std = info.std;
+    record.classes = info.classNames;
+    student.setRecord(record);
+    const int64_t outBytes = student.save(args.out, args.force);
+
+    if (common.json) {
+        json epochs = json::array();
+        for (size_t i = 0; i < distilled.lossTerms.size(); ++i) {
+            const auto& terms = distilled.lossTerms[i];
+            json epoch{{"epoch", terms.epoch}, {"soft_loss", terms.softLoss}, {"hard_loss", terms.hardLoss}};
+            if (i < distilled.training.epochs.size())
+                epoch["validation_accuracy"] = distilled.training.epochs[i].validationAccuracy;
+            epochs.push_back(epoch);
+        }
+        auto out = evalJson(eval);
+        out["teacher_accuracy"] = teacherEval.accuracy;
+        out["teacher_agreement"] = agreement;
+        out["params"] = student.parameterCount();
+        out["teacher_params"] = teacher.parameterCount();
+        out["seconds"] = distilled.training.trainSeconds;
+        out["images_per_second"] = distilled.training.imagesPerSecond;
+        out["teacher_seconds"] = distilled.teacherSeconds;
+        out["epochs"] = epochs;
+        out["out"] = args.out;
+        out["out_bytes"] = outBytes;
+        std::cout << out.dump(2) << "\n";
+        return 0;
+    }
+    for (const auto& terms : distilled.lossTerms)
+        std::cout << "epoch " << terms.epoch << ": soft loss " << pare::cli::fixed(terms.softLoss, 4) << ", hard loss "
+                  << pare::cli::fixed(terms.hardLoss, 4) << "\n";
+    std::cout << "student accuracy " << pare::cli::fixed(eval.accuracy, 4) << " (teacher "
+              << pare::cli::fixed(teacherEval.accuracy, 4) << "), agreement with the teacher "
+              << pare::cli::fixed(agreement, 4) << "\n"
+              << "student " << pare::cli::withThousands(student.parameterCount()) << " parameters, teacher "
+              << pare::cli::withThousands(teacher.parameterCount()) << "\n"
+              << "teacher pass " << pare::cli::fixed(distilled.teacherSeconds, 1) << " s, training "
+              << pare::cli::fixed(distilled.training.trainSeconds, 1) << " s\n"
+              << "wrote " << args.out << " (" << pare::cli::withThousands(outBytes) << " bytes)\n";
+    return 0;
+}
+
 } // namespace
 
 int main(int argc, char** argv)
@@ -474,6 +549,26 @@ int main(int argc, char** argv)
     prune->add_option("--seed", pruneArgs.options.finetune.seed, "Seed for shuffling and the validation split");
     addCommonOptions(*prune, common);
 
+    DistillArgs distillArgs;
+    auto* distill = app.add_subcommand("distill", "Train a student on a teacher's softened outputs and the labels");
+    distill->add_option("--teacher", distillArgs.teacher, "TorchScript file of the teacher")->required();
+    distill->add_option("--student", distillArgs.student,
+                        "self (a copy of the teacher), a zoo architecture such as lenet5@0.5, or MODEL.pt");
+    distill->add_option("--data", distillArgs.data, "fashion-mnist, mnist:DIR, cifar10:DIR or an image folder")
+        ->required();
+    distill->add_option("--out", distillArgs.out, "Where to write the student")->required();
+    distill->add_flag("--force", distillArgs.force, "Replace an existing output file");
+    distill->add_option("--temperature", distillArgs.options.temperature, "Softening temperature T, 1..20 (default 4)")
+        ->check(CLI::Range(1.0, 20.0));
+    distill->add_option("--alpha", distillArgs.options.alpha, "Weight of the soft targets, 0..1 (default 0.9)")
+        ->check(CLI::Range(0.0, 1.0));
+    distill->add_option("--epochs", distillArgs.options.train.epochs, "Epochs (default 4)")
+        ->check(CLI::NonNegativeNumber);
+    distill->add_option("--lr", distillArgs.options.train.learningRate, "Learning rate (default 0.01)")
+        ->check(CLI::PositiveNumber);
+    distill->add_option("--seed", distillArgs.options.train.seed, "Seed for initialization and shuffling");
+    addCommonOptions(*distill, common);
+
     try {
         app.parse(argc, argv);
     } catch (const CLI::Success& e) {
@@ -492,6 +587,8 @@ int main(int argc, char** argv)
             return runEval(evalModel, evalData, common);
         if (*prune)
             return runPrune(pruneArgs, common);
+        if (*distill)
+            return runDistill(distillArgs, common);
         return runTrain(trainArgs, common);
     } catch (const pare::InputError& e) {
         std::cerr << "pare: " << e.what() << "\n";

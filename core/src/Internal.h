@@ -4,6 +4,7 @@
 
 #include "pare/Dataset.h"
 #include "pare/Model.h"
+#include "pare/Training.h"
 
 #include <torch/script.h>
 #include <torch/torch.h>
@@ -53,6 +54,15 @@ inline std::string conciseTorchError(const std::exception& error)
     const auto end = text.find('\n', begin);
     return text.substr(begin, end == std::string::npos ? std::string::npos : end - begin);
 }
+
+/// The loss a training run minimizes for one batch: logits, labels, the batch's indices into the training split,
+/// and the 1-based epoch. Cross-entropy for plain training; distillation adds the teacher's soft targets.
+using BatchLoss = std::function<torch::Tensor(const torch::Tensor& logits, const torch::Tensor& labels,
+                                              const torch::Tensor& indices, int epoch)>;
+
+/// pare::train with another loss (Training.cpp).
+TrainResult trainWithLoss(Model& model, const Dataset& data, const TrainOptions& options, const BatchLoss& loss,
+                          const TrainProgressCallback& progress, const CancelFlag* cancel, const TrainHooks& hooks);
 
 /// A torch::Generator seeded for reproducible shuffles.
 inline torch::Generator seededGenerator(uint64_t seed)

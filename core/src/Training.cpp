@@ -79,6 +79,14 @@ bool tryChannelsLast(torch::jit::Module& module, const std::vector<torch::Tensor
 TrainResult train(Model& model, const Dataset& data, const TrainOptions& options, const TrainProgressCallback& progress,
                   const CancelFlag* cancel, const TrainHooks& hooks)
 {
+    const BatchLoss crossEntropy = [](const torch::Tensor& logits, const torch::Tensor& labels, const torch::Tensor&,
+                                      int) { return torch::nn::functional::cross_entropy(logits, labels); };
+    return trainWithLoss(model, data, options, crossEntropy, progress, cancel, hooks);
+}
+
+TrainResult trainWithLoss(Model& model, const Dataset& data, const TrainOptions& options, const BatchLoss& batchLoss,
+                          const TrainProgressCallback& progress, const CancelFlag* cancel, const TrainHooks& hooks)
+{
     if (options.epochs < 0)
         throw InputError("--epochs: must not be negative");
     if (options.batchSize < 1)
@@ -127,7 +135,7 @@ TrainResult train(Model& model, const Dataset& data, const TrainOptions& options
             const auto x = images.index_select(0, index).contiguous(layout);
             const auto y = labels.index_select(0, index);
             optimizer->zero_grad();
-            const auto loss = torch::nn::functional::cross_entropy(forward(module, x), y);
+            const auto loss = batchLoss(forward(module, x), y, index, epoch);
             loss.backward();
             if (hooks.beforeOptimizerStep)
                 hooks.beforeOptimizerStep(step, totalSteps);

@@ -1,0 +1,138 @@
+#include "Internal.h"
+
+#include "pare/Distillation.h"
+#include "pare/Error.h"
+
+#include <chrono>
+
+namespace pare {
+namespace {
+
+struct LossTerms
+{
+    torch::Tensor soft, hard, total;
+};
+
+LossTerms distillationTerms(const torch::Tensor& student, const torch::Tensor& teacher, const torch::Tensor& labels,
+                            double temperature, double alpha)
+{
+    namespace F = torch::nn::functional;
+    const auto studentLog = F::log_softmax(student / temperature, F::LogSoftmaxFuncOptions(1));
+    const auto teacherLog = F::log_softmax(teacher / temperature, F::LogSoftmaxFuncOptions(1));
+    // KL(p_t || p_s) summed over classes, averaged over the batch; T^2 keeps its gradients on the scale of the
+    // hard term's as T changes (Hinton et al.).
+    const auto kl = (teacherLog.exp() * (teacherLog - studentLog)).sum(1).mean();
+    LossTerms terms;
+    terms.soft = kl * (temperature * temperature);
+    terms.hard = F::cross_entropy(student, labels);
+    terms.total = terms.soft * alpha + terms.hard * (1.0 - alpha);
+    return terms;
+}
+
+torch::Tensor rowsToTensor(const std::vector<std::vector<float>>& rows)
+{
+    const int64_t n = static_cast<int64_t>(rows.size());
+    const int64_t k = n > 0 ? static_cast<int64_t>(rows[0].size()) : 0;
+    auto t = torch::empty({n, k});
+    for (int64_t i = 0; i < n; ++i) {
+        if (static_cast<int64_t>(rows[i].size()) != k)
+            throw InputError("logit rows differ in length");
+        for (int64_t j = 0; j < k; ++j)
+            t[i][j] = rows[i][j];
+    }
+    return t;
+}
+
+/// The teacher's logits for every training image, in the split's order, computed once.
+torch::Tensor teacherLogits(const Model& teacher, const torch::Tensor& images, const CancelFlag* cancel)
+{
+    auto& module = teacher.impl().module;
+    torch::InferenceMode inference;
+    module.eval();
+    std::vector<torch::Tensor> parts;
+    for (int64_t begin = 0; begin < images.size(0); begin += 512) {
+        if (cancel && cancel->isRequested())
+            break;
+        parts.push_back(forward(module, images.slice(0, begin, std::min(images.size(0), begin + 512))));
+    }
+    return parts.empty() ? torch::Tensor() : torch::cat(parts);
+}
+
+} // namespace
+
+DistillLoss distillationLoss(const std::vector<std::vector<float>>& studentLogits,
+                             const std::vector<std::vector<float>>& teacherLogits, const std::vector<int64_t>& labels,
+                             double temperature, double alpha)
+{
+    torch::NoGradGuard noGrad;
+    const auto terms = distillationTerms(rowsToTensor(studentLogits), rowsToTensor(teacherLogits),
+                                         torch::tensor(labels, torch::kInt64), temperature, alpha);
+    return {terms.soft.item<double>(), terms.hard.item<double>(), terms.total.item<double>()};
+}
+
+DistillResult distill(const Model& teacher, Model& student, const Dataset& data, const DistillOptions& options,
+                      const TrainProgressCallback& progress, const CancelFlag* cancel)
+{
+    if (!(options.temperature >= 1.0 && options.temperature <= 20.0))
+        throw InputError("--temperature: must be in [1, 20]");
+    if (!(options.alpha >= 0.0 && options.alpha <= 1.0))
+        throw InputError("--alpha: must be in [0, 1]");
+    checkCompatible(teacher, data);
+    checkCompatible(student, data);
+
+    DistillResult result;
+    const auto started = std::chrono::steady_clock::now();
+    // The student may be a copy of the teacher (distillation-assisted fine-tuning): the targets are computed before
+    // it changes, so the teacher's outputs stay those of the original.
+    const auto targets = teacherLogits(teacher, data.impl().trainImages, cancel);
+    result.teacherSeconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    if (cancel && cancel->isRequested()) {
+        result.training.cancelled = true;
+        return result;
+    }
+
+    struct Sums
+    {
+        double soft = 0, hard = 0;
+        int64_t images = 0;
+    };
+    std::vector<Sums> perEpoch(static_cast<size_t>(std::max(options.train.epochs, 0)) + 1);
+    const BatchLoss loss = [&](const torch::Tensor& logits, const torch::Tensor& labels, const torch::Tensor& indices,
+                               int epoch) {
+        const auto terms = distillationTerms(logits, targets.index_select(0, indices), labels, options.temperature,
+                                             options.alpha);
+        auto& sums = perEpoch[static_cast<size_t>(epoch)];
+        const auto n = labels.size(0);
+        sums.soft += terms.soft.item<double>() * double(n);
+        sums.hard += terms.hard.item<double>() * double(n);
+        sums.images += n;
+        return terms.total;
+    };
+    result.training = trainWithLoss(student, data, options.train, loss, progress, cancel, {});
+    for (int epoch = 1; epoch < static_cast<int>(perEpoch.size()); ++epoch) {
+        const auto& sums = perEpoch[static_cast<size_t>(epoch)];
+        if (sums.images > 0)
+            result.lossTerms.push_back({epoch, sums.soft / double(sums.images), sums.hard / double(sums.images)});
+    }
+    return result;
+}
+
+double topOneAgreement(const Model& a, const Model& b, const Dataset& data, Split split)
+{
+    const auto& images = data.impl().images(split);
+    if (!images.defined() || images.size(0) == 0)
+        return 0.0;
+    auto& first = a.impl().module;
+    auto& second = b.impl().module;
+    torch::InferenceMode inference;
+    first.eval();
+    second.eval();
+    int64_t same = 0;
+    for (int64_t begin = 0; begin < images.size(0); begin += 512) {
+        const auto x = images.slice(0, begin, std::min(images.size(0), begin + 512));
+        same += forward(first, x).argmax(1).eq(forward(second, x).argmax(1)).sum().item<int64_t>();
+    }
+    return double(same) / double(images.size(0));
+}
+
+} // namespace pare
