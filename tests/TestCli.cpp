@@ -26,6 +26,7 @@ private slots:
     void trainJsonReportsTheFileItWrote();
     void trainRefusesToOverwrite();
     void pruneJsonIsPlainAboutSizes();
+    void distillJsonReportsStudentAndTeacher();
     void inspectJson();
     void evalTableOnBundledModel();
 
@@ -191,6 +192,25 @@ void TestCli::pruneJsonIsPlainAboutSizes()
     QVERIFY(json.value("note").toString().contains("as large as the unpruned model"));
     QVERIFY(json.contains("baseline_accuracy"));
     QCOMPARE(json.value("layers").toArray().size(), 4);
+}
+
+void TestCli::distillJsonReportsStudentAndTeacher()
+{
+    const QString out = path("student.pt");
+    const auto run = pare::test::runPare({"distill", "--teacher", QString::fromStdString(pare::bundledModelPath()),
+                                          "--student", "lenet5@0.25", "--data", m_subset, "--epochs", "1", "--out", out,
+                                          "--json"});
+    QVERIFY2(run.exitCode == 0, qPrintable(run.err));
+    const auto json = QJsonDocument::fromJson(run.out.toUtf8()).object();
+    for (const char* key : {"accuracy", "teacher_accuracy", "teacher_agreement", "params", "teacher_params", "seconds",
+                            "teacher_seconds", "epochs", "out_bytes"})
+        QVERIFY2(json.contains(key), key);
+    QCOMPARE(json.value("teacher_params").toInt(), 431080);
+    QVERIFY(json.value("params").toInt() < 431080 / 10);
+    const auto epoch = json.value("epochs").toArray().first().toObject();
+    QVERIFY(epoch.value("soft_loss").toDouble() > 0.0);
+    QVERIFY(epoch.value("hard_loss").toDouble() > 0.0);
+    QCOMPARE(qint64(json.value("out_bytes").toDouble()), QFileInfo(out).size());
 }
 
 void TestCli::inspectJson()

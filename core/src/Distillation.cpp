@@ -50,10 +50,10 @@ torch::Tensor teacherLogits(const Model& teacher, const torch::Tensor& images, c
     torch::InferenceMode inference;
     module.eval();
     std::vector<torch::Tensor> parts;
-    for (int64_t begin = 0; begin < images.size(0); begin += 512) {
+    for (int64_t begin = 0; begin < images.size(0); begin += kInferenceBatch) {
         if (cancel && cancel->isRequested())
             break;
-        parts.push_back(forward(module, images.slice(0, begin, std::min(images.size(0), begin + 512))));
+        parts.push_back(forward(module, images.slice(0, begin, std::min(images.size(0), begin + kInferenceBatch))));
     }
     return parts.empty() ? torch::Tensor() : torch::cat(parts);
 }
@@ -128,8 +128,8 @@ double topOneAgreement(const Model& a, const Model& b, const Dataset& data, Spli
     first.eval();
     second.eval();
     int64_t same = 0;
-    for (int64_t begin = 0; begin < images.size(0); begin += 512) {
-        const auto x = images.slice(0, begin, std::min(images.size(0), begin + 512));
+    for (int64_t begin = 0; begin < images.size(0); begin += kInferenceBatch) {
+        const auto x = images.slice(0, begin, std::min(images.size(0), begin + kInferenceBatch));
         same += forward(first, x).argmax(1).eq(forward(second, x).argmax(1)).sum().item<int64_t>();
     }
     return double(same) / double(images.size(0));

@@ -166,7 +166,7 @@ TrainResult trainWithLoss(Model& model, const Dataset& data, const TrainOptions&
         report.trainLoss = lossImages > 0 ? lossSum / double(lossImages) : 0.0;
         module.eval();
         if (options.validateEachEpoch && data.size(Split::Validation) > 0 && !result.cancelled) {
-            const auto validation = evaluate(model, data, Split::Validation, 512, cancel);
+            const auto validation = evaluate(model, data, Split::Validation, kInferenceBatch, cancel);
             report.validationAccuracy = validation.accuracy;
             report.validationLoss = validation.loss;
         }
