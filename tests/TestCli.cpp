@@ -106,6 +106,7 @@ void TestCli::badInputExitsTwoWithOneLine_data()
     QTest::newRow("no command") << QStringList{} << "subcommand" << "";
     QTest::newRow("unknown pruning method") << QStringList{"prune", bundled, "--data", m_subset, "--ratio", "0.5", "--method", "random", "--out", d + "c.pt"} << "--method" << "";
     QTest::newRow("pruning ratio of 1") << QStringList{"prune", bundled, "--data", m_subset, "--ratio", "1", "--out", d + "c.pt"} << "--ratio" << "";
+    QTest::newRow("nine quantization bits") << QStringList{"quantize", bundled, "--data", m_subset, "--bits", "9", "--out", d + "q.pt"} << "--bits" << "";
     QTest::newRow("negative epochs") << QStringList{"train", "--model", "lenet5", "--data", m_subset, "--out", d + "b.pt", "--epochs", "-1"} << "--epochs" << "";
 }
 

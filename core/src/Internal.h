@@ -68,6 +68,24 @@ using BatchLoss = std::function<torch::Tensor(const torch::Tensor& logits, const
 TrainResult trainWithLoss(Model& model, const Dataset& data, const TrainOptions& options, const BatchLoss& loss,
                           const TrainProgressCallback& progress, const CancelFlag* cancel, const TrainHooks& hooks);
 
+/// A compressible weight: a parameter named "weight" with two or more dimensions (conv and linear layers, not
+/// normalization), with the dotted path of its layer.
+struct LayerWeight
+{
+    std::string layer;
+    torch::Tensor weight;
+};
+
+inline std::vector<LayerWeight> layerWeights(const torch::jit::Module& module)
+{
+    std::vector<LayerWeight> weights;
+    for (const auto& named : module.named_modules())
+        for (const auto& p : named.value.named_parameters(/*recurse=*/false))
+            if (p.name == "weight" && p.value.dim() >= 2)
+                weights.push_back({named.name, p.value});
+    return weights;
+}
+
 /// A torch::Generator seeded for reproducible shuffles.
 inline torch::Generator seededGenerator(uint64_t seed)
 {

@@ -16,14 +16,11 @@ struct PrunableWeight
     torch::Tensor mask; ///< float 0/1, the weight's shape
 };
 
-/// Every parameter named "weight" with two or more dimensions: conv and linear layers, not normalization.
 std::vector<PrunableWeight> prunableWeights(const torch::jit::Module& module)
 {
     std::vector<PrunableWeight> weights;
-    for (const auto& named : module.named_modules())
-        for (const auto& p : named.value.named_parameters(/*recurse=*/false))
-            if (p.name == "weight" && p.value.dim() >= 2)
-                weights.push_back({named.name, p.value, torch::ones_like(p.value)});
+    for (auto& w : layerWeights(module))
+        weights.push_back({w.layer, w.weight, torch::ones_like(w.weight)});
     return weights;
 }
 

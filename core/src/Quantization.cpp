@@ -1,0 +1,208 @@
+#include "Internal.h"
+
+#include "pare/Error.h"
+#include "pare/Quantization.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace pare {
+namespace {
+
+/// The weight as rows of quantization groups: one row per output channel, or a single row.
+torch::Tensor groups(const torch::Tensor& w, bool perChannel)
+{
+    return perChannel ? w.reshape({w.size(0), -1}) : w.reshape({1, -1});
+}
+
+/// Affine levels between min and max (both widened to include 0), zero point rounded so 0 is a level.
+torch::Tensor quantizeUniform(const torch::Tensor& w, int bits, bool perChannel)
+{
+    const auto x = groups(w, perChannel);
+    const double steps = std::pow(2.0, bits) - 1.0;
+    const auto low = std::get<0>(x.min(1, true)).clamp_max(0.0);
+    const auto high = std::get<0>(x.max(1, true)).clamp_min(0.0);
+    auto scale = (high - low) / steps;
+    scale = torch::where(scale > 0, scale, torch::ones_like(scale));
+    const auto zeroPoint = (-low / scale).round();
+    const auto q = ((x / scale).round() + zeroPoint).clamp(0.0, steps);
+    return ((q - zeroPoint) * scale).reshape(w.sizes());
+}
+
+/// Levels symmetric around zero: +-(2^(bits-1) - 1) steps of max|w| / that; one bit keeps sign times mean magnitude.
+torch::Tensor quantizeSymmetric(const torch::Tensor& w, int bits, bool perChannel)
+{
+    const auto x = groups(w, perChannel);
+    const auto magnitude = x.abs();
+    if (bits == 1) {
+        const auto nonzero = (x != 0).to(x.scalar_type());
+        const auto mean = magnitude.sum(1, true) / nonzero.sum(1, true).clamp_min(1.0);
+        return (x.sign() * mean).reshape(w.sizes());
+    }
+    const double steps = std::pow(2.0, bits - 1) - 1.0;
+    auto scale = std::get<0>(magnitude.max(1, true)) / steps;
+    scale = torch::where(scale > 0, scale, torch::ones_like(scale));
+    return ((x / scale).round().clamp(-steps, steps) * scale).reshape(w.sizes());
+}
+
+/// A layer's k-means codebook (Deep Compression): centroids over its non-zero weights, initialized evenly between
+/// their minimum and maximum, refined by Lloyd's iterations; zeros are kept out of the clusters and stay zero.
+struct Codebook
+{
+    torch::Tensor centroids;   ///< [K]
+    torch::Tensor assignment;  ///< cluster of every weight, flattened; -1 for zeros
+};
+
+torch::Tensor nearestCentroid(const torch::Tensor& values, const torch::Tensor& sortedCentroids)
+{
+    // In one dimension the nearest centroid is found by the midpoints between sorted centroids.
+    const auto midpoints = (sortedCentroids.slice(0, 1) + sortedCentroids.slice(0, 0, -1)) / 2;
+    return torch::bucketize(values, midpoints);
+}
+
+Codebook buildCodebook(const torch::Tensor& w, int bits)
+{
+    const auto flat = w.flatten();
+    const auto nonzero = flat != 0;
+    const auto values = flat.masked_select(nonzero);
+    Codebook book;
+    book.assignment = torch::full({flat.numel()}, -1, torch::kInt64);
+    if (values.numel() == 0) {
+        book.centroids = torch::zeros({1});
+        return book;
+    }
+    const int64_t k = std::min<int64_t>(int64_t(1) << bits, values.numel());
+    auto centroids = torch::linspace(values.min().item<float>(), values.max().item<float>(), k);
+    torch::Tensor index;
+    for (int iteration = 0; iteration < 25; ++iteration) {
+        index = nearestCentroid(values, centroids);
+        const auto sums = torch::zeros({k}).index_add_(0, index, values);
+        const auto counts = torch::zeros({k}).index_add_(0, index, torch::ones_like(values));
+        const auto updated = torch::where(counts > 0, sums / counts.clamp_min(1.0), centroids);
+        const bool converged = torch::allclose(updated, centroids);
+        centroids = std::get<0>(updated.sort());
+        if (converged)
+            break;
+    }
+    book.centroids = centroids;
+    book.assignment.masked_scatter_(nonzero, nearestCentroid(values, centroids));
+    return book;
+}
+
+torch::Tensor applyCodebook(const torch::Tensor& w, const Codebook& book)
+{
+    const auto index = book.assignment.clamp_min(0);
+    const auto shared = book.centroids.index_select(0, index).masked_fill(book.assignment < 0, 0.0);
+    return shared.reshape(w.sizes());
+}
+
+/// Centroids moved to the mean of the (float, fine-tuned) weights assigned to them.
+void refitCentroids(Codebook& book, const torch::Tensor& shadow)
+{
+    const auto flat = shadow.flatten();
+    const auto member = book.assignment >= 0;
+    const auto index = book.assignment.masked_select(member);
+    const auto values = flat.masked_select(member);
+    const int64_t k = book.centroids.size(0);
+    const auto sums = torch::zeros({k}).index_add_(0, index, values);
+    const auto counts = torch::zeros({k}).index_add_(0, index, torch::ones_like(values));
+    book.centroids = torch::where(counts > 0, sums / counts.clamp_min(1.0), book.centroids);
+}
+
+int64_t distinctValues(const torch::Tensor& w, bool perChannel)
+{
+    const auto x = groups(w, perChannel);
+    int64_t most = 0;
+    for (int64_t g = 0; g < x.size(0); ++g)
+        most = std::max<int64_t>(most, std::get<0>(at::_unique(x[g])).numel());
+    return most;
+}
+
+struct QuantizedLayer
+{
+    LayerWeight weight;
+    torch::Tensor shadow; ///< the float weights fine-tuning updates (straight-through estimator)
+    torch::Tensor keep;   ///< 1 where the weight was not zero
+    Codebook book;
+};
+
+} // namespace
+
+QuantizeResult quantizeWeights(Model& model, const Dataset& data, const QuantizeOptions& options,
+                               const TrainProgressCallback& progress, const CancelFlag* cancel)
+{
+    const int bits = options.bits;
+    if (!((bits >= 1 && bits <= 8) || bits == 16 || bits == 32))
+        throw InputError("--bits: expected 1..8, 16 (fp16) or 32 (none), got " + std::to_string(bits));
+    if (options.scheme != "uniform" && options.scheme != "symmetric" && options.scheme != "kmeans")
+        throw InputError("--scheme: expected uniform, symmetric or kmeans, got '" + options.scheme + "'");
+    if (options.finetune.epochs > 0)
+        checkCompatible(model, data);
+
+    std::vector<QuantizedLayer> layers;
+    for (auto& w : layerWeights(model.impl().module))
+        layers.push_back({w, torch::Tensor(), torch::Tensor(), {}});
+    const bool kmeans = options.scheme == "kmeans" && bits <= 8;
+    auto quantize = [&](QuantizedLayer& layer, const torch::Tensor& source) -> torch::Tensor {
+        if (bits == 32)
+            return source.clone();
+        if (bits == 16)
+            return source.to(torch::kHalf).to(torch::kFloat);
+        if (kmeans)
+            return applyCodebook(source, layer.book);
+        return options.scheme == "symmetric" ? quantizeSymmetric(source, bits, options.perChannel)
+                                             : quantizeUniform(source, bits, options.perChannel);
+    };
+
+    QuantizeResult result;
+    {
+        torch::NoGradGuard noGrad;
+        for (auto& layer : layers) {
+            const auto& w = layer.weight.weight;
+            layer.shadow = w.detach().clone();
+            layer.keep = (w != 0).to(torch::kFloat);
+            if (kmeans)
+                layer.book = buildCodebook(layer.shadow, bits);
+            const auto q = quantize(layer, layer.shadow);
+            LayerQuantization report;
+            report.name = layer.weight.layer;
+            report.bits = bits;
+            report.weights = w.numel();
+            report.maxAbsError = (q - layer.shadow).abs().max().item<double>();
+            w.copy_(q);
+            result.layers.push_back(report);
+        }
+    }
+
+    if (options.finetune.epochs > 0) {
+        // Straight-through estimator: gradients are taken at the quantized weights, applied to float shadows, and
+        // the weights are quantized again from the shadows after every step.
+        TrainHooks hooks;
+        hooks.beforeOptimizerStep = [&](int64_t, int64_t) {
+            torch::NoGradGuard noGrad;
+            for (auto& layer : layers) {
+                auto& w = layer.weight.weight;
+                if (w.grad().defined())
+                    w.mutable_grad().mul_(layer.keep);
+                w.copy_(layer.shadow);
+            }
+        };
+        hooks.afterOptimizerStep = [&](int64_t, int64_t) {
+            torch::NoGradGuard noGrad;
+            for (auto& layer : layers) {
+                auto& w = layer.weight.weight;
+                layer.shadow.copy_(w.mul_(layer.keep));
+                if (kmeans)
+                    refitCentroids(layer.book, layer.shadow);
+                w.copy_(quantize(layer, layer.shadow));
+            }
+        };
+        result.finetune = train(model, data, options.finetune, progress, cancel, hooks);
+    }
+    torch::NoGradGuard noGrad;
+    for (size_t i = 0; i < layers.size(); ++i)
+        result.layers[i].distinctValues = distinctValues(layers[i].weight.weight, options.perChannel && !kmeans);
+    return result;
+}
+
+} // namespace pare
