@@ -258,6 +258,34 @@ struct TrainArgs
     pare::TrainOptions options;
 };
 
+/// Sizes of the model in every format Pare writes, each the length of a real serialization.
+json sizesJson(const pare::Model& model)
+{
+    return {{"dense_fp32", model.parameterCount() * 4},
+            {"torchscript", int64_t(model.serialize(pare::ModelFormat::TorchScript).size())},
+            {"pare", int64_t(model.serialize(pare::ModelFormat::Pare).size())}};
+}
+
+/// What to tell a user who wrote a TorchScript file of a model that only .pare makes smaller; nothing for .pare.
+std::string formatNoteFor(const std::string& out, const std::string& note)
+{
+    return pare::Model::formatForPath(out) == pare::ModelFormat::Pare ? std::string() : note;
+}
+
+void printSizes(const json& sizes, const std::string& note)
+{
+    const auto dense = sizes.at("dense_fp32").get<int64_t>();
+    std::cout << "sizes: dense fp32 " << pare::cli::withThousands(dense) << " bytes";
+    for (const char* format : {"torchscript", "pare"}) {
+        const auto bytes = sizes.at(format).get<int64_t>();
+        std::cout << ", " << format << " " << pare::cli::withThousands(bytes) << " ("
+                  << pare::cli::fixed(double(dense) / double(std::max<int64_t>(bytes, 1)), 1) << "x smaller than dense)";
+    }
+    std::cout << "\n";
+    if (!note.empty())
+        std::cout << "note: " << note << "\n";
+}
+
 /// Refuses a bad output before minutes of work, not after: the input itself, a folder, or an existing file
 /// without --force.
 void checkOutput(const std::string& input, const std::string& out, bool force)
@@ -374,9 +402,10 @@ int runPrune(const PruneArgs& args, const CommonOptions& common)
     const int64_t outBytes = model.save(args.out, args.force);
     const int64_t params = model.parameterCount();
     // Be plain about formats: TorchScript stores dense tensors, so zeros cost as much as any weight.
-    const std::string formatNote = "TorchScript stores dense tensors: this file is as large as the unpruned model; "
-                                   "only a format that stores the non-zero weights alone (Pare's .pare, not yet "
-                                   "available) or structured pruning makes it smaller";
+    const auto sizes = sizesJson(model);
+    const std::string formatNote = formatNoteFor(args.out, "TorchScript stores dense tensors: a pruned .pt file is as "
+                                                           "large as the unpruned model; a .pare file stores only "
+                                                           "the non-zero weights");
     if (common.json) {
         json layers = json::array();
         for (const auto& layer : pruned.layers)
@@ -395,8 +424,9 @@ int runPrune(const PruneArgs& args, const CommonOptions& common)
         out["epochs"] = epochsJson(pruned.finetune);
         out["out"] = args.out;
         out["out_bytes"] = outBytes;
-        out["sizes"] = {{"dense_fp32", params * 4}, {"torchscript", outBytes}};
-        out["note"] = formatNote;
+        out["sizes"] = sizes;
+        if (!formatNote.empty())
+            out["note"] = formatNote;
         std::cout << out.dump(2) << "\n";
         return 0;
     }
@@ -410,8 +440,8 @@ int runPrune(const PruneArgs& args, const CommonOptions& common)
     table.print(std::cout);
     std::cout << "\naccuracy " << pare::cli::fixed(eval.accuracy, 4) << " (baseline " << pare::cli::fixed(baseline.accuracy, 4)
               << ", change " << pare::cli::fixed(100.0 * (eval.accuracy - baseline.accuracy), 2) << " points)\n"
-              << "wrote " << args.out << " (" << pare::cli::withThousands(outBytes) << " bytes)\n"
-              << "note: " << formatNote << "\n";
+              << "wrote " << args.out << " (" << pare::cli::withThousands(outBytes) << " bytes)\n";
+    printSizes(sizes, formatNote);
     return 0;
 }
 
@@ -437,9 +467,9 @@ int runQuantize(const QuantizeArgs& args, const CommonOptions& common)
     bar.finish();
     const auto eval = pare::evaluate(model, data);
     const int64_t outBytes = model.save(args.out, args.force);
-    const std::string formatNote = "the weights are on their k-bit levels but TorchScript stores them as fp32: this "
-                                   "file is as large as before; k-bit storage is the .pare format's job (not yet "
-                                   "available)";
+    const auto sizes = sizesJson(model);
+    const std::string formatNote = formatNoteFor(args.out, "TorchScript stores the k-bit weights as fp32: the .pt file "
+                                                           "is as large as before; a .pare file stores k-bit codes");
     if (common.json) {
         json layers = json::array();
         for (const auto& layer : quantized.layers)
@@ -459,7 +489,9 @@ int runQuantize(const QuantizeArgs& args, const CommonOptions& common)
         out["epochs"] = epochsJson(quantized.finetune);
         out["out"] = args.out;
         out["out_bytes"] = outBytes;
-        out["note"] = formatNote;
+        out["sizes"] = sizes;
+        if (!formatNote.empty())
+            out["note"] = formatNote;
         std::cout << out.dump(2) << "\n";
         return 0;
     }
@@ -471,8 +503,8 @@ int runQuantize(const QuantizeArgs& args, const CommonOptions& common)
     table.print(std::cout);
     std::cout << "\naccuracy " << pare::cli::fixed(eval.accuracy, 4) << " (baseline " << pare::cli::fixed(baseline.accuracy, 4)
               << ", change " << pare::cli::fixed(100.0 * (eval.accuracy - baseline.accuracy), 2) << " points)\n"
-              << "wrote " << args.out << " (" << pare::cli::withThousands(outBytes) << " bytes)\n"
-              << "note: " << formatNote << "\n";
+              << "wrote " << args.out << " (" << pare::cli::withThousands(outBytes) << " bytes)\n";
+    printSizes(sizes, formatNote);
     return 0;
 }
 

@@ -69,6 +69,8 @@ void TestCli::initTestCase()
     writeFile("empty.pt", QByteArray());
     const auto good = QByteArray::fromStdString(pare::Model::fromZoo("lenet5@0.25").serialize());
     writeFile("truncated.pt", good.left(good.size() / 3));
+    const auto compact = QByteArray::fromStdString(pare::Model::fromZoo("lenet5@0.25").serialize(pare::ModelFormat::Pare));
+    writeFile("truncated.pare", compact.left(compact.size() / 2));
     QDir().mkpath(path("folder.pt"));
 
     auto fewOutputs = pare::Model::fromZoo("lenet300@0.25", {1, 28, 28}, 5);
@@ -86,6 +88,7 @@ void TestCli::badInputExitsTwoWithOneLine_data()
     QTest::newRow("directory as model") << QStringList{"eval", d + "folder.pt", "--data", m_subset} << d + "folder.pt" << "is a directory";
     QTest::newRow("empty model") << QStringList{"eval", d + "empty.pt", "--data", m_subset} << d + "empty.pt" << "empty file";
     QTest::newRow("truncated model") << QStringList{"eval", d + "truncated.pt", "--data", m_subset} << d + "truncated.pt" << "truncated";
+    QTest::newRow("truncated .pare") << QStringList{"eval", d + "truncated.pare", "--data", m_subset} << d + "truncated.pare" << "corrupt";
     QTest::newRow("zip that is not TorchScript") << QStringList{"inspect", d + "not_torchscript.zip"} << d + "not_torchscript.zip" << "not a TorchScript archive";
     QTest::newRow("pickled state_dict") << QStringList{"eval", d + "state_dict.pt", "--data", m_subset} << d + "state_dict.pt" << "torch.jit.save";
     QTest::newRow("legacy pickled state_dict") << QStringList{"inspect", d + "state_dict_legacy.pt"} << d + "state_dict_legacy.pt" << "pickled";

@@ -1,6 +1,7 @@
 #include "Internal.h"
 
 #include "Files.h"
+#include "PareFormat.h"
 #include "pare/BuildConfig.h"
 #include "pare/Error.h"
 
@@ -185,9 +186,13 @@ Model::~Model() = default;
 Model Model::load(const std::string& path)
 {
     const int64_t size = files::requireRegularFile(path);
-    diagnoseArchive(path, size);
     auto impl = std::make_unique<Impl>();
     impl->origin = path;
+    if (format::looksLikePare(path)) {
+        format::decodePare(files::readAll(path), path, *impl);
+        return Model(std::move(impl));
+    }
+    diagnoseArchive(path, size);
     torch::jit::ExtraFilesMap extra{{kRecordFile, ""}};
     try {
         impl->module = torch::jit::load(path, torch::kCPU, extra);
@@ -216,8 +221,18 @@ Model Model::clone() const
     return Model(std::move(impl));
 }
 
-std::string Model::serialize() const
+ModelFormat Model::formatForPath(const std::string& path)
 {
+    const std::string suffix = ".pare";
+    return path.size() >= suffix.size() && path.compare(path.size() - suffix.size(), suffix.size(), suffix) == 0
+        ? ModelFormat::Pare
+        : ModelFormat::TorchScript;
+}
+
+std::string Model::serialize(ModelFormat as) const
+{
+    if (as == ModelFormat::Pare)
+        return format::encodePare(*m_impl);
     std::ostringstream out;
     torch::jit::ExtraFilesMap extra;
     if (m_impl->record.present || !m_impl->record.inputShape.empty())
@@ -230,7 +245,7 @@ int64_t Model::save(const std::string& path, bool overwrite) const
 {
     if (files::sameFile(path, m_impl->origin))
         throw inputError(path, "is the model's own input file; choose another output");
-    return files::writeAtomically(path, serialize(), overwrite);
+    return files::writeAtomically(path, serialize(formatForPath(path)), overwrite);
 }
 
 const ModelRecord& Model::record() const

@@ -44,13 +44,19 @@ struct ModelSummary
     int64_t macs = 0;
 };
 
+enum class ModelFormat
+{
+    TorchScript, ///< the archive torch.jit.save writes: dense fp32 tensors, loads in PyTorch as it is
+    Pare ///< Pare's compact file: sparse masks, k-bit codebooks, zstd; loads back bit for bit in Pare
+};
+
 /// A TorchScript module (scripted or traced, from PyTorch or from Pare's zoo) and its input record.
 /// Moves are cheap; copies are explicit through clone(), which deep-copies the weights.
 class Model
 {
 public:
-    /// Loads a file written by torch.jit.save. Throws InputError for anything else (a pickled state_dict,
-    /// a truncated archive, a directory...), naming the file and the problem.
+    /// Loads a file written by torch.jit.save, or a .pare file. Throws InputError for anything else (a pickled
+    /// state_dict, a truncated archive, a directory...), naming the file and the problem.
     [[nodiscard]] static Model load(const std::string& path);
     /// "lenet5", "lenet300", "resnet8", optionally "@W" to scale hidden widths ("lenet5@0.5").
     /// inputShape and classes may be empty for the architecture's defaults.
@@ -66,11 +72,12 @@ public:
 
     [[nodiscard]] Model clone() const;
 
-    /// The archive torch.jit.save would write, with pare.json added: what save() puts on disk.
-    [[nodiscard]] std::string serialize() const;
-    /// Writes atomically (temporary file, then rename); refuses an existing file unless overwrite.
-    /// Returns the file's size on disk.
+    /// The bytes save() puts on disk: for TorchScript, the archive torch.jit.save would write, with pare.json added.
+    [[nodiscard]] std::string serialize(ModelFormat format = ModelFormat::TorchScript) const;
+    /// Writes atomically (temporary file, then rename) in the format the extension names (".pare", else TorchScript);
+    /// refuses an existing file unless overwrite. Returns the file's size on disk.
     int64_t save(const std::string& path, bool overwrite = false) const;
+    [[nodiscard]] static ModelFormat formatForPath(const std::string& path);
 
     [[nodiscard]] const ModelRecord& record() const;
     void setRecord(const ModelRecord& record);
