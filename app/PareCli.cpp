@@ -279,7 +279,7 @@ void printSizes(const json& sizes, const std::string& note)
     for (const char* format : {"torchscript", "pare"}) {
         const auto bytes = sizes.at(format).get<int64_t>();
         std::cout << ", " << format << " " << pare::cli::withThousands(bytes) << " ("
-                  << pare::cli::fixed(double(dense) / double(std::max<int64_t>(bytes, 1)), 1) << "x smaller than dense)";
+                  << pare::cli::fixed(double(dense) / double(std::max<int64_t>(bytes, 1)), 1) << "x compression)";
     }
     std::cout << "\n";
     if (!note.empty())
