@@ -258,6 +258,24 @@ struct TrainArgs
     pare::TrainOptions options;
 };
 
+/// The input contract a model gets from the data it was trained or tuned on.
+pare::ModelRecord recordFromData(const pare::DatasetInfo& info)
+{
+    pare::ModelRecord record;
+    record.inputShape = info.sampleShape;
+    record.mean = info.mean;
+    record.std = info.std;
+    record.classes = info.classNames;
+    return record;
+}
+
+void printAccuracyChange(const pare::EvalResult& eval, const pare::EvalResult& baseline)
+{
+    std::cout << "\naccuracy " << pare::cli::fixed(eval.accuracy, 4) << " (baseline "
+              << pare::cli::fixed(baseline.accuracy, 4) << ", change "
+              << pare::cli::fixed(100.0 * (eval.accuracy - baseline.accuracy), 2) << " points)\n";
+}
+
 /// Sizes of the model in every format Pare writes, each the length of a real serialization.
 json sizesJson(const pare::Model& model)
 {
@@ -334,18 +352,13 @@ int runTrain(const TrainArgs& args, const CommonOptions& common)
     pare::Model model = fromZoo ? pare::Model::fromZoo(args.model, info.sampleShape,
                                                        static_cast<int64_t>(info.classNames.size()), args.options.seed)
                                 : std::move(*loaded);
-    pare::ModelRecord record = model.record();
-    record.inputShape = info.sampleShape;
-    record.mean = info.mean;
-    record.std = info.std;
-    record.classes = info.classNames;
 
     pare::cli::ConsoleProgress bar(::isatty(STDERR_FILENO) == 1);
     const auto trained = pare::train(model, data, args.options,
                                      [&](const pare::TrainProgress& p) { bar.update(p); });
     bar.finish();
     const auto eval = pare::evaluate(model, data);
-    model.setRecord(record);
+    model.setRecord(recordFromData(info));
     const int64_t outBytes = model.save(args.out, args.force);
 
     if (common.json) {
@@ -390,15 +403,8 @@ int runPrune(const PruneArgs& args, const CommonOptions& common)
     const auto pruned = pare::prune(model, data, args.options, [&](const pare::TrainProgress& p) { bar.update(p); });
     bar.finish();
     const auto eval = pare::evaluate(model, data);
-    if (!model.record().present) {
-        // A model without a record gets one: the shape and statistics it was pruned and fine-tuned with.
-        pare::ModelRecord record;
-        record.inputShape = data.info().sampleShape;
-        record.mean = data.info().mean;
-        record.std = data.info().std;
-        record.classes = data.info().classNames;
-        model.setRecord(record);
-    }
+    if (!model.record().present) // it gets the shape and statistics it was tuned with
+        model.setRecord(recordFromData(data.info()));
     const int64_t outBytes = model.save(args.out, args.force);
     const int64_t params = model.parameterCount();
     // Be plain about formats: TorchScript stores dense tensors, so zeros cost as much as any weight.
@@ -438,9 +444,8 @@ int runPrune(const PruneArgs& args, const CommonOptions& common)
     table.addRow({"total", pare::cli::withThousands(pruned.weights), pare::cli::withThousands(pruned.nonzero),
                   pare::cli::fixed(100.0 * pruned.sparsity(), 1) + " %"});
     table.print(std::cout);
-    std::cout << "\naccuracy " << pare::cli::fixed(eval.accuracy, 4) << " (baseline " << pare::cli::fixed(baseline.accuracy, 4)
-              << ", change " << pare::cli::fixed(100.0 * (eval.accuracy - baseline.accuracy), 2) << " points)\n"
-              << "wrote " << args.out << " (" << pare::cli::withThousands(outBytes) << " bytes)\n";
+    printAccuracyChange(eval, baseline);
+    std::cout << "wrote " << args.out << " (" << pare::cli::withThousands(outBytes) << " bytes)\n";
     printSizes(sizes, formatNote);
     return 0;
 }
@@ -466,6 +471,8 @@ int runQuantize(const QuantizeArgs& args, const CommonOptions& common)
         pare::quantizeWeights(model, data, args.options, [&](const pare::TrainProgress& p) { bar.update(p); });
     bar.finish();
     const auto eval = pare::evaluate(model, data);
+    if (!model.record().present)
+        model.setRecord(recordFromData(data.info()));
     const int64_t outBytes = model.save(args.out, args.force);
     const auto sizes = sizesJson(model);
     const std::string formatNote = formatNoteFor(args.out, "TorchScript stores the k-bit weights as fp32: the .pt file "
@@ -501,9 +508,8 @@ int runQuantize(const QuantizeArgs& args, const CommonOptions& common)
         table.addRow({layer.name, std::to_string(layer.bits), pare::cli::withThousands(layer.weights),
                       pare::cli::withThousands(layer.distinctValues), pare::cli::fixed(layer.maxAbsError, 6)});
     table.print(std::cout);
-    std::cout << "\naccuracy " << pare::cli::fixed(eval.accuracy, 4) << " (baseline " << pare::cli::fixed(baseline.accuracy, 4)
-              << ", change " << pare::cli::fixed(100.0 * (eval.accuracy - baseline.accuracy), 2) << " points)\n"
-              << "wrote " << args.out << " (" << pare::cli::withThousands(outBytes) << " bytes)\n";
+    printAccuracyChange(eval, baseline);
+    std::cout << "wrote " << args.out << " (" << pare::cli::withThousands(outBytes) << " bytes)\n";
     printSizes(sizes, formatNote);
     return 0;
 }
@@ -537,12 +543,7 @@ int runDistill(const DistillArgs& args, const CommonOptions& common)
     bar.finish();
     const auto eval = pare::evaluate(student, data);
     const double agreement = pare::topOneAgreement(teacher, student, data);
-    pare::ModelRecord record;
-    record.inputShape = info.sampleShape;
-    record.mean = info.mean;
-    record.std = info.std;
-    record.classes = info.classNames;
-    student.setRecord(record);
+    student.setRecord(recordFromData(info));
     const int64_t outBytes = student.save(args.out, args.force);
 
     if (common.json) {
