@@ -18,6 +18,7 @@
 #include <nlohmann/json.hpp>
 
 #include <filesystem>
+#include <functional>
 #include <iostream>
 #include <optional>
 #include <sstream>
@@ -382,36 +383,86 @@ int runTrain(const TrainArgs& args, const CommonOptions& common)
     return 0;
 }
 
-struct PruneArgs
+/// What prune and quantize share: load a model and its data, measure the accuracy before, run the step in place,
+/// measure again, save, and report the file and the model's size in every format.
+struct StepOutcome
+{
+    pare::EvalResult baseline;
+    pare::EvalResult eval;
+    int64_t outBytes = 0;
+    json sizes;
+    std::string note; ///< what a TorchScript output does not make smaller; empty for .pare
+    json report;      ///< the fields every step reports in --json
+};
+
+struct StepArgs
 {
     std::string model;
     std::string data;
     std::string out;
     bool force = false;
-    pare::PruneOptions options;
 };
 
-int runPrune(const PruneArgs& args, const CommonOptions& common)
+using CompressionStep = std::function<pare::TrainResult(pare::Model&, const pare::Dataset&,
+                                                        const pare::TrainProgressCallback&)>;
+
+StepOutcome runCompressionStep(const StepArgs& args, const CommonOptions& common, uint64_t seed,
+                               const std::string& torchScriptNote, const CompressionStep& step)
 {
     checkOutput(args.model, args.out, args.force);
     auto model = loadModel(args.model);
-    const auto data = loadData(args.data, datasetOptionsFor(&model.record(), common, args.options.finetune.seed));
+    const auto data = loadData(args.data, datasetOptionsFor(&model.record(), common, seed));
     pare::checkCompatible(model, data);
-    const auto baseline = pare::evaluate(model, data);
-
+    StepOutcome outcome;
+    outcome.baseline = pare::evaluate(model, data);
     pare::cli::ConsoleProgress bar(::isatty(STDERR_FILENO) == 1);
-    const auto pruned = pare::prune(model, data, args.options, [&](const pare::TrainProgress& p) { bar.update(p); });
+    const auto trained = step(model, data, [&](const pare::TrainProgress& p) { bar.update(p); });
     bar.finish();
-    const auto eval = pare::evaluate(model, data);
+    outcome.eval = pare::evaluate(model, data);
     if (!model.record().present) // it gets the shape and statistics it was tuned with
         model.setRecord(recordFromData(data.info()));
-    const int64_t outBytes = model.save(args.out, args.force);
-    const int64_t params = model.parameterCount();
+    outcome.outBytes = model.save(args.out, args.force);
+    outcome.sizes = sizesJson(model);
+    outcome.note = formatNoteFor(args.out, torchScriptNote);
+
+    auto& report = outcome.report = evalJson(outcome.eval);
+    report["baseline_accuracy"] = outcome.baseline.accuracy;
+    report["params"] = model.parameterCount();
+    report["nonzero_params"] = model.nonzeroParameterCount();
+    report["seconds"] = trained.trainSeconds;
+    report["images_per_second"] = trained.imagesPerSecond;
+    report["epochs"] = epochsJson(trained);
+    report["out"] = args.out;
+    report["out_bytes"] = outcome.outBytes;
+    report["sizes"] = outcome.sizes;
+    if (!outcome.note.empty())
+        report["note"] = outcome.note;
+    if (!common.json)
+        printEpochs(trained);
+    return outcome;
+}
+
+/// The text ending of a step: its layer table, the accuracy change, the file and the sizes.
+void printStepOutcome(const pare::cli::Table& layers, const StepOutcome& outcome, const std::string& out)
+{
+    layers.print(std::cout);
+    printAccuracyChange(outcome.eval, outcome.baseline);
+    std::cout << "wrote " << out << " (" << pare::cli::withThousands(outcome.outBytes) << " bytes)\n";
+    printSizes(outcome.sizes, outcome.note);
+}
+
+int runPrune(const StepArgs& args, const pare::PruneOptions& options, const CommonOptions& common)
+{
+    pare::PruneResult pruned;
     // Be plain about formats: TorchScript stores dense tensors, so zeros cost as much as any weight.
-    const auto sizes = sizesJson(model);
-    const std::string formatNote = formatNoteFor(args.out, "TorchScript stores dense tensors: a pruned .pt file is as "
-                                                           "large as the unpruned model; a .pare file stores only "
-                                                           "the non-zero weights");
+    auto outcome = runCompressionStep(
+        args, common, options.finetune.seed,
+        "TorchScript stores dense tensors: a pruned .pt file is as large as the unpruned model; a .pare file stores "
+        "only the non-zero weights",
+        [&](pare::Model& model, const pare::Dataset& data, const pare::TrainProgressCallback& progress) {
+            pruned = pare::prune(model, data, options, progress);
+            return pruned.finetune;
+        });
     if (common.json) {
         json layers = json::array();
         for (const auto& layer : pruned.layers)
@@ -419,64 +470,32 @@ int runPrune(const PruneArgs& args, const CommonOptions& common)
                                   {"weights", layer.weights},
                                   {"nonzero", layer.nonzero},
                                   {"sparsity", layer.sparsity()}});
-        auto out = evalJson(eval);
-        out["baseline_accuracy"] = baseline.accuracy;
-        out["params"] = params;
-        out["nonzero_params"] = model.nonzeroParameterCount();
-        out["sparsity"] = pruned.sparsity();
-        out["layers"] = layers;
-        out["seconds"] = pruned.finetune.trainSeconds;
-        out["images_per_second"] = pruned.finetune.imagesPerSecond;
-        out["epochs"] = epochsJson(pruned.finetune);
-        out["out"] = args.out;
-        out["out_bytes"] = outBytes;
-        out["sizes"] = sizes;
-        if (!formatNote.empty())
-            out["note"] = formatNote;
-        std::cout << out.dump(2) << "\n";
+        outcome.report["sparsity"] = pruned.sparsity();
+        outcome.report["layers"] = layers;
+        std::cout << outcome.report.dump(2) << "\n";
         return 0;
     }
-    printEpochs(pruned.finetune);
     pare::cli::Table table({"layer", "weights", "non-zero", "sparsity"});
     for (const auto& layer : pruned.layers)
         table.addRow({layer.name, pare::cli::withThousands(layer.weights), pare::cli::withThousands(layer.nonzero),
                       pare::cli::fixed(100.0 * layer.sparsity(), 1) + " %"});
     table.addRow({"total", pare::cli::withThousands(pruned.weights), pare::cli::withThousands(pruned.nonzero),
                   pare::cli::fixed(100.0 * pruned.sparsity(), 1) + " %"});
-    table.print(std::cout);
-    printAccuracyChange(eval, baseline);
-    std::cout << "wrote " << args.out << " (" << pare::cli::withThousands(outBytes) << " bytes)\n";
-    printSizes(sizes, formatNote);
+    printStepOutcome(table, outcome, args.out);
     return 0;
 }
 
-struct QuantizeArgs
+int runQuantize(const StepArgs& args, const pare::QuantizeOptions& options, const CommonOptions& common)
 {
-    std::string model;
-    std::string data;
-    std::string out;
-    bool force = false;
-    pare::QuantizeOptions options;
-};
-
-int runQuantize(const QuantizeArgs& args, const CommonOptions& common)
-{
-    checkOutput(args.model, args.out, args.force);
-    auto model = loadModel(args.model);
-    const auto data = loadData(args.data, datasetOptionsFor(&model.record(), common, args.options.finetune.seed));
-    pare::checkCompatible(model, data);
-    const auto baseline = pare::evaluate(model, data);
-    pare::cli::ConsoleProgress bar(::isatty(STDERR_FILENO) == 1);
-    const auto quantized =
-        pare::quantizeWeights(model, data, args.options, [&](const pare::TrainProgress& p) { bar.update(p); });
-    bar.finish();
-    const auto eval = pare::evaluate(model, data);
-    if (!model.record().present)
-        model.setRecord(recordFromData(data.info()));
-    const int64_t outBytes = model.save(args.out, args.force);
-    const auto sizes = sizesJson(model);
-    const std::string formatNote = formatNoteFor(args.out, "TorchScript stores the k-bit weights as fp32: the .pt file "
-                                                           "is as large as before; a .pare file stores k-bit codes");
+    pare::QuantizeResult quantized;
+    auto outcome = runCompressionStep(
+        args, common, options.finetune.seed,
+        "TorchScript stores the k-bit weights as fp32: the .pt file is as large as before; a .pare file stores k-bit "
+        "codes",
+        [&](pare::Model& model, const pare::Dataset& data, const pare::TrainProgressCallback& progress) {
+            quantized = pare::quantizeWeights(model, data, options, progress);
+            return quantized.finetune;
+        });
     if (common.json) {
         json layers = json::array();
         for (const auto& layer : quantized.layers)
@@ -485,32 +504,18 @@ int runQuantize(const QuantizeArgs& args, const CommonOptions& common)
                                   {"weights", layer.weights},
                                   {"distinct_values", layer.distinctValues},
                                   {"max_abs_error", layer.maxAbsError}});
-        auto out = evalJson(eval);
-        out["baseline_accuracy"] = baseline.accuracy;
-        out["params"] = model.parameterCount();
-        out["bits"] = args.options.bits;
-        out["scheme"] = args.options.scheme;
-        out["per_channel"] = args.options.perChannel;
-        out["layers"] = layers;
-        out["seconds"] = quantized.finetune.trainSeconds;
-        out["epochs"] = epochsJson(quantized.finetune);
-        out["out"] = args.out;
-        out["out_bytes"] = outBytes;
-        out["sizes"] = sizes;
-        if (!formatNote.empty())
-            out["note"] = formatNote;
-        std::cout << out.dump(2) << "\n";
+        outcome.report["bits"] = options.bits;
+        outcome.report["scheme"] = options.scheme;
+        outcome.report["per_channel"] = options.perChannel;
+        outcome.report["layers"] = layers;
+        std::cout << outcome.report.dump(2) << "\n";
         return 0;
     }
-    printEpochs(quantized.finetune);
     pare::cli::Table table({"layer", "bits", "weights", "distinct values", "max |error|"});
     for (const auto& layer : quantized.layers)
         table.addRow({layer.name, std::to_string(layer.bits), pare::cli::withThousands(layer.weights),
                       pare::cli::withThousands(layer.distinctValues), pare::cli::fixed(layer.maxAbsError, 6)});
-    table.print(std::cout);
-    printAccuracyChange(eval, baseline);
-    std::cout << "wrote " << args.out << " (" << pare::cli::withThousands(outBytes) << " bytes)\n";
-    printSizes(sizes, formatNote);
+    printStepOutcome(table, outcome, args.out);
     return 0;
 }
 
@@ -624,43 +629,45 @@ int main(int argc, char** argv)
     train->add_option("--seed", trainArgs.options.seed, "Seed for initialization, shuffling and the validation split");
     addCommonOptions(*train, common);
 
-    PruneArgs pruneArgs;
+    StepArgs pruneArgs;
+    pare::PruneOptions pruneOptions;
     auto* prune = app.add_subcommand("prune", "Prune weights by magnitude and fine-tune; masks keep them at zero");
     prune->add_option("MODEL", pruneArgs.model, "TorchScript file")->required();
     prune->add_option("--data", pruneArgs.data, "fashion-mnist, mnist:DIR, cifar10:DIR or an image folder")->required();
     prune->add_option("--out", pruneArgs.out, "Where to write the pruned TorchScript model")->required();
     prune->add_flag("--force", pruneArgs.force, "Replace an existing output file");
-    prune->add_option("--method", pruneArgs.options.method, "magnitude-global (one threshold) or magnitude-layer")
+    prune->add_option("--method", pruneOptions.method, "magnitude-global (one threshold) or magnitude-layer")
         ->check(CLI::IsMember({"magnitude-global", "magnitude-layer"}));
-    prune->add_option("--ratio", pruneArgs.options.ratio, "Share of conv and linear weights removed, 0..0.99")
+    prune->add_option("--ratio", pruneOptions.ratio, "Share of conv and linear weights removed, 0..0.99")
         ->required()
         ->check(CLI::Range(0.0, 0.99));
-    prune->add_option("--schedule", pruneArgs.options.schedule, "oneshot, or gradual (Zhu & Gupta's cubic schedule)")
+    prune->add_option("--schedule", pruneOptions.schedule, "oneshot, or gradual (Zhu & Gupta's cubic schedule)")
         ->check(CLI::IsMember({"oneshot", "gradual"}));
-    prune->add_option("--finetune-epochs", pruneArgs.options.finetune.epochs, "Fine-tuning epochs (default 2)")
+    prune->add_option("--finetune-epochs", pruneOptions.finetune.epochs, "Fine-tuning epochs (default 2)")
         ->check(CLI::NonNegativeNumber);
-    prune->add_option("--lr", pruneArgs.options.finetune.learningRate, "Fine-tuning learning rate (default 0.01)")
+    prune->add_option("--lr", pruneOptions.finetune.learningRate, "Fine-tuning learning rate (default 0.01)")
         ->check(CLI::PositiveNumber);
-    prune->add_option("--seed", pruneArgs.options.finetune.seed, "Seed for shuffling and the validation split");
+    prune->add_option("--seed", pruneOptions.finetune.seed, "Seed for shuffling and the validation split");
     addCommonOptions(*prune, common);
 
-    QuantizeArgs quantizeArgs;
+    StepArgs quantizeArgs;
+    pare::QuantizeOptions quantizeOptions;
     auto* quantize = app.add_subcommand("quantize", "Put weights on k-bit levels (uniform, symmetric or k-means)");
     quantize->add_option("MODEL", quantizeArgs.model, "TorchScript file")->required();
     quantize->add_option("--data", quantizeArgs.data, "fashion-mnist, mnist:DIR, cifar10:DIR or an image folder")
         ->required();
     quantize->add_option("--out", quantizeArgs.out, "Where to write the quantized TorchScript model")->required();
     quantize->add_flag("--force", quantizeArgs.force, "Replace an existing output file");
-    quantize->add_option("--bits", quantizeArgs.options.bits, "1..8, 16 (fp16) or 32 (none)")
+    quantize->add_option("--bits", quantizeOptions.bits, "1..8, 16 (fp16) or 32 (none)")
         ->required()
         ->check(CLI::Range(1, 8) | CLI::IsMember({16, 32}));
-    quantize->add_option("--scheme", quantizeArgs.options.scheme, "uniform, symmetric or kmeans")
+    quantize->add_option("--scheme", quantizeOptions.scheme, "uniform, symmetric or kmeans")
         ->check(CLI::IsMember({"uniform", "symmetric", "kmeans"}));
-    quantize->add_flag("--per-channel", quantizeArgs.options.perChannel, "Levels per output channel");
-    quantize->add_option("--finetune-epochs", quantizeArgs.options.finetune.epochs,
+    quantize->add_flag("--per-channel", quantizeOptions.perChannel, "Levels per output channel");
+    quantize->add_option("--finetune-epochs", quantizeOptions.finetune.epochs,
                          "Quantization-aware fine-tuning epochs (default 0)")
         ->check(CLI::NonNegativeNumber);
-    quantize->add_option("--lr", quantizeArgs.options.finetune.learningRate, "Fine-tuning learning rate (default 0.002)")
+    quantize->add_option("--lr", quantizeOptions.finetune.learningRate, "Fine-tuning learning rate (default 0.002)")
         ->check(CLI::PositiveNumber);
     addCommonOptions(*quantize, common);
 
@@ -701,11 +708,11 @@ int main(int argc, char** argv)
         if (*eval)
             return runEval(evalModel, evalData, common);
         if (*prune)
-            return runPrune(pruneArgs, common);
+            return runPrune(pruneArgs, pruneOptions, common);
         if (*distill)
             return runDistill(distillArgs, common);
         if (*quantize)
-            return runQuantize(quantizeArgs, common);
+            return runQuantize(quantizeArgs, quantizeOptions, common);
         return runTrain(trainArgs, common);
     } catch (const pare::InputError& e) {
         std::cerr << "pare: " << e.what() << "\n";

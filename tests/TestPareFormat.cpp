@@ -126,18 +126,7 @@ void TestPareFormat::corruptFilesAreRefused()
 {
     QFETCH(QByteArray, content);
     QFETCH(QString, problem);
-    const QString path = m_dir.path() + "/bad-" + QString::fromLatin1(QTest::currentDataTag()).replace(' ', '-') + ".pare";
-    QFile file(path);
-    QVERIFY(file.open(QIODevice::WriteOnly));
-    file.write(content);
-    file.close();
-    try {
-        (void)Model::load(path.toStdString());
-        QFAIL("a corrupt .pare file was accepted");
-    } catch (const InputError& e) {
-        QVERIFY2(QString(e.what()).startsWith(path + ": "), e.what());
-        QVERIFY2(QString(e.what()).contains(problem), e.what());
-    }
+    pare::test::expectModelRefused(m_dir.path(), ".pare", content, problem);
 }
 
 QTEST_APPLESS_MAIN(TestPareFormat)

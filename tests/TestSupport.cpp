@@ -1,6 +1,8 @@
 #include "TestSupport.h"
 
 #include "TestConfig.h"
+#include "pare/Error.h"
+#include "pare/Model.h"
 
 #include <QDir>
 #include <QFile>
@@ -88,6 +90,22 @@ void writeCifarBatch(const QString& path, int count, int classes)
     QFile file(path);
     QVERIFY(file.open(QIODevice::WriteOnly));
     QCOMPARE(file.write(bytes), qint64(bytes.size()));
+}
+
+void expectModelRefused(const QString& dir, const QString& suffix, const QByteArray& content, const QString& problem)
+{
+    const QString path = dir + "/bad-" + QString::fromLatin1(QTest::currentDataTag()).replace(' ', '-') + suffix;
+    QFile file(path);
+    QVERIFY(file.open(QIODevice::WriteOnly));
+    file.write(content);
+    file.close();
+    try {
+        (void)pare::Model::load(path.toStdString());
+        QFAIL("a bad model file was accepted");
+    } catch (const pare::InputError& e) {
+        QVERIFY2(QString(e.what()).startsWith(path + ": "), e.what());
+        QVERIFY2(QString(e.what()).contains(problem), e.what());
+    }
 }
 
 CliRun runPare(const QStringList& arguments, int timeoutMs)

@@ -31,6 +31,10 @@ QByteArray fashionLabels(bool train, int count);
 /// Writes a CIFAR-10 batch of `count` records with labels i % classes and pixel value (i * 7 + channel) % 256.
 void writeCifarBatch(const QString& path, int count, int classes);
 
+/// Writes `content` to `<dir>/bad-<current data tag><suffix>` and checks that Model::load refuses it with an
+/// InputError that starts with that path and mentions `problem`.
+void expectModelRefused(const QString& dir, const QString& suffix, const QByteArray& content, const QString& problem);
+
 struct CliRun
 {
     int exitCode = -1;
