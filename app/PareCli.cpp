@@ -9,6 +9,7 @@
 #include "pare/Distillation.h"
 #include "pare/Error.h"
 #include "pare/Model.h"
+#include "pare/Pipeline.h"
 #include "pare/Pruning.h"
 #include "pare/Quantization.h"
 #include "pare/Runtime.h"
@@ -259,22 +260,10 @@ struct TrainArgs
     pare::TrainOptions options;
 };
 
-/// The input contract a model gets from the data it was trained or tuned on.
-pare::ModelRecord recordFromData(const pare::DatasetInfo& info)
+void printAccuracyChange(double accuracy, double baseline)
 {
-    pare::ModelRecord record;
-    record.inputShape = info.sampleShape;
-    record.mean = info.mean;
-    record.std = info.std;
-    record.classes = info.classNames;
-    return record;
-}
-
-void printAccuracyChange(const pare::EvalResult& eval, const pare::EvalResult& baseline)
-{
-    std::cout << "\naccuracy " << pare::cli::fixed(eval.accuracy, 4) << " (baseline "
-              << pare::cli::fixed(baseline.accuracy, 4) << ", change "
-              << pare::cli::fixed(100.0 * (eval.accuracy - baseline.accuracy), 2) << " points)\n";
+    std::cout << "\naccuracy " << pare::cli::fixed(accuracy, 4) << " (baseline " << pare::cli::fixed(baseline, 4)
+              << ", change " << pare::cli::fixed(100.0 * (accuracy - baseline), 2) << " points)\n";
 }
 
 /// Sizes of the model in every format Pare writes, each the length of a real serialization.
@@ -359,7 +348,7 @@ int runTrain(const TrainArgs& args, const CommonOptions& common)
                                      [&](const pare::TrainProgress& p) { bar.update(p); });
     bar.finish();
     const auto eval = pare::evaluate(model, data);
-    model.setRecord(recordFromData(info));
+    model.setRecord(pare::recordFromData(info));
     const int64_t outBytes = model.save(args.out, args.force);
 
     if (common.json) {
@@ -420,7 +409,7 @@ StepOutcome runCompressionStep(const StepArgs& args, const CommonOptions& common
     bar.finish();
     outcome.eval = pare::evaluate(model, data);
     if (!model.record().present) // it gets the shape and statistics it was tuned with
-        model.setRecord(recordFromData(data.info()));
+        model.setRecord(pare::recordFromData(data.info()));
     outcome.outBytes = model.save(args.out, args.force);
     outcome.sizes = sizesJson(model);
     outcome.note = formatNoteFor(args.out, torchScriptNote);
@@ -446,7 +435,7 @@ StepOutcome runCompressionStep(const StepArgs& args, const CommonOptions& common
 void printStepOutcome(const pare::cli::Table& layers, const StepOutcome& outcome, const std::string& out)
 {
     layers.print(std::cout);
-    printAccuracyChange(outcome.eval, outcome.baseline);
+    printAccuracyChange(outcome.eval.accuracy, outcome.baseline.accuracy);
     std::cout << "wrote " << out << " (" << pare::cli::withThousands(outcome.outBytes) << " bytes)\n";
     printSizes(outcome.sizes, outcome.note);
 }
@@ -548,7 +537,7 @@ int runDistill(const DistillArgs& args, const CommonOptions& common)
     bar.finish();
     const auto eval = pare::evaluate(student, data);
     const double agreement = pare::topOneAgreement(teacher, student, data);
-    student.setRecord(recordFromData(info));
+    student.setRecord(pare::recordFromData(info));
     const int64_t outBytes = student.save(args.out, args.force);
 
     if (common.json) {
@@ -585,6 +574,132 @@ int runDistill(const DistillArgs& args, const CommonOptions& common)
               << "teacher pass " << pare::cli::fixed(distilled.teacherSeconds, 1) << " s, training "
               << pare::cli::fixed(distilled.training.trainSeconds, 1) << " s\n"
               << "wrote " << args.out << " (" << pare::cli::withThousands(outBytes) << " bytes)\n";
+    return 0;
+}
+
+struct CompressArgs
+{
+    StepArgs io;
+    std::string recipe;
+    std::string saveRecipe;
+    pare::Recipe::Simple simple;
+};
+
+/// A TorchScript output of a model with zeros or k-bit weights is no smaller: say so, and where it is.
+std::string formatNoteForSnapshot(const pare::Snapshot& last, const std::string& out)
+{
+    bool quantized = false;
+    for (const auto& layer : last.layers)
+        quantized = quantized || layer.bits < 32;
+    const bool sparse = last.nonzeroParams < last.params;
+    if (!quantized && !sparse)
+        return {};
+    return formatNoteFor(out, "TorchScript stores dense fp32 tensors, so zeros and k-bit weights cost 4 bytes each "
+                              "there: this .pt file is as large as the model's dense size; the same model as .pare "
+                              "takes " + pare::cli::withThousands(last.sizes.pare) + " bytes");
+}
+
+int runCompress(CompressArgs& args, const CommonOptions& common)
+{
+    const auto recipe = args.recipe.empty() ? pare::Recipe::fromSimple(args.simple) : pare::Recipe::load(args.recipe);
+    checkOutput(args.io.model, args.io.out, args.io.force);
+    if (!args.saveRecipe.empty())
+        checkOutput(args.io.model, args.saveRecipe, args.io.force);
+    const auto original = loadModel(args.io.model);
+    const auto data = loadData(args.io.data, datasetOptionsFor(&original.record(), common, recipe.seed));
+
+    const bool text = !common.json;
+    pare::cli::ConsoleProgress bar(::isatty(STDERR_FILENO) == 1);
+    pare::PipelineCallbacks callbacks;
+    callbacks.progress = [&](const pare::PipelineProgress& p) { bar.update(p.train); };
+    callbacks.snapshot = [&](const pare::Snapshot& s) {
+        bar.finish();
+        if (text)
+            std::cout << "step " << s.index << " " << s.settings << ": accuracy " << pare::cli::fixed(s.accuracy, 4)
+                      << ", non-zero " << pare::cli::withThousands(s.nonzeroParams) << ", .pare "
+                      << pare::cli::withThousands(s.sizes.pare) << " bytes" << std::endl;
+    };
+    const auto result = pare::runPipeline(original, data, recipe, callbacks);
+    if (!args.saveRecipe.empty())
+        recipe.save(args.saveRecipe, args.io.force);
+    const int64_t outBytes = result.model->save(args.io.out, args.io.force);
+
+    const auto& baseline = result.snapshots.front();
+    const auto& last = result.snapshots.back();
+    const auto note = formatNoteForSnapshot(last, args.io.out);
+    if (common.json) {
+        json out = json::parse(pare::snapshotToJson(last));
+        out["baseline_accuracy"] = baseline.accuracy;
+        out["out"] = args.io.out;
+        out["out_bytes"] = outBytes;
+        out["seconds"] = result.seconds;
+        out["recipe"] = json::parse(recipe.toJson());
+        json steps = json::array();
+        for (const auto& s : result.snapshots)
+            steps.push_back(json::parse(pare::snapshotToJson(s)));
+        out["steps"] = steps;
+        if (!note.empty())
+            out["note"] = note;
+        std::cout << out.dump(2) << "\n";
+        return 0;
+    }
+    std::cout << "\n";
+    pare::cli::Table table({"step", "settings", "accuracy", "non-zero", "dense fp32", "torchscript", "pare",
+                            "latency b256", "seconds"});
+    for (const auto& s : result.snapshots)
+        table.addRow({std::to_string(s.index), s.settings, pare::cli::fixed(s.accuracy, 4),
+                      pare::cli::withThousands(s.nonzeroParams), pare::cli::withThousands(s.sizes.denseFp32),
+                      pare::cli::withThousands(s.sizes.torchScript), pare::cli::withThousands(s.sizes.pare),
+                      pare::cli::fixed(s.latency.batch256Ms, 2) + " ms", pare::cli::fixed(s.stepSeconds, 1)});
+    table.print(std::cout);
+    printAccuracyChange(last.accuracy, baseline.accuracy);
+    std::cout << "wrote " << args.io.out << " (" << pare::cli::withThousands(outBytes) << " bytes, "
+              << pare::cli::fixed(double(last.sizes.denseFp32) / double(std::max<int64_t>(outBytes, 1)), 1)
+              << "x below dense fp32) in " << pare::cli::fixed(result.seconds, 1) << " s\n";
+    if (!note.empty())
+        std::cout << "note: " << note << "\n";
+    return 0;
+}
+
+struct ExportArgs
+{
+    std::string model;
+    std::string out;
+    bool force = false;
+};
+
+int runExport(const ExportArgs& args, const CommonOptions& common)
+{
+    checkOutput(args.model, args.out, args.force);
+    auto model = loadModel(args.model);
+    if (!common.inputShape.empty() || !model.record().present) {
+        // A model without a record still exports; its record then says nothing more than its input shape.
+        auto record = model.record();
+        if (!common.inputShape.empty())
+            record.inputShape = parseShape(common.inputShape);
+        model.setRecord(record);
+    }
+    const int64_t outBytes = model.save(args.out, args.force);
+    const auto reloaded = pare::Model::load(args.out); // proves the file loads before we say it was written
+    const bool sparseOrShared = model.nonzeroParameterCount() < model.parameterCount();
+    const std::string note = sparseOrShared
+        ? formatNoteFor(args.out, "TorchScript stores dense fp32 tensors: zeros cost 4 bytes each in this file")
+        : std::string();
+    if (common.json) {
+        json out{{"model", args.model},
+                 {"out", args.out},
+                 {"out_bytes", outBytes},
+                 {"params", reloaded.parameterCount()},
+                 {"format", pare::Model::formatForPath(args.out) == pare::ModelFormat::Pare ? "pare" : "torchscript"}};
+        if (!note.empty())
+            out["note"] = note;
+        std::cout << out.dump(2) << "\n";
+        return 0;
+    }
+    std::cout << "wrote " << args.out << " (" << pare::cli::withThousands(outBytes) << " bytes), loaded back: "
+              << pare::cli::withThousands(reloaded.parameterCount()) << " parameters\n";
+    if (!note.empty())
+        std::cout << "note: " << note << "\n";
     return 0;
 }
 
@@ -691,6 +806,52 @@ int main(int argc, char** argv)
     distill->add_option("--seed", distillArgs.options.train.seed, "Seed for initialization and shuffling");
     addCommonOptions(*distill, common);
 
+    CompressArgs compressArgs;
+    auto* compress = app.add_subcommand(
+        "compress", "Run a recipe (or prune, distill, quantize from flags) and write the compressed model");
+    compress->add_option("MODEL", compressArgs.io.model, "TorchScript or .pare file")->required();
+    compress->add_option("--data", compressArgs.io.data, "fashion-mnist, mnist:DIR, cifar10:DIR or an image folder")
+        ->required();
+    compress->add_option("--out", compressArgs.io.out, "OUT.pt or OUT.pare")->required();
+    compress->add_flag("--force", compressArgs.io.force, "Replace existing output files");
+    auto* recipeOption = compress->add_option("--recipe", compressArgs.recipe, "Recipe JSON file (README, Recipes)");
+    compress->add_option("--save-recipe", compressArgs.saveRecipe, "Also write the recipe that ran");
+    auto& simple = compressArgs.simple;
+    std::vector<CLI::Option*> simpleOptions{
+        compress->add_option("--prune", simple.pruneRatio, "Pruning ratio, 0..0.99 (default: no pruning)")
+            ->check(CLI::Range(0.0, 0.99)),
+        compress->add_option("--method", simple.pruneMethod, "magnitude-global or magnitude-layer")
+            ->check(CLI::IsMember({"magnitude-global", "magnitude-layer"})),
+        compress->add_option("--schedule", simple.pruneSchedule, "oneshot (default) or gradual")
+            ->check(CLI::IsMember({"oneshot", "gradual"})),
+        compress->add_option("--finetune-epochs", simple.finetuneEpochs, "Fine-tuning epochs after pruning (default 3)")
+            ->check(CLI::NonNegativeNumber),
+        compress->add_option("--temperature", simple.temperature, "Distill at temperature T, 1..20 (default: no distillation)")
+            ->check(CLI::Range(1.0, 20.0)),
+        compress->add_option("--alpha", simple.alpha, "Weight of the soft targets (default 0.9)")
+            ->check(CLI::Range(0.0, 1.0)),
+        compress->add_option("--student", simple.student, "self (default), a zoo architecture, or MODEL.pt"),
+        compress->add_option("--distill-epochs", simple.distillEpochs, "Distillation epochs (default 1)")
+            ->check(CLI::NonNegativeNumber),
+        compress->add_option("--bits", simple.bits, "Weight bits 1..8, 16 (fp16) or 32 (default: none)")
+            ->check(CLI::Range(1, 8) | CLI::IsMember({16, 32})),
+        compress->add_option("--scheme", simple.scheme, "kmeans (default), uniform or symmetric")
+            ->check(CLI::IsMember({"uniform", "symmetric", "kmeans"})),
+        compress->add_flag("--per-channel", simple.perChannel, "Quantization levels per output channel"),
+        compress->add_option("--qat-epochs", simple.quantizeEpochs, "Fine-tuning epochs on the levels (default 1)")
+            ->check(CLI::NonNegativeNumber)};
+    for (auto* option : simpleOptions)
+        option->excludes(recipeOption);
+    compress->add_option("--seed", simple.seed, "Seed (with flags; a recipe carries its own)");
+    addCommonOptions(*compress, common);
+
+    ExportArgs exportArgs;
+    auto* exportCommand = app.add_subcommand("export", "Write a model in another format (.pt or .pare), checked by loading it back");
+    exportCommand->add_option("MODEL", exportArgs.model, "TorchScript or .pare file")->required();
+    exportCommand->add_option("--out", exportArgs.out, "OUT.pt or OUT.pare")->required();
+    exportCommand->add_flag("--force", exportArgs.force, "Replace an existing output file");
+    addCommonOptions(*exportCommand, common);
+
     try {
         app.parse(argc, argv);
     } catch (const CLI::Success& e) {
@@ -713,6 +874,10 @@ int main(int argc, char** argv)
             return runDistill(distillArgs, common);
         if (*quantize)
             return runQuantize(quantizeArgs, quantizeOptions, common);
+        if (*compress)
+            return runCompress(compressArgs, common);
+        if (*exportCommand)
+            return runExport(exportArgs, common);
         return runTrain(trainArgs, common);
     } catch (const pare::InputError& e) {
         std::cerr << "pare: " << e.what() << "\n";

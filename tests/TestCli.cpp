@@ -27,6 +27,8 @@ private slots:
     void trainRefusesToOverwrite();
     void pruneJsonIsPlainAboutSizes();
     void distillJsonReportsStudentAndTeacher();
+    void compressJsonHasEveryStep();
+    void exportLoadsBack();
     void inspectJson();
     void evalTableOnBundledModel();
 
@@ -110,6 +112,10 @@ void TestCli::badInputExitsTwoWithOneLine_data()
     QTest::newRow("unknown pruning method") << QStringList{"prune", bundled, "--data", m_subset, "--ratio", "0.5", "--method", "random", "--out", d + "c.pt"} << "--method" << "";
     QTest::newRow("pruning ratio of 1") << QStringList{"prune", bundled, "--data", m_subset, "--ratio", "1", "--out", d + "c.pt"} << "--ratio" << "";
     QTest::newRow("nine quantization bits") << QStringList{"quantize", bundled, "--data", m_subset, "--bits", "9", "--out", d + "q.pt"} << "--bits" << "";
+    writeFile("bad-recipe.json", R"({"version": 1, "steps": [{"prune": {"ration": 0.5}}]})");
+    QTest::newRow("misspelt recipe key") << QStringList{"compress", bundled, "--data", m_subset, "--recipe", d + "bad-recipe.json", "--out", d + "r.pare"} << d + "bad-recipe.json" << "unknown key 'ration'";
+    QTest::newRow("recipe and flags") << QStringList{"compress", bundled, "--data", m_subset, "--recipe", d + "bad-recipe.json", "--bits", "4", "--out", d + "r.pare"} << "--bits" << "excludes";
+    QTest::newRow("export over its input") << QStringList{"export", bundled, "--out", bundled} << bundled << "is the input model";
     QTest::newRow("negative epochs") << QStringList{"train", "--model", "lenet5", "--data", m_subset, "--out", d + "b.pt", "--epochs", "-1"} << "--epochs" << "";
 }
 
@@ -215,6 +221,50 @@ void TestCli::distillJsonReportsStudentAndTeacher()
     QVERIFY(epoch.value("soft_loss").toDouble() > 0.0);
     QVERIFY(epoch.value("hard_loss").toDouble() > 0.0);
     QCOMPARE(qint64(json.value("out_bytes").toDouble()), QFileInfo(out).size());
+}
+
+void TestCli::compressJsonHasEveryStep()
+{
+    const QString out = path("compressed.pare");
+    const auto run = pare::test::runPare({"compress", QString::fromStdString(pare::bundledModelPath()), "--data",
+                                          m_subset, "--prune", "0.9", "--finetune-epochs", "1", "--bits", "4",
+                                          "--qat-epochs", "0", "--out", out, "--json"});
+    QVERIFY2(run.exitCode == 0, qPrintable(run.err));
+    const auto json = QJsonDocument::fromJson(run.out.toUtf8()).object();
+    for (const char* field : {"accuracy", "baseline_accuracy", "params", "nonzero_params", "sizes", "out", "out_bytes",
+                              "latency_ms", "seconds", "steps", "recipe"})
+        QVERIFY2(json.contains(field), field);
+    const auto steps = json.value("steps").toArray();
+    QCOMPARE(steps.size(), 4); // baseline, prune, quantize, evaluate
+    QCOMPARE(steps[1].toObject().value("step").toString(), QString("prune"));
+    // A .pare output is the size the final snapshot reports, and that is the file on disk.
+    QCOMPARE(qint64(json.value("out_bytes").toDouble()), QFileInfo(out).size());
+    QCOMPARE(qint64(json.value("sizes").toObject().value("pare").toDouble()), QFileInfo(out).size());
+    QVERIFY(QFileInfo(out).size() * 20 < 431080 * 4);
+    QVERIFY(!json.contains("note"));
+    // And it loads back with the accuracy the run reported.
+    const auto eval = pare::test::runPare({"eval", out, "--data", m_subset, "--json"});
+    QVERIFY2(eval.exitCode == 0, qPrintable(eval.err));
+    QCOMPARE(QJsonDocument::fromJson(eval.out.toUtf8()).object().value("accuracy").toDouble(),
+             json.value("accuracy").toDouble());
+}
+
+void TestCli::exportLoadsBack()
+{
+    const QString pare = path("exported.pare");
+    auto run = pare::test::runPare({"export", QString::fromStdString(pare::bundledModelPath()), "--out", pare, "--json"});
+    QVERIFY2(run.exitCode == 0, qPrintable(run.err));
+    auto json = QJsonDocument::fromJson(run.out.toUtf8()).object();
+    QCOMPARE(qint64(json.value("out_bytes").toDouble()), QFileInfo(pare).size());
+    QCOMPARE(json.value("params").toInt(), 431080);
+    // Back to TorchScript: the same predictions as the bundled file.
+    const QString pt = path("exported.pt");
+    run = pare::test::runPare({"export", pare, "--out", pt});
+    QVERIFY2(run.exitCode == 0, qPrintable(run.err));
+    const auto a = pare::test::runPare({"eval", pt, "--data", m_subset, "--json"});
+    const auto b = pare::test::runPare({"eval", QString::fromStdString(pare::bundledModelPath()), "--data", m_subset, "--json"});
+    QCOMPARE(QJsonDocument::fromJson(a.out.toUtf8()).object().value("accuracy").toDouble(),
+             QJsonDocument::fromJson(b.out.toUtf8()).object().value("accuracy").toDouble());
 }
 
 void TestCli::inspectJson()

@@ -108,7 +108,8 @@ DistillResult distill(const Model& teacher, Model& student, const Dataset& data,
         sums.images += n;
         return terms.total;
     };
-    result.training = trainWithLoss(student, data, options.train, loss, progress, cancel, {});
+    const TrainHooks hooks = options.keepZeros ? zeroKeepingHooks(student.impl().module) : TrainHooks{};
+    result.training = trainWithLoss(student, data, options.train, loss, progress, cancel, hooks);
     for (int epoch = 1; epoch < static_cast<int>(perEpoch.size()); ++epoch) {
         const auto& sums = perEpoch[static_cast<size_t>(epoch)];
         if (sums.images > 0)

@@ -86,6 +86,35 @@ inline std::vector<LayerWeight> layerWeights(const torch::jit::Module& module)
     return weights;
 }
 
+/// Training hooks that keep every exact zero of the module's layer weights at zero: gradients masked before each
+/// step, masks re-applied after it (weight decay and momentum would otherwise move them).
+inline TrainHooks zeroKeepingHooks(const torch::jit::Module& module)
+{
+    struct Masked
+    {
+        torch::Tensor weight, mask;
+    };
+    auto masked = std::make_shared<std::vector<Masked>>();
+    {
+        torch::NoGradGuard noGrad;
+        for (const auto& w : layerWeights(module))
+            masked->push_back({w.weight, w.weight.ne(0).to(w.weight.scalar_type())});
+    }
+    TrainHooks hooks;
+    hooks.beforeOptimizerStep = [masked](int64_t, int64_t) {
+        torch::NoGradGuard noGrad;
+        for (auto& m : *masked)
+            if (m.weight.grad().defined())
+                m.weight.mutable_grad().mul_(m.mask);
+    };
+    hooks.afterOptimizerStep = [masked](int64_t, int64_t) {
+        torch::NoGradGuard noGrad;
+        for (auto& m : *masked)
+            m.weight.mul_(m.mask);
+    };
+    return hooks;
+}
+
 /// A torch::Generator seeded for reproducible shuffles.
 inline torch::Generator seededGenerator(uint64_t seed)
 {

@@ -24,6 +24,9 @@ struct DistillOptions
         options.learningRate = 0.01;
         return options;
     }();
+    /// Keep the student's exact zeros at zero (masked gradients, mask re-applied after every step): for a pruned
+    /// student, so that distillation-assisted fine-tuning does not undo the pruning.
+    bool keepZeros = false;
 };
 
 struct DistillEpoch

@@ -1,0 +1,85 @@
+#pragma once
+
+#include "pare/Distillation.h"
+#include "pare/Pruning.h"
+#include "pare/Quantization.h"
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace pare {
+
+/// Knowledge distillation inside a recipe: who teaches and who learns.
+struct DistillStep
+{
+    /// "original": the model the recipe started from (before any step); anything else is a TorchScript file.
+    std::string teacher = "original";
+    /// "self": the model as the previous steps left it (distillation-assisted fine-tuning; its pruned weights stay
+    /// zero); a zoo architecture such as "lenet5@0.5"; or a TorchScript file.
+    std::string student = "self";
+    DistillOptions options;
+};
+
+/// One step of a recipe; `kind` says which of the option blocks applies.
+struct RecipeStep
+{
+    enum class Kind
+    {
+        Prune,
+        Distill,
+        Quantize,
+        Evaluate
+    };
+    Kind kind = Kind::Evaluate;
+    PruneOptions prune;
+    DistillStep distill;
+    QuantizeOptions quantize;
+    /// "uniform" (every layer gets the method's ratio) is the only per-layer allocation so far.
+    std::string allocate = "uniform";
+
+    [[nodiscard]] static const char* kindName(Kind kind);
+    /// "prune magnitude-global 90% gradual", for tables and chart tooltips.
+    [[nodiscard]] std::string describe() const;
+};
+
+/// A compression recipe: steps run in order on a copy of the model. The studio and `pare compress` read and write the
+/// same JSON (README, "Recipes"):
+/// {"version": 1, "seed": 0, "steps": [{"prune": {...}}, {"distill": {...}}, {"quantize": {...}}, {"evaluate": {}}]}
+struct Recipe
+{
+    static constexpr int kVersion = 1;
+    uint64_t seed = 0;
+    std::vector<RecipeStep> steps;
+
+    [[nodiscard]] std::string toJson() const;
+    /// Throws InputError naming `origin` and the problem: bad JSON, an unknown step or key, a value out of range.
+    [[nodiscard]] static Recipe fromJson(const std::string& json, const std::string& origin);
+    [[nodiscard]] static Recipe load(const std::string& path);
+    /// Atomic write; refuses an existing file unless overwrite.
+    void save(const std::string& path, bool overwrite = false) const;
+
+    /// What `pare compress` builds from flags: prune (ratio > 0), then distill (temperature > 0), then quantize
+    /// (bits < 32), then evaluate; each step with the defaults measured to work on the bundled LeNet-5.
+    struct Simple
+    {
+        double pruneRatio = 0.0;
+        std::string pruneMethod = "magnitude-global";
+        // Measured on the bundled LeNet-5 at 95% + 4-bit k-means: oneshot with 3 epochs lost 0.55 points, oneshot with 2
+        // lost 0.82, gradual with 2 lost 1.35 (it prunes later, leaving less time to recover).
+        std::string pruneSchedule = "oneshot";
+        int finetuneEpochs = 3;
+        double temperature = 0.0; ///< 0: no distillation
+        double alpha = 0.9;
+        std::string student = "self";
+        int distillEpochs = 1;
+        int bits = 32;
+        std::string scheme = "kmeans";
+        bool perChannel = false;
+        int quantizeEpochs = 1;
+        uint64_t seed = 0;
+    };
+    [[nodiscard]] static Recipe fromSimple(const Simple& simple);
+};
+
+} // namespace pare

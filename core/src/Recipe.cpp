@@ -1,0 +1,314 @@
+// Recipe files: the JSON the studio saves and `pare compress --recipe` runs. Strict on purpose: an unknown key is
+// an error, because a misspelt "ration" silently falling back to a default would cost the user a whole run.
+
+#include "Files.h"
+
+#include "pare/Error.h"
+#include "pare/Recipe.h"
+
+#include <nlohmann/json.hpp>
+
+#include <cmath>
+#include <set>
+#include <sstream>
+
+namespace pare {
+namespace {
+
+using nlohmann::json;
+
+std::string percent(double ratio)
+{
+    std::ostringstream out;
+    out << std::lround(ratio * 100.0) << "%";
+    return out.str();
+}
+
+/// Reads the keys of one step's object, refusing unknown ones and values of the wrong type or range.
+class StepReader
+{
+public:
+    StepReader(const json& object, std::string where, const std::string& origin)
+        : m_object(object)
+        , m_where(std::move(where))
+        , m_origin(origin)
+    {
+        if (!object.is_object())
+            fail("expected an object");
+    }
+
+    template <typename T>
+    void read(const char* key, T& value)
+    {
+        m_known.insert(key);
+        const auto it = m_object.find(key);
+        if (it == m_object.end())
+            return;
+        try {
+            value = it->get<T>();
+        } catch (const json::exception&) {
+            fail(std::string("'") + key + "' has the wrong type");
+        }
+    }
+
+    void readNumber(const char* key, double& value, double low, double high)
+    {
+        read(key, value);
+        if (!(value >= low && value <= high)) {
+            std::ostringstream range;
+            range << "'" << key << "' must be in [" << low << ", " << high << "]";
+            fail(range.str());
+        }
+    }
+
+    void readInt(const char* key, int& value, int low, int high)
+    {
+        read(key, value);
+        if (value < low || value > high)
+            fail(std::string("'") + key + "' must be in [" + std::to_string(low) + ", " + std::to_string(high) + "]");
+    }
+
+    void readChoice(const char* key, std::string& value, const std::set<std::string>& choices)
+    {
+        read(key, value);
+        if (!choices.count(value)) {
+            std::string list;
+            for (const auto& c : choices)
+                list += (list.empty() ? "" : ", ") + c;
+            fail(std::string("'") + key + "' must be one of " + list + ", got '" + value + "'");
+        }
+    }
+
+    /// Call last: anything not read is a key this version does not know.
+    void finish() const
+    {
+        for (const auto& item : m_object.items())
+            if (!m_known.count(item.key()))
+                fail("unknown key '" + item.key() + "'");
+    }
+
+    [[noreturn]] void fail(const std::string& problem) const { throw inputError(m_origin, m_where + ": " + problem); }
+
+private:
+    const json& m_object;
+    std::string m_where;
+    const std::string& m_origin;
+    std::set<std::string> m_known;
+};
+
+RecipeStep readPrune(StepReader& in)
+{
+    RecipeStep step;
+    step.kind = RecipeStep::Kind::Prune;
+    auto& o = step.prune;
+    in.readChoice("method", o.method, {"magnitude-global", "magnitude-layer"});
+    in.readNumber("ratio", o.ratio, 0.0, 0.99);
+    in.readChoice("schedule", o.schedule, {"oneshot", "gradual"});
+    in.readInt("gradual_steps", o.gradualSteps, 1, 1000);
+    in.readNumber("layer_floor", o.layerFloor, 0.0, 1.0);
+    in.readInt("finetune_epochs", o.finetune.epochs, 0, 1000);
+    in.readNumber("lr", o.finetune.learningRate, 0.0, 10.0);
+    in.readChoice("allocate", step.allocate, {"uniform"});
+    return step;
+}
+
+RecipeStep readDistill(StepReader& in)
+{
+    RecipeStep step;
+    step.kind = RecipeStep::Kind::Distill;
+    auto& d = step.distill;
+    in.read("teacher", d.teacher);
+    in.read("student", d.student);
+    if (d.teacher.empty() || d.student.empty())
+        in.fail("'teacher' and 'student' must not be empty");
+    in.readNumber("temperature", d.options.temperature, 1.0, 20.0);
+    in.readNumber("alpha", d.options.alpha, 0.0, 1.0);
+    in.readInt("epochs", d.options.train.epochs, 0, 1000);
+    in.readNumber("lr", d.options.train.learningRate, 0.0, 10.0);
+    return step;
+}
+
+RecipeStep readQuantize(StepReader& in)
+{
+    RecipeStep step;
+    step.kind = RecipeStep::Kind::Quantize;
+    auto& q = step.quantize;
+    in.read("bits", q.bits);
+    if (!((q.bits >= 1 && q.bits <= 8) || q.bits == 16 || q.bits == 32))
+        in.fail("'bits' must be 1..8, 16 (fp16) or 32 (none)");
+    in.readChoice("scheme", q.scheme, {"uniform", "symmetric", "kmeans"});
+    in.read("per_channel", q.perChannel);
+    in.readInt("finetune_epochs", q.finetune.epochs, 0, 1000);
+    in.readNumber("lr", q.finetune.learningRate, 0.0, 10.0);
+    return step;
+}
+
+} // namespace
+
+const char* RecipeStep::kindName(Kind kind)
+{
+    switch (kind) {
+    case Kind::Prune:
+        return "prune";
+    case Kind::Distill:
+        return "distill";
+    case Kind::Quantize:
+        return "quantize";
+    case Kind::Evaluate:
+        break;
+    }
+    return "evaluate";
+}
+
+std::string RecipeStep::describe() const
+{
+    std::ostringstream out;
+    switch (kind) {
+    case Kind::Prune:
+        out << "prune " << prune.method << " " << percent(prune.ratio) << " " << prune.schedule << ", "
+            << prune.finetune.epochs << " ep";
+        break;
+    case Kind::Distill:
+        out << "distill " << distill.student << " T=" << distill.options.temperature
+            << " a=" << distill.options.alpha << ", " << distill.options.train.epochs << " ep";
+        break;
+    case Kind::Quantize:
+        out << "quantize " << quantize.bits << "-bit " << quantize.scheme << (quantize.perChannel ? " per-channel" : "")
+            << ", " << quantize.finetune.epochs << " ep";
+        break;
+    case Kind::Evaluate:
+        out << "evaluate";
+        break;
+    }
+    return out.str();
+}
+
+std::string Recipe::toJson() const
+{
+    json steps = json::array();
+    for (const auto& s : this->steps) {
+        json body = json::object();
+        switch (s.kind) {
+        case RecipeStep::Kind::Prune:
+            body = {{"method", s.prune.method},
+                    {"ratio", s.prune.ratio},
+                    {"schedule", s.prune.schedule},
+                    {"finetune_epochs", s.prune.finetune.epochs},
+                    {"allocate", s.allocate}};
+            break;
+        case RecipeStep::Kind::Distill:
+            body = {{"teacher", s.distill.teacher},
+                    {"student", s.distill.student},
+                    {"temperature", s.distill.options.temperature},
+                    {"alpha", s.distill.options.alpha},
+                    {"epochs", s.distill.options.train.epochs}};
+            break;
+        case RecipeStep::Kind::Quantize:
+            body = {{"bits", s.quantize.bits},
+                    {"scheme", s.quantize.scheme},
+                    {"per_channel", s.quantize.perChannel},
+                    {"finetune_epochs", s.quantize.finetune.epochs}};
+            break;
+        case RecipeStep::Kind::Evaluate:
+            break;
+        }
+        steps.push_back(json{{RecipeStep::kindName(s.kind), body}});
+    }
+    return json{{"version", kVersion}, {"seed", seed}, {"steps", steps}}.dump(2) + "\n";
+}
+
+Recipe Recipe::fromJson(const std::string& text, const std::string& origin)
+{
+    json document;
+    try {
+        document = json::parse(text);
+    } catch (const json::parse_error& e) {
+        throw inputError(origin, "not valid JSON (at byte " + std::to_string(e.byte) + ")");
+    }
+    if (!document.is_object())
+        throw inputError(origin, "a recipe is a JSON object with \"version\" and \"steps\"");
+    StepReader top(document, "recipe", origin);
+    int version = 0;
+    top.read("version", version);
+    if (version != kVersion)
+        top.fail("'version' must be " + std::to_string(kVersion) + " (this Pare reads recipe version 1)");
+    Recipe recipe;
+    top.read("seed", recipe.seed);
+    json steps = json::array();
+    top.read("steps", steps);
+    top.finish();
+    if (!steps.is_array() || steps.empty())
+        top.fail("'steps' must be a non-empty array");
+
+    for (size_t i = 0; i < steps.size(); ++i) {
+        const std::string where = "steps[" + std::to_string(i) + "]";
+        if (!steps[i].is_object() || steps[i].size() != 1)
+            throw inputError(origin, where + ": expected one step such as {\"prune\": {...}}");
+        const auto& [name, body] = *steps[i].items().begin();
+        StepReader in(body, where + "." + name, origin);
+        RecipeStep step;
+        if (name == "prune")
+            step = readPrune(in);
+        else if (name == "distill")
+            step = readDistill(in);
+        else if (name == "quantize")
+            step = readQuantize(in);
+        else if (name == "evaluate")
+            step.kind = RecipeStep::Kind::Evaluate;
+        else
+            throw inputError(origin, where + ": unknown step '" + name + "' (prune, distill, quantize, evaluate)");
+        in.finish();
+        recipe.steps.push_back(step);
+    }
+    return recipe;
+}
+
+Recipe Recipe::load(const std::string& path)
+{
+    files::requireRegularFile(path);
+    return fromJson(files::readAll(path), path);
+}
+
+void Recipe::save(const std::string& path, bool overwrite) const
+{
+    files::writeAtomically(path, toJson(), overwrite);
+}
+
+Recipe Recipe::fromSimple(const Simple& simple)
+{
+    Recipe recipe;
+    recipe.seed = simple.seed;
+    if (simple.pruneRatio > 0.0) {
+        RecipeStep step;
+        step.kind = RecipeStep::Kind::Prune;
+        step.prune.method = simple.pruneMethod;
+        step.prune.ratio = simple.pruneRatio;
+        step.prune.schedule = simple.pruneSchedule;
+        step.prune.finetune.epochs = simple.finetuneEpochs;
+        recipe.steps.push_back(step);
+    }
+    if (simple.temperature > 0.0) {
+        RecipeStep step;
+        step.kind = RecipeStep::Kind::Distill;
+        step.distill.student = simple.student;
+        step.distill.options.temperature = simple.temperature;
+        step.distill.options.alpha = simple.alpha;
+        step.distill.options.train.epochs = simple.distillEpochs;
+        recipe.steps.push_back(step);
+    }
+    if (simple.bits < 32) {
+        RecipeStep step;
+        step.kind = RecipeStep::Kind::Quantize;
+        step.quantize.bits = simple.bits;
+        step.quantize.scheme = simple.scheme;
+        step.quantize.perChannel = simple.perChannel;
+        step.quantize.finetune.epochs = simple.quantizeEpochs;
+        recipe.steps.push_back(step);
+    }
+    RecipeStep evaluate;
+    evaluate.kind = RecipeStep::Kind::Evaluate;
+    recipe.steps.push_back(evaluate);
+    return recipe;
+}
+
+} // namespace pare
