@@ -1,14 +1,10 @@
 #pragma once
 
-#include "pare/Cancel.h"
+#include "pare/Dataset.h"
 #include "pare/Training.h"
+#include "pare/ui/BackgroundJob.h"
 
-#include <QDeadlineTimer>
-#include <QObject>
 #include <QString>
-#include <QThread>
-
-#include <memory>
 
 namespace pare::ui {
 
@@ -22,7 +18,7 @@ struct TrainJobParams
     int threads = 0;
 };
 
-/// What it produced; the model itself stays in core (saved to `savedTo` when asked).
+/// What it produced; the model itself stays in core.
 struct TrainJobResult
 {
     TrainResult training;
@@ -30,10 +26,9 @@ struct TrainJobResult
     bool cancelled = false;
 };
 
-/// Runs pare::train and pare::evaluate on a thread the job owns, bridging core's progress callback to Qt
-/// signals (queued to the receiver's thread). cancel() is safe from any thread; the destructor cancels and
-/// waits, so the job never outlives its owner. Shaped after qBittorrent's TorrentCreator.
-class TrainJob final : public QObject
+/// Runs pare::train and pare::evaluate on the job's thread, bridging core's progress callback to Qt signals
+/// (queued to the receiver's thread).
+class TrainJob final : public BackgroundJob
 {
     Q_OBJECT
     Q_DISABLE_COPY_MOVE(TrainJob)
@@ -43,21 +38,13 @@ public:
     ~TrainJob() override;
 
     void start(const TrainJobParams& params);
-    void cancel();
-    [[nodiscard]] bool isRunning() const;
-    /// Blocks until the job's thread ends; for tests and shutdown, never from a slot that must stay responsive.
-    bool wait(QDeadlineTimer deadline = QDeadlineTimer(QDeadlineTimer::Forever));
 
 signals:
     void progressed(const pare::TrainProgress& progress);
     void finished(const pare::ui::TrainJobResult& result);
-    void failed(const QString& message);
 
 private:
-    void run(TrainJobParams params);
-
-    std::unique_ptr<QThread> m_thread;
-    CancelFlag m_cancel;
+    void run(const TrainJobParams& params);
 };
 
 } // namespace pare::ui

@@ -1,0 +1,341 @@
+// GUI tests on the real MainWindow under the offscreen platform: linked controls and the recipe they write, a run
+// on a 2,000-image Fashion-MNIST subset that fills the chart and the runs table, cancelling, a corrupt model,
+// exports that load back, the project file, and the Chinese interface.
+
+#include "TestSupport.h"
+
+#include "pare/Dataset.h"
+#include "pare/Model.h"
+#include "pare/Recipe.h"
+#include "pare/Runtime.h"
+#include "pare/Training.h"
+#include "pare/ui/AccuracySizeChart.h"
+#include "pare/ui/Dialogs.h"
+#include "pare/ui/LayerSparsityChart.h"
+#include "pare/ui/MainWindow.h"
+
+#include <QApplication>
+#include <QComboBox>
+#include <QDoubleSpinBox>
+#include <QLabel>
+#include <QMenu>
+#include <QPushButton>
+#include <QSettings>
+#include <QSignalSpy>
+#include <QSlider>
+#include <QSpinBox>
+#include <QStandardPaths>
+#include <QTableWidget>
+#include <QTemporaryDir>
+#include <QtTest>
+
+using pare::ui::Dialogs;
+using pare::ui::MainWindow;
+
+class TestMainWindow : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void initTestCase();
+    void init();
+    void cleanup();
+    void paretoFrontKeepsOnlyUndominatedPoints();
+    void slidersAndSpinBoxesStayInSyncAndWriteTheRecipe();
+    void runFillsTheChartAndTheTable();
+    void cancelStopsTheRunAndTheWindowStaysUsable();
+    void corruptModelShowsAnErrorAndKeepsThePrevious();
+    void exportsLoadBack();
+    void projectRoundTrips();
+    void chineseInterface();
+
+private:
+    template <typename T>
+    T* child(const char* name) const
+    {
+        auto* widget = m_window->findChild<T*>(QString::fromLatin1(name));
+        if (!widget)
+            qFatal("no child named %s", name);
+        return widget;
+    }
+    void quickSettings(int finetuneEpochs);
+    int runOnce();
+
+    QTemporaryDir m_dir;
+    QString m_data;
+    QString m_model;
+    std::unique_ptr<MainWindow> m_window;
+};
+
+void TestMainWindow::initTestCase()
+{
+    QStandardPaths::setTestModeEnabled(true); // settings and the untitled project go to a test folder
+    QApplication::setOrganizationName(QStringLiteral("PareTests"));
+    QApplication::setApplicationName(QStringLiteral("TestMainWindow"));
+    QSettings().clear();
+    QFile::remove(MainWindow::untitledProjectPath());
+    Dialogs::setTestMode(true);
+
+    m_data = m_dir.filePath("subset");
+    pare::test::writeFashionSubset(m_data, 2000, 500);
+    // A tiny model, trained here for one epoch so that accuracy means something.
+    pare::configureThreads(1);
+    const auto data = pare::Dataset::load(m_data.toStdString());
+    auto model = pare::Model::fromZoo("lenet300@0.25", data.info().sampleShape, data.classCount());
+    pare::TrainOptions options;
+    options.epochs = 1;
+    (void)pare::train(model, data, options);
+    pare::ModelRecord record;
+    record.inputShape = data.info().sampleShape;
+    record.mean = data.info().mean;
+    record.std = data.info().std;
+    record.classes = data.info().classNames;
+    model.setRecord(record);
+    m_model = m_dir.filePath("tiny.pt");
+    model.save(m_model.toStdString());
+}
+
+void TestMainWindow::init()
+{
+    MainWindow::Options options;
+    options.model = m_model;
+    options.data = m_data;
+    options.reopenLastProject = false;
+    options.threads = 1;
+    m_window = std::make_unique<MainWindow>(options);
+    m_window->show();
+    QTRY_VERIFY_WITH_TIMEOUT(!m_window->isLoading() && child<QPushButton>("runButton")->isEnabled(), 30000);
+}
+
+void TestMainWindow::cleanup()
+{
+    m_window.reset();
+}
+
+void TestMainWindow::quickSettings(int finetuneEpochs)
+{
+    child<QSpinBox>("pruneRatioSpinBox")->setValue(60);
+    child<QSpinBox>("finetuneEpochsSpinBox")->setValue(finetuneEpochs);
+    child<QSlider>("bitsSlider")->setValue(4);
+    child<QSpinBox>("qatEpochsSpinBox")->setValue(0);
+}
+
+int TestMainWindow::runOnce()
+{
+    QSignalSpy finished(m_window.get(), &MainWindow::runFinished);
+    QTest::mouseClick(child<QPushButton>("runButton"), Qt::LeftButton);
+    if (!finished.wait(120000))
+        return -1;
+    return finished.first().first().toInt();
+}
+
+void TestMainWindow::paretoFrontKeepsOnlyUndominatedPoints()
+{
+    using Front = std::vector<std::pair<double, double>>;
+    const Front points{{100, 90}, {50, 85}, {50, 80}, {200, 95}, {150, 88}, {300, 95}, {20, 60}};
+    const Front expected{{20, 60}, {50, 85}, {100, 90}, {200, 95}};
+    QVERIFY(pare::ui::AccuracySizeChart::paretoFront(points) == expected);
+    QVERIFY(pare::ui::AccuracySizeChart::paretoFront({}).empty());
+}
+
+void TestMainWindow::slidersAndSpinBoxesStayInSyncAndWriteTheRecipe()
+{
+    auto* pruneSlider = child<QSlider>("pruneRatioSlider");
+    auto* pruneSpin = child<QSpinBox>("pruneRatioSpinBox");
+    pruneSlider->setValue(55);
+    QCOMPARE(pruneSpin->value(), 55);
+    pruneSpin->setValue(70);
+    QCOMPARE(pruneSlider->value(), 70);
+
+    child<QDoubleSpinBox>("temperatureSpinBox")->setValue(7.5);
+    QCOMPARE(child<QSlider>("temperatureSlider")->value(), 75);
+    child<QSlider>("alphaSlider")->setValue(30);
+    QCOMPARE(child<QDoubleSpinBox>("alphaSpinBox")->value(), 0.30);
+
+    auto* bitsSlider = child<QSlider>("bitsSlider");
+    auto* bitsSpin = child<QSpinBox>("bitsSpinBox");
+    bitsSlider->setValue(9);
+    QCOMPARE(bitsSpin->text(), QString("fp16"));
+    QCOMPARE(m_window->settings().bits, 16);
+    bitsSpin->setValue(3);
+    QCOMPARE(bitsSlider->value(), 3);
+    QCOMPARE(m_window->settings().bits, 3);
+    auto* student = child<QComboBox>("studentCombo");
+    student->setCurrentIndex(student->findData(QStringLiteral("self")));
+
+    const QString path = m_dir.filePath("studio-recipe.json");
+    QVERIFY(m_window->saveRecipe(path));
+    const auto recipe = pare::Recipe::load(path.toStdString());
+    QCOMPARE(recipe.steps.size(), size_t(4)); // prune, distill, quantize, evaluate
+    QCOMPARE(recipe.steps[0].prune.ratio, 0.70);
+    QCOMPARE(recipe.steps[1].distill.options.temperature, 7.5);
+    QCOMPARE(recipe.steps[1].distill.options.alpha, 0.30);
+    QCOMPARE(recipe.steps[1].distill.student, std::string("self"));
+    QCOMPARE(recipe.steps[2].quantize.bits, 3);
+
+    // And back: a recipe file sets the controls.
+    bitsSlider->setValue(10); // off
+    pruneSpin->setValue(0);
+    QVERIFY(m_window->loadRecipe(path));
+    QCOMPARE(pruneSlider->value(), 70);
+    QCOMPARE(bitsSpin->value(), 3);
+    QCOMPARE(m_window->settings().temperature, 7.5);
+}
+
+void TestMainWindow::runFillsTheChartAndTheTable()
+{
+    quickSettings(1);
+    auto* chart = m_window->chart();
+    const int pointsBefore = chart->pointCount();
+    const int runId = runOnce();
+    QVERIFY(runId > 0);
+    const auto* run = m_window->project().run(runId);
+    QVERIFY(run && run->finished);
+    QCOMPARE(run->snapshots.size(), size_t(4)); // baseline, prune, quantize, evaluate
+    QCOMPARE(chart->pointCount(), pointsBefore + 4);
+    QTRY_VERIFY(chart->paretoCount() >= 1);
+    // Replots are coalesced: far fewer than one per widget update.
+    QVERIFY(chart->replotCount() <= chart->pointCount() + 3);
+    auto* table = child<QTableWidget>("runsTable");
+    QCOMPARE(table->rowCount(), 1);
+    QVERIFY(table->item(0, 6)->text().size() > 0);
+
+    // The sparsity view shows the engine's per-layer figures of the selected run.
+    QCOMPARE(m_window->selectedRun(), runId);
+    const auto& layers = run->snapshots.back().layers;
+    const auto bars = m_window->layerChart()->runSparsity();
+    QCOMPARE(bars.size(), qsizetype(layers.size()));
+    for (size_t i = 0; i < layers.size(); ++i)
+        QCOMPARE(bars[qsizetype(i)], 100.0 * layers[i].sparsity());
+    QVERIFY(bars.front() > 10.0);
+    auto* layerTable = child<QTableWidget>("layerTable");
+    QCOMPARE(layerTable->item(0, 5)->text(), QString("4"));
+}
+
+void TestMainWindow::cancelStopsTheRunAndTheWindowStaysUsable()
+{
+    quickSettings(10);
+    QSignalSpy started(m_window.get(), &MainWindow::runStarted);
+    QSignalSpy finished(m_window.get(), &MainWindow::runFinished);
+    // Cancel as soon as the first training batch reports, as a user who clicks Cancel mid-epoch.
+    auto* job = m_window->findChild<pare::ui::CompressionJob*>();
+    QVERIFY(job);
+    bool clicked = false;
+    connect(job, &pare::ui::CompressionJob::progressed, this, [&](int, const pare::PipelineProgress& p) {
+        if (clicked || p.train.batch == 0)
+            return;
+        clicked = true;
+        QVERIFY(m_window->isRunning());
+        QVERIFY(!child<QPushButton>("runButton")->isEnabled());
+        QTest::mouseClick(child<QPushButton>("cancelButton"), Qt::LeftButton);
+    });
+    QTest::mouseClick(child<QPushButton>("runButton"), Qt::LeftButton);
+    QCOMPARE(started.count(), 1);
+    QVERIFY(finished.wait(60000));
+    QVERIFY(clicked);
+    const auto* run = m_window->project().run(finished.first().first().toInt());
+    QVERIFY(run && run->cancelled && !run->finished);
+    QCOMPARE(run->snapshots.size(), size_t(1)); // the baseline; the cancelled step reports nothing
+    QVERIFY(!m_window->isRunning());
+    QVERIFY(child<QPushButton>("runButton")->isEnabled());
+    QVERIFY(!child<QPushButton>("cancelButton")->isEnabled());
+    QVERIFY(child<QLabel>("statusLabel")->text().contains("cancelled"));
+    // Usable: the controls still answer, and another run can start.
+    child<QSpinBox>("pruneRatioSpinBox")->setValue(33);
+    QCOMPARE(child<QSlider>("pruneRatioSlider")->value(), 33);
+}
+
+void TestMainWindow::corruptModelShowsAnErrorAndKeepsThePrevious()
+{
+    const QString corrupt = m_dir.filePath("corrupt.pt");
+    QFile file(corrupt);
+    QVERIFY(file.open(QIODevice::WriteOnly));
+    file.write("PK\x03\x04 this is not a TorchScript archive");
+    file.close();
+    const int errors = Dialogs::errorCount();
+    QSignalSpy loaded(m_window.get(), &MainWindow::workspaceLoaded);
+    m_window->openModel(corrupt);
+    QVERIFY(loaded.wait(20000));
+    QCOMPARE(Dialogs::errorCount(), errors + 1);
+    QVERIFY2(Dialogs::lastError().startsWith(corrupt), qPrintable(Dialogs::lastError()));
+    QCOMPARE(m_window->project().model, m_model);
+    QVERIFY(child<QLabel>("modelCardLabel")->text().contains("tiny.pt"));
+    QVERIFY(child<QPushButton>("runButton")->isEnabled());
+}
+
+void TestMainWindow::exportsLoadBack()
+{
+    quickSettings(0);
+    const int runId = runOnce();
+    QVERIFY(runId > 0);
+    const auto& last = m_window->project().run(runId)->snapshots.back();
+    for (const char* name : {"exported.pare", "exported.pt"}) {
+        const QString path = m_dir.filePath(name);
+        QVERIFY(m_window->exportRun(runId, path));
+        const auto back = pare::Model::load(path.toStdString());
+        QCOMPARE(back.nonzeroParameterCount(), last.nonzeroParams);
+    }
+    QCOMPARE(QFileInfo(m_dir.filePath("exported.pare")).size(), qint64(last.sizes.pare));
+
+    QVERIFY(m_window->exportChart(m_dir.filePath("chart.png")));
+    QVERIFY(m_window->exportChart(m_dir.filePath("chart.pdf")));
+    QVERIFY(QFileInfo(m_dir.filePath("chart.png")).size() > 1000);
+    QVERIFY(QFileInfo(m_dir.filePath("chart.pdf")).size() > 1000);
+    QVERIFY(m_window->exportRunsCsv(m_dir.filePath("runs.csv")));
+    QFile csv(m_dir.filePath("runs.csv"));
+    QVERIFY(csv.open(QIODevice::ReadOnly));
+    const auto lines = QString::fromUtf8(csv.readAll()).trimmed().split('\n');
+    QCOMPARE(lines.size(), 2);
+    QVERIFY(lines[0].startsWith("run,settings,accuracy"));
+}
+
+void TestMainWindow::projectRoundTrips()
+{
+    quickSettings(0);
+    QVERIFY(runOnce() > 0);
+    const QString path = m_dir.filePath("p.pareproject");
+    QVERIFY(m_window->saveProject(path));
+    const auto saved = m_window->project();
+
+    // A new window (as after a restart) reopens the last project with its history.
+    m_window.reset();
+    MainWindow::Options options;
+    options.threads = 1;
+    m_window = std::make_unique<MainWindow>(options);
+    QTRY_VERIFY_WITH_TIMEOUT(!m_window->isLoading(), 30000);
+    const auto& reopened = m_window->project();
+    QCOMPARE(reopened.model, saved.model);
+    QCOMPARE(reopened.data, saved.data);
+    QCOMPARE(reopened.runs.size(), saved.runs.size());
+    QCOMPARE(reopened.runs.back().snapshots.size(), saved.runs.back().snapshots.size());
+    QCOMPARE(pare::snapshotToJson(reopened.runs.back().snapshots.back()),
+             pare::snapshotToJson(saved.runs.back().snapshots.back()));
+    QCOMPARE(child<QTableWidget>("runsTable")->rowCount(), int(saved.runs.size()));
+    QVERIFY(m_window->windowTitle().contains("Pare"));
+    QVERIFY(m_window->windowTitle().contains("p.pareproject"));
+
+    // A corrupt project is refused with a message naming it, and the open one stays.
+    const QString bad = m_dir.filePath("bad.pareproject");
+    QFile file(bad);
+    QVERIFY(file.open(QIODevice::WriteOnly));
+    file.write("{\"pare_project\": 1, \"runs\": ");
+    file.close();
+    QVERIFY(!m_window->openProject(bad));
+    QVERIFY(Dialogs::lastError().startsWith(bad));
+    QCOMPARE(m_window->project().runs.size(), saved.runs.size());
+}
+
+void TestMainWindow::chineseInterface()
+{
+    auto* fileMenu = child<QMenu>("fileMenu");
+    QCOMPARE(fileMenu->title(), QString("&File"));
+    m_window->setLanguage(QStringLiteral("zh_CN"));
+    QCOMPARE(fileMenu->title(), QString::fromUtf8("文件(&F)"));
+    QCOMPARE(child<QMenu>("runMenu")->title(), QString::fromUtf8("运行(&R)"));
+    QCOMPARE(child<QPushButton>("runButton")->text(), QString::fromUtf8("运行"));
+    m_window->setLanguage(QStringLiteral("en"));
+    QCOMPARE(fileMenu->title(), QString("&File"));
+}
+
+QTEST_MAIN(TestMainWindow)
+#include "TestMainWindow.moc"

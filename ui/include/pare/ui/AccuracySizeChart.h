@@ -1,0 +1,88 @@
+#pragma once
+
+#include "pare/Pipeline.h"
+
+#include <QTimer>
+#include <QWidget>
+
+#include <optional>
+#include <vector>
+
+class QCustomPlot;
+class QCPCurve;
+class QCPGraph;
+
+namespace pare::ui {
+
+/// Accuracy against model size on a log axis, one point per snapshot: the running run's steps as a trajectory that
+/// grows live, the baseline marked, the Pareto front of all runs. Points arrive any time; the plot redraws on a
+/// 150 ms timer, never per point. Hover shows a point's figures; a click selects its run.
+class AccuracySizeChart final : public QWidget
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(AccuracySizeChart)
+
+public:
+    enum class SizeFormat
+    {
+        DenseFp32,
+        TorchScript,
+        Pare
+    };
+
+    explicit AccuracySizeChart(QWidget* parent = nullptr);
+
+    void addSnapshot(int runId, const QString& runLabel, const Snapshot& snapshot);
+    /// The loaded model's own point, drawn as the baseline before any run (replaces the previous one).
+    void setReference(const Snapshot& snapshot);
+    void setCurrentRun(int runId); ///< the run drawn as a live trajectory (-1: none)
+    void setSelectedRun(int runId);
+    void clear();
+    void setSizeFormat(SizeFormat format);
+    [[nodiscard]] SizeFormat sizeFormat() const { return m_format; }
+
+    /// For tests and the status line: points drawn, points on the Pareto front, replots done.
+    [[nodiscard]] int pointCount() const { return static_cast<int>(m_points.size()); }
+    [[nodiscard]] int paretoCount() const { return m_paretoCount; }
+    [[nodiscard]] int replotCount() const { return m_replots; }
+    [[nodiscard]] QCustomPlot* plot() const { return m_plot; }
+
+    /// The points of `points` (size, accuracy) that no other point beats on both: smaller or equal size and higher
+    /// or equal accuracy. Sorted by size.
+    [[nodiscard]] static std::vector<std::pair<double, double>> paretoFront(std::vector<std::pair<double, double>> points);
+
+signals:
+    void runClicked(int runId);
+
+private:
+    struct Point
+    {
+        int runId = 0;
+        QString runLabel;
+        Snapshot snapshot;
+    };
+
+    [[nodiscard]] double sizeOf(const Snapshot& snapshot) const;
+    void markDirty();
+    void rebuild();
+    [[nodiscard]] int nearestPoint(const QPoint& pixel) const;
+    [[nodiscard]] QString describe(const Point& point) const;
+
+    QCustomPlot* m_plot = nullptr;
+    QCPGraph* m_allPoints = nullptr;
+    QCPGraph* m_baseline = nullptr;
+    QCPGraph* m_pareto = nullptr;
+    QCPCurve* m_current = nullptr;
+    QCPCurve* m_selected = nullptr;
+    std::vector<Point> m_points;
+    std::optional<Snapshot> m_reference;
+    int m_currentRun = -1;
+    int m_selectedRun = -1;
+    SizeFormat m_format = SizeFormat::Pare;
+    QTimer m_replotTimer;
+    bool m_userMovedView = false;
+    int m_paretoCount = 0;
+    int m_replots = 0;
+};
+
+} // namespace pare::ui

@@ -1,0 +1,31 @@
+#pragma once
+
+#include "pare/Pipeline.h"
+
+#include <QWidget>
+
+class QCustomPlot;
+
+namespace pare::ui {
+
+/// Per-layer sparsity of a run's last snapshot next to the baseline, as grouped bars; the tick labels carry the
+/// weights each layer keeps.
+class LayerSparsityChart final : public QWidget
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(LayerSparsityChart)
+
+public:
+    explicit LayerSparsityChart(QWidget* parent = nullptr);
+    void show(const Snapshot& baseline, const Snapshot& run, const QString& runTitle);
+    void clear();
+    /// The sparsity bars now drawn for the run, in layer order (for tests).
+    [[nodiscard]] QVector<double> runSparsity() const { return m_runSparsity; }
+    [[nodiscard]] QCustomPlot* plot() const { return m_plot; }
+
+private:
+    QCustomPlot* m_plot = nullptr;
+    QVector<double> m_runSparsity;
+};
+
+} // namespace pare::ui

@@ -1,0 +1,95 @@
+#pragma once
+
+#include "pare/Dataset.h"
+#include "pare/Model.h"
+#include "pare/Pipeline.h"
+#include "pare/Recipe.h"
+#include "pare/ui/BackgroundJob.h"
+
+#include <QImage>
+#include <QString>
+#include <QVector>
+
+namespace pare::ui {
+
+/// What the studio shows of a model and a data set: plain values, made on the job's thread.
+struct Workspace
+{
+    QString model; ///< file path or zoo spec
+    QString data;  ///< data set spec
+    ModelSummary summary;
+    qint64 fileBytes = 0; ///< 0 for a zoo architecture
+    bool hasRecord = false;
+    DatasetInfo dataInfo;
+    QVector<QImage> samples; ///< a few test images, one or more per class
+    QVector<int> sampleLabels;
+    /// The model as loaded, measured like every run's first snapshot: the chart's reference point.
+    Snapshot baseline;
+};
+
+/// Loads and inspects a model and its data set off the GUI thread (Fashion-MNIST alone takes about 1.4 s).
+class LoadJob final : public BackgroundJob
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(LoadJob)
+
+public:
+    explicit LoadJob(QObject* parent = nullptr);
+    ~LoadJob() override;
+    bool start(const QString& model, const QString& data);
+
+signals:
+    void loaded(const pare::ui::Workspace& workspace);
+};
+
+struct CompressionParams
+{
+    int runId = 0;
+    QString model;
+    QString data;
+    Recipe recipe;
+    /// Where the compressed model is written (.pare) for inspection and export; empty: not kept.
+    QString saveTo;
+    int threads = 0;
+};
+
+struct CompressionResult
+{
+    int runId = 0;
+    bool cancelled = false;
+    double seconds = 0.0;
+    QString savedModel; ///< the file written, empty if none
+};
+
+/// One compression run (pare::runPipeline) on the job's thread: progress and every snapshot arrive as signals while
+/// it trains; cancel() stops it within one batch.
+class CompressionJob final : public BackgroundJob
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(CompressionJob)
+
+public:
+    explicit CompressionJob(QObject* parent = nullptr);
+    ~CompressionJob() override;
+    bool start(const CompressionParams& params);
+
+signals:
+    void progressed(int runId, const pare::PipelineProgress& progress);
+    void snapshotReady(int runId, const pare::Snapshot& snapshot);
+    void finished(const pare::ui::CompressionResult& result);
+
+private:
+    void run(const CompressionParams& params);
+};
+
+/// The data options a model's record asks for: its input shape and normalization.
+[[nodiscard]] DatasetOptions dataOptionsFor(const ModelRecord& record);
+/// A zoo spec builds an untrained architecture; anything else is a model file.
+[[nodiscard]] Model loadModelSpec(const QString& spec, const DatasetInfo* data = nullptr);
+
+} // namespace pare::ui
+
+Q_DECLARE_METATYPE(pare::ui::Workspace)
+Q_DECLARE_METATYPE(pare::PipelineProgress)
+Q_DECLARE_METATYPE(pare::Snapshot)
+Q_DECLARE_METATYPE(pare::ui::CompressionResult)

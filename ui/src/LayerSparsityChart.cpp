@@ -1,0 +1,69 @@
+#include "pare/ui/LayerSparsityChart.h"
+
+#include <qcustomplot.h>
+
+#include <QLocale>
+#include <QVBoxLayout>
+
+namespace pare::ui {
+
+LayerSparsityChart::LayerSparsityChart(QWidget* parent)
+    : QWidget(parent)
+    , m_plot(new QCustomPlot(this))
+{
+    setObjectName(QStringLiteral("layerSparsityChart"));
+    auto* layout = new QVBoxLayout(this);
+    layout->setContentsMargins(0, 0, 0, 0);
+    layout->addWidget(m_plot);
+    m_plot->yAxis->setLabel(tr("Sparsity (% of weights that are zero)"));
+    m_plot->yAxis->setRange(0, 105);
+    m_plot->legend->setVisible(true);
+    m_plot->axisRect()->insetLayout()->setInsetAlignment(0, Qt::AlignTop | Qt::AlignLeft);
+}
+
+void LayerSparsityChart::clear()
+{
+    m_plot->clearPlottables();
+    m_runSparsity.clear();
+    m_plot->replot();
+}
+
+void LayerSparsityChart::show(const Snapshot& baseline, const Snapshot& run, const QString& runTitle)
+{
+    m_plot->clearPlottables();
+    m_runSparsity.clear();
+    const QLocale locale;
+    QSharedPointer<QCPAxisTickerText> ticker(new QCPAxisTickerText);
+    QVector<double> positions, before, after;
+    for (size_t i = 0; i < run.layers.size(); ++i) {
+        const auto& layer = run.layers[i];
+        positions << double(i + 1);
+        after << 100.0 * layer.sparsity();
+        before << (i < baseline.layers.size() ? 100.0 * baseline.layers[i].sparsity() : 0.0);
+        ticker->addTick(double(i + 1), tr("%1\n%2 of %3 kept\n%4 bits")
+                                           .arg(QString::fromStdString(layer.name), locale.toString(layer.nonzero),
+                                                locale.toString(layer.weights))
+                                           .arg(layer.bits));
+    }
+    m_runSparsity = after;
+    auto* group = new QCPBarsGroup(m_plot);
+    auto* baselineBars = new QCPBars(m_plot->xAxis, m_plot->yAxis);
+    baselineBars->setName(tr("Baseline"));
+    baselineBars->setBrush(QColor(189, 195, 199));
+    baselineBars->setPen(Qt::NoPen);
+    baselineBars->setWidth(0.35);
+    baselineBars->setBarsGroup(group);
+    baselineBars->setData(positions, before);
+    auto* runBars = new QCPBars(m_plot->xAxis, m_plot->yAxis);
+    runBars->setName(runTitle);
+    runBars->setBrush(QColor(31, 119, 180));
+    runBars->setPen(Qt::NoPen);
+    runBars->setWidth(0.35);
+    runBars->setBarsGroup(group);
+    runBars->setData(positions, after);
+    m_plot->xAxis->setTicker(ticker);
+    m_plot->xAxis->setRange(0.4, double(run.layers.size()) + 0.6);
+    m_plot->replot();
+}
+
+} // namespace pare::ui

@@ -1,0 +1,727 @@
+<?xml version='1.0' encoding='utf-8'?>
+<TS version="2.1" language="zh_CN">
+<context>
+    <name>pare::ui::AccuracySizeChart</name>
+    <message>
+        <source>Test accuracy (%)</source>
+        <translation>测试准确率 (%)</translation>
+    </message>
+    <message>
+        <source>Pareto front</source>
+        <translation>帕累托前沿</translation>
+    </message>
+    <message>
+        <source>Snapshots of all runs</source>
+        <translation>所有运行的快照</translation>
+    </message>
+    <message>
+        <source>Selected run</source>
+        <translation>选中的运行</translation>
+    </message>
+    <message>
+        <source>Current run</source>
+        <translation>当前运行</translation>
+    </message>
+    <message>
+        <source>Baseline</source>
+        <translation>基线</translation>
+    </message>
+    <message>
+        <source>dense fp32</source>
+        <translation>稠密 fp32</translation>
+    </message>
+    <message>
+        <source>TorchScript file</source>
+        <translation>TorchScript 文件</translation>
+    </message>
+    <message>
+        <source>.pare file</source>
+        <translation>.pare 文件</translation>
+    </message>
+    <message>
+        <source>Model size, %1 (log scale)</source>
+        <translation>模型大小，%1（对数坐标）</translation>
+    </message>
+    <message>
+        <source>&lt;b&gt;Run %1&lt;/b&gt;, step %2: %3&lt;br&gt;%4&lt;br&gt;accuracy %5%&lt;br&gt;non-zero parameters %6 of %7&lt;br&gt;.pare %8 bytes, TorchScript %9 bytes, dense %10 bytes&lt;br&gt;latency %11 ms (batch 256)</source>
+        <translation>&lt;b&gt;运行 %1&lt;/b&gt;，第 %2 步：%3&lt;br&gt;%4&lt;br&gt;准确率 %5%&lt;br&gt;非零参数 %6 / %7&lt;br&gt;.pare %8 字节，TorchScript %9 字节，稠密 %10 字节&lt;br&gt;延迟 %11 毫秒（批大小 256）</translation>
+    </message>
+</context>
+<context>
+    <name>pare::ui::ExportDialog</name>
+    <message>
+        <source>Export run %1</source>
+        <translation>导出运行 %1</translation>
+    </message>
+    <message>
+        <source>&lt;b&gt;%1&lt;/b&gt;&lt;br&gt;accuracy %2%&lt;br&gt;&lt;br&gt;Size of this model in each format:&lt;br&gt;&amp;nbsp;&amp;nbsp;.pare: %3 bytes&lt;br&gt;&amp;nbsp;&amp;nbsp;TorchScript (.pt): %4 bytes&lt;br&gt;&amp;nbsp;&amp;nbsp;dense fp32 reference: %5 bytes</source>
+        <translation>&lt;b&gt;%1&lt;/b&gt;&lt;br&gt;准确率 %2%&lt;br&gt;&lt;br&gt;该模型在各格式下的大小：&lt;br&gt;&amp;nbsp;&amp;nbsp;.pare：%3 字节&lt;br&gt;&amp;nbsp;&amp;nbsp;TorchScript (.pt)：%4 字节&lt;br&gt;&amp;nbsp;&amp;nbsp;稠密 fp32 参考：%5 字节</translation>
+    </message>
+    <message>
+        <source>&lt;br&gt;&lt;br&gt;&lt;i&gt;TorchScript stores dense fp32 tensors: zeros and k-bit weights take 4 bytes each there. Only .pare stores them compactly.&lt;/i&gt;</source>
+        <translation>&lt;br&gt;&lt;br&gt;&lt;i&gt;TorchScript 存储稠密的 fp32 张量：零值和 k 位权重在其中各占 4 字节。只有 .pare 会紧凑地存储它们。&lt;/i&gt;</translation>
+    </message>
+    <message>
+        <source>.pare (compact, Pare)</source>
+        <translation>.pare（紧凑，Pare）</translation>
+    </message>
+    <message>
+        <source>TorchScript .pt (PyTorch, LibTorch)</source>
+        <translation>TorchScript .pt（PyTorch、LibTorch）</translation>
+    </message>
+    <message>
+        <source>Browse...</source>
+        <translation>浏览...</translation>
+    </message>
+    <message>
+        <source>Format</source>
+        <translation>格式</translation>
+    </message>
+    <message>
+        <source>File</source>
+        <translation>文件</translation>
+    </message>
+    <message>
+        <source>Export</source>
+        <translation>导出</translation>
+    </message>
+    <message>
+        <source>Export to</source>
+        <translation>导出到</translation>
+    </message>
+    <message>
+        <source>Pare (*.pare);;TorchScript (*.pt)</source>
+        <translation>Pare (*.pare);;TorchScript (*.pt)</translation>
+    </message>
+    <message>
+        <source>Run %1 has no compressed model (it was cancelled or failed, or its file was removed)</source>
+        <translation>运行 %1 没有压缩后的模型（它已取消或失败，或其文件已被删除）</translation>
+    </message>
+    <message>
+        <source>Wrote %1 (%2 bytes on disk) and loaded it back: %3 parameters, %4 non-zero.</source>
+        <translation>已写入 %1（磁盘上 %2 字节）并重新加载验证：%3 个参数，%4 个非零。</translation>
+    </message>
+    <message>
+        <source>Export failed</source>
+        <translation>导出失败</translation>
+    </message>
+</context>
+<context>
+    <name>pare::ui::LayerSparsityChart</name>
+    <message>
+        <source>Sparsity (% of weights that are zero)</source>
+        <translation>稀疏度（为零的权重所占百分比）</translation>
+    </message>
+    <message>
+        <source>%1
+%2 of %3 kept
+%4 bits</source>
+        <translation>%1
+保留 %2 / %3
+%4 位</translation>
+    </message>
+    <message>
+        <source>Baseline</source>
+        <translation>基线</translation>
+    </message>
+</context>
+<context>
+    <name>pare::ui::MainWindow</name>
+    <message>
+        <source>off</source>
+        <translation>关闭</translation>
+    </message>
+    <message>
+        <source>Cannot load</source>
+        <translation>无法加载</translation>
+    </message>
+    <message>
+        <source>Run %1, step %2 of %3: %4</source>
+        <translation>运行 %1，第 %2/%3 步：%4</translation>
+    </message>
+    <message>
+        <source>, epoch %1/%2, loss %3, ETA %4 s</source>
+        <translation>，轮次 %1/%2，损失 %3，剩余约 %4 秒</translation>
+    </message>
+    <message>
+        <source>Open model</source>
+        <translation>打开模型</translation>
+    </message>
+    <message>
+        <source>Models (*.pt *.pth *.pare);;All files (*)</source>
+        <translation>模型 (*.pt *.pth *.pare);;所有文件 (*)</translation>
+    </message>
+    <message>
+        <source>Open data set folder (IDX, CIFAR-10 or one folder per class)</source>
+        <translation>打开数据集文件夹（IDX、CIFAR-10 或每类一个文件夹）</translation>
+    </message>
+    <message>
+        <source>Open project</source>
+        <translation>打开项目</translation>
+    </message>
+    <message>
+        <source>Pare projects (*.pareproject);;All files (*)</source>
+        <translation>Pare 项目 (*.pareproject);;所有文件 (*)</translation>
+    </message>
+    <message>
+        <source>Save project</source>
+        <translation>保存项目</translation>
+    </message>
+    <message>
+        <source>Pare projects (*.pareproject)</source>
+        <translation>Pare 项目 (*.pareproject)</translation>
+    </message>
+    <message>
+        <source>Save project as</source>
+        <translation>项目另存为</translation>
+    </message>
+    <message>
+        <source>Export chart</source>
+        <translation>导出图表</translation>
+    </message>
+    <message>
+        <source>PNG image (*.png);;PDF document (*.pdf)</source>
+        <translation>PNG 图像 (*.png);;PDF 文档 (*.pdf)</translation>
+    </message>
+    <message>
+        <source>Export runs table</source>
+        <translation>导出运行表</translation>
+    </message>
+    <message>
+        <source>CSV (*.csv)</source>
+        <translation>CSV (*.csv)</translation>
+    </message>
+    <message>
+        <source>Open recipe</source>
+        <translation>打开配方</translation>
+    </message>
+    <message>
+        <source>Recipes (*.json)</source>
+        <translation>配方 (*.json)</translation>
+    </message>
+    <message>
+        <source>Save recipe</source>
+        <translation>保存配方</translation>
+    </message>
+    <message>
+        <source>&amp;Open Model...</source>
+        <translation>打开模型(&amp;O)...</translation>
+    </message>
+    <message>
+        <source>Open a TorchScript (.pt) or .pare model</source>
+        <translation>打开 TorchScript (.pt) 或 .pare 模型</translation>
+    </message>
+    <message>
+        <source>Open &amp;Data Folder...</source>
+        <translation>打开数据文件夹(&amp;D)...</translation>
+    </message>
+    <message>
+        <source>Use &amp;Fashion-MNIST</source>
+        <translation>使用 Fashion-MNIST(&amp;F)</translation>
+    </message>
+    <message>
+        <source>&amp;New Project</source>
+        <translation>新建项目(&amp;N)</translation>
+    </message>
+    <message>
+        <source>Open &amp;Project...</source>
+        <translation>打开项目(&amp;P)...</translation>
+    </message>
+    <message>
+        <source>&amp;Save Project</source>
+        <translation>保存项目(&amp;S)</translation>
+    </message>
+    <message>
+        <source>Save Project &amp;As...</source>
+        <translation>项目另存为(&amp;A)...</translation>
+    </message>
+    <message>
+        <source>&amp;Export Selected Run...</source>
+        <translation>导出选中的运行(&amp;E)...</translation>
+    </message>
+    <message>
+        <source>Export &amp;Chart (PNG, PDF)...</source>
+        <translation>导出图表（PNG、PDF）(&amp;C)...</translation>
+    </message>
+    <message>
+        <source>Export Runs &amp;Table (CSV)...</source>
+        <translation>导出运行表（CSV）(&amp;T)...</translation>
+    </message>
+    <message>
+        <source>&amp;Quit</source>
+        <translation>退出(&amp;Q)</translation>
+    </message>
+    <message>
+        <source>&amp;Load Recipe...</source>
+        <translation>加载配方(&amp;L)...</translation>
+    </message>
+    <message>
+        <source>&amp;Save Recipe As...</source>
+        <translation>配方另存为(&amp;S)...</translation>
+    </message>
+    <message>
+        <source>&amp;Reset Settings</source>
+        <translation>重置设置(&amp;R)</translation>
+    </message>
+    <message>
+        <source>&amp;Run</source>
+        <translation>运行(&amp;R)</translation>
+    </message>
+    <message>
+        <source>Compress a copy of the model with the current settings (Ctrl+R)</source>
+        <translation>用当前设置压缩模型的副本 (Ctrl+R)</translation>
+    </message>
+    <message>
+        <source>&amp;Cancel</source>
+        <translation>取消(&amp;C)</translation>
+    </message>
+    <message>
+        <source>Stop the run within one batch (Esc)</source>
+        <translation>在一个批次内停止运行 (Esc)</translation>
+    </message>
+    <message>
+        <source>&amp;About Pare Studio</source>
+        <translation>关于 Pare Studio(&amp;A)</translation>
+    </message>
+    <message>
+        <source>&amp;File</source>
+        <translation>文件(&amp;F)</translation>
+    </message>
+    <message>
+        <source>&amp;Edit</source>
+        <translation>编辑(&amp;E)</translation>
+    </message>
+    <message>
+        <source>&amp;View</source>
+        <translation>视图(&amp;V)</translation>
+    </message>
+    <message>
+        <source>&amp;Help</source>
+        <translation>帮助(&amp;H)</translation>
+    </message>
+    <message>
+        <source>Recent &amp;Models</source>
+        <translation>最近的模型(&amp;M)</translation>
+    </message>
+    <message>
+        <source>New from &amp;Architecture (untrained)</source>
+        <translation>从架构新建（未训练）(&amp;A)</translation>
+    </message>
+    <message>
+        <source>&amp;Size Axis</source>
+        <translation>大小坐标轴(&amp;S)</translation>
+    </message>
+    <message>
+        <source>&amp;Language</source>
+        <translation>语言(&amp;L)</translation>
+    </message>
+    <message>
+        <source>Main toolbar</source>
+        <translation>主工具栏</translation>
+    </message>
+    <message>
+        <source>Accuracy vs size</source>
+        <translation>准确率与大小</translation>
+    </message>
+    <message>
+        <source>Runs</source>
+        <translation>运行记录</translation>
+    </message>
+    <message>
+        <source>Layer sparsity</source>
+        <translation>逐层稀疏度</translation>
+    </message>
+    <message>
+        <source>Size axis:</source>
+        <translation>大小坐标轴：</translation>
+    </message>
+    <message>
+        <source>Dense fp32 (4 bytes per parameter)</source>
+        <translation>稠密 fp32（每个参数 4 字节）</translation>
+    </message>
+    <message>
+        <source>TorchScript file</source>
+        <translation>TorchScript 文件</translation>
+    </message>
+    <message>
+        <source>.pare file</source>
+        <translation>.pare 文件</translation>
+    </message>
+    <message>
+        <source>Run</source>
+        <translation>运行</translation>
+    </message>
+    <message>
+        <source>Settings</source>
+        <translation>设置</translation>
+    </message>
+    <message>
+        <source>Accuracy %</source>
+        <translation>准确率 %</translation>
+    </message>
+    <message>
+        <source>Drop (points)</source>
+        <translation>下降（百分点）</translation>
+    </message>
+    <message>
+        <source>Dense bytes</source>
+        <translation>稠密字节数</translation>
+    </message>
+    <message>
+        <source>TorchScript bytes</source>
+        <translation>TorchScript 字节数</translation>
+    </message>
+    <message>
+        <source>.pare bytes</source>
+        <translation>.pare 字节数</translation>
+    </message>
+    <message>
+        <source>Compression</source>
+        <translation>压缩倍数</translation>
+    </message>
+    <message>
+        <source>Non-zero params</source>
+        <translation>非零参数</translation>
+    </message>
+    <message>
+        <source>Latency b256 (ms)</source>
+        <translation>延迟 b256（毫秒）</translation>
+    </message>
+    <message>
+        <source>Time (s)</source>
+        <translation>耗时（秒）</translation>
+    </message>
+    <message>
+        <source>Model and data</source>
+        <translation>模型与数据</translation>
+    </message>
+    <message>
+        <source>Model</source>
+        <translation>模型</translation>
+    </message>
+    <message>
+        <source>Data set</source>
+        <translation>数据集</translation>
+    </message>
+    <message>
+        <source>Layer</source>
+        <translation>层</translation>
+    </message>
+    <message>
+        <source>Type</source>
+        <translation>类型</translation>
+    </message>
+    <message>
+        <source>Shape</source>
+        <translation>形状</translation>
+    </message>
+    <message>
+        <source>Params</source>
+        <translation>参数</translation>
+    </message>
+    <message>
+        <source>Sparsity %</source>
+        <translation>稀疏度 %</translation>
+    </message>
+    <message>
+        <source>Bits</source>
+        <translation>位数</translation>
+    </message>
+    <message>
+        <source>Compression settings</source>
+        <translation>压缩设置</translation>
+    </message>
+    <message>
+        <source>Pruning</source>
+        <translation>剪枝</translation>
+    </message>
+    <message>
+        <source>Knowledge distillation</source>
+        <translation>知识蒸馏</translation>
+    </message>
+    <message>
+        <source>Quantization</source>
+        <translation>量化</translation>
+    </message>
+    <message>
+        <source>Ratio</source>
+        <translation>比例</translation>
+    </message>
+    <message>
+        <source>Method</source>
+        <translation>方法</translation>
+    </message>
+    <message>
+        <source>Schedule</source>
+        <translation>调度</translation>
+    </message>
+    <message>
+        <source>Fine-tune epochs</source>
+        <translation>微调轮数</translation>
+    </message>
+    <message>
+        <source>Student</source>
+        <translation>学生模型</translation>
+    </message>
+    <message>
+        <source>Temperature T</source>
+        <translation>温度 T</translation>
+    </message>
+    <message>
+        <source>Alpha</source>
+        <translation>Alpha 权重</translation>
+    </message>
+    <message>
+        <source>Weight bits</source>
+        <translation>权重位数</translation>
+    </message>
+    <message>
+        <source>Scheme</source>
+        <translation>方案</translation>
+    </message>
+    <message>
+        <source>Fine-tune epochs on levels</source>
+        <translation>量化级别上的微调轮数</translation>
+    </message>
+    <message>
+        <source>Share of convolution and linear weights set to zero (0 = no pruning). Zeros make the .pare file smaller; TorchScript stores them anyway.</source>
+        <translation>置零的卷积和全连接权重所占比例（0 = 不剪枝）。零值会让 .pare 文件变小；TorchScript 仍会存储它们。</translation>
+    </message>
+    <message>
+        <source>Global magnitude (one threshold)</source>
+        <translation>全局幅值（单一阈值）</translation>
+    </message>
+    <message>
+        <source>Layer-wise magnitude</source>
+        <translation>逐层幅值</translation>
+    </message>
+    <message>
+        <source>Global: the smallest weights of the whole model go, with a 1% floor per layer. Layer-wise: every layer loses the same share.</source>
+        <translation>全局：移除整个模型中最小的权重，每层至少保留 1%。逐层：每一层移除相同比例。</translation>
+    </message>
+    <message>
+        <source>One-shot, then fine-tune</source>
+        <translation>一次性剪枝后微调</translation>
+    </message>
+    <message>
+        <source>Gradual (Zhu &amp; Gupta cubic)</source>
+        <translation>渐进式（Zhu &amp; Gupta 三次曲线）</translation>
+    </message>
+    <message>
+        <source>One-shot prunes at once and fine-tunes; gradual raises sparsity step by step while fine-tuning.</source>
+        <translation>一次性：立即剪枝后微调；渐进式：在微调过程中逐步提高稀疏度。</translation>
+    </message>
+    <message>
+        <source>Epochs of fine-tuning after pruning, and of distillation.</source>
+        <translation>剪枝后的微调轮数，以及蒸馏的轮数。</translation>
+    </message>
+    <message>
+        <source>None (no distillation)</source>
+        <translation>无（不蒸馏）</translation>
+    </message>
+    <message>
+        <source>Pruned self (distillation-assisted fine-tuning)</source>
+        <translation>剪枝后的自身（蒸馏辅助微调）</translation>
+    </message>
+    <message>
+        <source>Half-width LeNet-5 (lenet5@0.5)</source>
+        <translation>半宽 LeNet-5 (lenet5@0.5)</translation>
+    </message>
+    <message>
+        <source>Who learns from the original model's softened outputs.</source>
+        <translation>由谁来学习原始模型软化后的输出。</translation>
+    </message>
+    <message>
+        <source>Softening temperature: higher T spreads the teacher's probabilities over more classes (1-20).</source>
+        <translation>软化温度：T 越高，教师模型的概率越平均地分布到更多类别 (1-20)。</translation>
+    </message>
+    <message>
+        <source>Weight of the teacher's soft targets against the true labels (0-1).</source>
+        <translation>教师软目标相对于真实标签的权重 (0-1)。</translation>
+    </message>
+    <message>
+        <source>Bits per weight: 1-8 integer levels or codebook entries, fp16, or off.</source>
+        <translation>每个权重的位数：1-8 位整数级别或码本条目、fp16，或关闭。</translation>
+    </message>
+    <message>
+        <source>k-means codebook</source>
+        <translation>k-means 码本</translation>
+    </message>
+    <message>
+        <source>Uniform (affine)</source>
+        <translation>均匀（仿射）</translation>
+    </message>
+    <message>
+        <source>Symmetric</source>
+        <translation>对称</translation>
+    </message>
+    <message>
+        <source>How the 2^bits levels are chosen for each layer.</source>
+        <translation>每层如何选择 2^位数 个量化级别。</translation>
+    </message>
+    <message>
+        <source>Per output channel</source>
+        <translation>按输出通道</translation>
+    </message>
+    <message>
+        <source>Separate levels for every output channel (uniform and symmetric).</source>
+        <translation>每个输出通道使用独立的量化级别（均匀和对称方案）。</translation>
+    </message>
+    <message>
+        <source>Fine-tuning with weights kept on their levels (straight-through estimator).</source>
+        <translation>在权重保持于量化级别上的情况下微调（直通估计器）。</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+    <message>
+        <source>untitled project</source>
+        <translation>未命名项目</translation>
+    </message>
+    <message>
+        <source>Busy</source>
+        <translation>忙碌</translation>
+    </message>
+    <message>
+        <source>A run is in progress; cancel it before loading another model or data set.</source>
+        <translation>正在运行；请先取消，再加载其他模型或数据集。</translation>
+    </message>
+    <message>
+        <source>Loading %1 and %2...</source>
+        <translation>正在加载 %1 和 %2...</translation>
+    </message>
+    <message>
+        <source>&lt;b&gt;%1&lt;/b&gt; (%2)&lt;br&gt;%3 layers with weights, %4 parameters, %5 MACs per image&lt;br&gt;</source>
+        <translation>&lt;b&gt;%1&lt;/b&gt; (%2)&lt;br&gt;%3 个带权重的层，%4 个参数，每张图像 %5 次乘加&lt;br&gt;</translation>
+    </message>
+    <message>
+        <source>%1 bytes on disk</source>
+        <translation>磁盘上 %1 字节</translation>
+    </message>
+    <message>
+        <source>built from the zoo, untrained</source>
+        <translation>由模型库构建，未训练</translation>
+    </message>
+    <message>
+        <source>&lt;br&gt;baseline test accuracy %1%, latency %2 ms at batch 256</source>
+        <translation>&lt;br&gt;基线测试准确率 %1%，批大小 256 时延迟 %2 毫秒</translation>
+    </message>
+    <message>
+        <source>&lt;b&gt;%1&lt;/b&gt; (%2)&lt;br&gt;%3 classes; %4 training, %5 validation, %6 test images of %7</source>
+        <translation>&lt;b&gt;%1&lt;/b&gt; (%2)&lt;br&gt;%3 个类别；%4 张训练、%5 张验证、%6 张测试图像，尺寸 %7</translation>
+    </message>
+    <message>
+        <source>Ready: move the sliders and press Run.</source>
+        <translation>就绪：调整滑块后点击“运行”。</translation>
+    </message>
+    <message>
+        <source>Cannot open project</source>
+        <translation>无法打开项目</translation>
+    </message>
+    <message>
+        <source>Cannot save project</source>
+        <translation>无法保存项目</translation>
+    </message>
+    <message>
+        <source>Unsaved project</source>
+        <translation>项目未保存</translation>
+    </message>
+    <message>
+        <source>Save the changes to %1 first?</source>
+        <translation>是否先保存对 %1 的更改？</translation>
+    </message>
+    <message>
+        <source>Loaded recipe %1</source>
+        <translation>已加载配方 %1</translation>
+    </message>
+    <message>
+        <source>Cannot load recipe</source>
+        <translation>无法加载配方</translation>
+    </message>
+    <message>
+        <source>Saved recipe %1</source>
+        <translation>已保存配方 %1</translation>
+    </message>
+    <message>
+        <source>Cannot save recipe</source>
+        <translation>无法保存配方</translation>
+    </message>
+    <message>
+        <source>evaluate only</source>
+        <translation>仅评估</translation>
+    </message>
+    <message>
+        <source>Run %1 started: %2</source>
+        <translation>运行 %1 已开始：%2</translation>
+    </message>
+    <message>
+        <source>Cancelling run %1 after the current batch...</source>
+        <translation>将在当前批次后取消运行 %1...</translation>
+    </message>
+    <message>
+        <source>Run %1 cancelled.</source>
+        <translation>运行 %1 已取消。</translation>
+    </message>
+    <message>
+        <source>Run %1 finished in %2 s.</source>
+        <translation>运行 %1 已完成，用时 %2 秒。</translation>
+    </message>
+    <message>
+        <source>Run %1 failed: %2</source>
+        <translation>运行 %1 失败：%2</translation>
+    </message>
+    <message>
+        <source>Run failed</source>
+        <translation>运行失败</translation>
+    </message>
+    <message>
+        <source> (cancelled)</source>
+        <translation>（已取消）</translation>
+    </message>
+    <message>
+        <source> (failed)</source>
+        <translation>（失败）</translation>
+    </message>
+    <message>
+        <source> (running)</source>
+        <translation>（运行中）</translation>
+    </message>
+    <message>
+        <source>Run %1</source>
+        <translation>运行 %1</translation>
+    </message>
+    <message>
+        <source>There is no run %1</source>
+        <translation>不存在运行 %1</translation>
+    </message>
+    <message>
+        <source>Export failed</source>
+        <translation>导出失败</translation>
+    </message>
+    <message>
+        <source>Export</source>
+        <translation>导出</translation>
+    </message>
+    <message>
+        <source>Select a finished run first (click its point or its row).</source>
+        <translation>请先选择一个已完成的运行（点击其数据点或表格行）。</translation>
+    </message>
+    <message>
+        <source>%1: cannot write the chart</source>
+        <translation>%1：无法写入图表</translation>
+    </message>
+    <message>
+        <source>%1: %2</source>
+        <translation>%1：%2</translation>
+    </message>
+    <message>
+        <source>About Pare Studio</source>
+        <translation>关于 Pare Studio</translation>
+    </message>
+    <message>
+        <source>&lt;h3&gt;Pare Studio %1&lt;/h3&gt;&lt;p&gt;Prune, distill and quantize neural networks, and see the trade-off between accuracy and size.&lt;/p&gt;&lt;p&gt;%2&lt;br&gt;Qt %3&lt;/p&gt;</source>
+        <translation>&lt;h3&gt;Pare Studio %1&lt;/h3&gt;&lt;p&gt;对神经网络进行剪枝、蒸馏和量化，并直观地看到准确率与大小之间的权衡。&lt;/p&gt;&lt;p&gt;%2&lt;br&gt;Qt %3&lt;/p&gt;</translation>
+    </message>
+</context>
+</TS>
