@@ -15,7 +15,7 @@ PACKAGES := build-essential cmake ninja-build ccache \
 # sudo only when not root (CI and containers run as root and may have no sudo).
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all deps configure build run test bench package clean
+.PHONY: all deps configure build run eval test bench package clean
 
 all: build
 
@@ -41,8 +41,12 @@ configure: deps $(BUILD_DIR)/build.ninja
 build: configure
 	cmake --build $(BUILD_DIR)
 
-# Until the studio lands, Pare's main job is to evaluate the bundled LeNet-5 on Fashion-MNIST.
+# The studio opens with the bundled LeNet-5 and Fashion-MNIST loaded (or the last project).
 run: build
+	$(BUILD_DIR)/app/pare-studio
+
+# The command line's view of the same default: evaluate the bundled LeNet-5 on Fashion-MNIST.
+eval: build
 	$(PARE) eval $(BUNDLED_MODEL) --data fashion-mnist
 
 test: build
