@@ -9,6 +9,7 @@
 #include "pare/Distillation.h"
 #include "pare/Error.h"
 #include "pare/Model.h"
+#include "pare/Onnx.h"
 #include "pare/Pipeline.h"
 #include "pare/Pruning.h"
 #include "pare/Quantization.h"
@@ -19,6 +20,8 @@
 #include <nlohmann/json.hpp>
 
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <functional>
 #include <iostream>
 #include <optional>
@@ -269,9 +272,15 @@ void printAccuracyChange(double accuracy, double baseline)
 /// Sizes of the model in every format Pare writes, each the length of a real serialization.
 json sizesJson(const pare::Model& model)
 {
+    json onnx = nullptr; // unknown when the exporter does not cover an operation of the graph
+    try {
+        onnx = int64_t(model.serialize(pare::ModelFormat::Onnx).size());
+    } catch (const pare::InputError&) {
+    }
     return {{"dense_fp32", model.parameterCount() * 4},
             {"torchscript", int64_t(model.serialize(pare::ModelFormat::TorchScript).size())},
-            {"pare", int64_t(model.serialize(pare::ModelFormat::Pare).size())}};
+            {"pare", int64_t(model.serialize(pare::ModelFormat::Pare).size())},
+            {"onnx", onnx}};
 }
 
 /// What to tell a user who wrote a TorchScript file of a model that only .pare makes smaller; nothing for .pare.
@@ -284,7 +293,9 @@ void printSizes(const json& sizes, const std::string& note)
 {
     const auto dense = sizes.at("dense_fp32").get<int64_t>();
     std::cout << "sizes: dense fp32 " << pare::cli::withThousands(dense) << " bytes";
-    for (const char* format : {"torchscript", "pare"}) {
+    for (const char* format : {"torchscript", "onnx", "pare"}) {
+        if (!sizes.at(format).is_number())
+            continue;
         const auto bytes = sizes.at(format).get<int64_t>();
         std::cout << ", " << format << " " << pare::cli::withThousands(bytes) << " ("
                   << pare::cli::fixed(double(dense) / double(std::max<int64_t>(bytes, 1)), 1) << "x compression)";
@@ -594,8 +605,8 @@ std::string formatNoteForSnapshot(const pare::Snapshot& last, const std::string&
     const bool sparse = last.nonzeroParams < last.params;
     if (!quantized && !sparse)
         return {};
-    return formatNoteFor(out, "TorchScript stores dense fp32 tensors, so zeros and k-bit weights cost 4 bytes each "
-                              "there: this .pt file is as large as the model's dense size; the same model as .pare "
+    return formatNoteFor(out, "TorchScript and ONNX store dense fp32 tensors, so zeros and k-bit weights cost 4 bytes each "
+                              "there: this file is as large as the model's dense size; the same model as .pare "
                               "takes " + pare::cli::withThousands(last.sizes.pare) + " bytes");
 }
 
@@ -644,12 +655,14 @@ int runCompress(CompressArgs& args, const CommonOptions& common)
         return 0;
     }
     std::cout << "\n";
-    pare::cli::Table table({"step", "settings", "accuracy", "non-zero", "dense fp32", "torchscript", "pare",
+    pare::cli::Table table({"step", "settings", "accuracy", "non-zero", "dense fp32", "torchscript", "onnx", "pare",
                             "latency b256", "seconds"});
     for (const auto& s : result.snapshots)
         table.addRow({std::to_string(s.index), s.settings, pare::cli::fixed(s.accuracy, 4),
                       pare::cli::withThousands(s.nonzeroParams), pare::cli::withThousands(s.sizes.denseFp32),
-                      pare::cli::withThousands(s.sizes.torchScript), pare::cli::withThousands(s.sizes.pare),
+                      pare::cli::withThousands(s.sizes.torchScript),
+                      s.sizes.onnx >= 0 ? pare::cli::withThousands(s.sizes.onnx) : std::string("-"),
+                      pare::cli::withThousands(s.sizes.pare),
                       pare::cli::fixed(s.latency.batch256Ms, 2) + " ms", pare::cli::fixed(s.stepSeconds, 1)});
     table.print(std::cout);
     printAccuracyChange(last.accuracy, baseline.accuracy);
@@ -665,6 +678,7 @@ struct ExportArgs
 {
     std::string model;
     std::string out;
+    std::string data; ///< optional: check an ONNX export on the test split instead of random inputs
     bool force = false;
 };
 
@@ -672,32 +686,53 @@ int runExport(const ExportArgs& args, const CommonOptions& common)
 {
     checkOutput(args.model, args.out, args.force);
     auto model = loadModel(args.model);
-    if (!common.inputShape.empty() || !model.record().present) {
-        // A model without a record still exports; its record then says nothing more than its input shape.
+    if (!common.inputShape.empty()) {
         auto record = model.record();
-        if (!common.inputShape.empty())
-            record.inputShape = parseShape(common.inputShape);
+        record.inputShape = parseShape(common.inputShape);
         model.setRecord(record);
     }
+    const auto format = pare::Model::formatForPath(args.out);
     const int64_t outBytes = model.save(args.out, args.force);
-    const auto reloaded = pare::Model::load(args.out); // proves the file loads before we say it was written
-    const bool sparseOrShared = model.nonzeroParameterCount() < model.parameterCount();
-    const std::string note = sparseOrShared
-        ? formatNoteFor(args.out, "TorchScript stores dense fp32 tensors: zeros cost 4 bytes each in this file")
+    json out{{"model", args.model}, {"out", args.out}, {"out_bytes", outBytes}, {"params", model.parameterCount()}};
+    std::string verified;
+    if (format == pare::ModelFormat::Onnx) {
+        // Pare does not read ONNX back; OpenCV's DNN module, an independent runtime, runs the file it wrote.
+        std::ifstream file(args.out, std::ios::binary);
+        const std::string bytes((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
+        std::optional<pare::Dataset> data;
+        if (!args.data.empty())
+            data.emplace(loadData(args.data, datasetOptionsFor(&model.record(), common, 0)));
+        const auto check = data ? pare::checkOnnxWithOpenCv(bytes, model, *data)
+                                : pare::checkOnnxWithOpenCvOnRandomInputs(bytes, model);
+        out["format"] = "onnx";
+        out["opencv_check"] = {{"inputs", data ? "test images" : "random inputs"},
+                               {"images", check.images},
+                               {"same_top1", check.sameTopOne},
+                               {"agreement", check.agreement()},
+                               {"near_tie_differences", check.nearTieDifferences},
+                               {"max_abs_logit_difference", check.maxAbsLogitDifference}};
+        verified = "run in OpenCV DNN on " + std::to_string(check.images) + (data ? " test images" : " random inputs") +
+            ": same top-1 on " + std::to_string(check.sameTopOne) + ", largest logit difference " +
+            pare::cli::fixed(check.maxAbsLogitDifference, 6);
+        if (check.images - check.sameTopOne > check.nearTieDifferences)
+            throw std::runtime_error(args.out + ": the ONNX export disagrees with LibTorch beyond near-ties (" + verified +
+                                     ")");
+    } else {
+        const auto reloaded = pare::Model::load(args.out); // proves the file loads before we say it was written
+        out["format"] = format == pare::ModelFormat::Pare ? "pare" : "torchscript";
+        verified = "loaded back: " + pare::cli::withThousands(reloaded.parameterCount()) + " parameters";
+    }
+    const bool sparse = model.nonzeroParameterCount() < model.parameterCount();
+    const std::string note = sparse && format != pare::ModelFormat::Pare
+        ? "this format stores dense fp32 tensors: zeros cost 4 bytes each in this file; .pare stores only the non-zero weights"
         : std::string();
+    if (!note.empty())
+        out["note"] = note;
     if (common.json) {
-        json out{{"model", args.model},
-                 {"out", args.out},
-                 {"out_bytes", outBytes},
-                 {"params", reloaded.parameterCount()},
-                 {"format", pare::Model::formatForPath(args.out) == pare::ModelFormat::Pare ? "pare" : "torchscript"}};
-        if (!note.empty())
-            out["note"] = note;
         std::cout << out.dump(2) << "\n";
         return 0;
     }
-    std::cout << "wrote " << args.out << " (" << pare::cli::withThousands(outBytes) << " bytes), loaded back: "
-              << pare::cli::withThousands(reloaded.parameterCount()) << " parameters\n";
+    std::cout << "wrote " << args.out << " (" << pare::cli::withThousands(outBytes) << " bytes), " << verified << "\n";
     if (!note.empty())
         std::cout << "note: " << note << "\n";
     return 0;
@@ -812,7 +847,7 @@ int main(int argc, char** argv)
     compress->add_option("MODEL", compressArgs.io.model, "TorchScript or .pare file")->required();
     compress->add_option("--data", compressArgs.io.data, "fashion-mnist, mnist:DIR, cifar10:DIR or an image folder")
         ->required();
-    compress->add_option("--out", compressArgs.io.out, "OUT.pt or OUT.pare")->required();
+    compress->add_option("--out", compressArgs.io.out, "OUT.pt, OUT.pare or OUT.onnx")->required();
     compress->add_flag("--force", compressArgs.io.force, "Replace existing output files");
     auto* recipeOption = compress->add_option("--recipe", compressArgs.recipe, "Recipe JSON file (README, Recipes)");
     compress->add_option("--save-recipe", compressArgs.saveRecipe, "Also write the recipe that ran");
@@ -846,9 +881,10 @@ int main(int argc, char** argv)
     addCommonOptions(*compress, common);
 
     ExportArgs exportArgs;
-    auto* exportCommand = app.add_subcommand("export", "Write a model in another format (.pt or .pare), checked by loading it back");
+    auto* exportCommand = app.add_subcommand("export", "Write a model as TorchScript, .pare or ONNX, checked by loading it back (ONNX: in OpenCV DNN)");
     exportCommand->add_option("MODEL", exportArgs.model, "TorchScript or .pare file")->required();
-    exportCommand->add_option("--out", exportArgs.out, "OUT.pt or OUT.pare")->required();
+    exportCommand->add_option("--out", exportArgs.out, "OUT.pt, OUT.pare or OUT.onnx")->required();
+    exportCommand->add_option("--data", exportArgs.data, "With .onnx: check the export in OpenCV DNN on this data set's test split");
     exportCommand->add_flag("--force", exportArgs.force, "Replace an existing output file");
     addCommonOptions(*exportCommand, common);
 

@@ -48,3 +48,20 @@ echo "|---|---|---|---|"
 printf '| %.2f s | %.0f images/s | %.3f ms | %.2f ms |\n' "$(field load_seconds <<<"$pareFigures")" \
     "$(field eval_images_per_second <<<"$pareFigures")" "$(field latency_ms_batch1 <<<"$pareFigures")" \
     "$(field latency_ms_batch256 <<<"$pareFigures")"
+
+echo
+echo "Studio responsiveness: the real window runs 90% pruning (1 fine-tune epoch) and 4-bit k-means (1 epoch) on the"
+echo "full Fashion-MNIST while a 10 ms timer on the GUI thread records its gaps (goal: largest gap under 100 ms)."
+echo
+echo "| engine threads (of cores) | run | largest gap | 99th percentile gap |"
+echo "|---|---|---|---|"
+QT_QPA_PLATFORM=offscreen OMP_WAIT_POLICY=PASSIVE OPENBLAS_NUM_THREADS=1 "$build/bench/bench_studio_responsiveness" \
+    2>/dev/null | while read -r line; do
+    printf '| %s of %s | %s s | %s ms | %s ms |\n' "$(field engine_threads <<<"$line")" "$(field cores <<<"$line")" \
+        "$(field run_seconds <<<"$line")" "$(field largest_gap_ms <<<"$line")" "$(field p99_gap_ms <<<"$line")"
+done
+
+echo
+echo "Compression targets (bench/compression.sh):"
+echo
+"$(dirname "$0")/compression.sh" "$build"

@@ -276,6 +276,10 @@ void TestMainWindow::exportsLoadBack()
         QCOMPARE(back.nonzeroParameterCount(), last.nonzeroParams);
     }
     QCOMPARE(QFileInfo(m_dir.filePath("exported.pare")).size(), qint64(last.sizes.pare));
+    // ONNX: checked in OpenCV DNN against LibTorch, and as large as the snapshot said.
+    QVERIFY(m_window->exportRun(runId, m_dir.filePath("exported.onnx")));
+    QCOMPARE(QFileInfo(m_dir.filePath("exported.onnx")).size(), qint64(last.sizes.onnx));
+    QVERIFY(m_window->findChild<QLabel*>("statusLabel")->text().contains("OpenCV DNN"));
 
     QVERIFY(m_window->exportChart(m_dir.filePath("chart.png")));
     QVERIFY(m_window->exportChart(m_dir.filePath("chart.pdf")));

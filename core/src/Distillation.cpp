@@ -13,12 +13,18 @@ struct LossTerms
     torch::Tensor soft, hard, total;
 };
 
-LossTerms distillationTerms(const torch::Tensor& student, const torch::Tensor& teacher, const torch::Tensor& labels,
+/// The teacher's side of the soft term, log softmax(z_t / T), computed once per training image with its logits.
+torch::Tensor softTargets(const torch::Tensor& teacherLogits, double temperature)
+{
+    namespace F = torch::nn::functional;
+    return F::log_softmax(teacherLogits / temperature, F::LogSoftmaxFuncOptions(1));
+}
+
+LossTerms distillationTerms(const torch::Tensor& student, const torch::Tensor& teacherLog, const torch::Tensor& labels,
                             double temperature, double alpha)
 {
     namespace F = torch::nn::functional;
     const auto studentLog = F::log_softmax(student / temperature, F::LogSoftmaxFuncOptions(1));
-    const auto teacherLog = F::log_softmax(teacher / temperature, F::LogSoftmaxFuncOptions(1));
     // KL(p_t || p_s) summed over classes, averaged over the batch; T^2 keeps its gradients on the scale of the
     // hard term's as T changes (Hinton et al.).
     const auto kl = (teacherLog.exp() * (teacherLog - studentLog)).sum(1).mean();
@@ -65,7 +71,7 @@ DistillLoss distillationLoss(const std::vector<std::vector<float>>& studentLogit
                              double temperature, double alpha)
 {
     torch::NoGradGuard noGrad;
-    const auto terms = distillationTerms(rowsToTensor(studentLogits), rowsToTensor(teacherLogits),
+    const auto terms = distillationTerms(rowsToTensor(studentLogits), softTargets(rowsToTensor(teacherLogits), temperature),
                                          torch::tensor(labels, torch::kInt64), temperature, alpha);
     return {terms.soft.item<double>(), terms.hard.item<double>(), terms.total.item<double>()};
 }
@@ -84,7 +90,8 @@ DistillResult distill(const Model& teacher, Model& student, const Dataset& data,
     const auto started = std::chrono::steady_clock::now();
     // The student may be a copy of the teacher (distillation-assisted fine-tuning): the targets are computed before
     // it changes, so the teacher's outputs stay those of the original.
-    const auto targets = teacherLogits(teacher, data.impl().trainImages, cancel);
+    const auto teacherOut = teacherLogits(teacher, data.impl().trainImages, cancel);
+    const auto targets = teacherOut.defined() ? softTargets(teacherOut, options.temperature) : teacherOut;
     result.teacherSeconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     if (cancel && cancel->isRequested()) {
         result.training.cancelled = true;

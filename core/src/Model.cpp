@@ -1,6 +1,7 @@
 #include "Internal.h"
 
 #include "Files.h"
+#include "OnnxExport.h"
 #include "PareFormat.h"
 #include "pare/BuildConfig.h"
 #include "pare/Error.h"
@@ -188,6 +189,9 @@ Model Model::load(const std::string& path)
     const int64_t size = files::requireRegularFile(path);
     auto impl = std::make_unique<Impl>();
     impl->origin = path;
+    if (formatForPath(path) == ModelFormat::Onnx)
+        throw inputError(path, "Pare writes ONNX for other runtimes but reads only TorchScript (.pt) and .pare "
+                               "models; open the .pt or .pare file this export came from");
     if (format::looksLikePare(path)) {
         format::decodePare(files::readAll(path), path, *impl);
         return Model(std::move(impl));
@@ -223,16 +227,18 @@ Model Model::clone() const
 
 ModelFormat Model::formatForPath(const std::string& path)
 {
-    const std::string suffix = ".pare";
-    return path.size() >= suffix.size() && path.compare(path.size() - suffix.size(), suffix.size(), suffix) == 0
-        ? ModelFormat::Pare
-        : ModelFormat::TorchScript;
+    const auto endsWith = [&path](const std::string& suffix) {
+        return path.size() >= suffix.size() && path.compare(path.size() - suffix.size(), suffix.size(), suffix) == 0;
+    };
+    return endsWith(".pare") ? ModelFormat::Pare : endsWith(".onnx") ? ModelFormat::Onnx : ModelFormat::TorchScript;
 }
 
 std::string Model::serialize(ModelFormat as) const
 {
     if (as == ModelFormat::Pare)
         return format::encodePare(*m_impl);
+    if (as == ModelFormat::Onnx)
+        return onnx_export::exportModel(*m_impl, m_impl->record.inputShape);
     std::ostringstream out;
     torch::jit::ExtraFilesMap extra;
     if (m_impl->record.present || !m_impl->record.inputShape.empty())

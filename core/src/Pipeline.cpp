@@ -74,6 +74,11 @@ Snapshot takeSnapshot(const Model& model, const Dataset& data, const std::string
     snapshot.sizes.denseFp32 = snapshot.params * 4;
     snapshot.sizes.torchScript = static_cast<int64_t>(model.serialize(ModelFormat::TorchScript).size());
     snapshot.sizes.pare = static_cast<int64_t>(model.serialize(ModelFormat::Pare).size());
+    try {
+        snapshot.sizes.onnx = static_cast<int64_t>(model.serialize(ModelFormat::Onnx).size());
+    } catch (const InputError&) {
+        snapshot.sizes.onnx = -1; // an operation the exporter does not cover: the size is unknown, not zero
+    }
     if (options.latencyRepeats > 0)
         snapshot.latency = measureLatency(model, data.info().sampleShape, options.latencyRepeats);
     return snapshot;

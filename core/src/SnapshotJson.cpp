@@ -37,7 +37,11 @@ std::string snapshotToJson(const Snapshot& s)
              {"nonzero_params", s.nonzeroParams},
              {"macs", s.macs},
              {"latency_ms", {{"batch1", s.latency.batch1Ms}, {"batch256", s.latency.batch256Ms}}},
-             {"sizes", {{"dense_fp32", s.sizes.denseFp32}, {"torchscript", s.sizes.torchScript}, {"pare", s.sizes.pare}}},
+             {"sizes",
+              {{"dense_fp32", s.sizes.denseFp32},
+               {"torchscript", s.sizes.torchScript},
+               {"pare", s.sizes.pare},
+               {"onnx", s.sizes.onnx >= 0 ? json(s.sizes.onnx) : json(nullptr)}}},
              {"layers", layers},
              {"epochs", epochs},
              {"step_seconds", s.stepSeconds}};
@@ -66,6 +70,7 @@ Snapshot snapshotFromJson(const std::string& text, const std::string& origin)
         s.sizes.denseFp32 = sizes.at("dense_fp32").get<int64_t>();
         s.sizes.torchScript = sizes.at("torchscript").get<int64_t>();
         s.sizes.pare = sizes.at("pare").get<int64_t>();
+        s.sizes.onnx = sizes.contains("onnx") && sizes.at("onnx").is_number() ? sizes.at("onnx").get<int64_t>() : -1;
         for (const auto& l : in.value("layers", json::array())) {
             LayerSnapshot layer;
             layer.name = l.at("name").get<std::string>();

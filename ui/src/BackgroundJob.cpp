@@ -50,6 +50,7 @@ bool BackgroundJob::launch(std::function<void()> work)
         }
     }));
     m_thread->start();
+    emit started();
     return true;
 }
 

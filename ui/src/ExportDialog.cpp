@@ -2,11 +2,14 @@
 
 #include "pare/Error.h"
 #include "pare/Model.h"
+#include "pare/Onnx.h"
+#include "pare/ui/StudioJobs.h"
 #include "pare/ui/Dialogs.h"
 
 #include <QComboBox>
 #include <QDialogButtonBox>
 #include <QDir>
+#include <QFile>
 #include <QFileInfo>
 #include <QFormLayout>
 #include <QHBoxLayout>
@@ -18,9 +21,26 @@
 
 namespace pare::ui {
 
-ExportDialog::ExportDialog(const RunRecord& run, QWidget* parent)
+ExportJob::ExportJob(QObject* parent)
+    : BackgroundJob(parent)
+{
+}
+
+ExportJob::~ExportJob()
+{
+    stopAndWait();
+}
+
+bool ExportJob::start(const RunRecord& run, const QString& path, const QString& data)
+{
+    return launch([this, run, path, data] { emit exported(ExportDialog::exportAndVerify(run, path, data)); });
+}
+
+ExportDialog::ExportDialog(const RunRecord& run, const QString& data, QWidget* parent)
     : QDialog(parent)
     , m_run(run)
+    , m_data(data)
+    , m_job(new ExportJob(this))
 {
     setObjectName(QStringLiteral("exportDialog"));
     setWindowTitle(tr("Export run %1").arg(run.id));
@@ -35,13 +55,15 @@ ExportDialog::ExportDialog(const RunRecord& run, QWidget* parent)
         quantized = quantized || layer.bits < 32;
     QString text = tr("<b>%1</b><br>accuracy %2%<br><br>Size of this model in each format:<br>"
                       "&nbsp;&nbsp;.pare: %3 bytes<br>&nbsp;&nbsp;TorchScript (.pt): %4 bytes<br>"
-                      "&nbsp;&nbsp;dense fp32 reference: %5 bytes")
+                      "&nbsp;&nbsp;ONNX: %5<br>&nbsp;&nbsp;dense fp32 reference: %6 bytes")
                        .arg(run.label.toHtmlEscaped(), locale.toString(100.0 * last.accuracy, 'f', 2),
                             locale.toString(last.sizes.pare), locale.toString(last.sizes.torchScript),
+                            last.sizes.onnx >= 0 ? tr("%1 bytes").arg(locale.toString(last.sizes.onnx))
+                                                 : tr("not available (an operation the exporter does not cover)"),
                             locale.toString(last.sizes.denseFp32));
     if (sparse || quantized)
-        text += tr("<br><br><i>TorchScript stores dense fp32 tensors: zeros and k-bit weights take 4 bytes each "
-                   "there. Only .pare stores them compactly.</i>");
+        text += tr("<br><br><i>TorchScript and ONNX store dense fp32 tensors: zeros and k-bit weights take 4 bytes "
+                   "each there. Only .pare stores them compactly.</i>");
     sizes->setText(text);
     sizes->setWordWrap(true);
     layout->addWidget(sizes);
@@ -51,6 +73,7 @@ ExportDialog::ExportDialog(const RunRecord& run, QWidget* parent)
     m_format->setObjectName(QStringLiteral("exportFormatCombo"));
     m_format->addItem(tr(".pare (compact, Pare)"), QStringLiteral("pare"));
     m_format->addItem(tr("TorchScript .pt (PyTorch, LibTorch)"), QStringLiteral("pt"));
+    m_format->addItem(tr("ONNX (opset 13; OpenCV, ONNX Runtime)"), QStringLiteral("onnx"));
     auto* pathRow = new QHBoxLayout;
     m_path = new QLineEdit(QDir::homePath() + QStringLiteral("/run-%1.pare").arg(run.id), this);
     m_path->setObjectName(QStringLiteral("exportPathEdit"));
@@ -76,17 +99,27 @@ ExportDialog::ExportDialog(const RunRecord& run, QWidget* parent)
     });
     connect(browse, &QPushButton::clicked, this, [this] {
         const auto path = Dialogs::saveFileName(this, tr("Export to"), m_path->text(),
-                                                tr("Pare (*.pare);;TorchScript (*.pt)"));
+                                                tr("Pare (*.pare);;TorchScript (*.pt);;ONNX (*.onnx)"));
         if (!path.isEmpty()) {
             m_path->setText(path);
-            m_format->setCurrentIndex(path.endsWith(QLatin1String(".pt")) ? 1 : 0);
+            m_format->setCurrentIndex(path.endsWith(QLatin1String(".pt")) ? 1 : path.endsWith(QLatin1String(".onnx")) ? 2 : 0);
         }
     });
     connect(exportButton, &QPushButton::clicked, this, &ExportDialog::exportNow);
+    connect(m_job, &ExportJob::exported, this, [this, exportButton](const QString& report) {
+        m_result->setText(report);
+        exportButton->setEnabled(true);
+    });
+    connect(m_job, &ExportJob::failed, this, [this, exportButton](const QString& message) {
+        m_result->clear();
+        exportButton->setEnabled(true);
+        Dialogs::error(this, tr("Export failed"), message);
+    });
+    connect(m_job, &ExportJob::started, exportButton, [exportButton] { exportButton->setEnabled(false); });
     connect(buttons, &QDialogButtonBox::rejected, this, &QDialog::reject);
 }
 
-QString ExportDialog::exportAndVerify(const RunRecord& run, const QString& path)
+QString ExportDialog::exportAndVerify(const RunRecord& run, const QString& path, const QString& data)
 {
     if (run.modelFile.isEmpty() || !QFileInfo::exists(run.modelFile))
         throw InputError(tr("Run %1 has no compressed model (it was cancelled or failed, or its file was removed)")
@@ -94,23 +127,37 @@ QString ExportDialog::exportAndVerify(const RunRecord& run, const QString& path)
                              .toStdString());
     const auto model = Model::load(run.modelFile.toStdString());
     const auto written = model.save(path.toStdString(), /*overwrite=*/true);
+    const QLocale locale;
+    if (Model::formatForPath(path.toStdString()) == ModelFormat::Onnx) {
+        // Pare does not read ONNX; OpenCV's DNN module, an independent runtime, runs the file beside LibTorch.
+        QFile file(path);
+        if (!file.open(QIODevice::ReadOnly))
+            throw inputError(path.toStdString(), "cannot read back what was written");
+        const auto bytes = file.readAll().toStdString();
+        auto options = ui::dataOptionsFor(model.record());
+        options.testLimit = 64;
+        const auto dataset = Dataset::load(data.toStdString(), options);
+        const auto check = checkOnnxWithOpenCv(bytes, model, dataset);
+        if (check.images - check.sameTopOne > check.nearTieDifferences)
+            throw inputError(path.toStdString(), "OpenCV DNN disagrees with LibTorch beyond near-ties");
+        return tr("Wrote %1 (%2 bytes on disk) and ran it in OpenCV DNN on %3 test images: the same top-1 as "
+                  "LibTorch on %4, largest logit difference %5.")
+            .arg(path, locale.toString(written), locale.toString(check.images), locale.toString(check.sameTopOne))
+            .arg(check.maxAbsLogitDifference, 0, 'g', 2);
+    }
     const auto back = Model::load(path.toStdString());
     if (back.parameterCount() != model.parameterCount() ||
         back.nonzeroParameterCount() != model.nonzeroParameterCount())
         throw inputError(path.toStdString(), "loaded back with different parameters");
     return tr("Wrote %1 (%2 bytes on disk) and loaded it back: %3 parameters, %4 non-zero.")
-        .arg(path, QLocale().toString(written), QLocale().toString(back.parameterCount()),
-             QLocale().toString(back.nonzeroParameterCount()));
+        .arg(path, locale.toString(written), locale.toString(back.parameterCount()),
+             locale.toString(back.nonzeroParameterCount()));
 }
 
 void ExportDialog::exportNow()
 {
-    try {
-        m_result->setText(exportAndVerify(m_run, m_path->text()));
-    } catch (const std::exception& e) {
-        m_result->setText(QString());
-        Dialogs::error(this, tr("Export failed"), QString::fromStdString(e.what()));
-    }
+    m_result->setText(tr("Writing and verifying..."));
+    m_job->start(m_run, m_path->text(), m_data);
 }
 
 } // namespace pare::ui

@@ -1208,7 +1208,7 @@ bool MainWindow::exportRun(int runId, const QString& path)
     try {
         if (!run)
             throw InputError(tr("There is no run %1").arg(runId).toStdString());
-        m_statusLabel->setText(ExportDialog::exportAndVerify(*run, path));
+        m_statusLabel->setText(ExportDialog::exportAndVerify(*run, path, m_project.data));
         return true;
     } catch (const std::exception& e) {
         Dialogs::error(this, tr("Export failed"), QString::fromStdString(e.what()));
@@ -1223,7 +1223,7 @@ void MainWindow::showExportDialog()
         Dialogs::error(this, tr("Export"), tr("Select a finished run first (click its point or its row)."));
         return;
     }
-    ExportDialog dialog(*run, this);
+    ExportDialog dialog(*run, m_project.data, this);
     dialog.exec();
 }
 

@@ -54,14 +54,6 @@
         <translation>导出运行 %1</translation>
     </message>
     <message>
-        <source>&lt;b&gt;%1&lt;/b&gt;&lt;br&gt;accuracy %2%&lt;br&gt;&lt;br&gt;Size of this model in each format:&lt;br&gt;&amp;nbsp;&amp;nbsp;.pare: %3 bytes&lt;br&gt;&amp;nbsp;&amp;nbsp;TorchScript (.pt): %4 bytes&lt;br&gt;&amp;nbsp;&amp;nbsp;dense fp32 reference: %5 bytes</source>
-        <translation>&lt;b&gt;%1&lt;/b&gt;&lt;br&gt;准确率 %2%&lt;br&gt;&lt;br&gt;该模型在各格式下的大小：&lt;br&gt;&amp;nbsp;&amp;nbsp;.pare：%3 字节&lt;br&gt;&amp;nbsp;&amp;nbsp;TorchScript (.pt)：%4 字节&lt;br&gt;&amp;nbsp;&amp;nbsp;稠密 fp32 参考：%5 字节</translation>
-    </message>
-    <message>
-        <source>&lt;br&gt;&lt;br&gt;&lt;i&gt;TorchScript stores dense fp32 tensors: zeros and k-bit weights take 4 bytes each there. Only .pare stores them compactly.&lt;/i&gt;</source>
-        <translation>&lt;br&gt;&lt;br&gt;&lt;i&gt;TorchScript 存储稠密的 fp32 张量：零值和 k 位权重在其中各占 4 字节。只有 .pare 会紧凑地存储它们。&lt;/i&gt;</translation>
-    </message>
-    <message>
         <source>.pare (compact, Pare)</source>
         <translation>.pare（紧凑，Pare）</translation>
     </message>
@@ -90,10 +82,6 @@
         <translation>导出到</translation>
     </message>
     <message>
-        <source>Pare (*.pare);;TorchScript (*.pt)</source>
-        <translation>Pare (*.pare);;TorchScript (*.pt)</translation>
-    </message>
-    <message>
         <source>Run %1 has no compressed model (it was cancelled or failed, or its file was removed)</source>
         <translation>运行 %1 没有压缩后的模型（它已取消或失败，或其文件已被删除）</translation>
     </message>
@@ -104,6 +92,38 @@
     <message>
         <source>Export failed</source>
         <translation>导出失败</translation>
+    </message>
+    <message>
+        <source>&lt;b&gt;%1&lt;/b&gt;&lt;br&gt;accuracy %2%&lt;br&gt;&lt;br&gt;Size of this model in each format:&lt;br&gt;&amp;nbsp;&amp;nbsp;.pare: %3 bytes&lt;br&gt;&amp;nbsp;&amp;nbsp;TorchScript (.pt): %4 bytes&lt;br&gt;&amp;nbsp;&amp;nbsp;ONNX: %5&lt;br&gt;&amp;nbsp;&amp;nbsp;dense fp32 reference: %6 bytes</source>
+        <translation>&lt;b&gt;%1&lt;/b&gt;&lt;br&gt;准确率 %2%&lt;br&gt;&lt;br&gt;该模型在各格式下的大小：&lt;br&gt;&amp;nbsp;&amp;nbsp;.pare：%3 字节&lt;br&gt;&amp;nbsp;&amp;nbsp;TorchScript (.pt)：%4 字节&lt;br&gt;&amp;nbsp;&amp;nbsp;ONNX：%5&lt;br&gt;&amp;nbsp;&amp;nbsp;稠密 fp32 参考：%6 字节</translation>
+    </message>
+    <message>
+        <source>%1 bytes</source>
+        <translation>%1 字节</translation>
+    </message>
+    <message>
+        <source>not available (an operation the exporter does not cover)</source>
+        <translation>不可用（包含导出器尚不支持的运算）</translation>
+    </message>
+    <message>
+        <source>&lt;br&gt;&lt;br&gt;&lt;i&gt;TorchScript and ONNX store dense fp32 tensors: zeros and k-bit weights take 4 bytes each there. Only .pare stores them compactly.&lt;/i&gt;</source>
+        <translation>&lt;br&gt;&lt;br&gt;&lt;i&gt;TorchScript 和 ONNX 存储稠密的 fp32 张量：零值和 k 位权重在其中各占 4 字节。只有 .pare 会紧凑地存储它们。&lt;/i&gt;</translation>
+    </message>
+    <message>
+        <source>ONNX (opset 13; OpenCV, ONNX Runtime)</source>
+        <translation>ONNX（opset 13；OpenCV、ONNX Runtime）</translation>
+    </message>
+    <message>
+        <source>Pare (*.pare);;TorchScript (*.pt);;ONNX (*.onnx)</source>
+        <translation>Pare (*.pare);;TorchScript (*.pt);;ONNX (*.onnx)</translation>
+    </message>
+    <message>
+        <source>Wrote %1 (%2 bytes on disk) and ran it in OpenCV DNN on %3 test images: the same top-1 as LibTorch on %4, largest logit difference %5.</source>
+        <translation>已写入 %1（磁盘上 %2 字节），并在 OpenCV DNN 中对 %3 张测试图像运行：其中 %4 张的 top-1 与 LibTorch 相同，最大 logit 差异 %5。</translation>
+    </message>
+    <message>
+        <source>Writing and verifying...</source>
+        <translation>正在写入并验证...</translation>
     </message>
 </context>
 <context>

@@ -47,7 +47,10 @@ struct ModelSummary
 enum class ModelFormat
 {
     TorchScript, ///< the archive torch.jit.save writes: dense fp32 tensors, loads in PyTorch as it is
-    Pare ///< Pare's compact file: sparse masks, k-bit codebooks, zstd; loads back bit for bit in Pare
+    Pare, ///< Pare's compact file: sparse masks, k-bit codebooks, zstd; loads back bit for bit in Pare
+    /// ONNX opset 13 from the frozen TorchScript graph (BatchNorm folded, dynamic batch): for other runtimes. Dense
+    /// fp32 like TorchScript; Pare writes it but does not read it back.
+    Onnx
 };
 
 /// A TorchScript module (scripted or traced, from PyTorch or from Pare's zoo) and its input record.
@@ -74,7 +77,8 @@ public:
 
     /// The bytes save() puts on disk: for TorchScript, the archive torch.jit.save would write, with pare.json added.
     [[nodiscard]] std::string serialize(ModelFormat format = ModelFormat::TorchScript) const;
-    /// Writes atomically (temporary file, then rename) in the format the extension names (".pare", else TorchScript);
+    /// Writes atomically (temporary file, then rename) in the format the extension names (".pare", ".onnx", else
+    /// TorchScript);
     /// refuses an existing file unless overwrite. Returns the file's size on disk.
     int64_t save(const std::string& path, bool overwrite = false) const;
     [[nodiscard]] static ModelFormat formatForPath(const std::string& path);

@@ -34,6 +34,7 @@ struct ModelSizes
     int64_t denseFp32 = 0;
     int64_t torchScript = 0;
     int64_t pare = 0;
+    int64_t onnx = -1; ///< -1 when the graph holds an operation the ONNX exporter does not cover
 };
 
 /// The state of the model after one step of a recipe: what the chart plots and the runs table lists.

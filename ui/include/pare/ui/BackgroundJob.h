@@ -31,6 +31,7 @@ public:
     bool wait(QDeadlineTimer deadline = QDeadlineTimer(QDeadlineTimer::Forever));
 
 signals:
+    void started();
     void failed(const QString& message);
 
 protected:

@@ -1,0 +1,140 @@
+// ONNX export from the TorchScript graph: the bundled LeNet-5 dense and pruned, and PyTorch's own fixtures (a
+// scripted ResNet with BatchNorm, a projection shortcut and adaptive pooling; a traced MLP) run in OpenCV's DNN
+// module with the same top-1 as LibTorch; an operation the exporter does not cover is named, and nothing is written.
+
+#include "TestSupport.h"
+
+#include "TestConfig.h"
+#include "pare/Dataset.h"
+#include "pare/Error.h"
+#include "pare/Model.h"
+#include "pare/Onnx.h"
+#include "pare/Pruning.h"
+#include "pare/Runtime.h"
+
+#include <QTemporaryDir>
+#include <QtTest>
+
+using namespace pare;
+
+class TestOnnx : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void initTestCase();
+    void agreesWithLibTorchInOpenCv_data();
+    void agreesWithLibTorchInOpenCv();
+    void prunedExportIsDenseButAgrees();
+    void uncoveredOperationIsNamed();
+    void onnxFilesAreNotReadBack();
+
+private:
+    void expectAgreement(const Model& model, const Dataset& data);
+    QTemporaryDir m_dir;
+    std::unique_ptr<Dataset> m_data;
+};
+
+void TestOnnx::initTestCase()
+{
+    configureThreads();
+    QVERIFY(pare::test::runTorchPython(
+        {QStringLiteral(PARE_TESTS_DIR "/fixtures.py"), QStringLiteral("models"), m_dir.path(), QStringLiteral("100")}));
+    DatasetOptions options;
+    options.trainLimit = 1000;
+    options.testLimit = 2000;
+    m_data = std::make_unique<Dataset>(Dataset::load("fashion-mnist", options));
+}
+
+void TestOnnx::expectAgreement(const Model& model, const Dataset& data)
+{
+    const auto bytes = model.serialize(ModelFormat::Onnx);
+    const auto check = checkOnnxWithOpenCv(bytes, model, data);
+    QCOMPARE(check.images, data.size(Split::Test));
+    // The bar: the same top-1 on at least 99.9% of the images, every difference a near-tie.
+    QVERIFY2(check.agreement() >= 0.999, qPrintable(QString::number(check.agreement())));
+    QCOMPARE(check.images - check.sameTopOne, check.nearTieDifferences);
+    QVERIFY(check.maxAbsLogitDifference < 1e-3);
+}
+
+void TestOnnx::agreesWithLibTorchInOpenCv_data()
+{
+    QTest::addColumn<QString>("model");
+    QTest::newRow("bundled LeNet-5") << QString::fromStdString(bundledModelPath());
+    QTest::newRow("scripted ResNet with BatchNorm") << m_dir.filePath("resnet_scripted.pt");
+    QTest::newRow("traced MLP") << m_dir.filePath("mlp_traced.pt");
+}
+
+void TestOnnx::agreesWithLibTorchInOpenCv()
+{
+    QFETCH(QString, model);
+    auto loaded = Model::load(model.toStdString());
+    if (!loaded.record().present) { // PyTorch's files carry no pare.json: the data's shape applies
+        auto record = loaded.record();
+        record.inputShape = {1, 28, 28};
+        loaded.setRecord(record);
+    }
+    expectAgreement(loaded, *m_data);
+    // save() writes the same bytes, atomically, by the extension.
+    const auto path = m_dir.filePath("out.onnx").toStdString();
+    const auto written = loaded.save(path, /*overwrite=*/true);
+    QCOMPARE(written, int64_t(loaded.serialize(ModelFormat::Onnx).size()));
+}
+
+void TestOnnx::prunedExportIsDenseButAgrees()
+{
+    auto model = Model::load(bundledModelPath());
+    const auto dense = model.serialize(ModelFormat::Onnx).size();
+    PruneOptions options;
+    options.ratio = 0.9;
+    options.finetune.epochs = 0;
+    (void)prune(model, *m_data, options);
+    expectAgreement(model, *m_data);
+    // ONNX stores dense fp32 tensors: pruning does not make the file smaller (Pare says so), .pare does.
+    const auto pruned = model.serialize(ModelFormat::Onnx).size();
+    QVERIFY(pruned + 100 > dense && pruned < dense + 100);
+    QVERIFY(model.serialize(ModelFormat::Pare).size() * 5 < pruned);
+}
+
+void TestOnnx::uncoveredOperationIsNamed()
+{
+    const QString script = m_dir.filePath("unsupported.py");
+    QFile file(script);
+    QVERIFY(file.open(QIODevice::WriteOnly));
+    file.write("import sys, torch\n"
+               "class M(torch.nn.Module):\n"
+               "    def __init__(self):\n"
+               "        super().__init__()\n"
+               "        self.fc = torch.nn.Linear(784, 10)\n"
+               "    def forward(self, x):\n"
+               "        return self.fc(torch.flatten(x, 1)).cumsum(1)\n"
+               "torch.jit.script(M()).save(sys.argv[1])\n");
+    file.close();
+    const QString path = m_dir.filePath("cumsum.pt");
+    QVERIFY(pare::test::runTorchPython({script, path}));
+    auto model = Model::load(path.toStdString());
+    auto record = model.record();
+    record.inputShape = {1, 28, 28};
+    model.setRecord(record);
+    const QString out = m_dir.filePath("cumsum.onnx");
+    try {
+        model.save(out.toStdString());
+        QFAIL("an uncovered operation was exported");
+    } catch (const InputError& e) {
+        const QString message = QString::fromStdString(e.what());
+        QVERIFY2(message.startsWith(path), qPrintable(message));
+        QVERIFY2(message.contains("aten::cumsum"), qPrintable(message));
+        QVERIFY(!message.contains('\n'));
+    }
+    QVERIFY(!QFileInfo::exists(out));
+}
+
+void TestOnnx::onnxFilesAreNotReadBack()
+{
+    const auto path = m_dir.filePath("lenet.onnx").toStdString();
+    Model::load(bundledModelPath()).save(path, /*overwrite=*/true);
+    QVERIFY_THROWS_EXCEPTION(InputError, (void)Model::load(path));
+}
+
+QTEST_APPLESS_MAIN(TestOnnx)
+#include "TestOnnx.moc"
