@@ -289,10 +289,13 @@ std::string formatNoteFor(const std::string& out, const std::string& note)
     return pare::Model::formatForPath(out) == pare::ModelFormat::Pare ? std::string() : note;
 }
 
-void printSizes(const json& sizes, const std::string& note)
+/// Compression ratios are against `baselineDense`, the unpruned model's dense fp32 size (filter pruning makes the
+/// model's own dense size smaller too).
+void printSizes(const json& sizes, const std::string& note, int64_t baselineDense)
 {
-    const auto dense = sizes.at("dense_fp32").get<int64_t>();
-    std::cout << "sizes: dense fp32 " << pare::cli::withThousands(dense) << " bytes";
+    const auto dense = baselineDense;
+    std::cout << "sizes: dense fp32 " << pare::cli::withThousands(sizes.at("dense_fp32").get<int64_t>())
+              << " bytes (unpruned " << pare::cli::withThousands(baselineDense) << ")";
     for (const char* format : {"torchscript", "onnx", "pare"}) {
         if (!sizes.at(format).is_number())
             continue;
@@ -388,6 +391,7 @@ int runTrain(const TrainArgs& args, const CommonOptions& common)
 struct StepOutcome
 {
     pare::EvalResult baseline;
+    int64_t baselineParams = 0;
     pare::EvalResult eval;
     int64_t outBytes = 0;
     json sizes;
@@ -415,6 +419,7 @@ StepOutcome runCompressionStep(const StepArgs& args, const CommonOptions& common
     pare::checkCompatible(model, data);
     StepOutcome outcome;
     outcome.baseline = pare::evaluate(model, data);
+    outcome.baselineParams = model.parameterCount();
     pare::cli::ConsoleProgress bar(::isatty(STDERR_FILENO) == 1);
     const auto trained = step(model, data, [&](const pare::TrainProgress& p) { bar.update(p); });
     bar.finish();
@@ -427,6 +432,7 @@ StepOutcome runCompressionStep(const StepArgs& args, const CommonOptions& common
 
     auto& report = outcome.report = evalJson(outcome.eval);
     report["baseline_accuracy"] = outcome.baseline.accuracy;
+    report["baseline_params"] = outcome.baselineParams;
     report["params"] = model.parameterCount();
     report["nonzero_params"] = model.nonzeroParameterCount();
     report["seconds"] = trained.trainSeconds;
@@ -448,17 +454,20 @@ void printStepOutcome(const pare::cli::Table& layers, const StepOutcome& outcome
     layers.print(std::cout);
     printAccuracyChange(outcome.eval.accuracy, outcome.baseline.accuracy);
     std::cout << "wrote " << out << " (" << pare::cli::withThousands(outcome.outBytes) << " bytes)\n";
-    printSizes(outcome.sizes, outcome.note);
+    printSizes(outcome.sizes, outcome.note, outcome.baselineParams * 4);
 }
 
 int runPrune(const StepArgs& args, const pare::PruneOptions& options, const CommonOptions& common)
 {
     pare::PruneResult pruned;
     // Be plain about formats: TorchScript stores dense tensors, so zeros cost as much as any weight.
+    // Filter pruning removes channels, so the model is smaller in every format and there is nothing to warn about.
     auto outcome = runCompressionStep(
         args, common, options.finetune.seed,
-        "TorchScript stores dense tensors: a pruned .pt file is as large as the unpruned model; a .pare file stores "
-        "only the non-zero weights",
+        options.method == "filters"
+            ? std::string()
+            : "TorchScript and ONNX store dense tensors: a pruned .pt file is as large as the unpruned model; a .pare "
+              "file stores only the non-zero weights",
         [&](pare::Model& model, const pare::Dataset& data, const pare::TrainProgressCallback& progress) {
             pruned = pare::prune(model, data, options, progress);
             return pruned.finetune;
@@ -786,8 +795,9 @@ int main(int argc, char** argv)
     prune->add_option("--data", pruneArgs.data, "fashion-mnist, mnist:DIR, cifar10:DIR or an image folder")->required();
     prune->add_option("--out", pruneArgs.out, "Where to write the pruned TorchScript model")->required();
     prune->add_flag("--force", pruneArgs.force, "Replace an existing output file");
-    prune->add_option("--method", pruneOptions.method, "magnitude-global (one threshold) or magnitude-layer")
-        ->check(CLI::IsMember({"magnitude-global", "magnitude-layer"}));
+    prune->add_option("--method", pruneOptions.method,
+                      "magnitude-global (one threshold), magnitude-layer, or filters (structured: removes channels)")
+        ->check(CLI::IsMember({"magnitude-global", "magnitude-layer", "filters"}));
     prune->add_option("--ratio", pruneOptions.ratio, "Share of conv and linear weights removed, 0..0.99")
         ->required()
         ->check(CLI::Range(0.0, 0.99));
@@ -855,8 +865,8 @@ int main(int argc, char** argv)
     std::vector<CLI::Option*> simpleOptions{
         compress->add_option("--prune", simple.pruneRatio, "Pruning ratio, 0..0.99 (default: no pruning)")
             ->check(CLI::Range(0.0, 0.99)),
-        compress->add_option("--method", simple.pruneMethod, "magnitude-global or magnitude-layer")
-            ->check(CLI::IsMember({"magnitude-global", "magnitude-layer"})),
+        compress->add_option("--method", simple.pruneMethod, "magnitude-global, magnitude-layer or filters")
+            ->check(CLI::IsMember({"magnitude-global", "magnitude-layer", "filters"})),
         compress->add_option("--schedule", simple.pruneSchedule, "oneshot (default) or gradual")
             ->check(CLI::IsMember({"oneshot", "gradual"})),
         compress->add_option("--finetune-epochs", simple.finetuneEpochs, "Fine-tuning epochs after pruning (default 3)")

@@ -1,4 +1,5 @@
 #include "Internal.h"
+#include "StructuredPruning.h"
 
 #include "pare/Error.h"
 #include "pare/Pruning.h"
@@ -84,6 +85,24 @@ double cubicSparsity(double target, int step, int steps)
     return target * (1.0 - std::pow(1.0 - progress, 3.0));
 }
 
+/// Structured pruning removes channels at once (the module changes shape), then fine-tunes the smaller model.
+PruneResult pruneFiltersAndFineTune(Model& model, const Dataset& data, const PruneOptions& options,
+                                    const TrainProgressCallback& progress, const CancelFlag* cancel)
+{
+    if (options.schedule != "oneshot")
+        throw InputError("--schedule: filters are removed one-shot (gradual applies to the magnitude methods)");
+    const auto outcome = structured::pruneFilters(model, options.ratio, data.info().sampleShape);
+    PruneResult result;
+    if (options.finetune.epochs > 0)
+        result.finetune = train(model, data, options.finetune, progress, cancel);
+    result.layers = outcome.layers;
+    for (const auto& layer : result.layers) {
+        result.weights += layer.weights;
+        result.nonzero += layer.nonzero;
+    }
+    return result;
+}
+
 } // namespace
 
 std::vector<LayerSparsity> measureSparsity(const Model& model)
@@ -98,8 +117,8 @@ std::vector<LayerSparsity> measureSparsity(const Model& model)
 PruneResult prune(Model& model, const Dataset& data, const PruneOptions& options, const TrainProgressCallback& progress,
                   const CancelFlag* cancel)
 {
-    if (options.method != "magnitude-global" && options.method != "magnitude-layer")
-        throw InputError("--method: expected magnitude-global or magnitude-layer, got '" + options.method + "'");
+    if (options.method != "magnitude-global" && options.method != "magnitude-layer" && options.method != "filters")
+        throw InputError("--method: expected magnitude-global, magnitude-layer or filters, got '" + options.method + "'");
     if (!(options.ratio >= 0.0 && options.ratio < 1.0))
         throw InputError("--ratio: must be in [0, 1)");
     if (options.schedule != "oneshot" && options.schedule != "gradual")
@@ -107,6 +126,8 @@ PruneResult prune(Model& model, const Dataset& data, const PruneOptions& options
     if (options.gradualSteps < 1)
         throw InputError("gradual pruning needs at least one step");
     checkCompatible(model, data);
+    if (options.method == "filters")
+        return pruneFiltersAndFineTune(model, data, options, progress, cancel);
 
     auto weights = prunableWeights(model.impl().module);
     if (weights.empty())

@@ -101,7 +101,7 @@ RecipeStep readPrune(StepReader& in)
     RecipeStep step;
     step.kind = RecipeStep::Kind::Prune;
     auto& o = step.prune;
-    in.readChoice("method", o.method, {"magnitude-global", "magnitude-layer"});
+    in.readChoice("method", o.method, {"magnitude-global", "magnitude-layer", "filters"});
     in.readNumber("ratio", o.ratio, 0.0, 0.99);
     in.readChoice("schedule", o.schedule, {"oneshot", "gradual"});
     in.readInt("gradual_steps", o.gradualSteps, 1, 1000);

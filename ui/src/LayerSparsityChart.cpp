@@ -37,12 +37,19 @@ void LayerSparsityChart::show(const Snapshot& baseline, const Snapshot& run, con
     QVector<double> positions, before, after;
     for (size_t i = 0; i < run.layers.size(); ++i) {
         const auto& layer = run.layers[i];
+        // Against the baseline's layer of the same name: filter pruning shrinks the layer itself, and the weights it
+        // no longer has count as removed.
+        const LayerSnapshot* reference = nullptr;
+        for (const auto& b : baseline.layers)
+            if (b.name == layer.name)
+                reference = &b;
+        const int64_t total = reference ? std::max(reference->weights, layer.weights) : layer.weights;
         positions << double(i + 1);
-        after << 100.0 * layer.sparsity();
-        before << (i < baseline.layers.size() ? 100.0 * baseline.layers[i].sparsity() : 0.0);
+        after << (total > 0 ? 100.0 * (1.0 - double(layer.nonzero) / double(total)) : 0.0);
+        before << (reference ? 100.0 * reference->sparsity() : 0.0);
         ticker->addTick(double(i + 1), tr("%1\n%2 of %3 kept\n%4 bits")
                                            .arg(QString::fromStdString(layer.name), locale.toString(layer.nonzero),
-                                                locale.toString(layer.weights))
+                                                locale.toString(total))
                                            .arg(layer.bits));
     }
     m_runSparsity = after;

@@ -126,6 +126,14 @@ QString bytesText(qint64 bytes)
     return QLocale().toString(bytes);
 }
 
+int64_t elementCount(const std::vector<int64_t>& shape)
+{
+    int64_t n = shape.empty() ? 0 : 1;
+    for (auto d : shape)
+        n *= d;
+    return n;
+}
+
 QString defaultModel()
 {
     return QString::fromStdString(bundledModelPath());
@@ -560,6 +568,7 @@ void MainWindow::buildControls()
     m_methodCombo->setObjectName(QStringLiteral("pruneMethodCombo"));
     m_methodCombo->addItem(QString(), QStringLiteral("magnitude-global"));
     m_methodCombo->addItem(QString(), QStringLiteral("magnitude-layer"));
+    m_methodCombo->addItem(QString(), QStringLiteral("filters"));
     m_scheduleCombo = new QComboBox(pruneBox);
     m_scheduleCombo->setObjectName(QStringLiteral("pruneScheduleCombo"));
     m_scheduleCombo->addItem(QString(), QStringLiteral("oneshot"));
@@ -662,6 +671,13 @@ void MainWindow::buildControls()
     connect(m_studentCombo, &QComboBox::currentIndexChanged, this, updateEnabled);
     connect(m_bitsSpin, &QSpinBox::valueChanged, this, updateEnabled);
     connect(m_schemeCombo, &QComboBox::currentIndexChanged, this, updateEnabled);
+    // Filters are removed one-shot; the gradual schedule belongs to the magnitude methods.
+    connect(m_methodCombo, &QComboBox::currentIndexChanged, this, [this] {
+        const bool structured = m_methodCombo->currentData().toString() == QLatin1String("filters");
+        if (structured)
+            m_scheduleCombo->setCurrentIndex(m_scheduleCombo->findData(QStringLiteral("oneshot")));
+        m_scheduleCombo->setEnabled(!structured);
+    });
     applySettings(StudioSettings{});
     updateEnabled();
 
@@ -686,8 +702,10 @@ void MainWindow::buildControls()
         m_pruneSpin->setToolTip(ratioTip);
         m_methodCombo->setItemText(0, tr("Global magnitude (one threshold)"));
         m_methodCombo->setItemText(1, tr("Layer-wise magnitude"));
+        m_methodCombo->setItemText(2, tr("Structured filters (removes channels)"));
         m_methodCombo->setToolTip(tr("Global: the smallest weights of the whole model go, with a 1% floor per layer. "
-                                     "Layer-wise: every layer loses the same share."));
+                                     "Layer-wise: every layer loses the same share. Structured: whole filters and "
+                                     "neurons are removed, so the model is smaller in every format and faster."));
         m_scheduleCombo->setItemText(0, tr("One-shot, then fine-tune"));
         m_scheduleCombo->setItemText(1, tr("Gradual (Zhu & Gupta cubic)"));
         m_scheduleCombo->setToolTip(tr("One-shot prunes at once and fine-tunes; gradual raises sparsity step by step "
@@ -877,7 +895,9 @@ void MainWindow::showLayers(const Snapshot* snapshot)
         if (snapshot)
             for (const auto& l : snapshot->layers)
                 if (l.name == layer.name) {
-                    sparsity = l.sparsity();
+                    // Against the layer as loaded: filter pruning shrinks the layer itself.
+                    const int64_t original = std::max(l.weights, elementCount(layer.weightShape));
+                    sparsity = original > 0 ? 1.0 - double(l.nonzero) / double(original) : 0.0;
                     bits = l.bits;
                 }
         m_layerTable->setItem(row, 0, new QTableWidgetItem(QString::fromStdString(layer.name)));

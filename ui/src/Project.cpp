@@ -15,7 +15,7 @@ Recipe StudioSettings::toRecipe() const
     Recipe::Simple simple;
     simple.pruneRatio = prunePercent / 100.0;
     simple.pruneMethod = pruneMethod.toStdString();
-    simple.pruneSchedule = pruneSchedule.toStdString();
+    simple.pruneSchedule = pruneMethod == QLatin1String("filters") ? "oneshot" : pruneSchedule.toStdString();
     simple.finetuneEpochs = finetuneEpochs;
     simple.temperature = student == QLatin1String("none") ? 0.0 : temperature;
     simple.alpha = alpha;

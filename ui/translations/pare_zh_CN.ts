@@ -516,10 +516,6 @@
         <translation>逐层幅值</translation>
     </message>
     <message>
-        <source>Global: the smallest weights of the whole model go, with a 1% floor per layer. Layer-wise: every layer loses the same share.</source>
-        <translation>全局：移除整个模型中最小的权重，每层至少保留 1%。逐层：每一层移除相同比例。</translation>
-    </message>
-    <message>
         <source>One-shot, then fine-tune</source>
         <translation>一次性剪枝后微调</translation>
     </message>
@@ -742,6 +738,14 @@
     <message>
         <source>&lt;h3&gt;Pare Studio %1&lt;/h3&gt;&lt;p&gt;Prune, distill and quantize neural networks, and see the trade-off between accuracy and size.&lt;/p&gt;&lt;p&gt;%2&lt;br&gt;Qt %3&lt;/p&gt;</source>
         <translation>&lt;h3&gt;Pare Studio %1&lt;/h3&gt;&lt;p&gt;对神经网络进行剪枝、蒸馏和量化，并直观地看到准确率与大小之间的权衡。&lt;/p&gt;&lt;p&gt;%2&lt;br&gt;Qt %3&lt;/p&gt;</translation>
+    </message>
+    <message>
+        <source>Structured filters (removes channels)</source>
+        <translation>结构化滤波器（移除通道）</translation>
+    </message>
+    <message>
+        <source>Global: the smallest weights of the whole model go, with a 1% floor per layer. Layer-wise: every layer loses the same share. Structured: whole filters and neurons are removed, so the model is smaller in every format and faster.</source>
+        <translation>全局：移除整个模型中最小的权重，每层至少保留 1%。逐层：每一层移除相同比例。结构化：移除整个滤波器和神经元，模型在所有格式下都更小、更快。</translation>
     </message>
 </context>
 </TS>

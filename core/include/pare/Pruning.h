@@ -17,7 +17,11 @@ class Model;
 struct PruneOptions
 {
     /// "magnitude-global": one magnitude threshold across all those weights, `ratio` = share of all of them removed;
-    /// "magnitude-layer": every layer pruned to `ratio` by its own threshold.
+    /// "magnitude-layer": every layer pruned to `ratio` by its own threshold;
+    /// "filters": the `ratio` share of every convolution's filters and every hidden linear layer's neurons, ranked by
+    /// L1 norm, removed from the module, with whatever reads them rewired (BatchNorm, the next layer, the linear
+    /// layer after a flatten, residual additions as one group). The model gets smaller in every format. Refuses a
+    /// graph with an operation the dependency analysis does not cover, naming the node, and changes nothing.
     std::string method = "magnitude-global";
     double ratio = 0.5;
     /// "oneshot": prune, then fine-tune. "gradual": Zhu & Gupta's cubic schedule during fine-tuning, sparsity rising
@@ -39,8 +43,8 @@ struct PruneOptions
 struct LayerSparsity
 {
     std::string name; ///< the layer's dotted path, as in ModelSummary
-    int64_t weights = 0;
-    int64_t nonzero = 0;
+    int64_t weights = 0; ///< before pruning (filters: the layer's weights before channels were removed)
+    int64_t nonzero = 0; ///< after (filters: the weights the smaller layer kept)
     [[nodiscard]] double sparsity() const { return weights > 0 ? 1.0 - double(nonzero) / double(weights) : 0.0; }
 };
 
