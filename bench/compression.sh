@@ -15,6 +15,20 @@ points() { /usr/bin/python3 -c "print(f'{100*($1):+.2f}')"; }
 "$pare" prune "$model" --data fashion-mnist --method magnitude-global --ratio 0.9 --out "$work/p90.pt" --json \
     >"$work/p90.json"
 "$pare" compress "$model" --data fashion-mnist --prune 0.95 --bits 4 --out "$work/m.pare" --json >"$work/m.json"
+"$pare" prune "$model" --data fashion-mnist --method filters --ratio 0.5 --out "$work/f50.pt" --json >"$work/f50.json"
+# Latency at batch 256, dense and filter-pruned, interleaved three times (medians).
+for round in 1 2 3; do
+    "$pare" eval "$model" --data fashion-mnist --json >"$work/dense-$round.json"
+    "$pare" eval "$work/f50.pt" --data fashion-mnist --json >"$work/f50-$round.json"
+done
+median() { /usr/bin/python3 -c "import json,sys,statistics; print(f'{statistics.median(json.load(open(f))[\"latency_ms\"][\"batch256\"] for f in sys.argv[1:]):.2f}')" "$@"; }
+denseLatency=$(median "$work"/dense-*.json)
+f50Latency=$(median "$work"/f50-*.json)
+for format in onnx; do
+    for m in "$model" "$work/p90.pt" "$work/f50.pt"; do
+        "$pare" export "$m" --data fashion-mnist --out "$work/$(basename "$m" .pt).onnx" --json >"$work/$(basename "$m" .pt)-onnx.json"
+    done
+done
 "$pare" train --model lenet5@0.5 --data fashion-mnist --epochs 2 --out "$work/plain.pt" --json >"$work/plain.json"
 "$pare" distill --teacher "$model" --student lenet5@0.5 --data fashion-mnist --temperature 4 --alpha 0.9 --epochs 2 \
     --out "$work/kd.pt" --json >"$work/kd.json"
@@ -33,6 +47,15 @@ m=$(get "$work/m.json" "['accuracy']")
 mBytes=$(get "$work/m.json" "['out_bytes']")
 dense=$(get "$work/m.json" "['sizes']['dense_fp32']")
 echo "| \`pare compress --prune 0.95 --bits 4 --out m.pare\` | $mBytes bytes ($(/usr/bin/python3 -c "print(f'{$dense/$mBytes:.1f}')")x below dense fp32 $dense), accuracy $m, $(points "$m-$baseline") points | >= 40x, drop <= 1.0 |"
+f50=$(get "$work/f50.json" "['accuracy']")
+f50Bytes=$(get "$work/f50.json" "['out_bytes']")
+denseBytes=$(stat -c %s "$model")
+echo "| \`pare prune --method filters --ratio 0.5\` (2 fine-tune epochs) | accuracy $f50, $(points "$f50-$baseline") points; latency b256 $f50Latency ms vs dense $denseLatency ms ($(/usr/bin/python3 -c "print(f'{$denseLatency/$f50Latency:.2f}')")x); TorchScript file $f50Bytes vs $denseBytes bytes | >= 1.6x faster, drop <= 1.5, smaller file |"
+onnx=""
+for name in "$(basename "$model" .pt)" p90 f50; do
+    onnx="$onnx $name: $(get "$work/$name-onnx.json" "['opencv_check']['same_top1']")/$(get "$work/$name-onnx.json" "['opencv_check']['images']");"
+done
+echo "| ONNX exports in OpenCV DNN (same top-1 as LibTorch on the test set) |$onnx | >= 99.9%, differences only near-ties |"
 plain=$(get "$work/plain.json" "['accuracy']")
 kd=$(get "$work/kd.json" "['accuracy']")
 plainSeconds=$(get "$work/plain.json" "['seconds']")

@@ -47,33 +47,27 @@ AccuracySizeChart::AccuracySizeChart(QWidget* parent)
     logTicker->setLogBase(10);
     logTicker->setSubTickCount(8);
     m_plot->xAxis->setTicker(logTicker);
-    m_plot->yAxis->setLabel(tr("Test accuracy (%)"));
     m_plot->setInteractions(QCP::iRangeDrag | QCP::iRangeZoom);
     m_plot->legend->setVisible(true);
     m_plot->axisRect()->insetLayout()->setInsetAlignment(0, Qt::AlignBottom | Qt::AlignRight);
 
     m_pareto = m_plot->addGraph();
-    m_pareto->setName(tr("Pareto front"));
     m_pareto->setLineStyle(QCPGraph::lsStepLeft);
     m_pareto->setPen(QPen(QColor(46, 160, 67), 2, Qt::DashLine));
 
     m_allPoints = m_plot->addGraph();
-    m_allPoints->setName(tr("Snapshots of all runs"));
     m_allPoints->setLineStyle(QCPGraph::lsNone);
     m_allPoints->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssCircle, QColor(120, 120, 120), QColor(200, 200, 200), 7));
 
     m_selected = new QCPCurve(m_plot->xAxis, m_plot->yAxis);
-    m_selected->setName(tr("Selected run"));
     m_selected->setPen(QPen(QColor(230, 126, 34), 2));
     m_selected->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssDisc, QColor(230, 126, 34), 8));
 
     m_current = new QCPCurve(m_plot->xAxis, m_plot->yAxis);
-    m_current->setName(tr("Current run"));
     m_current->setPen(QPen(QColor(31, 119, 180), 2.5));
     m_current->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssDisc, QColor(31, 119, 180), 9));
 
     m_baseline = m_plot->addGraph();
-    m_baseline->setName(tr("Baseline"));
     m_baseline->setLineStyle(QCPGraph::lsNone);
     m_baseline->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssStar, QColor(192, 57, 43), 16));
     m_baseline->setPen(QPen(QColor(192, 57, 43), 2));
@@ -102,7 +96,7 @@ AccuracySizeChart::AccuracySizeChart(QWidget* parent)
     m_replotTimer.setSingleShot(true);
     m_replotTimer.setInterval(150);
     connect(&m_replotTimer, &QTimer::timeout, this, &AccuracySizeChart::rebuild);
-    setSizeFormat(SizeFormat::Pare);
+    retranslate();
 }
 
 void AccuracySizeChart::addSnapshot(int runId, const QString& runLabel, const Snapshot& snapshot)
@@ -136,6 +130,17 @@ void AccuracySizeChart::clear()
     m_currentRun = m_selectedRun = -1;
     m_userMovedView = false;
     markDirty();
+}
+
+void AccuracySizeChart::retranslate()
+{
+    m_plot->yAxis->setLabel(tr("Test accuracy (%)"));
+    m_pareto->setName(tr("Pareto front"));
+    m_allPoints->setName(tr("Snapshots of all runs"));
+    m_selected->setName(tr("Selected run"));
+    m_current->setName(tr("Current run"));
+    m_baseline->setName(tr("Baseline"));
+    setSizeFormat(m_format);
 }
 
 void AccuracySizeChart::setSizeFormat(SizeFormat format)

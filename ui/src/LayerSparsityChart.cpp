@@ -15,14 +15,24 @@ LayerSparsityChart::LayerSparsityChart(QWidget* parent)
     auto* layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
     layout->addWidget(m_plot);
-    m_plot->yAxis->setLabel(tr("Sparsity (% of weights that are zero)"));
     m_plot->yAxis->setRange(0, 105);
+    retranslate();
     m_plot->legend->setVisible(true);
     m_plot->axisRect()->insetLayout()->setInsetAlignment(0, Qt::AlignTop | Qt::AlignLeft);
 }
 
+void LayerSparsityChart::retranslate()
+{
+    m_plot->yAxis->setLabel(tr("Sparsity (% of weights that are zero)"));
+    if (m_shown)
+        show(m_shown->first, m_shown->second, m_runTitle);
+    else
+        m_plot->replot();
+}
+
 void LayerSparsityChart::clear()
 {
+    m_shown.reset();
     m_plot->clearPlottables();
     m_runSparsity.clear();
     m_plot->replot();
@@ -30,6 +40,8 @@ void LayerSparsityChart::clear()
 
 void LayerSparsityChart::show(const Snapshot& baseline, const Snapshot& run, const QString& runTitle)
 {
+    m_shown.emplace(baseline, run);
+    m_runTitle = runTitle;
     m_plot->clearPlottables();
     m_runSparsity.clear();
     const QLocale locale;
@@ -47,7 +59,7 @@ void LayerSparsityChart::show(const Snapshot& baseline, const Snapshot& run, con
         positions << double(i + 1);
         after << (total > 0 ? 100.0 * (1.0 - double(layer.nonzero) / double(total)) : 0.0);
         before << (reference ? 100.0 * reference->sparsity() : 0.0);
-        ticker->addTick(double(i + 1), tr("%1\n%2 of %3 kept\n%4 bits")
+        ticker->addTick(double(i + 1), tr("%1\n%2 kept\nof %3\n%4 bits")
                                            .arg(QString::fromStdString(layer.name), locale.toString(layer.nonzero),
                                                 locale.toString(total))
                                            .arg(layer.bits));

@@ -782,6 +782,8 @@ void MainWindow::retranslate()
 {
     for (const auto& setText : m_texts)
         setText();
+    m_chart->retranslate();
+    m_layerChart->retranslate();
     updateTitle();
     if (m_workspaceReady)
         showWorkspace(m_workspace);
@@ -843,7 +845,8 @@ void MainWindow::showWorkspace(const Workspace& w)
     card += tr("<br>baseline test accuracy %1%, latency %2 ms at batch 256")
                 .arg(locale.toString(100.0 * w.baseline.accuracy, 'f', 2), locale.toString(w.baseline.latency.batch256Ms, 'f', 1));
     m_modelCard->setText(card);
-    showLayers(nullptr);
+    const auto* selected = m_project.run(m_selectedRun);
+    showLayers(selected && !selected->snapshots.empty() ? &selected->snapshots.back() : nullptr);
 
     const auto& d = w.dataInfo;
     m_dataCard->setText(tr("<b>%1</b> (%2)<br>%3 classes; %4 training, %5 validation, %6 test images of %7")

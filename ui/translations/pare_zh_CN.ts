@@ -133,16 +133,18 @@
         <translation>稀疏度（为零的权重所占百分比）</translation>
     </message>
     <message>
-        <source>%1
-%2 of %3 kept
-%4 bits</source>
-        <translation>%1
-保留 %2 / %3
-%4 位</translation>
-    </message>
-    <message>
         <source>Baseline</source>
         <translation>基线</translation>
+    </message>
+    <message>
+        <source>%1
+%2 kept
+of %3
+%4 bits</source>
+        <translation>%1
+保留 %2
+共 %3
+%4 位</translation>
     </message>
 </context>
 <context>

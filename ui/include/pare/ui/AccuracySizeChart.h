@@ -39,6 +39,8 @@ public:
     void setSelectedRun(int runId);
     void clear();
     void setSizeFormat(SizeFormat format);
+    /// Sets the axis labels and legend in the current language.
+    void retranslate();
     [[nodiscard]] SizeFormat sizeFormat() const { return m_format; }
 
     /// For tests and the status line: points drawn, points on the Pareto front, replots done.

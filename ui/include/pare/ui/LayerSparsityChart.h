@@ -4,6 +4,9 @@
 
 #include <QWidget>
 
+#include <optional>
+#include <utility>
+
 class QCustomPlot;
 
 namespace pare::ui {
@@ -19,6 +22,8 @@ public:
     explicit LayerSparsityChart(QWidget* parent = nullptr);
     void show(const Snapshot& baseline, const Snapshot& run, const QString& runTitle);
     void clear();
+    /// Redraws the texts in the current language.
+    void retranslate();
     /// The sparsity bars now drawn for the run, in layer order (for tests).
     [[nodiscard]] QVector<double> runSparsity() const { return m_runSparsity; }
     [[nodiscard]] QCustomPlot* plot() const { return m_plot; }
@@ -26,6 +31,8 @@ public:
 private:
     QCustomPlot* m_plot = nullptr;
     QVector<double> m_runSparsity;
+    std::optional<std::pair<Snapshot, Snapshot>> m_shown;
+    QString m_runTitle;
 };
 
 } // namespace pare::ui
