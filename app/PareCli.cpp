@@ -14,6 +14,8 @@
 #include "pare/Pruning.h"
 #include "pare/Quantization.h"
 #include "pare/Runtime.h"
+#include "pare/Sensitivity.h"
+#include "pare/TextFile.h"
 #include "pare/Training.h"
 
 #include <CLI/CLI.hpp>
@@ -481,6 +483,8 @@ int runPrune(const StepArgs& args, const pare::PruneOptions& options, const Comm
                                   {"sparsity", layer.sparsity()}});
         outcome.report["sparsity"] = pruned.sparsity();
         outcome.report["layers"] = layers;
+        if (!pruned.allocatedRatios.empty())
+            outcome.report["allocated_ratios"] = pruned.allocatedRatios;
         std::cout << outcome.report.dump(2) << "\n";
         return 0;
     }
@@ -490,7 +494,66 @@ int runPrune(const StepArgs& args, const pare::PruneOptions& options, const Comm
                       pare::cli::fixed(100.0 * layer.sparsity(), 1) + " %"});
     table.addRow({"total", pare::cli::withThousands(pruned.weights), pare::cli::withThousands(pruned.nonzero),
                   pare::cli::fixed(100.0 * pruned.sparsity(), 1) + " %"});
+    if (!pruned.allocatedRatios.empty()) {
+        std::cout << "ratios allocated by sensitivity:";
+        for (const auto& [layer, r] : pruned.allocatedRatios)
+            std::cout << " " << layer << " " << pare::cli::fixed(100.0 * r, 1) << "%";
+        std::cout << "\n";
+    }
     printStepOutcome(table, outcome, args.out);
+    return 0;
+}
+
+struct SensitivityArgs
+{
+    std::string model;
+    std::string data;
+    std::string csv;
+    double target = 0.9;
+    bool force = false;
+};
+
+int runSensitivity(const SensitivityArgs& args, const CommonOptions& common)
+{
+    if (!args.csv.empty())
+        checkOutput(args.model, args.csv, args.force);
+    const auto model = loadModel(args.model);
+    const auto data = loadData(args.data, datasetOptionsFor(&model.record(), common, 0));
+    const auto sensitivity = pare::analyzeSensitivity(model, data);
+    const auto allocation = pare::allocateRatios(sensitivity, args.target);
+    if (!args.csv.empty())
+        pare::writeTextFile(args.csv, pare::sensitivityCsv(sensitivity), args.force);
+    if (common.json) {
+        std::cout << pare::sensitivityJson(sensitivity, allocation, args.target);
+        return 0;
+    }
+    std::cout << "accuracy on " << sensitivity.images << " "
+              << (sensitivity.split == pare::Split::Validation ? "validation" : "test")
+              << " images when one layer alone is pruned (no fine-tuning) or quantized ("
+              << sensitivity.scheme << "); baseline " << pare::cli::fixed(sensitivity.baselineAccuracy, 4) << "\n\n";
+    std::vector<std::string> header{"layer", "weights"};
+    for (double r : sensitivity.ratios)
+        header.push_back("prune " + pare::cli::fixed(100.0 * r, 0) + "%");
+    for (int b : sensitivity.bits)
+        header.push_back(std::to_string(b) + "-bit");
+    pare::cli::Table table(header);
+    for (const auto& layer : sensitivity.layers) {
+        std::vector<std::string> row{layer.name, pare::cli::withThousands(layer.weights)};
+        for (double a : layer.pruneAccuracy)
+            row.push_back(pare::cli::fixed(a, 4));
+        for (double a : layer.quantizeAccuracy)
+            row.push_back(pare::cli::fixed(a, 4));
+        table.addRow(row);
+    }
+    table.print(std::cout);
+    std::cout << "\nper-layer ratios for " << pare::cli::fixed(100.0 * args.target, 1)
+              << "% overall sparsity with the least predicted loss (what --allocate sensitivity uses):\n";
+    for (const auto& [layer, r] : allocation)
+        std::cout << "  " << layer << " " << pare::cli::fixed(100.0 * r, 1) << "%\n";
+    std::cout << "measured in " << pare::cli::fixed(sensitivity.seconds, 1) << " s";
+    if (!args.csv.empty())
+        std::cout << "; wrote " << args.csv;
+    std::cout << "\n";
     return 0;
 }
 
@@ -803,6 +866,9 @@ int main(int argc, char** argv)
         ->check(CLI::Range(0.0, 0.99));
     prune->add_option("--schedule", pruneOptions.schedule, "oneshot, or gradual (Zhu & Gupta's cubic schedule)")
         ->check(CLI::IsMember({"oneshot", "gradual"}));
+    prune->add_option("--allocate", pruneOptions.allocate,
+                      "uniform, or sensitivity: per-layer ratios from each layer's measured sensitivity")
+        ->check(CLI::IsMember({"uniform", "sensitivity"}));
     prune->add_option("--finetune-epochs", pruneOptions.finetune.epochs, "Fine-tuning epochs (default 2)")
         ->check(CLI::NonNegativeNumber);
     prune->add_option("--lr", pruneOptions.finetune.learningRate, "Fine-tuning learning rate (default 0.01)")
@@ -867,6 +933,8 @@ int main(int argc, char** argv)
             ->check(CLI::Range(0.0, 0.99)),
         compress->add_option("--method", simple.pruneMethod, "magnitude-global, magnitude-layer or filters")
             ->check(CLI::IsMember({"magnitude-global", "magnitude-layer", "filters"})),
+        compress->add_option("--allocate", simple.allocate, "uniform (default) or sensitivity")
+            ->check(CLI::IsMember({"uniform", "sensitivity"})),
         compress->add_option("--schedule", simple.pruneSchedule, "oneshot (default) or gradual")
             ->check(CLI::IsMember({"oneshot", "gradual"})),
         compress->add_option("--finetune-epochs", simple.finetuneEpochs, "Fine-tuning epochs after pruning (default 3)")
@@ -889,6 +957,18 @@ int main(int argc, char** argv)
         option->excludes(recipeOption);
     compress->add_option("--seed", simple.seed, "Seed (with flags; a recipe carries its own)");
     addCommonOptions(*compress, common);
+
+    SensitivityArgs sensitivityArgs;
+    auto* sensitivity = app.add_subcommand(
+        "sensitivity", "Measure each layer's accuracy when pruned or quantized alone; suggest per-layer ratios");
+    sensitivity->add_option("MODEL", sensitivityArgs.model, "TorchScript or .pare file")->required();
+    sensitivity->add_option("--data", sensitivityArgs.data, "fashion-mnist, mnist:DIR, cifar10:DIR or an image folder")
+        ->required();
+    sensitivity->add_option("--csv", sensitivityArgs.csv, "Also write the curves as CSV");
+    sensitivity->add_option("--target", sensitivityArgs.target, "Overall sparsity to allocate ratios for (default 0.9)")
+        ->check(CLI::Range(0.0, 0.95));
+    sensitivity->add_flag("--force", sensitivityArgs.force, "Replace an existing CSV file");
+    addCommonOptions(*sensitivity, common);
 
     ExportArgs exportArgs;
     auto* exportCommand = app.add_subcommand("export", "Write a model as TorchScript, .pare or ONNX, checked by loading it back (ONNX: in OpenCV DNN)");
@@ -924,6 +1004,8 @@ int main(int argc, char** argv)
             return runCompress(compressArgs, common);
         if (*exportCommand)
             return runExport(exportArgs, common);
+        if (*sensitivity)
+            return runSensitivity(sensitivityArgs, common);
         return runTrain(trainArgs, common);
     } catch (const pare::InputError& e) {
         std::cerr << "pare: " << e.what() << "\n";

@@ -29,6 +29,7 @@ private slots:
     void distillJsonReportsStudentAndTeacher();
     void compressJsonHasEveryStep();
     void exportLoadsBack();
+    void sensitivityWritesCsvAndSuggestsRatios();
     void inspectJson();
     void evalTableOnBundledModel();
 
@@ -265,6 +266,28 @@ void TestCli::exportLoadsBack()
     const auto b = pare::test::runPare({"eval", QString::fromStdString(pare::bundledModelPath()), "--data", m_subset, "--json"});
     QCOMPARE(QJsonDocument::fromJson(a.out.toUtf8()).object().value("accuracy").toDouble(),
              QJsonDocument::fromJson(b.out.toUtf8()).object().value("accuracy").toDouble());
+}
+
+void TestCli::sensitivityWritesCsvAndSuggestsRatios()
+{
+    const QString csv = path("sensitivity.csv");
+    const auto run = pare::test::runPare({"sensitivity", QString::fromStdString(pare::bundledModelPath()), "--data",
+                                          m_subset, "--csv", csv, "--target", "0.8", "--json"});
+    QVERIFY2(run.exitCode == 0, qPrintable(run.err));
+    const auto json = QJsonDocument::fromJson(run.out.toUtf8()).object();
+    QCOMPARE(json.value("layers").toArray().size(), 4);
+    QCOMPARE(json.value("layers").toArray()[0].toObject().value("prune_accuracy").toArray().size(), 10);
+    QCOMPARE(json.value("layers").toArray()[0].toObject().value("quantize_accuracy").toArray().size(), 5);
+    const auto ratios = json.value("allocation").toObject().value("ratios").toObject();
+    QCOMPARE(ratios.size(), 4);
+    double removed = 0;
+    for (const auto& layer : {std::pair<const char*, double>{"conv1", 500}, {"conv2", 25000}, {"fc1", 400000},
+                              {"fc2", 5000}})
+        removed += ratios.value(layer.first).toDouble() * layer.second;
+    QVERIFY(std::abs(removed / 430500 - 0.8) < 1e-6);
+    QFile file(csv);
+    QVERIFY(file.open(QIODevice::ReadOnly));
+    QCOMPARE(QString::fromUtf8(file.readAll()).trimmed().split('\n').size(), 1 + 4 * (10 + 5));
 }
 
 void TestCli::inspectJson()

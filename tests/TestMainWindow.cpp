@@ -13,6 +13,8 @@
 #include "pare/ui/Dialogs.h"
 #include "pare/ui/LayerSparsityChart.h"
 #include "pare/ui/MainWindow.h"
+#include "pare/ui/SensitivityView.h"
+#include "pare/ui/WeightView.h"
 
 #include <QApplication>
 #include <QComboBox>
@@ -46,6 +48,8 @@ private slots:
     void cancelStopsTheRunAndTheWindowStaysUsable();
     void corruptModelShowsAnErrorAndKeepsThePrevious();
     void exportsLoadBack();
+    void weightViewShowsPrunedAndQuantizedWeights();
+    void sensitivityViewSuggestsRatiosThatApply();
     void projectRoundTrips();
     void chineseInterface();
 
@@ -291,6 +295,51 @@ void TestMainWindow::exportsLoadBack()
     const auto lines = QString::fromUtf8(csv.readAll()).trimmed().split('\n');
     QCOMPARE(lines.size(), 2);
     QVERIFY(lines[0].startsWith("run,settings,accuracy"));
+}
+
+void TestMainWindow::weightViewShowsPrunedAndQuantizedWeights()
+{
+    quickSettings(0);
+    const int runId = runOnce();
+    QVERIFY(runId > 0);
+    auto* combo = child<QComboBox>("weightLayerCombo");
+    QVERIFY(combo->count() >= 2);
+    combo->setCurrentIndex(0);
+    const auto& layer = m_window->project().run(runId)->snapshots.back().layers.front();
+    QCOMPARE(combo->currentText(), QString::fromStdString(layer.name));
+    auto* view = m_window->weightView();
+    QCOMPARE(int64_t(view->heatmapCells()), layer.weights);
+    QCOMPARE(int64_t(view->prunedCells()), layer.weights - layer.nonzero); // grey cells are the pruned weights
+    QVERIFY(view->prunedCells() > 0);
+    QVERIFY(view->levelLines() > 0 && view->levelLines() <= 16); // 4-bit k-means: at most 16 centroids
+}
+
+void TestMainWindow::sensitivityViewSuggestsRatiosThatApply()
+{
+    auto* view = m_window->sensitivityView();
+    QVERIFY(!view->hasResult());
+    QTest::mouseClick(view->findChild<QPushButton*>("measureSensitivityButton"), Qt::LeftButton);
+    QTRY_VERIFY_WITH_TIMEOUT(view->hasResult(), 120000);
+    child<QSpinBox>("pruneRatioSpinBox")->setValue(70);
+    QCOMPARE(view->suggestion().size(), size_t(3)); // lenet300: three linear layers
+    auto* apply = view->findChild<QPushButton*>("applySensitivityButton");
+    QVERIFY(apply->isEnabled());
+    QTest::mouseClick(apply, Qt::LeftButton);
+    const auto settings = m_window->settings();
+    QCOMPARE(settings.allocate, QString("applied"));
+    QVERIFY(settings.layerRatios == view->suggestion());
+    // The recipe carries them, and a run prunes each layer to its own ratio.
+    const QString path = m_dir.filePath("applied.json");
+    QVERIFY(m_window->saveRecipe(path));
+    const auto recipe = pare::Recipe::load(path.toStdString());
+    QCOMPARE(recipe.steps[0].prune.method, std::string("magnitude-layer"));
+    QCOMPARE(recipe.steps[0].prune.layerRatios.size(), size_t(3));
+    child<QSpinBox>("finetuneEpochsSpinBox")->setValue(0);
+    child<QSlider>("bitsSlider")->setValue(10);
+    const int runId = runOnce();
+    QVERIFY(runId > 0);
+    for (const auto& layer : m_window->project().run(runId)->snapshots.back().layers)
+        QVERIFY(std::abs(layer.sparsity() - view->suggestion().at(layer.name)) < 0.01);
 }
 
 void TestMainWindow::projectRoundTrips()

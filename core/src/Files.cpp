@@ -1,6 +1,7 @@
 #include "Files.h"
 
 #include "pare/Error.h"
+#include "pare/TextFile.h"
 
 #include <cerrno>
 #include <cstdio>
@@ -126,3 +127,12 @@ bool sameFile(const std::string& a, const std::string& b)
 }
 
 } // namespace pare::files
+
+namespace pare {
+
+int64_t writeTextFile(const std::string& path, const std::string& text, bool overwrite)
+{
+    return files::writeAtomically(path, text, overwrite);
+}
+
+} // namespace pare

@@ -225,6 +225,19 @@ Model Model::clone() const
     return Model(std::move(impl));
 }
 
+WeightValues Model::layerWeight(const std::string& layer) const
+{
+    for (const auto& w : layerWeights(m_impl->module))
+        if (w.layer == layer) {
+            const auto values = w.weight.detach().to(torch::kFloat).contiguous();
+            WeightValues out;
+            out.shape = values.sizes().vec();
+            out.values.assign(values.data_ptr<float>(), values.data_ptr<float>() + values.numel());
+            return out;
+        }
+    throw inputError(m_impl->origin, "has no convolution or linear layer named '" + layer + "'");
+}
+
 ModelFormat Model::formatForPath(const std::string& path)
 {
     const auto endsWith = [&path](const std::string& suffix) {

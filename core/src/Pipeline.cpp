@@ -94,8 +94,6 @@ PipelineResult runPipeline(const Model& original, const Dataset& data, const Rec
     // Files a step names are loaded now, so a bad path fails before minutes of training, not after.
     std::map<std::string, Model> namedModels;
     for (const auto& step : recipe.steps) {
-        if (step.kind == RecipeStep::Kind::Prune && step.allocate != "uniform")
-            throw InputError("recipe: allocate '" + step.allocate + "' is not available (uniform)");
         if (step.kind != RecipeStep::Kind::Distill)
             continue;
         for (const auto& spec : {step.distill.teacher, step.distill.student})

@@ -3,6 +3,7 @@
 
 #include "pare/Error.h"
 #include "pare/Pruning.h"
+#include "pare/Sensitivity.h"
 
 #include <algorithm>
 #include <cmath>
@@ -42,9 +43,13 @@ void computeMasks(std::vector<PrunableWeight>& weights, const PruneOptions& opti
 {
     torch::NoGradGuard noGrad;
     if (options.method == "magnitude-layer") {
+        // `ratio` is where the schedule is now; named layers move along the same curve towards their own target.
+        const double progress = options.ratio > 0 ? ratio / options.ratio : 0.0;
         for (auto& w : weights) {
+            const auto named = options.layerRatios.find(w.layer);
+            const double layerRatio = named == options.layerRatios.end() ? ratio : named->second * progress;
             const int64_t n = w.weight.numel();
-            const int64_t keep = std::max<int64_t>(1, n - std::llround(ratio * double(n)));
+            const int64_t keep = std::max<int64_t>(1, n - std::llround(layerRatio * double(n)));
             w.mask = topMagnitudes(w.weight.abs(), keep);
         }
         return;
@@ -126,8 +131,29 @@ PruneResult prune(Model& model, const Dataset& data, const PruneOptions& options
     if (options.gradualSteps < 1)
         throw InputError("gradual pruning needs at least one step");
     checkCompatible(model, data);
-    if (options.method == "filters")
+    if (options.allocate != "uniform" && options.allocate != "sensitivity")
+        throw InputError("--allocate: expected uniform or sensitivity, got '" + options.allocate + "'");
+    for (const auto& [layer, r] : options.layerRatios)
+        if (!(r >= 0.0 && r < 1.0))
+            throw InputError("ratio of layer " + layer + ": must be in [0, 1)");
+    if (options.method == "filters") {
+        if (options.allocate != "uniform")
+            throw InputError("--allocate sensitivity applies to the magnitude methods, not to filters");
         return pruneFiltersAndFineTune(model, data, options, progress, cancel);
+    }
+    if (options.allocate == "sensitivity") {
+        // Per-layer ratios with the least predicted loss for the overall ratio, then layer-wise pruning to them.
+        const auto sensitivity = analyzeSensitivity(model, data, SensitivityOptions{}, cancel);
+        PruneOptions allocated = options;
+        allocated.method = "magnitude-layer";
+        allocated.allocate = "uniform";
+        allocated.layerRatios.clear();
+        for (const auto& [layer, r] : allocateRatios(sensitivity, options.ratio))
+            allocated.layerRatios[layer] = r;
+        auto result = prune(model, data, allocated, progress, cancel);
+        result.allocatedRatios = allocated.layerRatios;
+        return result;
+    }
 
     auto weights = prunableWeights(model.impl().module);
     if (weights.empty())

@@ -124,6 +124,8 @@ struct QuantizedLayer
     torch::Tensor shadow; ///< the float weights fine-tuning updates (straight-through estimator)
     torch::Tensor keep;   ///< 1 where the weight was not zero
     Codebook book;
+    int bits = 32;
+    [[nodiscard]] bool kmeans(const std::string& scheme) const { return scheme == "kmeans" && bits <= 8; }
 };
 
 } // namespace
@@ -131,24 +133,31 @@ struct QuantizedLayer
 QuantizeResult quantizeWeights(Model& model, const Dataset& data, const QuantizeOptions& options,
                                const TrainProgressCallback& progress, const CancelFlag* cancel)
 {
-    const int bits = options.bits;
-    if (!((bits >= 1 && bits <= 8) || bits == 16 || bits == 32))
-        throw InputError("--bits: expected 1..8, 16 (fp16) or 32 (none), got " + std::to_string(bits));
+    const auto validBits = [](int b) { return (b >= 1 && b <= 8) || b == 16 || b == 32; };
+    if (!validBits(options.bits))
+        throw InputError("--bits: expected 1..8, 16 (fp16) or 32 (none), got " + std::to_string(options.bits));
+    for (const auto& [layer, b] : options.layerBits)
+        if (!validBits(b))
+            throw InputError("bits of layer " + layer + ": expected 1..8, 16 (fp16) or 32 (none), got " +
+                             std::to_string(b));
     if (options.scheme != "uniform" && options.scheme != "symmetric" && options.scheme != "kmeans")
         throw InputError("--scheme: expected uniform, symmetric or kmeans, got '" + options.scheme + "'");
     if (options.finetune.epochs > 0)
         checkCompatible(model, data);
 
     std::vector<QuantizedLayer> layers;
-    for (auto& w : layerWeights(model.impl().module))
-        layers.push_back({w, torch::Tensor(), torch::Tensor(), {}});
-    const bool kmeans = options.scheme == "kmeans" && bits <= 8;
+    for (auto& w : layerWeights(model.impl().module)) {
+        const auto named = options.layerBits.find(w.layer);
+        layers.push_back({w, torch::Tensor(), torch::Tensor(), {}, named == options.layerBits.end() ? options.bits
+                                                                                                    : named->second});
+    }
     auto quantize = [&](QuantizedLayer& layer, const torch::Tensor& source) -> torch::Tensor {
+        const int bits = layer.bits;
         if (bits == 32)
             return source.clone();
         if (bits == 16)
             return source.to(torch::kHalf).to(torch::kFloat);
-        if (kmeans)
+        if (layer.kmeans(options.scheme))
             return applyCodebook(source, layer.book);
         return options.scheme == "symmetric" ? quantizeSymmetric(source, bits, options.perChannel)
                                              : quantizeUniform(source, bits, options.perChannel);
@@ -161,12 +170,12 @@ QuantizeResult quantizeWeights(Model& model, const Dataset& data, const Quantize
             const auto& w = layer.weight.weight;
             layer.shadow = w.detach().clone();
             layer.keep = (w != 0).to(torch::kFloat);
-            if (kmeans)
-                layer.book = buildCodebook(layer.shadow, bits);
+            if (layer.kmeans(options.scheme))
+                layer.book = buildCodebook(layer.shadow, layer.bits);
             const auto q = quantize(layer, layer.shadow);
             LayerQuantization report;
             report.name = layer.weight.layer;
-            report.bits = bits;
+            report.bits = layer.bits;
             report.weights = w.numel();
             report.maxAbsError = (q - layer.shadow).abs().max().item<double>();
             w.copy_(q);
@@ -192,7 +201,7 @@ QuantizeResult quantizeWeights(Model& model, const Dataset& data, const Quantize
             for (auto& layer : layers) {
                 auto& w = layer.weight.weight;
                 layer.shadow.copy_(w.mul_(layer.keep));
-                if (kmeans)
+                if (layer.kmeans(options.scheme))
                     refitCentroids(layer.book, layer.shadow);
                 w.copy_(quantize(layer, layer.shadow));
             }
@@ -201,7 +210,8 @@ QuantizeResult quantizeWeights(Model& model, const Dataset& data, const Quantize
     }
     torch::NoGradGuard noGrad;
     for (size_t i = 0; i < layers.size(); ++i)
-        result.layers[i].distinctValues = distinctValues(layers[i].weight.weight, options.perChannel && !kmeans);
+        result.layers[i].distinctValues =
+            distinctValues(layers[i].weight.weight, options.perChannel && !layers[i].kmeans(options.scheme));
     return result;
 }
 

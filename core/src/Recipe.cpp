@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include <cmath>
+#include <map>
 #include <set>
 #include <sstream>
 
@@ -108,7 +109,13 @@ RecipeStep readPrune(StepReader& in)
     in.readNumber("layer_floor", o.layerFloor, 0.0, 1.0);
     in.readInt("finetune_epochs", o.finetune.epochs, 0, 1000);
     in.readNumber("lr", o.finetune.learningRate, 0.0, 10.0);
-    in.readChoice("allocate", step.allocate, {"uniform"});
+    in.readChoice("allocate", o.allocate, {"uniform", "sensitivity"});
+    std::map<std::string, double> layerRatios;
+    in.read("layer_ratios", layerRatios);
+    for (const auto& [layer, r] : layerRatios)
+        if (!(r >= 0.0 && r <= 0.99))
+            in.fail("'layer_ratios' of " + layer + " must be in [0, 0.99]");
+    o.layerRatios = layerRatios;
     return step;
 }
 
@@ -165,8 +172,8 @@ std::string RecipeStep::describe() const
     std::ostringstream out;
     switch (kind) {
     case Kind::Prune:
-        out << "prune " << prune.method << " " << percent(prune.ratio) << " " << prune.schedule << ", "
-            << prune.finetune.epochs << " ep";
+        out << "prune " << prune.method << " " << percent(prune.ratio) << " " << prune.schedule
+            << (prune.allocate == "sensitivity" ? " by sensitivity" : "") << ", " << prune.finetune.epochs << " ep";
         break;
     case Kind::Distill:
         out << "distill " << distill.student << " T=" << distill.options.temperature
@@ -194,7 +201,9 @@ std::string Recipe::toJson() const
                     {"ratio", s.prune.ratio},
                     {"schedule", s.prune.schedule},
                     {"finetune_epochs", s.prune.finetune.epochs},
-                    {"allocate", s.allocate}};
+                    {"allocate", s.prune.allocate}};
+            if (!s.prune.layerRatios.empty())
+                body["layer_ratios"] = s.prune.layerRatios;
             break;
         case RecipeStep::Kind::Distill:
             body = {{"teacher", s.distill.teacher},
@@ -285,6 +294,8 @@ Recipe Recipe::fromSimple(const Simple& simple)
         step.prune.ratio = simple.pruneRatio;
         step.prune.schedule = simple.pruneSchedule;
         step.prune.finetune.epochs = simple.finetuneEpochs;
+        step.prune.allocate = simple.allocate;
+        step.prune.layerRatios = simple.layerRatios;
         recipe.steps.push_back(step);
     }
     if (simple.temperature > 0.0) {

@@ -8,6 +8,8 @@
 #include "pare/ui/Dialogs.h"
 #include "pare/ui/ExportDialog.h"
 #include "pare/ui/LayerSparsityChart.h"
+#include "pare/ui/SensitivityView.h"
+#include "pare/ui/WeightView.h"
 
 #include <qcustomplot.h>
 
@@ -147,6 +149,7 @@ MainWindow::MainWindow(const Options& options, QWidget* parent)
     , m_loadJob(new LoadJob(this))
     , m_job(new CompressionJob(this))
 {
+    m_sensitivityJob = new SensitivityJob(this);
     setObjectName(QStringLiteral("mainWindow"));
     setAcceptDrops(true);
     if (m_options.model.isEmpty())
@@ -463,15 +466,55 @@ void MainWindow::buildCentre()
 
     m_layerChart = new LayerSparsityChart(m_tabs);
 
+    auto* weightPage = new QWidget(m_tabs);
+    auto* weightLayout = new QVBoxLayout(weightPage);
+    auto* weightRow = new QHBoxLayout;
+    auto* weightLabel = new QLabel(weightPage);
+    m_weightLayerCombo = new QComboBox(weightPage);
+    m_weightLayerCombo->setObjectName(QStringLiteral("weightLayerCombo"));
+    weightRow->addWidget(weightLabel);
+    weightRow->addWidget(m_weightLayerCombo);
+    weightRow->addStretch(1);
+    weightLayout->addLayout(weightRow);
+    m_weightView = new WeightView(weightPage);
+    weightLayout->addWidget(m_weightView, 1);
+    connect(m_weightLayerCombo, &QComboBox::currentIndexChanged, this, [this] { showWeights(); });
+
+    m_sensitivityView = new SensitivityView(m_tabs);
+    connect(m_sensitivityView, &SensitivityView::measureRequested, this, &MainWindow::measureSensitivity);
+    connect(m_sensitivityJob, &SensitivityJob::measured, this, [this](const SensitivityResult& result) {
+        m_sensitivityView->setResult(result);
+        m_statusLabel->setText(tr("Sensitivity measured in %1 s.").arg(result.seconds, 0, 'f', 1));
+    });
+    connect(m_sensitivityJob, &SensitivityJob::failed, this, [this](const QString& message) {
+        m_sensitivityView->setBusy(false);
+        Dialogs::error(this, tr("Sensitivity analysis failed"), message);
+    });
+    connect(m_sensitivityView, &SensitivityView::applyRequested, this,
+            [this](const std::map<std::string, double>& ratios) {
+                auto s = settings();
+                if (s.pruneMethod == QLatin1String("filters"))
+                    s.pruneMethod = QStringLiteral("magnitude-global");
+                s.allocate = QStringLiteral("applied");
+                s.layerRatios = ratios;
+                applySettings(s);
+                m_statusLabel->setText(tr("Per-layer ratios from the sensitivity view applied; press Run."));
+            });
+
     m_tabs->addTab(chartPage, QString());
     m_tabs->addTab(m_runsTable, QString());
     m_tabs->addTab(m_layerChart, QString());
+    m_tabs->addTab(weightPage, QString());
+    m_tabs->addTab(m_sensitivityView, QString());
     setCentralWidget(m_tabs);
 
-    onRetranslate([this, formatLabel, sizeGroup] {
+    onRetranslate([this, formatLabel, sizeGroup, weightLabel] {
         m_tabs->setTabText(0, tr("Accuracy vs size"));
         m_tabs->setTabText(1, tr("Runs"));
         m_tabs->setTabText(2, tr("Layer sparsity"));
+        m_tabs->setTabText(3, tr("Weights"));
+        m_tabs->setTabText(4, tr("Sensitivity"));
+        weightLabel->setText(tr("Layer:"));
         formatLabel->setText(tr("Size axis:"));
         const QStringList formats{tr("Dense fp32 (4 bytes per parameter)"), tr("TorchScript file"), tr(".pare file")};
         for (int i = 0; i < 3; ++i) {
@@ -573,14 +616,21 @@ void MainWindow::buildControls()
     m_scheduleCombo->setObjectName(QStringLiteral("pruneScheduleCombo"));
     m_scheduleCombo->addItem(QString(), QStringLiteral("oneshot"));
     m_scheduleCombo->addItem(QString(), QStringLiteral("gradual"));
+    m_allocateCombo = new QComboBox(pruneBox);
+    m_allocateCombo->setObjectName(QStringLiteral("allocateCombo"));
+    m_allocateCombo->addItem(QString(), QStringLiteral("uniform"));
+    m_allocateCombo->addItem(QString(), QStringLiteral("sensitivity"));
+    m_allocateCombo->addItem(QString(), QStringLiteral("applied"));
     auto* epochsRow = linked(m_epochsSlider, m_epochsSpin, "finetuneEpochs", 0, 10, 1);
     auto* pruneRatioLabel = new QLabel(pruneBox);
     auto* methodLabel = new QLabel(pruneBox);
     auto* scheduleLabel = new QLabel(pruneBox);
+    auto* allocateLabel = new QLabel(pruneBox);
     auto* epochsLabel = new QLabel(pruneBox);
     pruneForm->addRow(pruneRatioLabel, pruneRow);
     pruneForm->addRow(methodLabel, m_methodCombo);
     pruneForm->addRow(scheduleLabel, m_scheduleCombo);
+    pruneForm->addRow(allocateLabel, m_allocateCombo);
     pruneForm->addRow(epochsLabel, epochsRow);
 
     auto* distillBox = new QGroupBox(page);
@@ -656,6 +706,10 @@ void MainWindow::buildControls()
     dock->setWidget(page);
     addDockWidget(Qt::RightDockWidgetArea, dock);
 
+    connect(m_pruneSpin, &QSpinBox::valueChanged, this, [this](int percent) {
+        if (m_sensitivityView)
+            m_sensitivityView->setTarget(percent / 100.0);
+    });
     // Distillation settings mean nothing without a student.
     const auto updateEnabled = [=] {
         const bool distilling = m_studentCombo->currentData().toString() != QLatin1String("none");
@@ -674,9 +728,12 @@ void MainWindow::buildControls()
     // Filters are removed one-shot; the gradual schedule belongs to the magnitude methods.
     connect(m_methodCombo, &QComboBox::currentIndexChanged, this, [this] {
         const bool structured = m_methodCombo->currentData().toString() == QLatin1String("filters");
-        if (structured)
+        if (structured) {
             m_scheduleCombo->setCurrentIndex(m_scheduleCombo->findData(QStringLiteral("oneshot")));
+            m_allocateCombo->setCurrentIndex(0);
+        }
         m_scheduleCombo->setEnabled(!structured);
+        m_allocateCombo->setEnabled(!structured);
     });
     applySettings(StudioSettings{});
     updateEnabled();
@@ -689,6 +746,12 @@ void MainWindow::buildControls()
         pruneRatioLabel->setText(tr("Ratio"));
         methodLabel->setText(tr("Method"));
         scheduleLabel->setText(tr("Schedule"));
+        allocateLabel->setText(tr("Per-layer ratios"));
+        m_allocateCombo->setItemText(0, tr("Uniform"));
+        m_allocateCombo->setItemText(1, tr("By measured sensitivity"));
+        m_allocateCombo->setItemText(2, tr("Applied from the Sensitivity tab"));
+        m_allocateCombo->setToolTip(tr("By sensitivity: each layer is first pruned alone at 10-95% and the ratios "
+                                       "with the least predicted accuracy loss for the overall ratio are used."));
         epochsLabel->setText(tr("Fine-tune epochs"));
         studentLabel->setText(tr("Student"));
         temperatureLabel->setText(tr("Temperature T"));
@@ -747,6 +810,9 @@ StudioSettings MainWindow::settings() const
     s.prunePercent = m_pruneSpin->value();
     s.pruneMethod = m_methodCombo->currentData().toString();
     s.pruneSchedule = m_scheduleCombo->currentData().toString();
+    s.allocate = m_allocateCombo->currentData().toString();
+    if (s.allocate == QLatin1String("applied"))
+        s.layerRatios = m_appliedRatios;
     s.finetuneEpochs = m_epochsSpin->value();
     s.student = m_studentCombo->currentData().toString();
     s.temperature = m_temperatureSpin->value();
@@ -763,6 +829,8 @@ void MainWindow::applySettings(const StudioSettings& s)
     m_pruneSpin->setValue(s.prunePercent);
     m_methodCombo->setCurrentIndex(std::max(0, m_methodCombo->findData(s.pruneMethod)));
     m_scheduleCombo->setCurrentIndex(std::max(0, m_scheduleCombo->findData(s.pruneSchedule)));
+    m_appliedRatios = s.layerRatios;
+    m_allocateCombo->setCurrentIndex(std::max(0, m_allocateCombo->findData(s.allocate)));
     m_epochsSpin->setValue(s.finetuneEpochs);
     int student = m_studentCombo->findData(s.student);
     if (student < 0) { // a recipe may name any zoo student or file
@@ -784,6 +852,8 @@ void MainWindow::retranslate()
         setText();
     m_chart->retranslate();
     m_layerChart->retranslate();
+    m_weightView->retranslate();
+    m_sensitivityView->retranslate();
     updateTitle();
     if (m_workspaceReady)
         showWorkspace(m_workspace);
@@ -845,6 +915,14 @@ void MainWindow::showWorkspace(const Workspace& w)
     card += tr("<br>baseline test accuracy %1%, latency %2 ms at batch 256")
                 .arg(locale.toString(100.0 * w.baseline.accuracy, 'f', 2), locale.toString(w.baseline.latency.batch256Ms, 'f', 1));
     m_modelCard->setText(card);
+    if (changed) {
+        const QSignalBlocker block(m_weightLayerCombo);
+        m_weightLayerCombo->clear();
+        for (const auto& layer : s.layers)
+            if (layer.weightShape.size() >= 2)
+                m_weightLayerCombo->addItem(QString::fromStdString(layer.name));
+        m_baselineModel.reset();
+    }
     const auto* selected = m_project.run(m_selectedRun);
     showLayers(selected && !selected->snapshots.empty() ? &selected->snapshots.back() : nullptr);
 
@@ -1218,11 +1296,42 @@ void MainWindow::selectRun(int runId)
     const auto& last = run->snapshots.back();
     m_layerChart->show(run->snapshots.front(), last, tr("Run %1").arg(runId));
     showLayers(&last);
+    showWeights();
     for (int r = 0; r < m_runsTable->rowCount(); ++r)
         if (m_runsTable->item(r, 0)->data(Qt::UserRole).toInt() == runId && m_runsTable->currentRow() != r) {
             const QSignalBlocker block(m_runsTable);
             m_runsTable->selectRow(r);
         }
+}
+
+void MainWindow::showWeights()
+{
+    const QString layer = m_weightLayerCombo->currentText();
+    if (layer.isEmpty() || !m_workspaceReady)
+        return;
+    try {
+        if (!m_baselineModel || QString::fromStdString(m_baselineModel->origin()) != m_project.model)
+            m_baselineModel.emplace(loadModelSpec(m_project.model, &m_workspace.dataInfo));
+        const auto* run = m_project.run(m_selectedRun);
+        const bool haveRun = run && !run->modelFile.isEmpty() && QFileInfo::exists(run->modelFile);
+        if (haveRun && (!m_runModel || QString::fromStdString(m_runModel->origin()) != run->modelFile))
+            m_runModel.emplace(Model::load(run->modelFile.toStdString()));
+        const auto before = m_baselineModel->layerWeight(layer.toStdString());
+        const auto after = haveRun ? m_runModel->layerWeight(layer.toStdString()) : WeightValues{};
+        m_weightView->show(haveRun ? tr("%1, run %2").arg(layer).arg(run->id) : layer, before, after);
+    } catch (const std::exception& e) {
+        m_weightView->clear();
+        m_statusLabel->setText(QString::fromStdString(e.what()));
+    }
+}
+
+void MainWindow::measureSensitivity()
+{
+    if (!m_workspaceReady || m_loading || m_sensitivityJob->isRunning())
+        return;
+    m_sensitivityView->setBusy(true);
+    m_sensitivityView->setTarget(m_pruneSpin->value() / 100.0);
+    m_sensitivityJob->start(m_project.model, m_project.data, m_options.threads);
 }
 
 bool MainWindow::exportRun(int runId, const QString& path)
@@ -1332,6 +1441,8 @@ void MainWindow::closeEvent(QCloseEvent* event)
     m_job->wait();
     m_loadJob->cancel();
     m_loadJob->wait();
+    m_sensitivityJob->cancel();
+    m_sensitivityJob->wait();
     autosave();
     QSettings settings;
     settings.setValue("window/geometry", saveGeometry());

@@ -17,6 +17,13 @@ Recipe StudioSettings::toRecipe() const
     simple.pruneMethod = pruneMethod.toStdString();
     simple.pruneSchedule = pruneMethod == QLatin1String("filters") ? "oneshot" : pruneSchedule.toStdString();
     simple.finetuneEpochs = finetuneEpochs;
+    simple.allocate = pruneMethod == QLatin1String("filters") || allocate == QLatin1String("applied")
+        ? "uniform"
+        : allocate.toStdString();
+    if (allocate == QLatin1String("applied") && pruneMethod != QLatin1String("filters") && !layerRatios.empty()) {
+        simple.pruneMethod = "magnitude-layer";
+        simple.layerRatios = layerRatios;
+    }
     simple.temperature = student == QLatin1String("none") ? 0.0 : temperature;
     simple.alpha = alpha;
     simple.student = student.toStdString();
@@ -44,6 +51,10 @@ StudioSettings StudioSettings::fromRecipe(const Recipe& recipe, const QString& o
             s.prunePercent = static_cast<int>(std::lround(step.prune.ratio * 100.0));
             s.pruneMethod = QString::fromStdString(step.prune.method);
             s.pruneSchedule = QString::fromStdString(step.prune.schedule);
+            s.allocate = QString::fromStdString(step.prune.allocate);
+            s.layerRatios = step.prune.layerRatios;
+            if (!s.layerRatios.empty())
+                s.allocate = QStringLiteral("applied");
             s.finetuneEpochs = step.prune.finetune.epochs;
             break;
         case RecipeStep::Kind::Distill:
@@ -74,6 +85,7 @@ StudioSettings StudioSettings::fromRecipe(const Recipe& recipe, const QString& o
 bool StudioSettings::operator==(const StudioSettings& o) const
 {
     return prunePercent == o.prunePercent && pruneMethod == o.pruneMethod && pruneSchedule == o.pruneSchedule &&
+        allocate == o.allocate && layerRatios == o.layerRatios &&
         finetuneEpochs == o.finetuneEpochs && student == o.student && temperature == o.temperature &&
         alpha == o.alpha && bits == o.bits && scheme == o.scheme && perChannel == o.perChannel &&
         qatEpochs == o.qatEpochs && seed == o.seed;

@@ -749,5 +749,135 @@ of %3
         <source>Global: the smallest weights of the whole model go, with a 1% floor per layer. Layer-wise: every layer loses the same share. Structured: whole filters and neurons are removed, so the model is smaller in every format and faster.</source>
         <translation>全局：移除整个模型中最小的权重，每层至少保留 1%。逐层：每一层移除相同比例。结构化：移除整个滤波器和神经元，模型在所有格式下都更小、更快。</translation>
     </message>
+    <message>
+        <source>Per-layer ratios</source>
+        <translation>逐层比例</translation>
+    </message>
+    <message>
+        <source>Uniform</source>
+        <translation>统一</translation>
+    </message>
+    <message>
+        <source>By measured sensitivity</source>
+        <translation>按实测敏感度</translation>
+    </message>
+    <message>
+        <source>By sensitivity: each layer is first pruned alone at 10-95% and the ratios with the least predicted accuracy loss for the overall ratio are used.</source>
+        <translation>按敏感度：先对每一层单独以 10-95% 的比例剪枝，再采用在总体比例下预计准确率损失最小的各层比例。</translation>
+    </message>
+    <message>
+        <source>Sensitivity measured in %1 s.</source>
+        <translation>敏感度测量完成，用时 %1 秒。</translation>
+    </message>
+    <message>
+        <source>Sensitivity analysis failed</source>
+        <translation>敏感度分析失败</translation>
+    </message>
+    <message>
+        <source>Per-layer ratios from the sensitivity view applied; press Run.</source>
+        <translation>已应用敏感度视图给出的逐层比例；请点击“运行”。</translation>
+    </message>
+    <message>
+        <source>Weights</source>
+        <translation>权重</translation>
+    </message>
+    <message>
+        <source>Sensitivity</source>
+        <translation>敏感度</translation>
+    </message>
+    <message>
+        <source>Layer:</source>
+        <translation>层：</translation>
+    </message>
+    <message>
+        <source>Applied from the Sensitivity tab</source>
+        <translation>来自“敏感度”标签页</translation>
+    </message>
+    <message>
+        <source>%1, run %2</source>
+        <translation>%1，运行 %2</translation>
+    </message>
+</context>
+<context>
+    <name>pare::ui::SensitivityView</name>
+    <message>
+        <source>Measure sensitivity</source>
+        <translation>测量敏感度</translation>
+    </message>
+    <message>
+        <source>Prune each layer alone at 10-95% and quantize it alone at 8-2 bits, without fine-tuning, and measure the accuracy on the validation split.</source>
+        <translation>分别对每一层单独以 10-95% 剪枝、以 8-2 位量化（不微调），并在验证集上测量准确率。</translation>
+    </message>
+    <message>
+        <source>Apply suggested ratios</source>
+        <translation>应用建议比例</translation>
+    </message>
+    <message>
+        <source>share of the layer's weights pruned</source>
+        <translation>该层被剪枝权重的比例</translation>
+    </message>
+    <message>
+        <source>accuracy (%)</source>
+        <translation>准确率 (%)</translation>
+    </message>
+    <message>
+        <source>weight bits</source>
+        <translation>权重位数</translation>
+    </message>
+    <message>
+        <source>Measuring: every layer pruned and quantized alone...</source>
+        <translation>正在测量：逐层单独剪枝和量化...</translation>
+    </message>
+    <message>
+        <source>Press "Measure sensitivity" to see how much each layer can lose.</source>
+        <translation>点击“测量敏感度”，查看每一层能承受多少压缩。</translation>
+    </message>
+    <message>
+        <source>Baseline %1% on %2 validation images. </source>
+        <translation>基线：%2 张验证图像上 %1%。</translation>
+    </message>
+    <message>
+        <source>Suggested per-layer ratios for %1% overall: %2</source>
+        <translation>总体 %1% 时建议的逐层比例：%2</translation>
+    </message>
+</context>
+<context>
+    <name>pare::ui::WeightView</name>
+    <message>
+        <source>input (convolutions: input channel x kernel column)</source>
+        <translation>输入（卷积：输入通道 × 卷积核列）</translation>
+    </message>
+    <message>
+        <source>output (convolutions: filter x kernel row)</source>
+        <translation>输出（卷积：滤波器 × 卷积核行）</translation>
+    </message>
+    <message>
+        <source>weight value (zeros left out)</source>
+        <translation>权重值（不含零值）</translation>
+    </message>
+    <message>
+        <source>weights</source>
+        <translation>权重数</translation>
+    </message>
+    <message>
+        <source>before</source>
+        <translation>压缩前</translation>
+    </message>
+    <message>
+        <source>after</source>
+        <translation>压缩后</translation>
+    </message>
+    <message>
+        <source>&lt;b&gt;%1&lt;/b&gt;: %2 weights, %3 non-zero (grey: pruned)</source>
+        <translation>&lt;b&gt;%1&lt;/b&gt;：%2 个权重，%3 个非零（灰色：已剪枝）</translation>
+    </message>
+    <message>
+        <source>; %1 of %2 filters kept (structured pruning)</source>
+        <translation>；保留 %1 / %2 个滤波器（结构化剪枝）</translation>
+    </message>
+    <message>
+        <source>; %1 distinct non-zero values (dashed lines)</source>
+        <translation>；%1 个不同的非零值（虚线）</translation>
+    </message>
 </context>
 </TS>

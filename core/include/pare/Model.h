@@ -33,6 +33,13 @@ struct LayerInfo
     int64_t macs = 0;   ///< multiply-accumulates for one input of the inspected shape
 };
 
+/// One layer's weight as plain values (for views that draw it): its shape and its values in row-major order.
+struct WeightValues
+{
+    std::vector<int64_t> shape;
+    std::vector<float> values;
+};
+
 struct ModelSummary
 {
     std::string architecture; ///< the top module's class name
@@ -92,6 +99,9 @@ public:
     /// one input of inputShape (empty: the record's shape) through the model.
     [[nodiscard]] ModelSummary inspect(const std::vector<int64_t>& inputShape = {}) const;
     [[nodiscard]] int64_t parameterCount() const;
+    /// The weight of the conv or linear layer at `layer` (a dotted path, as in ModelSummary). Throws InputError when
+    /// the model has no such layer.
+    [[nodiscard]] WeightValues layerWeight(const std::string& layer) const;
     /// Parameters that are not exactly zero (pruning zeroes weights without removing them).
     [[nodiscard]] int64_t nonzeroParameterCount() const;
 

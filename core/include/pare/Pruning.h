@@ -4,6 +4,7 @@
 #include "pare/Training.h"
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -31,6 +32,12 @@ struct PruneOptions
     /// With magnitude-global, every layer keeps at least this share of its weights (and at least one), so a layer
     /// with small weights is never emptied.
     double layerFloor = 0.01;
+    /// With magnitude-layer: ratios for named layers (dotted paths); the others use `ratio`. A gradual schedule
+    /// scales them all along the same curve.
+    std::map<std::string, double> layerRatios;
+    /// "uniform": as above. "sensitivity" (magnitude methods): measure each layer's sensitivity on the validation
+    /// split first, then prune every layer to the ratio allocateRatios() gives for an overall `ratio`.
+    std::string allocate = "uniform";
     /// Fine-tuning after (or, gradual, during) pruning; epochs = 0 prunes without training.
     TrainOptions finetune = [] {
         TrainOptions options;
@@ -54,6 +61,8 @@ struct PruneResult
     int64_t weights = 0; ///< prunable weights in all layers
     int64_t nonzero = 0; ///< of those, not zero
     TrainResult finetune;
+    /// With allocate = "sensitivity": the per-layer ratios that were used.
+    std::map<std::string, double> allocatedRatios;
     [[nodiscard]] double sparsity() const { return weights > 0 ? 1.0 - double(nonzero) / double(weights) : 0.0; }
 };
 

@@ -4,6 +4,7 @@
 #include "pare/Training.h"
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -25,6 +26,9 @@ struct QuantizeOptions
     std::string scheme = "uniform";
     /// Separate levels for every output channel (uniform and symmetric).
     bool perChannel = false;
+    /// Mixed precision: bit-widths for named layers (dotted paths, as in ModelSummary); the others use `bits`.
+    /// 32 leaves a layer as it is.
+    std::map<std::string, int> layerBits;
     /// Fine-tuning with the weights kept on their levels after every step (k-means: the centroids move to the mean of
     /// their weights; uniform and symmetric: the weights snap back to the fixed levels). 0 = post-training only.
     TrainOptions finetune = [] {

@@ -5,6 +5,7 @@
 #include "pare/Quantization.h"
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -35,8 +36,6 @@ struct RecipeStep
     PruneOptions prune;
     DistillStep distill;
     QuantizeOptions quantize;
-    /// "uniform" (every layer gets the method's ratio) is the only per-layer allocation so far.
-    std::string allocate = "uniform";
 
     [[nodiscard]] static const char* kindName(Kind kind);
     /// "prune magnitude-global 90% gradual", for tables and chart tooltips.
@@ -69,6 +68,9 @@ struct Recipe
         // lost 0.82, gradual with 2 lost 1.35 (it prunes later, leaving less time to recover).
         std::string pruneSchedule = "oneshot";
         int finetuneEpochs = 3;
+        std::string allocate = "uniform"; ///< or "sensitivity"
+        std::map<std::string, double> layerRatios; ///< explicit per-layer ratios (magnitude-layer)
+
         double temperature = 0.0; ///< 0: no distillation
         double alpha = 0.9;
         std::string student = "self";

@@ -8,6 +8,8 @@
 #include <QTranslator>
 
 #include <functional>
+#include <map>
+#include <optional>
 #include <vector>
 
 class QAction;
@@ -27,6 +29,9 @@ namespace pare::ui {
 
 class AccuracySizeChart;
 class LayerSparsityChart;
+class SensitivityJob;
+class SensitivityView;
+class WeightView;
 
 /// Pare Studio's window: the model and data cards, the three technique controls, the live accuracy-vs-size chart,
 /// the runs table and the per-layer view. Runs execute on a CompressionJob the window owns; closing cancels and waits.
@@ -56,6 +61,9 @@ public:
     [[nodiscard]] int selectedRun() const { return m_selectedRun; }
     [[nodiscard]] AccuracySizeChart* chart() const { return m_chart; }
     [[nodiscard]] LayerSparsityChart* layerChart() const { return m_layerChart; }
+    [[nodiscard]] WeightView* weightView() const { return m_weightView; }
+    [[nodiscard]] SensitivityView* sensitivityView() const { return m_sensitivityView; }
+    void measureSensitivity();
 
     // The actions of the menus, callable from tests.
     void openModel(const QString& path);
@@ -96,6 +104,7 @@ private:
     void loadWorkspace(const QString& model, const QString& data);
     void showWorkspace(const Workspace& workspace);
     void showLayers(const Snapshot* snapshot);
+    void showWeights();
     void rebuildRunsTable();
     void updateRunRow(const RunRecord& run);
     void addSnapshot(int runId, const Snapshot& snapshot);
@@ -126,6 +135,11 @@ private:
     Workspace m_workspace;
 
     LoadJob* m_loadJob = nullptr;
+    SensitivityJob* m_sensitivityJob = nullptr;
+    /// Models the weight view reads, kept while they are shown (loading a .pare takes tens of milliseconds).
+    std::optional<Model> m_baselineModel;
+    std::optional<Model> m_runModel;
+    std::map<std::string, double> m_appliedRatios; ///< from the sensitivity view, while "applied" is chosen
     CompressionJob* m_job = nullptr;
     QTranslator m_translator;
     QString m_language = QStringLiteral("en");
@@ -133,6 +147,9 @@ private:
     // Widgets, named after their class for findChild in tests.
     AccuracySizeChart* m_chart = nullptr;
     LayerSparsityChart* m_layerChart = nullptr;
+    WeightView* m_weightView = nullptr;
+    QComboBox* m_weightLayerCombo = nullptr;
+    SensitivityView* m_sensitivityView = nullptr;
     QTabWidget* m_tabs = nullptr;
     QTableWidget* m_runsTable = nullptr;
     QTableWidget* m_layerTable = nullptr;
@@ -144,6 +161,7 @@ private:
     QSpinBox* m_pruneSpin = nullptr;
     QComboBox* m_methodCombo = nullptr;
     QComboBox* m_scheduleCombo = nullptr;
+    QComboBox* m_allocateCombo = nullptr;
     QSlider* m_epochsSlider = nullptr;
     QSpinBox* m_epochsSpin = nullptr;
     QComboBox* m_studentCombo = nullptr;

@@ -8,6 +8,7 @@
 #include <QString>
 #include <QVector>
 
+#include <map>
 #include <vector>
 
 namespace pare::ui {
@@ -18,6 +19,9 @@ struct StudioSettings
     int prunePercent = 90; ///< 0 = no pruning step
     QString pruneMethod = QStringLiteral("magnitude-global");
     QString pruneSchedule = QStringLiteral("oneshot");
+    QString allocate = QStringLiteral("uniform"); ///< or "sensitivity" (magnitude methods), or "applied"
+    /// With allocate "applied": per-layer ratios taken from the sensitivity view (layer-wise magnitude pruning).
+    std::map<std::string, double> layerRatios;
     int finetuneEpochs = 2; ///< after pruning, and the distillation epochs
     QString student = QStringLiteral("none"); ///< "none", "self", or a zoo spec such as "lenet5@0.5"
     double temperature = 4.0;

@@ -1,0 +1,64 @@
+#pragma once
+
+#include "pare/Cancel.h"
+#include "pare/Dataset.h"
+
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace pare {
+
+class Model;
+
+/// How sensitive each layer is: accuracy when that layer alone is pruned (by magnitude, no fine-tuning) or quantized.
+struct SensitivityOptions
+{
+    std::vector<double> ratios{0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95};
+    std::vector<int> bits{8, 6, 4, 3, 2};
+    std::string scheme = "kmeans"; ///< quantization scheme of the bit-width curves
+    /// Images of the validation split evaluated per point (0: all); without a validation split, the test split.
+    int64_t images = 3000;
+};
+
+struct LayerSensitivity
+{
+    std::string name;
+    int64_t weights = 0;
+    std::vector<double> pruneAccuracy;    ///< one per ratio
+    std::vector<double> quantizeAccuracy; ///< one per bit-width
+};
+
+struct SensitivityResult
+{
+    std::vector<double> ratios;
+    std::vector<int> bits;
+    std::string scheme;
+    Split split = Split::Validation; ///< where accuracy was measured
+    int64_t images = 0;
+    double baselineAccuracy = 0.0;
+    std::vector<LayerSensitivity> layers;
+    double seconds = 0.0;
+    bool cancelled = false;
+};
+
+/// Measures every conv and linear layer's curves on copies of `model`; the model itself is not changed.
+[[nodiscard]] SensitivityResult analyzeSensitivity(const Model& model, const Dataset& data,
+                                                   const SensitivityOptions& options = {},
+                                                   const CancelFlag* cancel = nullptr);
+
+/// Per-layer pruning ratios that remove `targetSparsity` of all those layers' weights with the least predicted
+/// accuracy loss: each layer's loss curve (made non-decreasing, interpolated linearly between measured ratios) is
+/// followed greedily, always taking the step that costs the least accuracy per weight removed. Throws InputError when
+/// the target exceeds what the largest measured ratio reaches.
+[[nodiscard]] std::vector<std::pair<std::string, double>> allocateRatios(const SensitivityResult& sensitivity,
+                                                                         double targetSparsity);
+
+/// Long format, one row per (layer, kind, setting): layer,weights,kind,setting,accuracy,drop.
+[[nodiscard]] std::string sensitivityCsv(const SensitivityResult& sensitivity);
+[[nodiscard]] std::string sensitivityJson(const SensitivityResult& sensitivity,
+                                          const std::vector<std::pair<std::string, double>>& allocation = {},
+                                          double targetSparsity = 0.0);
+
+} // namespace pare

@@ -1,0 +1,135 @@
+// Sensitivity analysis and what it drives: per-layer curves measured on copies of the bundled LeNet-5, the greedy
+// allocation of per-layer ratios, pruning with --allocate sensitivity, mixed-precision quantization, the CSV.
+
+#include "TestSupport.h"
+
+#include "pare/Dataset.h"
+#include "pare/Error.h"
+#include "pare/Model.h"
+#include "pare/Pruning.h"
+#include "pare/Quantization.h"
+#include "pare/Runtime.h"
+#include "pare/Sensitivity.h"
+
+#include <QtTest>
+
+using namespace pare;
+
+class TestSensitivity : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void initTestCase();
+    void curvesShowWhichLayersAreFragile();
+    void allocationHitsTheTargetAndSparesSensitiveLayers();
+    void pruneWithSensitivityAllocation();
+    void mixedPrecisionPerLayer();
+
+private:
+    std::unique_ptr<Dataset> m_data;
+    std::unique_ptr<Model> m_baseline;
+    SensitivityResult m_sensitivity;
+};
+
+void TestSensitivity::initTestCase()
+{
+    configureThreads();
+    DatasetOptions options;
+    options.trainLimit = 3000;
+    options.testLimit = 500;
+    m_data = std::make_unique<Dataset>(Dataset::load("fashion-mnist", options));
+    m_baseline = std::make_unique<Model>(Model::load(bundledModelPath()));
+    SensitivityOptions quick;
+    quick.ratios = {0.5, 0.9, 0.95};
+    quick.bits = {8, 2};
+    const auto before = m_baseline->serialize();
+    m_sensitivity = analyzeSensitivity(*m_baseline, *m_data, quick);
+    QVERIFY(m_baseline->serialize() == before); // measured on copies
+}
+
+void TestSensitivity::curvesShowWhichLayersAreFragile()
+{
+    const auto& s = m_sensitivity;
+    QCOMPARE(s.split, Split::Validation);
+    QCOMPARE(s.images, std::min<int64_t>(3000, m_data->size(Split::Validation)));
+    QCOMPARE(s.layers.size(), size_t(4));
+    std::map<std::string, const LayerSensitivity*> byName;
+    for (const auto& layer : s.layers) {
+        QCOMPARE(layer.pruneAccuracy.size(), size_t(3));
+        QCOMPARE(layer.quantizeAccuracy.size(), size_t(2));
+        // 8-bit k-means of one layer costs (almost) nothing.
+        QVERIFY(std::abs(layer.quantizeAccuracy[0] - s.baselineAccuracy) < 0.02);
+        byName[layer.name] = &layer;
+    }
+    // fc1 holds 93% of the weights and is redundant; conv1's 500 weights are not.
+    QVERIFY(byName.at("fc1")->pruneAccuracy[1] > byName.at("conv1")->pruneAccuracy[1]);
+    QVERIFY(byName.at("fc1")->pruneAccuracy[1] > s.baselineAccuracy - 0.05);
+
+    const auto csv = QString::fromStdString(sensitivityCsv(s)).trimmed().split('\n');
+    QCOMPARE(csv.size(), 1 + 4 * (3 + 2));
+    QCOMPARE(csv[0], QString("layer,weights,kind,setting,accuracy,drop"));
+}
+
+void TestSensitivity::allocationHitsTheTargetAndSparesSensitiveLayers()
+{
+    SensitivityResult s;
+    s.ratios = {0.25, 0.5, 0.75};
+    s.baselineAccuracy = 0.9;
+    s.layers = {{"robust", 1000, {0.9, 0.9, 0.89}, {}}, {"fragile", 1000, {0.85, 0.6, 0.3}, {}}};
+    const auto allocation = allocateRatios(s, 0.5);
+    QCOMPARE(allocation.size(), size_t(2));
+    QCOMPARE(allocation[0].first, std::string("robust"));
+    QVERIFY(allocation[0].second > allocation[1].second);
+    QCOMPARE(allocation[0].second, 0.75); // robust goes as far as measured before fragile moves
+    QVERIFY(std::abs((allocation[0].second + allocation[1].second) * 1000 - 1000) < 1e-6); // exactly 50% overall
+    QVERIFY_THROWS_EXCEPTION(InputError, (void)allocateRatios(s, 0.8));
+
+    const auto real = allocateRatios(m_sensitivity, 0.9);
+    double removed = 0, total = 0;
+    for (size_t i = 0; i < real.size(); ++i) {
+        removed += real[i].second * double(m_sensitivity.layers[i].weights);
+        total += double(m_sensitivity.layers[i].weights);
+    }
+    QVERIFY(std::abs(removed / total - 0.9) < 1e-9);
+}
+
+void TestSensitivity::pruneWithSensitivityAllocation()
+{
+    auto model = m_baseline->clone();
+    PruneOptions options;
+    options.ratio = 0.9;
+    options.allocate = "sensitivity";
+    options.finetune.epochs = 0;
+    const auto result = prune(model, *m_data, options);
+    QCOMPARE(result.allocatedRatios.size(), size_t(4));
+    QVERIFY(std::abs(result.sparsity() - 0.9) < 0.001);
+    for (const auto& layer : result.layers)
+        QVERIFY(std::abs(layer.sparsity() - result.allocatedRatios.at(layer.name)) < 0.002);
+}
+
+void TestSensitivity::mixedPrecisionPerLayer()
+{
+    auto model = m_baseline->clone();
+    QuantizeOptions options;
+    options.bits = 4;
+    options.scheme = "kmeans";
+    options.layerBits = {{"conv1", 8}, {"fc1", 2}, {"fc2", 32}};
+    const auto result = quantizeWeights(model, *m_data, options);
+    std::map<std::string, LayerQuantization> byName;
+    for (const auto& layer : result.layers)
+        byName[layer.name] = layer;
+    QCOMPARE(byName.at("conv1").bits, 8);
+    QCOMPARE(byName.at("conv2").bits, 4);
+    QCOMPARE(byName.at("fc1").bits, 2);
+    QCOMPARE(byName.at("fc2").bits, 32);
+    QVERIFY(byName.at("conv1").distinctValues <= 256);
+    QVERIFY(byName.at("conv2").distinctValues <= 16);
+    QVERIFY(byName.at("fc1").distinctValues <= 4);
+    QVERIFY(byName.at("fc2").distinctValues > 256); // left as it was
+    options.layerBits = {{"conv1", 12}};
+    QVERIFY_THROWS_EXCEPTION(InputError, (void)quantizeWeights(model, *m_data, options));
+}
+
+QTEST_APPLESS_MAIN(TestSensitivity)
+#include "TestSensitivity.moc"
