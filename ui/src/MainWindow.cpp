@@ -925,6 +925,7 @@ void MainWindow::showWorkspace(const Workspace& w)
     }
     const auto* selected = m_project.run(m_selectedRun);
     showLayers(selected && !selected->snapshots.empty() ? &selected->snapshots.back() : nullptr);
+    showWeights();
 
     const auto& d = w.dataInfo;
     m_dataCard->setText(tr("<b>%1</b> (%2)<br>%3 classes; %4 training, %5 validation, %6 test images of %7")

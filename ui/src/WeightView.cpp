@@ -54,14 +54,16 @@ WeightView::WeightView(QWidget* parent)
     m_heatmap->setInteractions(QCP::iRangeDrag | QCP::iRangeZoom);
     m_heatmap->yAxis->setRangeReversed(true); // row 0 at the top, as matrices are read
     m_map = new QCPColorMap(m_heatmap->xAxis, m_heatmap->yAxis);
-    QCPColorGradient gradient(QCPColorGradient::gpPolar);
-    gradient.setNanHandling(QCPColorGradient::nhNanColor);
-    gradient.setNanColor(QColor(150, 150, 150)); // pruned: exactly zero
-    m_map->setGradient(gradient);
-    m_map->setInterpolate(false);
     auto* scale = new QCPColorScale(m_heatmap);
     m_heatmap->plotLayout()->addElement(0, 1, scale);
     m_map->setColorScale(scale);
+    // After setColorScale, which hands the scale's gradient to the map: negative blue, positive red, pruned grey.
+    QCPColorGradient gradient(QCPColorGradient::gpPolar);
+    gradient.setNanHandling(QCPColorGradient::nhNanColor);
+    gradient.setNanColor(QColor(150, 150, 150)); // pruned: exactly zero
+    scale->setGradient(gradient);
+    m_map->setGradient(gradient);
+    m_map->setInterpolate(false);
     m_histogram->legend->setVisible(true);
     retranslate();
 }
