@@ -466,7 +466,7 @@ int runPrune(const StepArgs& args, const pare::PruneOptions& options, const Comm
     // Filter pruning removes channels, so the model is smaller in every format and there is nothing to warn about.
     auto outcome = runCompressionStep(
         args, common, options.finetune.seed,
-        options.method == "filters"
+        options.method == "filters" || options.method == "activation"
             ? std::string()
             : "TorchScript and ONNX store dense tensors: a pruned .pt file is as large as the unpruned model; a .pare "
               "file stores only the non-zero weights",
@@ -859,8 +859,12 @@ int main(int argc, char** argv)
     prune->add_option("--out", pruneArgs.out, "Where to write the pruned TorchScript model")->required();
     prune->add_flag("--force", pruneArgs.force, "Replace an existing output file");
     prune->add_option("--method", pruneOptions.method,
-                      "magnitude-global (one threshold), magnitude-layer, or filters (structured: removes channels)")
-        ->check(CLI::IsMember({"magnitude-global", "magnitude-layer", "filters"}));
+                      "magnitude-global (one threshold), magnitude-layer, filters or activation (structured: both "
+                      "remove channels, ranked by filter norm or by activations)")
+        ->check(CLI::IsMember({"magnitude-global", "magnitude-layer", "filters", "activation"}));
+    prune->add_option("--criterion", pruneOptions.activationCriterion,
+                      "With activation: mean (mean activation) or apoz (share of zero activations)")
+        ->check(CLI::IsMember({"mean", "apoz"}));
     prune->add_option("--ratio", pruneOptions.ratio, "Share of conv and linear weights removed, 0..0.99")
         ->required()
         ->check(CLI::Range(0.0, 0.99));
@@ -931,8 +935,8 @@ int main(int argc, char** argv)
     std::vector<CLI::Option*> simpleOptions{
         compress->add_option("--prune", simple.pruneRatio, "Pruning ratio, 0..0.99 (default: no pruning)")
             ->check(CLI::Range(0.0, 0.99)),
-        compress->add_option("--method", simple.pruneMethod, "magnitude-global, magnitude-layer or filters")
-            ->check(CLI::IsMember({"magnitude-global", "magnitude-layer", "filters"})),
+        compress->add_option("--method", simple.pruneMethod, "magnitude-global, magnitude-layer, filters or activation")
+            ->check(CLI::IsMember({"magnitude-global", "magnitude-layer", "filters", "activation"})),
         compress->add_option("--allocate", simple.allocate, "uniform (default) or sensitivity")
             ->check(CLI::IsMember({"uniform", "sensitivity"})),
         compress->add_option("--schedule", simple.pruneSchedule, "oneshot (default) or gradual")

@@ -28,6 +28,7 @@ private slots:
     void lenetLosesHalfItsChannels();
     void foreignModelsShrinkAndLoadInPytorch_data();
     void foreignModelsShrinkAndLoadInPytorch();
+    void removingZeroChannelsChangesNoOutput_data();
     void removingZeroChannelsChangesNoOutput();
     void uncoveredOperationIsNamedAndNothingChanges();
 
@@ -131,29 +132,41 @@ void TestFilterPruning::foreignModelsShrinkAndLoadInPytorch()
     }
 }
 
+void TestFilterPruning::removingZeroChannelsChangesNoOutput_data()
+{
+    QTest::addColumn<QString>("method");
+    QTest::addColumn<QString>("criterion");
+    QTest::newRow("filters by L1 norm") << "filters" << "mean";
+    QTest::newRow("activation, mean") << "activation" << "mean";
+    QTest::newRow("activation, APoZ") << "activation" << "apoz";
+}
+
 void TestFilterPruning::removingZeroChannelsChangesNoOutput()
 {
+    QFETCH(QString, method);
+    QFETCH(QString, criterion);
     // Zero the weakest half of every prunable channel group (weights and biases): those channels carry nothing, so
     // cutting exactly them out must leave every output as it was.
     Model::load(bundledModelPath()).save(m_dir.filePath("zeroed-src.pt").toStdString(), true);
-    const QString script = m_dir.filePath("zero.py");
-    QFile file(script);
-    QVERIFY(file.open(QIODevice::WriteOnly));
-    file.write("import sys, torch\n"
-               "m = torch.jit.load(sys.argv[1])\n"
-               "with torch.no_grad():\n"
-               "    for name in ['conv1', 'conv2', 'fc1']:\n"
-               "        layer = getattr(m, name)\n"
-               "        n = layer.weight.shape[0]\n"
-               "        layer.weight[n // 2:] = 0\n"
-               "        layer.bias[n // 2:] = 0\n"
-               "m.save(sys.argv[2])\n");
-    file.close();
     const QString zeroedPath = m_dir.filePath("zeroed.pt");
-    QVERIFY(pare::test::runTorchPython({script, m_dir.filePath("zeroed-src.pt"), zeroedPath}));
+    QVERIFY(pare::test::runTorchScript(m_dir.filePath("zero.py"),
+                                       "import sys, torch\n"
+                                       "m = torch.jit.load(sys.argv[1])\n"
+                                       "with torch.no_grad():\n"
+                                       "    for name in ['conv1', 'conv2', 'fc1']:\n"
+                                       "        layer = getattr(m, name)\n"
+                                       "        n = layer.weight.shape[0]\n"
+                                       "        layer.weight[n // 2:] = 0\n"
+                                       "        layer.bias[n // 2:] = 0\n"
+                                       "m.save(sys.argv[2])\n",
+                                       {m_dir.filePath("zeroed-src.pt"), zeroedPath}));
     auto zeroed = Model::load(zeroedPath.toStdString());
     const auto reference = Model::load(zeroedPath.toStdString());
-    (void)prune(zeroed, *m_data, filters(0.5));
+    // Dead channels have zero filters and zero activations: each ranking must pick exactly them.
+    auto options = filters(0.5);
+    options.method = method.toStdString();
+    options.activationCriterion = criterion.toStdString();
+    (void)prune(zeroed, *m_data, options);
     QCOMPARE(zeroed.parameterCount(), int64_t(109295));
     // Same logits for the same images, up to float rounding of a sum in another order.
     const auto a = evaluate(zeroed, *m_data);
@@ -164,23 +177,20 @@ void TestFilterPruning::removingZeroChannelsChangesNoOutput()
 
 void TestFilterPruning::uncoveredOperationIsNamedAndNothingChanges()
 {
-    const QString script = m_dir.filePath("cat.py");
-    QFile file(script);
-    QVERIFY(file.open(QIODevice::WriteOnly));
-    file.write("import sys, torch\n"
-               "class M(torch.nn.Module):\n"
-               "    def __init__(self):\n"
-               "        super().__init__()\n"
-               "        self.a = torch.nn.Conv2d(1, 4, 3, padding=1)\n"
-               "        self.b = torch.nn.Conv2d(1, 4, 3, padding=1)\n"
-               "        self.fc = torch.nn.Linear(8 * 28 * 28, 10)\n"
-               "    def forward(self, x):\n"
-               "        y = torch.cat([self.a(x), self.b(x)], 1)\n"
-               "        return self.fc(torch.flatten(y, 1))\n"
-               "torch.jit.script(M()).save(sys.argv[1])\n");
-    file.close();
     const QString path = m_dir.filePath("cat.pt");
-    QVERIFY(pare::test::runTorchPython({script, path}));
+    QVERIFY(pare::test::runTorchScript(m_dir.filePath("cat.py"),
+                                       "import sys, torch\n"
+                                       "class M(torch.nn.Module):\n"
+                                       "    def __init__(self):\n"
+                                       "        super().__init__()\n"
+                                       "        self.a = torch.nn.Conv2d(1, 4, 3, padding=1)\n"
+                                       "        self.b = torch.nn.Conv2d(1, 4, 3, padding=1)\n"
+                                       "        self.fc = torch.nn.Linear(8 * 28 * 28, 10)\n"
+                                       "    def forward(self, x):\n"
+                                       "        y = torch.cat([self.a(x), self.b(x)], 1)\n"
+                                       "        return self.fc(torch.flatten(y, 1))\n"
+                                       "torch.jit.script(M()).save(sys.argv[1])\n",
+                                       {path}));
     auto model = Model::load(path.toStdString());
     const auto before = model.serialize();
     try {

@@ -98,20 +98,17 @@ void TestOnnx::prunedExportIsDenseButAgrees()
 
 void TestOnnx::uncoveredOperationIsNamed()
 {
-    const QString script = m_dir.filePath("unsupported.py");
-    QFile file(script);
-    QVERIFY(file.open(QIODevice::WriteOnly));
-    file.write("import sys, torch\n"
-               "class M(torch.nn.Module):\n"
-               "    def __init__(self):\n"
-               "        super().__init__()\n"
-               "        self.fc = torch.nn.Linear(784, 10)\n"
-               "    def forward(self, x):\n"
-               "        return self.fc(torch.flatten(x, 1)).cumsum(1)\n"
-               "torch.jit.script(M()).save(sys.argv[1])\n");
-    file.close();
     const QString path = m_dir.filePath("cumsum.pt");
-    QVERIFY(pare::test::runTorchPython({script, path}));
+    QVERIFY(pare::test::runTorchScript(m_dir.filePath("unsupported.py"),
+                                       "import sys, torch\n"
+                                       "class M(torch.nn.Module):\n"
+                                       "    def __init__(self):\n"
+                                       "        super().__init__()\n"
+                                       "        self.fc = torch.nn.Linear(784, 10)\n"
+                                       "    def forward(self, x):\n"
+                                       "        return self.fc(torch.flatten(x, 1)).cumsum(1)\n"
+                                       "torch.jit.script(M()).save(sys.argv[1])\n",
+                                       {path}));
     auto model = Model::load(path.toStdString());
     auto record = model.record();
     record.inputShape = {1, 28, 28};

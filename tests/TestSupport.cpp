@@ -138,3 +138,18 @@ std::optional<QByteArray> runTorchPython(const QStringList& arguments, int timeo
 }
 
 } // namespace pare::test
+
+namespace pare::test {
+
+std::optional<QByteArray> runTorchScript(const QString& scriptPath, const QByteArray& code, const QStringList& arguments)
+{
+    QFile file(scriptPath);
+    if (!file.open(QIODevice::WriteOnly | QIODevice::Truncate) || file.write(code) != code.size()) {
+        qWarning("cannot write %s", qPrintable(scriptPath));
+        return std::nullopt;
+    }
+    file.close();
+    return runTorchPython(QStringList{scriptPath} + arguments);
+}
+
+} // namespace pare::test

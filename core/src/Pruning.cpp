@@ -95,8 +95,15 @@ PruneResult pruneFiltersAndFineTune(Model& model, const Dataset& data, const Pru
                                     const TrainProgressCallback& progress, const CancelFlag* cancel)
 {
     if (options.schedule != "oneshot")
-        throw InputError("--schedule: filters are removed one-shot (gradual applies to the magnitude methods)");
-    const auto outcome = structured::pruneFilters(model, options.ratio, data.info().sampleShape);
+        throw InputError("--schedule: channels are removed one-shot (gradual applies to the magnitude methods)");
+    // Activation ranking measures on calibration batches of the training split (never the test split).
+    const bool byActivation = options.method == "activation";
+    const auto& images = data.impl().trainImages;
+    const auto calibration = byActivation
+        ? images.slice(0, 0, std::min<int64_t>(options.calibrationImages, images.size(0)))
+        : torch::Tensor();
+    const auto outcome = structured::pruneFilters(model, options.ratio, data.info().sampleShape,
+                                                  byActivation ? options.activationCriterion : "l1", calibration);
     PruneResult result;
     if (options.finetune.epochs > 0)
         result.finetune = train(model, data, options.finetune, progress, cancel);
@@ -122,8 +129,12 @@ std::vector<LayerSparsity> measureSparsity(const Model& model)
 PruneResult prune(Model& model, const Dataset& data, const PruneOptions& options, const TrainProgressCallback& progress,
                   const CancelFlag* cancel)
 {
-    if (options.method != "magnitude-global" && options.method != "magnitude-layer" && options.method != "filters")
-        throw InputError("--method: expected magnitude-global, magnitude-layer or filters, got '" + options.method + "'");
+    if (options.method != "magnitude-global" && options.method != "magnitude-layer" && options.method != "filters" &&
+        options.method != "activation")
+        throw InputError("--method: expected magnitude-global, magnitude-layer, activation or filters, got '" +
+                         options.method + "'");
+    if (options.activationCriterion != "mean" && options.activationCriterion != "apoz")
+        throw InputError("--criterion: expected mean or apoz, got '" + options.activationCriterion + "'");
     if (!(options.ratio >= 0.0 && options.ratio < 1.0))
         throw InputError("--ratio: must be in [0, 1)");
     if (options.schedule != "oneshot" && options.schedule != "gradual")
@@ -136,9 +147,9 @@ PruneResult prune(Model& model, const Dataset& data, const PruneOptions& options
     for (const auto& [layer, r] : options.layerRatios)
         if (!(r >= 0.0 && r < 1.0))
             throw InputError("ratio of layer " + layer + ": must be in [0, 1)");
-    if (options.method == "filters") {
+    if (options.method == "filters" || options.method == "activation") {
         if (options.allocate != "uniform")
-            throw InputError("--allocate sensitivity applies to the magnitude methods, not to filters");
+            throw InputError("--allocate sensitivity applies to the magnitude methods, not to structured pruning");
         return pruneFiltersAndFineTune(model, data, options, progress, cancel);
     }
     if (options.allocate == "sensitivity") {

@@ -102,7 +102,8 @@ RecipeStep readPrune(StepReader& in)
     RecipeStep step;
     step.kind = RecipeStep::Kind::Prune;
     auto& o = step.prune;
-    in.readChoice("method", o.method, {"magnitude-global", "magnitude-layer", "filters"});
+    in.readChoice("method", o.method, {"magnitude-global", "magnitude-layer", "filters", "activation"});
+    in.readChoice("criterion", o.activationCriterion, {"mean", "apoz"});
     in.readNumber("ratio", o.ratio, 0.0, 0.99);
     in.readChoice("schedule", o.schedule, {"oneshot", "gradual"});
     in.readInt("gradual_steps", o.gradualSteps, 1, 1000);
@@ -204,6 +205,8 @@ std::string Recipe::toJson() const
                     {"allocate", s.prune.allocate}};
             if (!s.prune.layerRatios.empty())
                 body["layer_ratios"] = s.prune.layerRatios;
+            if (s.prune.method == "activation")
+                body["criterion"] = s.prune.activationCriterion;
             break;
         case RecipeStep::Kind::Distill:
             body = {{"teacher", s.distill.teacher},

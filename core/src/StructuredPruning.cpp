@@ -38,6 +38,9 @@ struct Space
     std::vector<Slice> consumers; ///< weights whose columns read the channels
     bool pinned = false;          ///< reaches the output or something that needs every channel
     std::string layer;            ///< the layer that produces it, for reports
+    /// Graph values that carry the channels: the layer's output, and the outputs of activations applied to it
+    /// (the last one recorded is what activation-based ranking measures).
+    std::vector<Value*> values;
 };
 
 /// Where a tensor's channels come from: a space, and whether they are still channels or already flattened.
@@ -80,6 +83,7 @@ public:
                 into.producers.insert(into.producers.end(), list->begin(), list->end());
             into.followers.insert(into.followers.end(), from.followers.begin(), from.followers.end());
             into.consumers.insert(into.consumers.end(), from.consumers.begin(), from.consumers.end());
+            into.values.insert(into.values.end(), from.values.begin(), from.values.end());
         }
         std::vector<Space> out;
         for (auto& [id, s] : merged)
@@ -174,6 +178,7 @@ private:
         const auto layer = weightPath.substr(0, weightPath.rfind('.'));
         const int id = newSpace(weight.size(0), layer);
         space(id).producers.push_back({weightPath, 0, 1});
+        space(id).values.push_back(node->output());
         const auto biasPath = pathOf(biasValue);
         if (!biasPath.empty() && tensorAt(biasPath).defined())
             space(id).producers.push_back({biasPath, 0, 1});
@@ -232,8 +237,11 @@ private:
             "aten::dropout_", "aten::feature_dropout", "aten::max_pool2d", "aten::avg_pool2d",
             "aten::adaptive_avg_pool2d", "aten::contiguous", "aten::clone", "aten::detach"};
         if (channelWise.count(op)) {
-            if (const auto in = refOf(node->input(0)))
+            if (const auto in = refOf(node->input(0))) {
                 m_refs[node->output()] = *in;
+                if (!in->flattened && (op == "aten::relu" || op == "aten::relu_"))
+                    space(in->space).values.push_back(node->output());
+            }
             return;
         }
         if (op == "aten::flatten" || op == "aten::view" || op == "aten::reshape") {
@@ -321,7 +329,51 @@ torch::Tensor tensorAt(const torch::jit::Module& module, const std::string& path
 
 } // namespace
 
-Outcome pruneFilters(Model& model, double ratio, const std::vector<int64_t>& shape)
+namespace {
+
+/// Per-channel statistics of the values each group measures, over calibration images: the frozen graph is run with
+/// those values added as outputs. Mean activation (higher keeps the channel) or 1 - APoZ, the share of non-zero
+/// activations (Hu et al. 2016).
+std::vector<torch::Tensor> activationScores(torch::jit::Module& frozen, std::vector<Space>& groups,
+                                            const torch::Tensor& images, const std::string& criterion)
+{
+    // The graph is the throwaway frozen copy's: it now returns (logits, probe 1, probe 2, ...) as one tuple.
+    auto graph = frozen.get_method("forward").graph();
+    std::vector<size_t> probes(groups.size(), SIZE_MAX);
+    std::vector<Value*> outputs{graph->outputs()[0]};
+    for (size_t g = 0; g < groups.size(); ++g)
+        if (!groups[g].values.empty()) {
+            probes[g] = outputs.size();
+            outputs.push_back(groups[g].values.back());
+        }
+    graph->eraseOutput(0);
+    auto* tuple = graph->insertNode(graph->createTuple(outputs));
+    graph->registerOutput(tuple->output());
+    torch::jit::GraphFunction probe("probe", graph, nullptr);
+    std::vector<torch::Tensor> sums(groups.size());
+    torch::InferenceMode inference;
+    for (int64_t begin = 0; begin < images.size(0); begin += kInferenceBatch) {
+        torch::jit::Stack stack{frozen._ivalue(), images.slice(0, begin, std::min(images.size(0), begin + kInferenceBatch))};
+        probe.run(stack);
+        const auto results = stack.back().toTupleRef().elements();
+        for (size_t g = 0; g < groups.size(); ++g) {
+            if (probes[g] == SIZE_MAX)
+                continue;
+            auto a = results[probes[g]].toTensor();
+            a = a.dim() == 4 ? a.transpose(0, 1).flatten(1) : a.t(); // [channels, everything else]
+            if (groups[g].values.size() == 1)
+                a = a.abs(); // a layer output no ReLU follows: its magnitude is what reaches the next layer
+            const auto value = criterion == "apoz" ? a.ne(0).to(torch::kFloat).mean(1) : a.mean(1);
+            sums[g] = sums[g].defined() ? sums[g] + value : value;
+        }
+    }
+    return sums;
+}
+
+} // namespace
+
+Outcome pruneFilters(Model& model, double ratio, const std::vector<int64_t>& shape, const std::string& criterion,
+                     const torch::Tensor& calibration)
 {
     auto& original = model.impl().module;
     original.eval();
@@ -345,17 +397,27 @@ Outcome pruneFilters(Model& model, double ratio, const std::vector<int64_t>& sha
     auto pruned = original.deepcopy();
     for (auto p : pruned.parameters())
         p.requires_grad_(true);
-    for (auto& group : analysis.groups()) {
+    auto groups = analysis.groups();
+    std::vector<torch::Tensor> activations;
+    if (criterion != "l1")
+        activations = activationScores(frozen, groups, calibration, criterion);
+    for (size_t g = 0; g < groups.size(); ++g) {
+        auto& group = groups[g];
         if (group.pinned || group.size < 2 || group.producers.empty())
             continue;
         const int64_t keep = std::max<int64_t>(1, group.size - std::llround(ratio * double(group.size)));
         if (keep == group.size)
             continue;
-        // L1 norm of each channel's filters, summed over every layer that writes the channel (residual groups).
-        auto score = torch::zeros({group.size});
-        for (const auto& p : group.producers) {
-            const auto w = tensorAt(original, p.path);
-            score += w.dim() > 1 ? w.abs().flatten(1).sum(1) : w.abs();
+        torch::Tensor score;
+        if (criterion != "l1" && activations[g].defined() && activations[g].size(0) == group.size) {
+            score = activations[g];
+        } else {
+            // L1 norm of each channel's filters, summed over every layer that writes the channel (residual groups).
+            score = torch::zeros({group.size});
+            for (const auto& p : group.producers) {
+                const auto w = tensorAt(original, p.path);
+                score += w.dim() > 1 ? w.abs().flatten(1).sum(1) : w.abs();
+            }
         }
         const auto kept = std::get<0>(std::get<1>(score.topk(keep)).sort());
         // Slices apply to the clone as earlier groups left it (a layer is a producer of one group and a consumer of

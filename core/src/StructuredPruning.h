@@ -19,6 +19,9 @@ struct Outcome
 /// Removes the `ratio` share of every prunable channel group, ranked by the L1 norm of its filters, from `model`'s
 /// module. Throws InputError naming the first graph node the dependency analysis does not cover; `model` is then
 /// unchanged. `inputShape` ([C,H,W]) is what a forward pass checks the rewired module with.
-Outcome pruneFilters(Model& model, double ratio, const std::vector<int64_t>& inputShape);
+/// `criterion`: "l1" (filter norms), "mean" (mean activation over `calibration` images) or "apoz" (share of non-zero
+/// activations).
+Outcome pruneFilters(Model& model, double ratio, const std::vector<int64_t>& inputShape,
+                     const std::string& criterion = "l1", const torch::Tensor& calibration = {});
 
 } // namespace pare::structured

@@ -493,7 +493,7 @@ void MainWindow::buildCentre()
     connect(m_sensitivityView, &SensitivityView::applyRequested, this,
             [this](const std::map<std::string, double>& ratios) {
                 auto s = settings();
-                if (s.pruneMethod == QLatin1String("filters"))
+                if (s.pruneMethod == QLatin1String("filters") || s.pruneMethod == QLatin1String("activation"))
                     s.pruneMethod = QStringLiteral("magnitude-global");
                 s.allocate = QStringLiteral("applied");
                 s.layerRatios = ratios;
@@ -612,6 +612,7 @@ void MainWindow::buildControls()
     m_methodCombo->addItem(QString(), QStringLiteral("magnitude-global"));
     m_methodCombo->addItem(QString(), QStringLiteral("magnitude-layer"));
     m_methodCombo->addItem(QString(), QStringLiteral("filters"));
+    m_methodCombo->addItem(QString(), QStringLiteral("activation"));
     m_scheduleCombo = new QComboBox(pruneBox);
     m_scheduleCombo->setObjectName(QStringLiteral("pruneScheduleCombo"));
     m_scheduleCombo->addItem(QString(), QStringLiteral("oneshot"));
@@ -727,7 +728,8 @@ void MainWindow::buildControls()
     connect(m_schemeCombo, &QComboBox::currentIndexChanged, this, updateEnabled);
     // Filters are removed one-shot; the gradual schedule belongs to the magnitude methods.
     connect(m_methodCombo, &QComboBox::currentIndexChanged, this, [this] {
-        const bool structured = m_methodCombo->currentData().toString() == QLatin1String("filters");
+        const auto method = m_methodCombo->currentData().toString();
+        const bool structured = method == QLatin1String("filters") || method == QLatin1String("activation");
         if (structured) {
             m_scheduleCombo->setCurrentIndex(m_scheduleCombo->findData(QStringLiteral("oneshot")));
             m_allocateCombo->setCurrentIndex(0);
@@ -766,9 +768,12 @@ void MainWindow::buildControls()
         m_methodCombo->setItemText(0, tr("Global magnitude (one threshold)"));
         m_methodCombo->setItemText(1, tr("Layer-wise magnitude"));
         m_methodCombo->setItemText(2, tr("Structured filters (removes channels)"));
+        m_methodCombo->setItemText(3, tr("Activation-based (removes channels)"));
         m_methodCombo->setToolTip(tr("Global: the smallest weights of the whole model go, with a 1% floor per layer. "
                                      "Layer-wise: every layer loses the same share. Structured: whole filters and "
-                                     "neurons are removed, so the model is smaller in every format and faster."));
+                                     "neurons are removed, so the model is smaller in every format and faster. "
+                                     "Activation-based: the same, keeping the channels with the largest mean "
+                                     "activation on training images."));
         m_scheduleCombo->setItemText(0, tr("One-shot, then fine-tune"));
         m_scheduleCombo->setItemText(1, tr("Gradual (Zhu & Gupta cubic)"));
         m_scheduleCombo->setToolTip(tr("One-shot prunes at once and fine-tunes; gradual raises sparsity step by step "

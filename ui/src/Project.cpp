@@ -10,17 +10,27 @@
 
 namespace pare::ui {
 
+namespace {
+
+/// Structured methods remove channels at once: no gradual schedule, no per-layer allocation.
+bool isStructured(const QString& method)
+{
+    return method == QLatin1String("filters") || method == QLatin1String("activation");
+}
+
+} // namespace
+
 Recipe StudioSettings::toRecipe() const
 {
     Recipe::Simple simple;
     simple.pruneRatio = prunePercent / 100.0;
     simple.pruneMethod = pruneMethod.toStdString();
-    simple.pruneSchedule = pruneMethod == QLatin1String("filters") ? "oneshot" : pruneSchedule.toStdString();
+    simple.pruneSchedule = isStructured(pruneMethod) ? "oneshot" : pruneSchedule.toStdString();
     simple.finetuneEpochs = finetuneEpochs;
-    simple.allocate = pruneMethod == QLatin1String("filters") || allocate == QLatin1String("applied")
+    simple.allocate = isStructured(pruneMethod) || allocate == QLatin1String("applied")
         ? "uniform"
         : allocate.toStdString();
-    if (allocate == QLatin1String("applied") && pruneMethod != QLatin1String("filters") && !layerRatios.empty()) {
+    if (allocate == QLatin1String("applied") && !isStructured(pruneMethod) && !layerRatios.empty()) {
         simple.pruneMethod = "magnitude-layer";
         simple.layerRatios = layerRatios;
     }

@@ -746,10 +746,6 @@ of %3
         <translation>结构化滤波器（移除通道）</translation>
     </message>
     <message>
-        <source>Global: the smallest weights of the whole model go, with a 1% floor per layer. Layer-wise: every layer loses the same share. Structured: whole filters and neurons are removed, so the model is smaller in every format and faster.</source>
-        <translation>全局：移除整个模型中最小的权重，每层至少保留 1%。逐层：每一层移除相同比例。结构化：移除整个滤波器和神经元，模型在所有格式下都更小、更快。</translation>
-    </message>
-    <message>
         <source>Per-layer ratios</source>
         <translation>逐层比例</translation>
     </message>
@@ -796,6 +792,14 @@ of %3
     <message>
         <source>%1, run %2</source>
         <translation>%1，运行 %2</translation>
+    </message>
+    <message>
+        <source>Activation-based (removes channels)</source>
+        <translation>基于激活（移除通道）</translation>
+    </message>
+    <message>
+        <source>Global: the smallest weights of the whole model go, with a 1% floor per layer. Layer-wise: every layer loses the same share. Structured: whole filters and neurons are removed, so the model is smaller in every format and faster. Activation-based: the same, keeping the channels with the largest mean activation on training images.</source>
+        <translation>全局：移除整个模型中最小的权重，每层至少保留 1%。逐层：每一层移除相同比例。结构化：移除整个滤波器和神经元，模型在所有格式下都更小、更快。基于激活：同样移除通道，但保留在训练图像上平均激活最大的通道。</translation>
     </message>
 </context>
 <context>

@@ -22,8 +22,13 @@ struct PruneOptions
     /// "filters": the `ratio` share of every convolution's filters and every hidden linear layer's neurons, ranked by
     /// L1 norm, removed from the module, with whatever reads them rewired (BatchNorm, the next layer, the linear
     /// layer after a flatten, residual additions as one group). The model gets smaller in every format. Refuses a
-    /// graph with an operation the dependency analysis does not cover, naming the node, and changes nothing.
+    /// graph with an operation the dependency analysis does not cover, naming the node, and changes nothing;
+    /// "activation": the same removal and rewiring, with channels and neurons ranked by their activations on
+    /// `calibrationImages` training images (`activationCriterion`: "mean" activation, or "apoz", the share of zero
+    /// activations after ReLU) instead of by filter norms.
     std::string method = "magnitude-global";
+    std::string activationCriterion = "mean";
+    int64_t calibrationImages = 1024;
     double ratio = 0.5;
     /// "oneshot": prune, then fine-tune. "gradual": Zhu & Gupta's cubic schedule during fine-tuning, sparsity rising
     /// from 0 to `ratio` over the first 75% of the steps in `gradualSteps` pruning steps, then fine-tuning on.
