@@ -50,6 +50,33 @@ struct Ref
     bool flattened = false;
 };
 
+/// The submodule that holds `path` ("layer1.conv1.weight") and the attribute's own name ("weight").
+std::pair<torch::jit::Module, std::string> ownerOf(const torch::jit::Module& module, const std::string& path)
+{
+    torch::jit::Module m = module;
+    auto rest = path;
+    for (auto dot = rest.find('.'); dot != std::string::npos; dot = rest.find('.')) {
+        m = m.attr(rest.substr(0, dot)).toModule();
+        rest = rest.substr(dot + 1);
+    }
+    return {m, rest};
+}
+
+/// The tensor at `path`; undefined when the attribute is not a tensor (a bias that is None).
+torch::Tensor tensorAt(const torch::jit::Module& module, const std::string& path)
+{
+    const auto [owner, name] = ownerOf(module, path);
+    const auto value = owner.attr(name);
+    return value.isTensor() ? value.toTensor() : torch::Tensor();
+}
+
+void setTensor(torch::jit::Module& module, const std::string& path, const torch::Tensor& value)
+{
+    auto [owner, name] = ownerOf(module, path);
+    const bool requiresGrad = owner.attr(name).toTensor().requires_grad();
+    owner.setattr(name, value.detach().clone().set_requires_grad(requiresGrad));
+}
+
 class Analysis
 {
 public:
@@ -79,8 +106,7 @@ public:
             into.size = from.size;
             into.pinned = into.pinned || from.pinned;
             into.layer += (into.layer.empty() ? "" : "+") + from.layer;
-            for (const auto* list : {&from.producers})
-                into.producers.insert(into.producers.end(), list->begin(), list->end());
+            into.producers.insert(into.producers.end(), from.producers.begin(), from.producers.end());
             into.followers.insert(into.followers.end(), from.followers.begin(), from.followers.end());
             into.consumers.insert(into.consumers.end(), from.consumers.begin(), from.consumers.end());
             into.values.insert(into.values.end(), from.values.begin(), from.values.end());
@@ -138,18 +164,6 @@ private:
         return {};
     }
 
-    torch::Tensor tensorAt(const std::string& path) const
-    {
-        torch::jit::Module m = *m_module;
-        auto rest = path;
-        for (auto dot = rest.find('.'); dot != std::string::npos; dot = rest.find('.')) {
-            m = m.attr(rest.substr(0, dot)).toModule();
-            rest = rest.substr(dot + 1);
-        }
-        const auto value = m.attr(rest);
-        return value.isTensor() ? value.toTensor() : torch::Tensor();
-    }
-
     std::optional<Ref> refOf(Value* value) const
     {
         const auto it = m_refs.find(value);
@@ -169,7 +183,7 @@ private:
         const auto weightPath = pathOf(weightValue);
         if (weightPath.empty())
             refuse(node, "its weight is not a parameter of a submodule");
-        const auto weight = tensorAt(weightPath);
+        const auto weight = tensorAt(*m_module, weightPath);
         if (const auto in = refOf(input)) {
             if (isConv && in->flattened)
                 refuse(node, "a convolution reads flattened features");
@@ -180,7 +194,7 @@ private:
         space(id).producers.push_back({weightPath, 0, 1});
         space(id).values.push_back(node->output());
         const auto biasPath = pathOf(biasValue);
-        if (!biasPath.empty() && tensorAt(biasPath).defined())
+        if (!biasPath.empty() && tensorAt(*m_module, biasPath).defined())
             space(id).producers.push_back({biasPath, 0, 1});
         m_refs[node->output()] = Ref{id, false};
     }
@@ -303,33 +317,6 @@ private:
     std::map<Value*, Ref> m_refs;
     std::set<Value*> m_listsWithChannels;
 };
-
-void setTensor(torch::jit::Module& module, const std::string& path, const torch::Tensor& value)
-{
-    torch::jit::Module m = module;
-    auto rest = path;
-    for (auto dot = rest.find('.'); dot != std::string::npos; dot = rest.find('.')) {
-        m = m.attr(rest.substr(0, dot)).toModule();
-        rest = rest.substr(dot + 1);
-    }
-    const bool requiresGrad = m.attr(rest).toTensor().requires_grad();
-    m.setattr(rest, value.detach().clone().set_requires_grad(requiresGrad));
-}
-
-torch::Tensor tensorAt(const torch::jit::Module& module, const std::string& path)
-{
-    torch::jit::Module m = module;
-    auto rest = path;
-    for (auto dot = rest.find('.'); dot != std::string::npos; dot = rest.find('.')) {
-        m = m.attr(rest.substr(0, dot)).toModule();
-        rest = rest.substr(dot + 1);
-    }
-    return m.attr(rest).toTensor();
-}
-
-} // namespace
-
-namespace {
 
 /// Per-channel statistics of the values each group measures, over calibration images: the frozen graph is run with
 /// those values added as outputs. Mean activation (higher keeps the channel) or 1 - APoZ, the share of non-zero
