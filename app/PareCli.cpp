@@ -388,6 +388,30 @@ int runTrain(const TrainArgs& args, const CommonOptions& common)
     return 0;
 }
 
+/// "conv1=8,fc1=2" as layer names and bit-widths.
+std::map<std::string, int> parseLayerBits(const std::string& text)
+{
+    std::map<std::string, int> bits;
+    std::stringstream items(text);
+    std::string item;
+    while (std::getline(items, item, ',')) {
+        const auto equals = item.find('=');
+        int value = 0;
+        try {
+            if (equals == std::string::npos || equals == 0)
+                throw std::invalid_argument(item);
+            size_t used = 0;
+            value = std::stoi(item.substr(equals + 1), &used);
+            if (used != item.size() - equals - 1)
+                throw std::invalid_argument(item);
+        } catch (const std::exception&) {
+            throw pare::InputError("--layer-bits: expected LAYER=BITS[,LAYER=BITS...], got '" + item + "'");
+        }
+        bits[item.substr(0, equals)] = value;
+    }
+    return bits;
+}
+
 /// What prune and quantize share: load a model and its data, measure the accuracy before, run the step in place,
 /// measure again, save, and report the file and the model's size in every format.
 struct StepOutcome
@@ -399,6 +423,7 @@ struct StepOutcome
     json sizes;
     std::string note; ///< what a TorchScript output does not make smaller; empty for .pare
     json report;      ///< the fields every step reports in --json
+    std::optional<pare::LatencyResult> baselineLatency, latency; ///< when the step is about speed
 };
 
 struct StepArgs
@@ -413,7 +438,8 @@ using CompressionStep = std::function<pare::TrainResult(pare::Model&, const pare
                                                         const pare::TrainProgressCallback&)>;
 
 StepOutcome runCompressionStep(const StepArgs& args, const CommonOptions& common, uint64_t seed,
-                               const std::string& torchScriptNote, const CompressionStep& step)
+                               const std::string& torchScriptNote, const CompressionStep& step,
+                               bool measureLatency = false)
 {
     checkOutput(args.model, args.out, args.force);
     auto model = loadModel(args.model);
@@ -422,10 +448,14 @@ StepOutcome runCompressionStep(const StepArgs& args, const CommonOptions& common
     StepOutcome outcome;
     outcome.baseline = pare::evaluate(model, data);
     outcome.baselineParams = model.parameterCount();
+    if (measureLatency)
+        outcome.baselineLatency = pare::measureLatency(model, data.info().sampleShape);
     pare::cli::ConsoleProgress bar(::isatty(STDERR_FILENO) == 1);
     const auto trained = step(model, data, [&](const pare::TrainProgress& p) { bar.update(p); });
     bar.finish();
     outcome.eval = pare::evaluate(model, data);
+    if (measureLatency)
+        outcome.latency = pare::measureLatency(model, data.info().sampleShape);
     if (!model.record().present) // it gets the shape and statistics it was tuned with
         model.setRecord(pare::recordFromData(data.info()));
     outcome.outBytes = model.save(args.out, args.force);
@@ -445,9 +475,20 @@ StepOutcome runCompressionStep(const StepArgs& args, const CommonOptions& common
     report["sizes"] = outcome.sizes;
     if (!outcome.note.empty())
         report["note"] = outcome.note;
+    if (outcome.latency) {
+        report["baseline_latency_ms"] = {{"batch1", outcome.baselineLatency->batch1Ms},
+                                         {"batch256", outcome.baselineLatency->batch256Ms}};
+        report["latency_ms"] = {{"batch1", outcome.latency->batch1Ms}, {"batch256", outcome.latency->batch256Ms}};
+    }
     if (!common.json)
         printEpochs(trained);
     return outcome;
+}
+
+/// "3.80x faster" or "1.45x slower": the change from `before` to `after` milliseconds.
+std::string speedup(double before, double after)
+{
+    return before >= after ? pare::cli::fixed(before / after, 2) + "x faster" : pare::cli::fixed(after / before, 2) + "x slower";
 }
 
 /// The text ending of a step: its layer table, the accuracy change, the file and the sizes.
@@ -455,6 +496,11 @@ void printStepOutcome(const pare::cli::Table& layers, const StepOutcome& outcome
 {
     layers.print(std::cout);
     printAccuracyChange(outcome.eval.accuracy, outcome.baseline.accuracy);
+    if (outcome.latency)
+        std::cout << "latency at batch 256: " << pare::cli::fixed(outcome.latency->batch256Ms, 2) << " ms, was "
+                  << pare::cli::fixed(outcome.baselineLatency->batch256Ms, 2) << " ms ("
+                  << speedup(outcome.baselineLatency->batch256Ms, outcome.latency->batch256Ms) << "); batch 1: " << pare::cli::fixed(outcome.latency->batch1Ms, 3) << " ms, was "
+                  << pare::cli::fixed(outcome.baselineLatency->batch1Ms, 3) << " ms\n";
     std::cout << "wrote " << out << " (" << pare::cli::withThousands(outcome.outBytes) << " bytes)\n";
     printSizes(outcome.sizes, outcome.note, outcome.baselineParams * 4);
 }
@@ -560,14 +606,20 @@ int runSensitivity(const SensitivityArgs& args, const CommonOptions& common)
 int runQuantize(const StepArgs& args, const pare::QuantizeOptions& options, const CommonOptions& common)
 {
     pare::QuantizeResult quantized;
+    std::vector<pare::Int8Operation> int8Operations;
+    const bool int8 = !options.engine.empty();
     auto outcome = runCompressionStep(
         args, common, options.finetune.seed,
-        "TorchScript stores the k-bit weights as fp32: the .pt file is as large as before; a .pare file stores k-bit "
-        "codes",
+        int8 ? "the .pt file holds the int8 module (packed qint8 weights); .pare and .onnx hold the float model with "
+               "its 8-bit levels, and Pare rebuilds the int8 module when it loads a .pare"
+             : "TorchScript stores the k-bit weights as fp32: the .pt file is as large as before; a .pare file stores "
+               "k-bit codes",
         [&](pare::Model& model, const pare::Dataset& data, const pare::TrainProgressCallback& progress) {
             quantized = pare::quantizeWeights(model, data, options, progress);
+            int8Operations = pare::int8Operations(model);
             return quantized.finetune;
-        });
+        },
+        /*measureLatency=*/int8);
     if (common.json) {
         json layers = json::array();
         for (const auto& layer : quantized.layers)
@@ -576,12 +628,48 @@ int runQuantize(const StepArgs& args, const pare::QuantizeOptions& options, cons
                                   {"weights", layer.weights},
                                   {"distinct_values", layer.distinctValues},
                                   {"max_abs_error", layer.maxAbsError}});
+        json activations = json::array();
+        for (const auto& a : quantized.activations)
+            activations.push_back(json{{"name", a.name},
+                                       {"bits", a.bits},
+                                       {"low", a.low},
+                                       {"high", a.high},
+                                       {"scale", a.scale},
+                                       {"zero_point", a.zeroPoint}});
+        json operations = json::array();
+        for (const auto& o : int8Operations)
+            operations.push_back(json{{"op", o.op}, {"weight_type", o.weightType}, {"weight_shape", o.weightShape}});
         outcome.report["bits"] = options.bits;
         outcome.report["scheme"] = options.scheme;
         outcome.report["per_channel"] = options.perChannel;
+        outcome.report["activation_bits"] = options.activationBits;
+        if (options.activationBits != 32)
+            outcome.report["calibration"] = options.calibration;
+        outcome.report["engine"] = int8 ? json(options.engine) : json(nullptr);
         outcome.report["layers"] = layers;
+        outcome.report["activations"] = activations;
+        outcome.report["int8_operations"] = operations;
         std::cout << outcome.report.dump(2) << "\n";
         return 0;
+    }
+    if (!quantized.activations.empty()) {
+        pare::cli::Table table({"activation", "bits", "clipped to", "scale", "zero point"});
+        for (const auto& a : quantized.activations)
+            table.addRow({a.name, std::to_string(a.bits),
+                          "[" + pare::cli::fixed(a.low, 3) + ", " + pare::cli::fixed(a.high, 3) + "]",
+                          pare::cli::fixed(a.scale, 5), std::to_string(a.zeroPoint)});
+        std::cout << "activations (" << options.calibration << " calibration on " << options.calibrationImages
+                  << " training images):\n";
+        table.print(std::cout);
+    }
+    if (int8) {
+        std::map<std::string, int> counts;
+        for (const auto& o : int8Operations)
+            counts[o.op + (o.weightType.empty() ? "" : " (" + o.weightType + " weights)")]++;
+        std::cout << "int8 module on " << options.engine << ":";
+        for (const auto& [name, count] : counts)
+            std::cout << " " << count << "x " << name << ";";
+        std::cout << "\n";
     }
     pare::cli::Table table({"layer", "bits", "weights", "distinct values", "max |error|"});
     for (const auto& layer : quantized.layers)
@@ -764,13 +852,14 @@ int runExport(const ExportArgs& args, const CommonOptions& common)
         model.setRecord(record);
     }
     const auto format = pare::Model::formatForPath(args.out);
-    const int64_t outBytes = model.save(args.out, args.force);
-    json out{{"model", args.model}, {"out", args.out}, {"out_bytes", outBytes}, {"params", model.parameterCount()}};
+    int64_t outBytes = format == pare::ModelFormat::Onnx ? 0 : model.save(args.out, args.force);
+    json out{{"model", args.model}, {"out", args.out}, {"params", model.parameterCount()}};
     std::string verified;
+    const bool int8 = !model.record().int8Engine.empty();
     if (format == pare::ModelFormat::Onnx) {
-        // Pare does not read ONNX back; OpenCV's DNN module, an independent runtime, runs the file it wrote.
-        std::ifstream file(args.out, std::ios::binary);
-        const std::string bytes((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
+        // Pare does not read ONNX back; OpenCV's DNN module, an independent runtime, runs the bytes before they are
+        // written, so a file that disagrees never reaches the disk.
+        const std::string bytes = model.serialize(pare::ModelFormat::Onnx);
         std::optional<pare::Dataset> data;
         if (!args.data.empty())
             data.emplace(loadData(args.data, datasetOptionsFor(&model.record(), common, 0)));
@@ -788,14 +877,21 @@ int runExport(const ExportArgs& args, const CommonOptions& common)
             pare::cli::fixed(check.maxAbsLogitDifference, 6);
         if (check.images - check.sameTopOne > check.nearTieDifferences)
             throw std::runtime_error(args.out + ": the ONNX export disagrees with LibTorch beyond near-ties (" + verified +
-                                     ")");
+                                     "); nothing was written");
+        outBytes = model.save(args.out, args.force);
     } else {
         const auto reloaded = pare::Model::load(args.out); // proves the file loads before we say it was written
         out["format"] = format == pare::ModelFormat::Pare ? "pare" : "torchscript";
-        verified = "loaded back: " + pare::cli::withThousands(reloaded.parameterCount()) + " parameters";
+        const auto operations = pare::int8Operations(reloaded);
+        verified = int8 && format == pare::ModelFormat::TorchScript
+            ? "loaded back: " + std::to_string(operations.size()) + " int8 operations on " + model.record().int8Engine
+            : "loaded back: " + pare::cli::withThousands(reloaded.parameterCount()) + " parameters";
     }
+    out["out_bytes"] = outBytes;
     const bool sparse = model.nonzeroParameterCount() < model.parameterCount();
-    const std::string note = sparse && format != pare::ModelFormat::Pare
+    const std::string note = int8 && format == pare::ModelFormat::TorchScript
+        ? "this file holds the int8 module: qint8 weights packed for " + model.record().int8Engine
+        : sparse && format != pare::ModelFormat::Pare
         ? "this format stores dense fp32 tensors: zeros cost 4 bytes each in this file; .pare stores only the non-zero weights"
         : std::string();
     if (!note.empty())
@@ -894,12 +990,44 @@ int main(int argc, char** argv)
     quantize->add_option("--scheme", quantizeOptions.scheme, "uniform, symmetric or kmeans")
         ->check(CLI::IsMember({"uniform", "symmetric", "kmeans"}));
     quantize->add_flag("--per-channel", quantizeOptions.perChannel, "Levels per output channel");
-    quantize->add_option("--finetune-epochs", quantizeOptions.finetune.epochs,
+    quantize->add_option("--qat-epochs,--finetune-epochs", quantizeOptions.finetune.epochs,
                          "Quantization-aware fine-tuning epochs (default 0)")
         ->check(CLI::NonNegativeNumber);
     quantize->add_option("--lr", quantizeOptions.finetune.learningRate, "Fine-tuning learning rate (default 0.002)")
         ->check(CLI::PositiveNumber);
+    std::string layerBits;
+    quantize->add_option("--layer-bits", layerBits,
+                         "Mixed precision: bits of named layers, conv1=8,fc1=2 (others use --bits)");
+    auto* activationBitsOption =
+        quantize->add_option("--activation-bits", quantizeOptions.activationBits,
+                             "Activations on 1..8 bits, calibrated (default 32: float)")
+            ->check(CLI::Range(1, 8) | CLI::IsMember({32}));
+    quantize->add_option("--calibration", quantizeOptions.calibration,
+                         "Activation clipping: minmax (default), percentile or mse")
+        ->check(CLI::IsMember({"minmax", "percentile", "mse"}));
+    quantize->add_option("--percentile", quantizeOptions.percentile, "For --calibration percentile (default 99.99)")
+        ->check(CLI::Range(50.0, 100.0));
+    quantize->add_option("--calibration-images", quantizeOptions.calibrationImages,
+                         "Training images the activation ranges are measured on (default 1024)")
+        ->check(CLI::PositiveNumber);
+    auto* engineOption = quantize->add_option(
+        "--engine", quantizeOptions.engine,
+        "Run on real int8 ops: onednn or qnnpack (implies --scheme symmetric --per-channel --activation-bits 8)");
+    engineOption->check(CLI::IsMember({"onednn", "qnnpack"}));
+    quantize->add_option("--seed", quantizeOptions.finetune.seed, "Seed for calibration sampling and shuffling");
     addCommonOptions(*quantize, common);
+    const auto finishQuantizeOptions = [&, activationBitsOption, engineOption] {
+        quantizeOptions.layerBits = parseLayerBits(layerBits);
+        if (engineOption->count() > 0) {
+            // The int8 engine runs one kind of quantization; the flags it implies need not be spelled out.
+            if (quantize->get_option("--scheme")->count() == 0)
+                quantizeOptions.scheme = "symmetric";
+            if (quantize->get_option("--per-channel")->count() == 0)
+                quantizeOptions.perChannel = true;
+            if (activationBitsOption->count() == 0)
+                quantizeOptions.activationBits = 8;
+        }
+    };
 
     DistillArgs distillArgs;
     auto* distill = app.add_subcommand("distill", "Train a student on a teacher's softened outputs and the labels");
@@ -1002,8 +1130,10 @@ int main(int argc, char** argv)
             return runPrune(pruneArgs, pruneOptions, common);
         if (*distill)
             return runDistill(distillArgs, common);
-        if (*quantize)
+        if (*quantize) {
+            finishQuantizeOptions();
             return runQuantize(quantizeArgs, quantizeOptions, common);
+        }
         if (*compress)
             return runCompress(compressArgs, common);
         if (*exportCommand)

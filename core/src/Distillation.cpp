@@ -52,7 +52,7 @@ torch::Tensor rowsToTensor(const std::vector<std::vector<float>>& rows)
 /// The teacher's logits for every training image, in the split's order, computed once.
 torch::Tensor teacherLogits(const Model& teacher, const torch::Tensor& images, const CancelFlag* cancel)
 {
-    auto& module = teacher.impl().module;
+    auto& module = executable(teacher.impl());
     torch::InferenceMode inference;
     module.eval();
     std::vector<torch::Tensor> parts;
@@ -130,8 +130,8 @@ double topOneAgreement(const Model& a, const Model& b, const Dataset& data, Spli
     const auto& images = data.impl().images(split);
     if (!images.defined() || images.size(0) == 0)
         return 0.0;
-    auto& first = a.impl().module;
-    auto& second = b.impl().module;
+    auto& first = executable(a.impl());
+    auto& second = executable(b.impl());
     torch::InferenceMode inference;
     first.eval();
     second.eval();

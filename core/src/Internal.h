@@ -9,6 +9,8 @@
 #include <torch/script.h>
 #include <torch/torch.h>
 
+#include <optional>
+
 namespace pare {
 
 struct Dataset::Impl
@@ -30,10 +32,24 @@ struct Dataset::Impl
 
 struct Model::Impl
 {
+    /// The float model: what training, pruning, statistics, .pare and ONNX work on. After an int8 quantize step it
+    /// holds fake-quantize nodes that mark every activation's scale and zero point.
     torch::jit::Module module;
+    /// The same model lowered to quantized:: ops for an int8 engine (record.int8Engine): what evaluation, latency
+    /// and the TorchScript file use. Empty for float models.
+    std::optional<torch::jit::Module> int8;
     ModelRecord record;
     std::string origin;
 };
+
+/// The module that runs the model: the int8 one when the model has one, else the float one.
+inline torch::jit::Module& executable(Model::Impl& model)
+{
+    return model.int8 ? *model.int8 : model.module;
+}
+
+/// Refuses to train a model whose int8 module would then disagree with its float weights.
+void requireFloatModel(const Model::Impl& model, const std::string& what);
 
 /// Batch size for inference passes: LeNet-5's teacher pass over Fashion-MNIST took 4.4 s at 256 and 11.6 s at 512
 /// on 2 cores (the larger batch's activations fall out of cache).

@@ -1,6 +1,7 @@
 #include "Internal.h"
 
 #include "Files.h"
+#include "Int8.h"
 #include "OnnxExport.h"
 #include "PareFormat.h"
 #include "pare/BuildConfig.h"
@@ -52,6 +53,22 @@ void diagnoseArchive(const std::string& path, int64_t size)
             throw inputError(path, "a pickled file from torch.save (a state_dict or checkpoint), not TorchScript"
                                        + howToSave);
         throw inputError(path, "not a TorchScript archive (missing constants.pkl or code/)");
+    }
+}
+
+/// The int8 engine a TorchScript archive's pare.json names, read before the archive itself is loaded.
+std::string recordedInt8Engine(const std::string& path)
+{
+    try {
+        caffe2::serialize::PyTorchStreamReader reader(path);
+        const std::string name = std::string("extra/") + kRecordFile;
+        if (!reader.hasRecord(name))
+            return {};
+        const auto [data, size] = reader.getRecord(name);
+        const std::string json(static_cast<const char*>(data.get()), size);
+        return nlohmann::json::parse(json).value("int8_engine", std::string());
+    } catch (const std::exception&) {
+        return {}; // a damaged record is reported by the load that follows
     }
 }
 
@@ -152,6 +169,8 @@ std::string ModelRecord::toJson() const
     j["mean"] = mean;
     j["std"] = std;
     j["classes"] = classes;
+    if (!int8Engine.empty())
+        j["int8_engine"] = int8Engine;
     j["format"] = "pare-model-record";
     j["version"] = 1;
     return j.dump(2);
@@ -166,14 +185,24 @@ ModelRecord ModelRecord::fromJson(const std::string& json, const std::string& or
         record.mean = j.value("mean", std::vector<float>{});
         record.std = j.value("std", std::vector<float>{});
         record.classes = j.value("classes", std::vector<std::string>{});
+        record.int8Engine = j.value("int8_engine", std::string());
     } catch (const nlohmann::json::exception& e) {
         throw inputError(origin, std::string("invalid pare.json record: ") + e.what());
     }
     if (record.inputShape.size() != 3 || record.inputShape[0] <= 0 || record.inputShape[1] <= 0
         || record.inputShape[2] <= 0)
         throw inputError(origin, "invalid pare.json record: input_shape must be [C,H,W]");
+    if (!record.int8Engine.empty() && record.int8Engine != "onednn" && record.int8Engine != "qnnpack")
+        throw inputError(origin, "invalid pare.json record: int8_engine must be onednn or qnnpack");
     record.present = true;
     return record;
+}
+
+void requireFloatModel(const Model::Impl& model, const std::string& what)
+{
+    if (model.int8 || !model.record.int8Engine.empty())
+        throw inputError(model.origin, "runs on the int8 engine and cannot " + what
+                                           + " any further; start from the float model");
 }
 
 Model::Model(std::unique_ptr<Impl> impl)
@@ -197,6 +226,11 @@ Model Model::load(const std::string& path)
         return Model(std::move(impl));
     }
     diagnoseArchive(path, size);
+    // Packed int8 weights are repacked for the current engine as the archive loads: choose the one they were made
+    // for first.
+    const auto engine = recordedInt8Engine(path);
+    if (!engine.empty())
+        int8::useEngine(engine, path);
     torch::jit::ExtraFilesMap extra{{kRecordFile, ""}};
     try {
         impl->module = torch::jit::load(path, torch::kCPU, extra);
@@ -220,6 +254,7 @@ Model Model::clone() const
     }
     for (auto p : impl->module.parameters())
         p.requires_grad_(true);
+    impl->int8 = m_impl->int8; // shared: an int8 module is never trained or edited
     impl->record = m_impl->record;
     impl->origin = m_impl->origin;
     return Model(std::move(impl));
@@ -256,7 +291,7 @@ std::string Model::serialize(ModelFormat as) const
     torch::jit::ExtraFilesMap extra;
     if (m_impl->record.present || !m_impl->record.inputShape.empty())
         extra[kRecordFile] = m_impl->record.toJson();
-    m_impl->module.save(out, extra);
+    executable(*m_impl).save(out, extra);
     return out.str();
 }
 

@@ -1,5 +1,7 @@
 #include "PareFormat.h"
 
+#include "Int8.h"
+
 #include "pare/Error.h"
 
 #include <nlohmann/json.hpp>
@@ -10,6 +12,8 @@
 #include <fstream>
 #include <map>
 #include <memory>
+#include <optional>
+#include <algorithm>
 #include <sstream>
 
 namespace pare::format {
@@ -69,6 +73,99 @@ int bitsFor(size_t distinct)
     return bits;
 }
 
+/// The channel lattice of one output channel: every value is float(k * scale) for an integer k.
+struct ChannelLattice
+{
+    float scale = 0.0f;
+    int32_t lowest = 0; ///< the smallest k
+    std::vector<int64_t> ks;
+};
+
+/// Finds the scale of values that uniform or symmetric quantization put on k * scale (the step between levels is
+/// the smallest gap between distinct values, or a fraction of it), checking that every value is reproduced bit for
+/// bit by the one float multiplication the decoder will do.
+std::optional<ChannelLattice> findLattice(const std::vector<float>& values)
+{
+    ChannelLattice lattice;
+    if (values.empty())
+        return lattice;
+    std::vector<float> distinct(values);
+    std::sort(distinct.begin(), distinct.end());
+    distinct.erase(std::unique(distinct.begin(), distinct.end()), distinct.end());
+    float gap = std::abs(distinct.front());
+    for (size_t i = 1; i < distinct.size(); ++i)
+        gap = std::min(gap, distinct[i] - distinct[i - 1]);
+    if (!(gap > 0.0f) || !std::isfinite(gap))
+        return std::nullopt;
+    for (int fraction = 1; fraction <= 4; ++fraction) {
+        const double step = double(gap) / fraction;
+        std::vector<int64_t> ks(values.size());
+        size_t largest = 0;
+        for (size_t i = 0; i < values.size(); ++i) {
+            ks[i] = std::llround(double(values[i]) / step);
+            if (std::llabs(ks[i]) > std::llabs(ks[largest]))
+                largest = i;
+        }
+        if (ks[largest] == 0 || std::llabs(ks[largest]) > 65535)
+            continue;
+        const float estimate = values[largest] / float(ks[largest]);
+        for (int ulps : {0, 1, -1, 2, -2, 3, -3}) { // the scale that was used is within a few ulps of the estimate
+            float candidate = estimate;
+            for (int u = 0; u < std::abs(ulps); ++u)
+                candidate = std::nextafter(candidate, ulps > 0 ? INFINITY : -INFINITY);
+            bool exact = true;
+            // A -0.0 comes back as +0.0: equal in every product and sum the model computes.
+            for (size_t i = 0; i < values.size() && exact; ++i)
+                exact = float(ks[i]) * candidate == values[i];
+            if (exact) {
+                lattice.scale = candidate;
+                lattice.lowest = int32_t(*std::min_element(ks.begin(), ks.end()));
+                lattice.ks = std::move(ks);
+                return lattice;
+            }
+        }
+    }
+    return std::nullopt;
+}
+
+/// Per-channel uniform or symmetric levels: a scale and a smallest k per output channel, then every k packed.
+/// Smaller than a codebook when each channel has its own levels (a shared codebook would exceed 256 entries).
+bool encodeLattices(const std::vector<float>& values, const std::vector<int64_t>& positions, int64_t channels,
+                    int64_t perChannel, std::string& blob, nlohmann::json& entry)
+{
+    std::vector<std::vector<float>> byChannel(static_cast<size_t>(channels));
+    for (size_t i = 0; i < values.size(); ++i)
+        byChannel[size_t(positions[i] / perChannel)].push_back(values[i]);
+    std::vector<ChannelLattice> lattices;
+    int64_t widest = 1;
+    for (const auto& channel : byChannel) {
+        auto lattice = findLattice(channel);
+        if (!lattice)
+            return false;
+        for (auto k : lattice->ks)
+            widest = std::max<int64_t>(widest, k - lattice->lowest + 1);
+        lattices.push_back(std::move(*lattice));
+    }
+    const int bits = bitsFor(size_t(widest));
+    if (bits > 16)
+        return false;
+    std::vector<uint32_t> codes;
+    codes.reserve(values.size());
+    std::vector<size_t> next(lattices.size(), 0);
+    for (size_t i = 0; i < values.size(); ++i) {
+        const auto c = size_t(positions[i] / perChannel);
+        codes.push_back(uint32_t(lattices[c].ks[next[c]++] - lattices[c].lowest));
+    }
+    for (const auto& lattice : lattices) {
+        put(blob, lattice.scale);
+        put(blob, lattice.lowest);
+    }
+    blob += packBits(codes, bits);
+    entry["encoding"] = "lattice";
+    entry["bits"] = bits;
+    return true;
+}
+
 /// Encodes one weight; fills its header entry.
 std::string encodeWeight(const torch::Tensor& weight, nlohmann::json& entry)
 {
@@ -77,10 +174,13 @@ std::string encodeWeight(const torch::Tensor& weight, nlohmann::json& entry)
     const int64_t n = flat.numel();
     std::vector<uint32_t> mask(static_cast<size_t>(n));
     std::vector<float> values;
+    std::vector<int64_t> positions;
     for (int64_t i = 0; i < n; ++i) {
         mask[i] = data[i] != 0.0f || std::signbit(data[i]); // -0.0 is kept as a value, bit for bit
-        if (mask[i])
+        if (mask[i]) {
             values.push_back(data[i]);
+            positions.push_back(i);
+        }
     }
     std::string blob;
     const bool sparse = int64_t(values.size()) < n;
@@ -116,6 +216,9 @@ std::string encodeWeight(const torch::Tensor& weight, nlohmann::json& entry)
         entry["bits"] = bits;
         return blob;
     }
+    const int64_t channels = weight.dim() > 0 ? weight.size(0) : 1;
+    if (!values.empty() && channels > 0 && encodeLattices(values, positions, channels, n / channels, blob, entry))
+        return blob;
     const auto valueTensor = torch::from_blob(values.data(), {int64_t(values.size())}, torch::kFloat);
     if (valueTensor.to(torch::kHalf).to(torch::kFloat).equal(valueTensor)) {
         const auto half = valueTensor.to(torch::kHalf).contiguous();
@@ -170,6 +273,37 @@ torch::Tensor decodeWeight(const std::string& body, size_t begin, size_t end, co
             if (codes[i] >= codebook.size())
                 throw inputError(path, "corrupt .pare file (code outside the codebook)");
             values[i] = codebook[codes[i]];
+        }
+    } else if (encoding == "lattice") {
+        const int bits = entry.at("bits").get<int>();
+        const int64_t channels = shape.empty() ? 1 : shape[0];
+        if (bits < 1 || bits > 16 || channels < 1 || n % channels != 0)
+            throw inputError(path, "corrupt .pare file (bad lattice)");
+        need(size_t(channels) * 8);
+        std::vector<float> scales(static_cast<size_t>(channels));
+        std::vector<int32_t> lowest(static_cast<size_t>(channels));
+        for (int64_t c = 0; c < channels; ++c) {
+            std::memcpy(&scales[size_t(c)], body.data() + at, 4);
+            std::memcpy(&lowest[size_t(c)], body.data() + at + 4, 4);
+            at += 8;
+        }
+        need((size_t(count) * bits + 7) / 8);
+        const auto codes = unpackBits(body.data() + at, size_t(count), bits);
+        const int64_t perChannel = n / channels;
+        int64_t position = -1;
+        for (size_t i = 0; i < codes.size(); ++i) {
+            // The i-th stored value sits at the i-th set bit of the mask (every position when dense).
+            if (sparse) {
+                do
+                    ++position;
+                while (position < n && !mask[size_t(position)]);
+                if (position >= n)
+                    throw inputError(path, "corrupt .pare file (mask and values disagree)");
+            } else {
+                position = int64_t(i);
+            }
+            const auto c = size_t(position / perChannel);
+            values[i] = float(int64_t(codes[i]) + lowest[c]) * scales[c];
         }
     } else if (encoding == "fp16") {
         need(size_t(count) * 2);
@@ -330,6 +464,10 @@ void decodePare(const std::string& bytes, const std::string& path, Model::Impl& 
         throw inputError(path, "corrupt .pare file (header fields)");
     }
     into.module.eval();
+    // The float model carries the scale and zero point of every activation: its int8 module is rebuilt from it,
+    // exactly as the quantize step built it.
+    if (!into.record.int8Engine.empty())
+        into.int8 = int8::lowerToInt8(into.module, into.record.int8Engine, path);
 }
 
 } // namespace pare::format

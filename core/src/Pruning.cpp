@@ -135,6 +135,7 @@ PruneResult prune(Model& model, const Dataset& data, const PruneOptions& options
                          options.method + "'");
     if (options.activationCriterion != "mean" && options.activationCriterion != "apoz")
         throw InputError("--criterion: expected mean or apoz, got '" + options.activationCriterion + "'");
+    requireFloatModel(model.impl(), "prune");
     if (!(options.ratio >= 0.0 && options.ratio < 1.0))
         throw InputError("--ratio: must be in [0, 1)");
     if (options.schedule != "oneshot" && options.schedule != "gradual")

@@ -1,3 +1,4 @@
+#include "Int8.h"
 #include "Internal.h"
 
 #include "pare/Error.h"
@@ -26,7 +27,7 @@ torch::Tensor quantizeUniform(const torch::Tensor& w, int bits, bool perChannel)
     scale = torch::where(scale > 0, scale, torch::ones_like(scale));
     const auto zeroPoint = (-low / scale).round();
     const auto q = ((x / scale).round() + zeroPoint).clamp(0.0, steps);
-    return ((q - zeroPoint) * scale).reshape(w.sizes());
+    return ((q - zeroPoint) * scale).reshape(w.sizes()).add_(0.0); // + 0.0 turns the -0.0 of q == zeroPoint into 0
 }
 
 /// Levels symmetric around zero: +-(2^(bits-1) - 1) steps of max|w| / that; one bit keeps sign times mean magnitude.
@@ -42,7 +43,8 @@ torch::Tensor quantizeSymmetric(const torch::Tensor& w, int bits, bool perChanne
     const double steps = std::pow(2.0, bits - 1) - 1.0;
     auto scale = std::get<0>(magnitude.max(1, true)) / steps;
     scale = torch::where(scale > 0, scale, torch::ones_like(scale));
-    return ((x / scale).round().clamp(-steps, steps) * scale).reshape(w.sizes());
+    // + 0.0 turns the -0.0 that small negative weights round to into 0, which the masks and .pare treat as pruned.
+    return ((x / scale).round().clamp(-steps, steps) * scale).reshape(w.sizes()).add_(0.0);
 }
 
 /// A layer's k-means codebook (Deep Compression): centroids over its non-zero weights, initialized evenly between
@@ -142,10 +144,39 @@ QuantizeResult quantizeWeights(Model& model, const Dataset& data, const Quantize
                              std::to_string(b));
     if (options.scheme != "uniform" && options.scheme != "symmetric" && options.scheme != "kmeans")
         throw InputError("--scheme: expected uniform, symmetric or kmeans, got '" + options.scheme + "'");
-    if (options.finetune.epochs > 0)
+    const bool quantizeActivations = options.activationBits != 32;
+    if (quantizeActivations && (options.activationBits < 1 || options.activationBits > 8))
+        throw InputError("--activation-bits: expected 1..8, or 32 for float activations, got "
+                         + std::to_string(options.activationBits));
+    if (!options.engine.empty()) {
+        if (options.bits != 8 || options.scheme != "symmetric" || !options.perChannel || options.activationBits != 8
+            || !options.layerBits.empty())
+            throw InputError("--engine " + options.engine + ": the int8 engine runs 8-bit symmetric per-channel "
+                             "weights and 8-bit activations (--bits 8 --scheme symmetric --per-channel "
+                             "--activation-bits 8, no per-layer bits)");
+        int8::useEngine(options.engine, model.origin());
+    }
+    requireFloatModel(model.impl(), "quantize");
+    if (options.finetune.epochs > 0 || quantizeActivations)
         checkCompatible(model, data);
+    if (quantizeActivations && int8::hasQuantizedActivations(model.impl().module))
+        throw inputError(model.origin(), "its activations are already quantized");
+    if (quantizeActivations) {
+        // The forward graph gets fake-quantize nodes: the module must own its class type, which a deepcopy shares
+        // with the model it was copied from.
+        torch::NoGradGuard noGrad;
+        auto& module = model.impl().module;
+        module = module.clone();
+        for (auto p : module.parameters())
+            p.requires_grad_(true);
+    }
 
     std::vector<QuantizedLayer> layers;
+    for (const auto& [layer, b] : options.layerBits) {
+        const auto weights = layerWeights(model.impl().module);
+        if (std::none_of(weights.begin(), weights.end(), [&](const LayerWeight& w) { return w.layer == layer; }))
+            throw inputError(model.origin(), "bits for layer '" + layer + "', which the model does not have");
+    }
     for (auto& w : layerWeights(model.impl().module)) {
         const auto named = options.layerBits.find(w.layer);
         layers.push_back({w, torch::Tensor(), torch::Tensor(), {}, named == options.layerBits.end() ? options.bits
@@ -183,6 +214,18 @@ QuantizeResult quantizeWeights(Model& model, const Dataset& data, const Quantize
         }
     }
 
+    if (quantizeActivations) {
+        // Calibrated on the quantized weights, on a seeded sample of the training images.
+        const auto& images = data.impl().trainImages;
+        const int64_t count = std::min<int64_t>(std::max<int64_t>(options.calibrationImages, 1), images.size(0));
+        auto generator = seededGenerator(options.finetune.seed);
+        const auto sample = images.index_select(0, torch::randperm(images.size(0), generator, torch::kLong)
+                                                       .slice(0, 0, count));
+        result.activations = int8::quantizeActivations(
+            model.impl().module, sample, {options.activationBits, options.calibration, options.percentile},
+            model.origin());
+    }
+
     if (options.finetune.epochs > 0) {
         // Straight-through estimator: gradients are taken at the quantized weights, applied to float shadows, and
         // the weights are quantized again from the shadows after every step.
@@ -212,7 +255,30 @@ QuantizeResult quantizeWeights(Model& model, const Dataset& data, const Quantize
     for (size_t i = 0; i < layers.size(); ++i)
         result.layers[i].distinctValues =
             distinctValues(layers[i].weight.weight, options.perChannel && !layers[i].kmeans(options.scheme));
+    if (!options.engine.empty() && !result.finetune.cancelled) {
+        model.impl().int8 = int8::lowerToInt8(model.impl().module, options.engine, model.origin());
+        auto record = model.record();
+        record.int8Engine = options.engine;
+        model.setRecord(record);
+    }
     return result;
+}
+
+std::vector<Int8Operation> int8Operations(const Model& model)
+{
+    return int8::operations(executable(model.impl()));
+}
+
+std::vector<std::string> int8Engines()
+{
+    std::vector<std::string> names;
+    for (const auto engine : at::globalContext().supportedQEngines()) {
+        if (engine == at::QEngine::ONEDNN)
+            names.emplace_back("onednn");
+        else if (engine == at::QEngine::QNNPACK)
+            names.emplace_back("qnnpack");
+    }
+    return names;
 }
 
 } // namespace pare

@@ -87,6 +87,7 @@ TrainResult train(Model& model, const Dataset& data, const TrainOptions& options
 TrainResult trainWithLoss(Model& model, const Dataset& data, const TrainOptions& options, const BatchLoss& batchLoss,
                           const TrainProgressCallback& progress, const CancelFlag* cancel, const TrainHooks& hooks)
 {
+    requireFloatModel(model.impl(), "train");
     if (options.epochs < 0)
         throw InputError("--epochs: must not be negative");
     if (options.batchSize < 1)
@@ -184,7 +185,7 @@ TrainResult trainWithLoss(Model& model, const Dataset& data, const TrainOptions&
 
 EvalResult evaluate(const Model& model, const Dataset& data, Split split, int64_t batchSize, const CancelFlag* cancel)
 {
-    auto& module = model.impl().module;
+    auto& module = executable(model.impl());
     const auto& images = data.impl().images(split);
     const auto& labels = data.impl().labels(split);
     const int64_t classes = data.classCount();
@@ -242,7 +243,7 @@ EvalResult evaluate(const Model& model, const Dataset& data, Split split, int64_
 
 LatencyResult measureLatency(const Model& model, const std::vector<int64_t>& inputShape, int repeats)
 {
-    auto& module = model.impl().module;
+    auto& module = executable(model.impl());
     torch::InferenceMode inference;
     module.eval();
     LatencyResult result;
@@ -278,7 +279,7 @@ void checkCompatible(const Model& model, const Dataset& data)
                                              + std::to_string(record.inputShape[1]) + ","
                                              + std::to_string(record.inputShape[2]) + "] but the data gives "
                                              + shapeText);
-    auto& module = model.impl().module;
+    auto& module = executable(model.impl());
     torch::Tensor logits;
     {
         torch::InferenceMode inference;

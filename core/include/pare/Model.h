@@ -16,6 +16,9 @@ struct ModelRecord
     std::vector<std::string> classes;
     /// False for a model Pare did not save (no pare.json): the data set's statistics then apply.
     bool present = false;
+    /// "onednn" or "qnnpack" for a model that runs on quantized:: int8 ops: the engine its weights are packed for,
+    /// set before the file is loaded. Empty for float models.
+    std::string int8Engine;
 
     [[nodiscard]] std::string toJson() const;
     /// Throws InputError naming `origin` when the JSON is not a valid record.

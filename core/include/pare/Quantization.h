@@ -29,6 +29,21 @@ struct QuantizeOptions
     /// Mixed precision: bit-widths for named layers (dotted paths, as in ModelSummary); the others use `bits`.
     /// 32 leaves a layer as it is.
     std::map<std::string, int> layerBits;
+    /// Activations: 32 leaves them in float; 1..8 puts every activation (the input, each conv and linear output after
+    /// the BatchNorm and ReLU that follow it, each tensor sum and concatenation) on 2^k levels, one scale and zero
+    /// point per tensor, calibrated on `calibrationImages` training images. Fine-tuning then trains through them with
+    /// the straight-through estimator.
+    int activationBits = 32;
+    /// How the clipping range of each activation is chosen from the calibration images: "minmax" (all of it),
+    /// "percentile" (`percentile` and 100 - `percentile` of the values), "mse" (the range whose k-bit rounding and
+    /// clipping error is smallest).
+    std::string calibration = "minmax";
+    double percentile = 99.99;
+    int64_t calibrationImages = 1024;
+    /// "onednn" or "qnnpack": after quantization (and fine-tuning), lower the model to quantized:: int8 ops packed
+    /// for that engine, which then runs evaluation, latency and the TorchScript file. Needs bits 8, the symmetric
+    /// scheme per channel, and activationBits 8. Empty: stay in float.
+    std::string engine;
     /// Fine-tuning with the weights kept on their levels after every step (k-means: the centroids move to the mean of
     /// their weights; uniform and symmetric: the weights snap back to the fixed levels). 0 = post-training only.
     TrainOptions finetune = [] {
@@ -48,9 +63,28 @@ struct LayerQuantization
     double maxAbsError = 0.0;   ///< largest |w - q(w)| when quantized, before any fine-tuning
 };
 
+/// One quantized activation: where it is, its calibrated clipping range and the levels that cover it.
+struct ActivationQuantization
+{
+    std::string name; ///< "input", the layer it leaves ("conv1", "layer1.0.bn2+relu"), or the operation ("add#1")
+    int bits = 8;
+    double low = 0.0, high = 0.0; ///< the clipping range the calibration chose
+    double scale = 1.0;
+    int64_t zeroPoint = 0;
+};
+
+/// One quantized:: operation of an int8 model, as its graph holds it.
+struct Int8Operation
+{
+    std::string op;                   ///< "quantized::conv2d_relu", "quantized::linear", "aten::quantize_per_tensor"...
+    std::string weightType;           ///< "QInt8" for packed weights; empty for operations without weights
+    std::vector<int64_t> weightShape; ///< of the packed weight
+};
+
 struct QuantizeResult
 {
     std::vector<LayerQuantization> layers;
+    std::vector<ActivationQuantization> activations;
     TrainResult finetune;
 };
 
@@ -58,5 +92,11 @@ struct QuantizeResult
 [[nodiscard]] QuantizeResult quantizeWeights(Model& model, const Dataset& data, const QuantizeOptions& options,
                                              const TrainProgressCallback& progress = {},
                                              const CancelFlag* cancel = nullptr);
+
+/// The quantized:: operations `model` runs on; empty for a float model.
+[[nodiscard]] std::vector<Int8Operation> int8Operations(const Model& model);
+
+/// The int8 engines this LibTorch has, of those Pare lowers to ("onednn", "qnnpack").
+[[nodiscard]] std::vector<std::string> int8Engines();
 
 } // namespace pare
