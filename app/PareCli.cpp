@@ -772,7 +772,12 @@ std::string formatNoteForSnapshot(const pare::Snapshot& last, const std::string&
 
 int runCompress(CompressArgs& args, const CommonOptions& common)
 {
-    const auto recipe = args.recipe.empty() ? pare::Recipe::fromSimple(args.simple) : pare::Recipe::load(args.recipe);
+    auto simple = args.simple;
+    if (!simple.engine.empty() && simple.bits == 32)
+        simple.bits = 8; // --engine alone means int8
+    if (!simple.engine.empty() && simple.bits != 8)
+        throw pare::InputError("--engine: the int8 engine runs 8-bit weights; --bits must be 8");
+    const auto recipe = args.recipe.empty() ? pare::Recipe::fromSimple(simple) : pare::Recipe::load(args.recipe);
     checkOutput(args.io.model, args.io.out, args.io.force);
     if (!args.saveRecipe.empty())
         checkOutput(args.io.model, args.saveRecipe, args.io.force);
@@ -1084,7 +1089,15 @@ int main(int argc, char** argv)
             ->check(CLI::IsMember({"uniform", "symmetric", "kmeans"})),
         compress->add_flag("--per-channel", simple.perChannel, "Quantization levels per output channel"),
         compress->add_option("--qat-epochs", simple.quantizeEpochs, "Fine-tuning epochs on the levels (default 1)")
-            ->check(CLI::NonNegativeNumber)};
+            ->check(CLI::NonNegativeNumber),
+        compress->add_option("--activation-bits", simple.activationBits, "Activations on 1..8 bits (default 32: float)")
+            ->check(CLI::Range(1, 8) | CLI::IsMember({32})),
+        compress->add_option("--calibration", simple.calibration, "Activation clipping: minmax (default), percentile, mse")
+            ->check(CLI::IsMember({"minmax", "percentile", "mse"})),
+        compress->add_option("--engine", simple.engine,
+                             "Finish on real int8 ops: onednn or qnnpack (8-bit symmetric per-channel weights and "
+                             "8-bit activations; implies --bits 8)")
+            ->check(CLI::IsMember({"onednn", "qnnpack"}))};
     for (auto* option : simpleOptions)
         option->excludes(recipeOption);
     compress->add_option("--seed", simple.seed, "Seed (with flags; a recipe carries its own)");

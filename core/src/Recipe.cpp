@@ -52,6 +52,8 @@ public:
         }
     }
 
+    [[nodiscard]] bool has(const char* key) const { return m_object.contains(key); }
+
     void readNumber(const char* key, double& value, double low, double high)
     {
         read(key, value);
@@ -148,6 +150,33 @@ RecipeStep readQuantize(StepReader& in)
     in.read("per_channel", q.perChannel);
     in.readInt("finetune_epochs", q.finetune.epochs, 0, 1000);
     in.readNumber("lr", q.finetune.learningRate, 0.0, 10.0);
+    std::map<std::string, int> layerBits;
+    in.read("layer_bits", layerBits);
+    for (const auto& [layer, b] : layerBits)
+        if (!((b >= 1 && b <= 8) || b == 16 || b == 32))
+            in.fail("'layer_bits' of " + layer + " must be 1..8, 16 (fp16) or 32 (none)");
+    q.layerBits = layerBits;
+    in.read("activation_bits", q.activationBits);
+    if (!((q.activationBits >= 1 && q.activationBits <= 8) || q.activationBits == 32))
+        in.fail("'activation_bits' must be 1..8, or 32 (float activations)");
+    in.readChoice("calibration", q.calibration, {"minmax", "percentile", "mse"});
+    in.readNumber("percentile", q.percentile, 50.0, 100.0);
+    double calibrationImages = double(q.calibrationImages);
+    in.readNumber("calibration_images", calibrationImages, 1.0, 1e9);
+    q.calibrationImages = int64_t(calibrationImages);
+    if (in.has("engine")) {
+        in.readChoice("engine", q.engine, {"onednn", "qnnpack"});
+        // As on the command line, the engine implies the one kind of quantization it runs.
+        if (!in.has("scheme"))
+            q.scheme = "symmetric";
+        if (!in.has("per_channel"))
+            q.perChannel = true;
+        if (!in.has("activation_bits"))
+            q.activationBits = 8;
+        if (q.bits != 8 || q.scheme != "symmetric" || !q.perChannel || q.activationBits != 8 || !q.layerBits.empty())
+            in.fail("'engine' runs 8-bit symmetric per-channel weights and 8-bit activations (bits 8, scheme "
+                    "symmetric, per_channel true, activation_bits 8, no layer_bits)");
+    }
     return step;
 }
 
@@ -182,7 +211,12 @@ std::string RecipeStep::describe() const
         break;
     case Kind::Quantize:
         out << "quantize " << quantize.bits << "-bit " << quantize.scheme << (quantize.perChannel ? " per-channel" : "")
-            << ", " << quantize.finetune.epochs << " ep";
+            << (quantize.layerBits.empty() ? "" : " mixed")
+            << (quantize.activationBits < 32 ? ", activations " + std::to_string(quantize.activationBits) + "-bit "
+                                                   + quantize.calibration
+                                             : std::string())
+            << (quantize.engine.empty() ? "" : ", int8 on " + quantize.engine) << ", " << quantize.finetune.epochs
+            << " ep";
         break;
     case Kind::Evaluate:
         out << "evaluate";
@@ -220,6 +254,17 @@ std::string Recipe::toJson() const
                     {"scheme", s.quantize.scheme},
                     {"per_channel", s.quantize.perChannel},
                     {"finetune_epochs", s.quantize.finetune.epochs}};
+            if (!s.quantize.layerBits.empty())
+                body["layer_bits"] = s.quantize.layerBits;
+            if (s.quantize.activationBits != 32) {
+                body["activation_bits"] = s.quantize.activationBits;
+                body["calibration"] = s.quantize.calibration;
+                if (s.quantize.calibration == "percentile")
+                    body["percentile"] = s.quantize.percentile;
+                body["calibration_images"] = s.quantize.calibrationImages;
+            }
+            if (!s.quantize.engine.empty())
+                body["engine"] = s.quantize.engine;
             break;
         case RecipeStep::Kind::Evaluate:
             break;
@@ -270,6 +315,10 @@ Recipe Recipe::fromJson(const std::string& text, const std::string& origin)
         else
             throw inputError(origin, where + ": unknown step '" + name + "' (prune, distill, quantize, evaluate)");
         in.finish();
+        if (!recipe.steps.empty() && recipe.steps.back().kind == RecipeStep::Kind::Quantize
+            && !recipe.steps.back().quantize.engine.empty() && step.kind != RecipeStep::Kind::Evaluate)
+            throw inputError(origin, where + ": a model on the int8 engine can only be evaluated; quantize with "
+                                     "'engine' must be the last step before evaluate");
         recipe.steps.push_back(step);
     }
     return recipe;
@@ -317,6 +366,14 @@ Recipe Recipe::fromSimple(const Simple& simple)
         step.quantize.scheme = simple.scheme;
         step.quantize.perChannel = simple.perChannel;
         step.quantize.finetune.epochs = simple.quantizeEpochs;
+        step.quantize.activationBits = simple.activationBits;
+        step.quantize.calibration = simple.calibration;
+        if (!simple.engine.empty()) {
+            step.quantize.engine = simple.engine;
+            step.quantize.scheme = "symmetric";
+            step.quantize.perChannel = true;
+            step.quantize.activationBits = 8;
+        }
         recipe.steps.push_back(step);
     }
     RecipeStep evaluate;

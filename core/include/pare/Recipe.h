@@ -79,6 +79,10 @@ struct Recipe
         std::string scheme = "kmeans";
         bool perChannel = false;
         int quantizeEpochs = 1;
+        int activationBits = 32;
+        std::string calibration = "minmax";
+        /// "onednn" or "qnnpack": 8-bit symmetric per-channel weights and 8-bit activations on real int8 ops.
+        std::string engine;
         uint64_t seed = 0;
     };
     [[nodiscard]] static Recipe fromSimple(const Simple& simple);
