@@ -16,14 +16,21 @@ points() { /usr/bin/python3 -c "print(f'{100*($1):+.2f}')"; }
     >"$work/p90.json"
 "$pare" compress "$model" --data fashion-mnist --prune 0.95 --bits 4 --out "$work/m.pare" --json >"$work/m.json"
 "$pare" prune "$model" --data fashion-mnist --method filters --ratio 0.5 --out "$work/f50.pt" --json >"$work/f50.json"
-# Latency at batch 256, dense and filter-pruned, interleaved three times (medians).
+"$pare" quantize "$model" --data fashion-mnist --bits 8 --engine onednn --out "$work/int8.pt" --json >"$work/int8.json"
+"$pare" quantize "$model" --data fashion-mnist --bits 8 --engine qnnpack --out "$work/qnnpack.pt" --json \
+    >"$work/qnnpack.json"
+# Latency at batch 256: dense, filter-pruned and int8 (oneDNN, QNNPACK), interleaved three times (medians).
 for round in 1 2 3; do
     "$pare" eval "$model" --data fashion-mnist --json >"$work/dense-$round.json"
     "$pare" eval "$work/f50.pt" --data fashion-mnist --json >"$work/f50-$round.json"
+    "$pare" eval "$work/int8.pt" --data fashion-mnist --json >"$work/int8-$round.json"
+    "$pare" eval "$work/qnnpack.pt" --data fashion-mnist --json >"$work/qnnpack-$round.json"
 done
 median() { /usr/bin/python3 -c "import json,sys,statistics; print(f'{statistics.median(json.load(open(f))[\"latency_ms\"][\"batch256\"] for f in sys.argv[1:]):.2f}')" "$@"; }
 denseLatency=$(median "$work"/dense-*.json)
 f50Latency=$(median "$work"/f50-*.json)
+int8Latency=$(median "$work"/int8-*.json)
+qnnpackLatency=$(median "$work"/qnnpack-*.json)
 for format in onnx; do
     for m in "$model" "$work/p90.pt" "$work/f50.pt"; do
         "$pare" export "$m" --data fashion-mnist --out "$work/$(basename "$m" .pt).onnx" --json >"$work/$(basename "$m" .pt)-onnx.json"
@@ -51,6 +58,9 @@ f50=$(get "$work/f50.json" "['accuracy']")
 f50Bytes=$(get "$work/f50.json" "['out_bytes']")
 denseBytes=$(stat -c %s "$model")
 echo "| \`pare prune --method filters --ratio 0.5\` (2 fine-tune epochs) | accuracy $f50, $(points "$f50-$baseline") points; latency b256 $f50Latency ms vs dense $denseLatency ms ($(/usr/bin/python3 -c "print(f'{$denseLatency/$f50Latency:.2f}')")x); TorchScript file $f50Bytes vs $denseBytes bytes | >= 1.6x faster, drop <= 1.5, smaller file |"
+int8=$(get "$work/int8.json" "['accuracy']")
+int8Bytes=$(get "$work/int8.json" "['out_bytes']")
+echo "| \`pare quantize --bits 8 --engine onednn\` (quantized:: ops, min-max calibration, no fine-tuning) | accuracy $int8, $(points "$int8-$baseline") points; latency b256 $int8Latency ms vs fp32 $denseLatency ms ($(/usr/bin/python3 -c "print(f'{$denseLatency/$int8Latency:.2f}')")x); QNNPACK $qnnpackLatency ms; TorchScript file $int8Bytes bytes | >= 3x faster, within 0.3 points |"
 onnx=""
 for name in "$(basename "$model" .pt)" p90 f50; do
     onnx="$onnx $name: $(get "$work/$name-onnx.json" "['opencv_check']['same_top1']")/$(get "$work/$name-onnx.json" "['opencv_check']['images']");"

@@ -6,6 +6,7 @@
 
 #include "pare/Dataset.h"
 #include "pare/Model.h"
+#include "pare/Quantization.h"
 #include "pare/Recipe.h"
 #include "pare/Runtime.h"
 #include "pare/Training.h"
@@ -17,6 +18,7 @@
 #include "pare/ui/WeightView.h"
 
 #include <QApplication>
+#include <QCheckBox>
 #include <QComboBox>
 #include <QDoubleSpinBox>
 #include <QLabel>
@@ -45,6 +47,7 @@ private slots:
     void paretoFrontKeepsOnlyUndominatedPoints();
     void slidersAndSpinBoxesStayInSyncAndWriteTheRecipe();
     void runFillsTheChartAndTheTable();
+    void int8EngineRunsFromTheControls();
     void cancelStopsTheRunAndTheWindowStaysUsable();
     void corruptModelShowsAnErrorAndKeepsThePrevious();
     void exportsLoadBack();
@@ -229,6 +232,41 @@ void TestMainWindow::runFillsTheChartAndTheTable()
     QVERIFY(bars.front() > 10.0);
     auto* layerTable = child<QTableWidget>("layerTable");
     QCOMPARE(layerTable->item(0, 5)->text(), QString("4"));
+}
+
+void TestMainWindow::int8EngineRunsFromTheControls()
+{
+    quickSettings(0);
+    auto* engine = child<QComboBox>("engineCombo");
+    const int onednn = engine->findData(QStringLiteral("onednn"));
+    QVERIFY(onednn > 0);
+    engine->setCurrentIndex(onednn);
+    // The engine runs one kind of quantization; the controls show it and cannot be moved off it.
+    QCOMPARE(child<QSpinBox>("bitsSpinBox")->value(), 8);
+    QVERIFY(!child<QSpinBox>("bitsSpinBox")->isEnabled());
+    QCOMPARE(child<QSpinBox>("activationBitsSpinBox")->value(), 8);
+    QVERIFY(child<QCheckBox>("perChannelCheckBox")->isChecked());
+    const auto recipe = m_window->settings().toRecipe();
+    QCOMPARE(recipe.steps[1].quantize.engine, std::string("onednn"));
+    QCOMPARE(recipe.steps[1].quantize.activationBits, 8);
+
+    const int runId = runOnce();
+    QVERIFY(runId > 0);
+    const auto* run = m_window->project().run(runId);
+    QVERIFY(run && run->finished);
+    const auto& quantized = run->snapshots[2];
+    QVERIFY2(QString::fromStdString(quantized.settings).contains("int8 on onednn"), quantized.settings.c_str());
+    for (const auto& layer : quantized.layers)
+        QCOMPARE(layer.bits, 8);
+    // The run's model is the int8 one: loaded back from its file, it runs on quantized:: ops.
+    const auto model = pare::Model::load(run->modelFile.toStdString());
+    int packed = 0;
+    for (const auto& op : pare::int8Operations(model))
+        packed += op.weightType == "QInt8";
+    QCOMPARE(packed, int(quantized.layers.size()));
+
+    engine->setCurrentIndex(0);
+    QVERIFY(child<QSpinBox>("bitsSpinBox")->isEnabled());
 }
 
 void TestMainWindow::cancelStopsTheRunAndTheWindowStaysUsable()

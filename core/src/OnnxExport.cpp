@@ -403,7 +403,7 @@ private:
             attr(n, "axis", integer(node, node->input(1)));
         } else if (op == "aten::fake_quantize_per_tensor_affine") {
             // ONNX's form for these is QuantizeLinear/DequantizeLinear, but OpenCV 4.6 DNN, which checks every
-            // export, computes garbage for such a graph (tried: 1,015 of 10,000 top-1 agreeing). Refuse rather than
+            // export, disagreed on the QDQ graph we tried (1,015 of 10,000 top-1 agreeing). Refuse rather than
             // write a file that cannot be verified.
             fail(node, "quantized activations have no ONNX form Pare can verify; export the model before its "
                        "activations were quantized, or write .pt or .pare");

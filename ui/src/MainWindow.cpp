@@ -3,6 +3,7 @@
 #include "pare/BuildConfig.h"
 #include "pare/Error.h"
 #include "pare/Model.h"
+#include "pare/Quantization.h"
 #include "pare/Runtime.h"
 #include "pare/ui/AccuracySizeChart.h"
 #include "pare/ui/Dialogs.h"
@@ -678,12 +679,25 @@ void MainWindow::buildControls()
     m_qatSpin = new QSpinBox(quantBox);
     m_qatSpin->setObjectName(QStringLiteral("qatEpochsSpinBox"));
     m_qatSpin->setRange(0, 10);
+    // 0 stands for float activations (32 bits in the recipe): the spin box shows its special text there.
+    m_activationBitsSpin = new QSpinBox(quantBox);
+    m_activationBitsSpin->setObjectName(QStringLiteral("activationBitsSpinBox"));
+    m_activationBitsSpin->setRange(0, 8);
+    m_engineCombo = new QComboBox(quantBox);
+    m_engineCombo->setObjectName(QStringLiteral("engineCombo"));
+    m_engineCombo->addItem(QString(), QString());
+    for (const auto& engine : int8Engines())
+        m_engineCombo->addItem(QString(), QString::fromStdString(engine));
     auto* bitsLabel = new QLabel(quantBox);
     auto* schemeLabel = new QLabel(quantBox);
     auto* qatLabel = new QLabel(quantBox);
+    auto* activationBitsLabel = new QLabel(quantBox);
+    auto* engineLabel = new QLabel(quantBox);
     quantForm->addRow(bitsLabel, bitsRow);
     quantForm->addRow(schemeLabel, m_schemeCombo);
     quantForm->addRow(QString(), m_perChannelCheck);
+    quantForm->addRow(activationBitsLabel, m_activationBitsSpin);
+    quantForm->addRow(engineLabel, m_engineCombo);
     quantForm->addRow(qatLabel, m_qatSpin);
 
     m_runButton = new QPushButton(page);
@@ -718,11 +732,25 @@ void MainWindow::buildControls()
         m_temperatureSpin->setEnabled(distilling);
         m_alphaSlider->setEnabled(distilling);
         m_alphaSpin->setEnabled(distilling);
+        // The int8 engine runs one kind of quantization: 8-bit symmetric per-channel weights, 8-bit activations.
+        const bool int8 = !m_engineCombo->currentData().toString().isEmpty();
+        if (int8) {
+            m_bitsSpin->setValue(8);
+            m_schemeCombo->setCurrentIndex(m_schemeCombo->findData(QStringLiteral("symmetric")));
+            m_perChannelCheck->setChecked(true);
+            m_activationBitsSpin->setValue(8);
+        }
+        m_bitsSlider->setEnabled(!int8);
+        m_bitsSpin->setEnabled(!int8);
+        m_activationBitsSpin->setEnabled(!int8);
         const bool quantizing = m_bitsSpin->value() <= 8;
-        m_schemeCombo->setEnabled(quantizing);
-        m_perChannelCheck->setEnabled(quantizing && m_schemeCombo->currentData().toString() != QLatin1String("kmeans"));
-        m_qatSpin->setEnabled(quantizing);
+        m_schemeCombo->setEnabled(quantizing && !int8);
+        m_perChannelCheck->setEnabled(quantizing && !int8
+                                      && m_schemeCombo->currentData().toString() != QLatin1String("kmeans"));
+        m_qatSpin->setEnabled(quantizing || m_activationBitsSpin->value() > 0);
     };
+    connect(m_engineCombo, &QComboBox::currentIndexChanged, this, updateEnabled);
+    connect(m_activationBitsSpin, &QSpinBox::valueChanged, this, updateEnabled);
     connect(m_studentCombo, &QComboBox::currentIndexChanged, this, updateEnabled);
     connect(m_bitsSpin, &QSpinBox::valueChanged, this, updateEnabled);
     connect(m_schemeCombo, &QComboBox::currentIndexChanged, this, updateEnabled);
@@ -761,6 +789,8 @@ void MainWindow::buildControls()
         bitsLabel->setText(tr("Weight bits"));
         schemeLabel->setText(tr("Scheme"));
         qatLabel->setText(tr("Fine-tune epochs on levels"));
+        activationBitsLabel->setText(tr("Activation bits"));
+        engineLabel->setText(tr("Run on"));
         const QString ratioTip = tr("Share of convolution and linear weights set to zero (0 = no pruning). Zeros "
                                     "make the .pare file smaller; TorchScript stores them anyway.");
         m_pruneSlider->setToolTip(ratioTip);
@@ -802,6 +832,17 @@ void MainWindow::buildControls()
         m_perChannelCheck->setText(tr("Per output channel"));
         m_perChannelCheck->setToolTip(tr("Separate levels for every output channel (uniform and symmetric)."));
         m_qatSpin->setToolTip(tr("Fine-tuning with weights kept on their levels (straight-through estimator)."));
+        m_activationBitsSpin->setSpecialValueText(tr("float"));
+        m_activationBitsSpin->setToolTip(tr("Activations on 1-8 bits, ranges calibrated on 1,024 training images, or "
+                                            "float."));
+        for (int i = 0; i < m_engineCombo->count(); ++i) {
+            const auto engine = m_engineCombo->itemData(i).toString();
+            m_engineCombo->setItemText(i, engine.isEmpty() ? tr("fp32 (quantization simulated)")
+                                           : engine == QLatin1String("onednn") ? tr("int8 on oneDNN")
+                                                                               : tr("int8 on QNNPACK"));
+        }
+        m_engineCombo->setToolTip(tr("int8: the model runs on quantized integer operations (8-bit weights per "
+                                     "channel and 8-bit activations); its latency is measured on them."));
         m_runButton->setText(tr("Run"));
         m_runButton->setToolTip(m_runAction->toolTip());
         m_cancelButton->setText(tr("Cancel"));
@@ -826,6 +867,8 @@ StudioSettings MainWindow::settings() const
     s.scheme = m_schemeCombo->currentData().toString();
     s.perChannel = m_perChannelCheck->isChecked();
     s.qatEpochs = m_qatSpin->value();
+    s.activationBits = m_activationBitsSpin->value() == 0 ? 32 : m_activationBitsSpin->value();
+    s.engine = m_engineCombo->currentData().toString();
     return s;
 }
 
@@ -849,6 +892,8 @@ void MainWindow::applySettings(const StudioSettings& s)
     m_schemeCombo->setCurrentIndex(std::max(0, m_schemeCombo->findData(s.scheme)));
     m_perChannelCheck->setChecked(s.perChannel);
     m_qatSpin->setValue(s.qatEpochs);
+    m_activationBitsSpin->setValue(s.activationBits >= 1 && s.activationBits <= 8 ? s.activationBits : 0);
+    m_engineCombo->setCurrentIndex(std::max(0, m_engineCombo->findData(s.engine)));
 }
 
 void MainWindow::retranslate()

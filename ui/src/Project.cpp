@@ -42,6 +42,10 @@ Recipe StudioSettings::toRecipe() const
     simple.scheme = scheme.toStdString();
     simple.perChannel = perChannel;
     simple.quantizeEpochs = qatEpochs;
+    simple.activationBits = activationBits;
+    simple.engine = engine.toStdString();
+    if (!engine.isEmpty())
+        simple.bits = 8; // the int8 engine runs 8-bit weights, whatever the slider said
     simple.seed = seed;
     return Recipe::fromSimple(simple);
 }
@@ -81,6 +85,8 @@ StudioSettings StudioSettings::fromRecipe(const Recipe& recipe, const QString& o
             s.scheme = QString::fromStdString(step.quantize.scheme);
             s.perChannel = step.quantize.perChannel;
             s.qatEpochs = step.quantize.finetune.epochs;
+            s.activationBits = step.quantize.activationBits;
+            s.engine = QString::fromStdString(step.quantize.engine);
             break;
         case RecipeStep::Kind::Evaluate:
             break;
@@ -98,7 +104,7 @@ bool StudioSettings::operator==(const StudioSettings& o) const
         allocate == o.allocate && layerRatios == o.layerRatios &&
         finetuneEpochs == o.finetuneEpochs && student == o.student && temperature == o.temperature &&
         alpha == o.alpha && bits == o.bits && scheme == o.scheme && perChannel == o.perChannel &&
-        qatEpochs == o.qatEpochs && seed == o.seed;
+        qatEpochs == o.qatEpochs && activationBits == o.activationBits && engine == o.engine && seed == o.seed;
 }
 
 QByteArray Project::toJson() const

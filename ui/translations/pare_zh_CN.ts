@@ -1,4 +1,5 @@
-<?xml version='1.0' encoding='utf-8'?>
+<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE TS>
 <TS version="2.1" language="zh_CN">
 <context>
     <name>pare::ui::AccuracySizeChart</name>
@@ -546,15 +547,15 @@ of %3
         <translation>半宽 LeNet-5 (lenet5@0.5)</translation>
     </message>
     <message>
-        <source>Who learns from the original model's softened outputs.</source>
+        <source>Who learns from the original model&apos;s softened outputs.</source>
         <translation>由谁来学习原始模型软化后的输出。</translation>
     </message>
     <message>
-        <source>Softening temperature: higher T spreads the teacher's probabilities over more classes (1-20).</source>
+        <source>Softening temperature: higher T spreads the teacher&apos;s probabilities over more classes (1-20).</source>
         <translation>软化温度：T 越高，教师模型的概率越平均地分布到更多类别 (1-20)。</translation>
     </message>
     <message>
-        <source>Weight of the teacher's soft targets against the true labels (0-1).</source>
+        <source>Weight of the teacher&apos;s soft targets against the true labels (0-1).</source>
         <translation>教师软目标相对于真实标签的权重 (0-1)。</translation>
     </message>
     <message>
@@ -801,6 +802,38 @@ of %3
         <source>Global: the smallest weights of the whole model go, with a 1% floor per layer. Layer-wise: every layer loses the same share. Structured: whole filters and neurons are removed, so the model is smaller in every format and faster. Activation-based: the same, keeping the channels with the largest mean activation on training images.</source>
         <translation>全局：移除整个模型中最小的权重，每层至少保留 1%。逐层：每一层移除相同比例。结构化：移除整个滤波器和神经元，模型在所有格式下都更小、更快。基于激活：同样移除通道，但保留在训练图像上平均激活最大的通道。</translation>
     </message>
+    <message>
+        <source>Activation bits</source>
+        <translation>激活位数</translation>
+    </message>
+    <message>
+        <source>Run on</source>
+        <translation>运行于</translation>
+    </message>
+    <message>
+        <source>float</source>
+        <translation>浮点</translation>
+    </message>
+    <message>
+        <source>Activations on 1-8 bits, ranges calibrated on 1,024 training images, or float.</source>
+        <translation>激活量化为 1-8 位（在 1,024 张训练图像上校准范围），或保持浮点。</translation>
+    </message>
+    <message>
+        <source>fp32 (quantization simulated)</source>
+        <translation>fp32（模拟量化）</translation>
+    </message>
+    <message>
+        <source>int8 on oneDNN</source>
+        <translation>int8（oneDNN）</translation>
+    </message>
+    <message>
+        <source>int8 on QNNPACK</source>
+        <translation>int8（QNNPACK）</translation>
+    </message>
+    <message>
+        <source>int8: the model runs on quantized integer operations (8-bit weights per channel and 8-bit activations); its latency is measured on them.</source>
+        <translation>int8：模型在量化整数算子上运行（逐通道 8 位权重和 8 位激活），延迟在这些算子上测量。</translation>
+    </message>
 </context>
 <context>
     <name>pare::ui::SensitivityView</name>
@@ -817,7 +850,7 @@ of %3
         <translation>应用建议比例</translation>
     </message>
     <message>
-        <source>share of the layer's weights pruned</source>
+        <source>share of the layer&apos;s weights pruned</source>
         <translation>该层被剪枝权重的比例</translation>
     </message>
     <message>
@@ -833,7 +866,7 @@ of %3
         <translation>正在测量：逐层单独剪枝和量化...</translation>
     </message>
     <message>
-        <source>Press "Measure sensitivity" to see how much each layer can lose.</source>
+        <source>Press &quot;Measure sensitivity&quot; to see how much each layer can lose.</source>
         <translation>点击“测量敏感度”，查看每一层能承受多少压缩。</translation>
     </message>
     <message>

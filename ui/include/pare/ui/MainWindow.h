@@ -174,6 +174,8 @@ private:
     QComboBox* m_schemeCombo = nullptr;
     QCheckBox* m_perChannelCheck = nullptr;
     QSpinBox* m_qatSpin = nullptr;
+    QSpinBox* m_activationBitsSpin = nullptr;
+    QComboBox* m_engineCombo = nullptr;
     QPushButton* m_runButton = nullptr;
     QPushButton* m_cancelButton = nullptr;
     QProgressBar* m_progressBar = nullptr;

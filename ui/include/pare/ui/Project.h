@@ -30,6 +30,9 @@ struct StudioSettings
     QString scheme = QStringLiteral("kmeans");
     bool perChannel = false;
     int qatEpochs = 1;
+    int activationBits = 32; ///< 1..8, or 32 for float activations
+    /// "" (quantization simulated in fp32), or "onednn" / "qnnpack": 8-bit weights and activations on int8 ops.
+    QString engine;
     quint64 seed = 0;
 
     [[nodiscard]] Recipe toRecipe() const;
