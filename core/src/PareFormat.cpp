@@ -1,5 +1,6 @@
 #include "PareFormat.h"
 
+#include "Huffman.h"
 #include "Int8.h"
 
 #include "pare/Error.h"
@@ -20,7 +21,8 @@ namespace pare::format {
 namespace {
 
 constexpr char kMagic[4] = {'P', 'A', 'R', 'E'};
-constexpr uint32_t kVersion = 1;
+/// 2 added Huffman-coded symbol streams and gap-coded masks; version 1 files still load.
+constexpr uint32_t kVersion = 2;
 constexpr int kZstdLevel = 19;
 /// A decoded body larger than this is not a LeNet-sized model but a corrupt or hostile header.
 constexpr uint64_t kMaxBodyBytes = uint64_t(4) << 30;
@@ -71,6 +73,114 @@ int bitsFor(size_t distinct)
     while ((size_t(1) << bits) < distinct)
         ++bits;
     return bits;
+}
+
+size_t zstdSize(const std::string& bytes)
+{
+    std::string out(ZSTD_compressBound(bytes.size()), '\0');
+    const size_t written = ZSTD_compress(out.data(), out.size(), bytes.data(), bytes.size(), kZstdLevel);
+    return ZSTD_isError(written) ? bytes.size() : written;
+}
+
+/// Huffman is tried for alphabets up to this many bits (its table is one byte per symbol).
+constexpr int kMaxHuffmanBits = 12;
+
+/// A stream of `bits`-wide symbols, bit-packed or Huffman-coded: whichever zstd compresses smaller, measured on this
+/// stream. entry[key] says which.
+std::string encodeSymbols(const std::vector<uint32_t>& symbols, int bits, nlohmann::json& entry, const char* key)
+{
+    std::string packed = packBits(symbols, bits);
+    entry[key] = "packed";
+    if (bits <= kMaxHuffmanBits) {
+        auto huffman = encodeHuffman(symbols, 1u << bits);
+        if (huffman && zstdSize(*huffman) < zstdSize(packed)) {
+            entry[key] = "huffman";
+            return std::move(*huffman);
+        }
+    }
+    return packed;
+}
+
+std::vector<uint32_t> decodeSymbols(const std::string& body, size_t& at, size_t end, size_t count, int bits,
+                                    const nlohmann::json& entry, const char* key, const std::string& path)
+{
+    const auto coding = entry.value(key, std::string("packed"));
+    if (coding == "huffman" && bits >= 1 && bits <= kMaxHuffmanBits) {
+        const auto size = huffmanStreamSize(body.data() + at, end - at, 1u << bits);
+        auto symbols = size ? decodeHuffman(body.data() + at, *size, count, 1u << bits) : std::nullopt;
+        if (!symbols)
+            throw inputError(path, "corrupt .pare file (Huffman-coded data does not decode)");
+        at += *size;
+        return std::move(*symbols);
+    }
+    if (coding != "packed")
+        throw inputError(path, "corrupt .pare file (unknown symbol coding '" + coding + "')");
+    if (at + (count * size_t(bits) + 7) / 8 > end)
+        throw inputError(path, "corrupt .pare file (weight data shorter than its header says)");
+    auto symbols = unpackBits(body.data() + at, count, bits);
+    at += (count * size_t(bits) + 7) / 8;
+    return symbols;
+}
+
+/// Gap symbol meaning "255 more zeros, and the gap goes on" (Deep Compression's filler for long gaps).
+constexpr uint32_t kGapFiller = 255;
+
+/// The non-zero positions of a sparse weight: a bitmap, or the gaps between positions (relative indices) Huffman-
+/// coded, whichever zstd compresses smaller.
+std::string encodeMask(const std::vector<uint32_t>& mask, const std::vector<int64_t>& positions, nlohmann::json& entry)
+{
+    std::string bitmap = packBits(mask, 1);
+    entry["mask"] = "bitmap";
+    std::vector<uint32_t> gaps;
+    int64_t previous = -1;
+    for (int64_t p : positions) {
+        int64_t gap = p - previous - 1;
+        for (; gap >= int64_t(kGapFiller); gap -= int64_t(kGapFiller))
+            gaps.push_back(kGapFiller);
+        gaps.push_back(uint32_t(gap));
+        previous = p;
+    }
+    auto huffman = encodeHuffman(gaps, 256);
+    if (huffman && zstdSize(*huffman) < zstdSize(bitmap)) {
+        entry["mask"] = "gaps";
+        entry["mask_symbols"] = gaps.size();
+        return std::move(*huffman);
+    }
+    return bitmap;
+}
+
+std::vector<uint32_t> decodeMask(const std::string& body, size_t& at, size_t end, int64_t n,
+                                 const nlohmann::json& entry, const std::string& path)
+{
+    const auto coding = entry.value("mask", std::string("bitmap"));
+    if (coding == "bitmap") {
+        if (at + (size_t(n) + 7) / 8 > end)
+            throw inputError(path, "corrupt .pare file (weight data shorter than its header says)");
+        auto mask = unpackBits(body.data() + at, size_t(n), 1);
+        at += (size_t(n) + 7) / 8;
+        return mask;
+    }
+    if (coding != "gaps")
+        throw inputError(path, "corrupt .pare file (unknown mask coding '" + coding + "')");
+    const auto symbolCount = entry.at("mask_symbols").get<size_t>();
+    if (symbolCount > size_t(n) + 1)
+        throw inputError(path, "corrupt .pare file (bad mask)");
+    nlohmann::json coded{{"gaps", "huffman"}};
+    const auto gaps = decodeSymbols(body, at, end, symbolCount, 8, coded, "gaps", path);
+    std::vector<uint32_t> mask(size_t(n), 0);
+    int64_t position = -1, pending = 0;
+    for (uint32_t gap : gaps) {
+        if (gap == kGapFiller) {
+            pending += int64_t(kGapFiller);
+            continue;
+        }
+        position += pending + int64_t(gap) + 1;
+        pending = 0;
+        if (position >= n)
+            throw inputError(path, "corrupt .pare file (mask position outside the weight)");
+        mask[size_t(position)] = 1;
+    }
+    return mask;
 }
 
 /// The channel lattice of one output channel: every value is float(k * scale) for an integer k.
@@ -160,7 +270,7 @@ bool encodeLattices(const std::vector<float>& values, const std::vector<int64_t>
         put(blob, lattice.scale);
         put(blob, lattice.lowest);
     }
-    blob += packBits(codes, bits);
+    blob += encodeSymbols(codes, bits, entry, "codes");
     entry["encoding"] = "lattice";
     entry["bits"] = bits;
     return true;
@@ -185,7 +295,7 @@ std::string encodeWeight(const torch::Tensor& weight, nlohmann::json& entry)
     std::string blob;
     const bool sparse = int64_t(values.size()) < n;
     if (sparse)
-        blob += packBits(mask, 1);
+        blob += encodeMask(mask, positions, entry);
     std::map<uint32_t, uint32_t> codeOf; // float bits -> code
     for (float v : values) {
         uint32_t key;
@@ -210,7 +320,7 @@ std::string encodeWeight(const torch::Tensor& weight, nlohmann::json& entry)
             std::memcpy(&key, &v, 4);
             codes.push_back(codeOf[key]);
         }
-        blob += packBits(codes, bits);
+        blob += encodeSymbols(codes, bits, entry, "codes");
         entry["encoding"] = "codebook";
         entry["codebook"] = codeOf.size();
         entry["bits"] = bits;
@@ -252,11 +362,8 @@ torch::Tensor decodeWeight(const std::string& body, size_t begin, size_t end, co
             throw inputError(path, "corrupt .pare file (weight data shorter than its header says)");
     };
     std::vector<uint32_t> mask;
-    if (sparse) {
-        need((size_t(n) + 7) / 8);
-        mask = unpackBits(body.data() + at, size_t(n), 1);
-        at += (size_t(n) + 7) / 8;
-    }
+    if (sparse)
+        mask = decodeMask(body, at, end, n, entry, path);
     std::vector<float> values(static_cast<size_t>(count));
     if (encoding == "codebook") {
         const auto size = entry.at("codebook").get<int64_t>();
@@ -267,8 +374,7 @@ torch::Tensor decodeWeight(const std::string& body, size_t begin, size_t end, co
         std::vector<float> codebook(static_cast<size_t>(size));
         std::memcpy(codebook.data(), body.data() + at, size_t(size) * 4);
         at += size_t(size) * 4;
-        need((size_t(count) * bits + 7) / 8);
-        const auto codes = unpackBits(body.data() + at, size_t(count), bits);
+        const auto codes = decodeSymbols(body, at, end, size_t(count), bits, entry, "codes", path);
         for (size_t i = 0; i < codes.size(); ++i) {
             if (codes[i] >= codebook.size())
                 throw inputError(path, "corrupt .pare file (code outside the codebook)");
@@ -287,8 +393,7 @@ torch::Tensor decodeWeight(const std::string& body, size_t begin, size_t end, co
             std::memcpy(&lowest[size_t(c)], body.data() + at + 4, 4);
             at += 8;
         }
-        need((size_t(count) * bits + 7) / 8);
-        const auto codes = unpackBits(body.data() + at, size_t(count), bits);
+        const auto codes = decodeSymbols(body, at, end, size_t(count), bits, entry, "codes", path);
         const int64_t perChannel = n / channels;
         int64_t position = -1;
         for (size_t i = 0; i < codes.size(); ++i) {
@@ -404,8 +509,10 @@ void decodePare(const std::string& bytes, const std::string& path, Model::Impl& 
     if (bytes.size() < 16 || std::memcmp(bytes.data(), kMagic, 4) != 0)
         throw inputError(path, "not a .pare file");
     const auto version = get<uint32_t>(bytes, offset, path);
-    if (version != kVersion)
+    if (version > kVersion)
         throw inputError(path, ".pare version " + std::to_string(version) + " is newer than this Pare reads");
+    if (version < 1)
+        throw inputError(path, "corrupt .pare file (version 0)");
     const auto bodySize = get<uint64_t>(bytes, offset, path);
     const auto frameSize = ZSTD_getFrameContentSize(bytes.data() + offset, bytes.size() - offset);
     if (bodySize > kMaxBodyBytes || frameSize != bodySize)
