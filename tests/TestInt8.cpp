@@ -3,6 +3,7 @@
 // computes, it survives .pare and TorchScript round trips, calibration methods clip as they claim, and what cannot
 // run on the engine is refused with a message.
 
+#include "TestConfig.h"
 #include "TestSupport.h"
 
 #include "pare/Dataset.h"
@@ -15,6 +16,7 @@
 #include "pare/Training.h"
 
 #include <QJsonArray>
+#include <QSet>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QTemporaryDir>
@@ -34,6 +36,8 @@ private slots:
     void int8MatchesTheFakeQuantizedModel();
     void int8ModelRoundTripsThroughPareAndTorchScript();
     void qnnpackRunsTheSameModel();
+    void pytorchModelsRunOnInt8_data();
+    void pytorchModelsRunOnInt8();
     void calibrationMethodsClipAsTheyClaim();
     void fewerActivationBitsCostAccuracy();
     void quantizationAwareTrainingTrainsThroughActivations();
@@ -161,6 +165,48 @@ void TestInt8::qnnpackRunsTheSameModel()
     QCOMPARE(packed, 4);
     const double accuracy = evaluate(model, *m_data).accuracy;
     QVERIFY(std::abs(accuracy - m_baselineAccuracy) <= 0.01);
+}
+
+void TestInt8::pytorchModelsRunOnInt8_data()
+{
+    QTest::addColumn<QString>("file");
+    QTest::addColumn<QStringList>("packedOps");
+    // The ResNet's BatchNorms fold into its convolutions; its residual sums with their ReLU become add_relu.
+    QTest::newRow("scripted ResNet with BatchNorm")
+        << "resnet_scripted.pt" << QStringList{"quantized::add_relu", "quantized::conv2d", "quantized::conv2d_relu",
+                                               "quantized::linear"};
+    QTest::newRow("traced MLP") << "mlp_traced.pt" << QStringList{"quantized::linear", "quantized::linear_relu"};
+}
+
+void TestInt8::pytorchModelsRunOnInt8()
+{
+    QFETCH(QString, file);
+    QFETCH(QStringList, packedOps);
+    static const bool made = test::runTorchPython({QStringLiteral(PARE_TESTS_DIR "/fixtures.py"),
+                                                   QStringLiteral("models"), m_dir.path(), QStringLiteral("100")})
+                                 .has_value();
+    QVERIFY(made);
+    const auto original = Model::load(m_dir.filePath(file).toStdString());
+    const double floatAccuracy = evaluate(original, *m_data).accuracy;
+    auto model = original.clone();
+    (void)quantizeWeights(model, *m_data, int8Options("onednn"));
+    QSet<QString> kinds;
+    int dequantizes = 0;
+    for (const auto& op : int8Operations(model)) {
+        if (op.op.rfind("quantized::", 0) == 0)
+            kinds.insert(QString::fromStdString(op.op));
+        dequantizes += op.op == "aten::dequantize";
+    }
+    QCOMPARE(dequantizes, 1); // only the logits leave int8: no layer fell back to float
+    for (const auto& op : packedOps)
+        QVERIFY2(kinds.contains(op), qPrintable(op + " missing; found " + QStringList(kinds.values()).join(", ")));
+    const double accuracy = evaluate(model, *m_data).accuracy;
+    QVERIFY2(std::abs(accuracy - floatAccuracy) <= 0.02,
+             qPrintable(QString("int8 %1 vs float %2").arg(accuracy).arg(floatAccuracy)));
+    // Saved and loaded back, still int8.
+    const auto path = m_dir.filePath("int8-" + file).toStdString();
+    (void)model.save(path);
+    QCOMPARE(evaluate(Model::load(path), *m_data).loss, evaluate(model, *m_data).loss);
 }
 
 void TestInt8::calibrationMethodsClipAsTheyClaim()

@@ -11,6 +11,7 @@
 
 #include <cmath>
 #include <limits>
+#include <algorithm>
 #include <map>
 
 namespace pare::int8 {
@@ -34,9 +35,23 @@ bool isOneOf(const Node* node, std::initializer_list<const char*> kinds)
     return false;
 }
 
+/// The one node that computes a tensor from `value`, or nullptr when there are none or several. Nodes that only
+/// look at it (aten::dim in BatchNorm's input check, aten::size) do not count.
 Node* soleUser(Value* value)
 {
-    return value->uses().size() == 1 ? value->uses()[0].user : nullptr;
+    Node* found = nullptr;
+    for (const auto& use : value->uses()) {
+        const auto outputs = use.user->outputs();
+        const bool computesTensor = std::any_of(outputs.begin(), outputs.end(), [](const Value* v) {
+            return v->type()->kind() == c10::TypeKind::TensorType;
+        });
+        if (!computesTensor)
+            continue;
+        if (found)
+            return nullptr;
+        found = use.user;
+    }
+    return found;
 }
 
 /// "layer1.0.conv1" for a weight read as self.layer1.0.conv1.weight through prim::GetAttr nodes; empty otherwise.

@@ -16,6 +16,7 @@
 #include <torch/csrc/jit/passes/freeze_module.h>
 #include <torch/csrc/jit/passes/frozen_conv_folding.h>
 
+#include <algorithm>
 #include <map>
 #include <optional>
 
@@ -42,9 +43,23 @@ bool isOneOf(const Node* node, std::initializer_list<const char*> kinds)
     return false;
 }
 
+/// The one node that computes a tensor from `value`, or nullptr when there are none or several. Nodes that only
+/// look at it (aten::dim in BatchNorm's input check, aten::size) do not count.
 Node* soleUser(Value* value)
 {
-    return value->uses().size() == 1 ? value->uses()[0].user : nullptr;
+    Node* found = nullptr;
+    for (const auto& use : value->uses()) {
+        const auto outputs = use.user->outputs();
+        const bool computesTensor = std::any_of(outputs.begin(), outputs.end(), [](const Value* v) {
+            return v->type()->kind() == c10::TypeKind::TensorType;
+        });
+        if (!computesTensor)
+            continue;
+        if (found)
+            return nullptr;
+        found = use.user;
+    }
+    return found;
 }
 
 /// Calls a registered operator through the dispatcher (the quantized:: prepack and unpack functions have no C++
@@ -180,6 +195,16 @@ private:
         }
         m_qparams[q] = {scale, zeroPoint};
         stand(q, out.fakeQuantize->output());
+        // What only looks at the float results (BatchNorm's aten::dim check) looks at q instead, so the float
+        // layer loses its last use and goes.
+        for (Value* result : {node->output(), out.relu ? soleUser(node->output())->output() : nullptr}) {
+            if (!result)
+                continue;
+            const auto uses = result->uses();
+            for (const auto& use : uses)
+                if (use.user != out.fakeQuantize && soleUser(result) != use.user)
+                    use.user->replaceInput(use.offset, q);
+        }
     }
 
     Value* packedAttribute(const c10::IValue& packed)

@@ -2,6 +2,7 @@
 #include "Internal.h"
 
 #include "pare/Error.h"
+#include "pare/Pipeline.h"
 #include "pare/Quantization.h"
 
 #include <algorithm>
@@ -257,7 +258,8 @@ QuantizeResult quantizeWeights(Model& model, const Dataset& data, const Quantize
             distinctValues(layers[i].weight.weight, options.perChannel && !layers[i].kmeans(options.scheme));
     if (!options.engine.empty() && !result.finetune.cancelled) {
         model.impl().int8 = int8::lowerToInt8(model.impl().module, options.engine, model.origin());
-        auto record = model.record();
+        // The record carries the engine; a model without one gets the input contract of the data it was calibrated on.
+        auto record = model.record().present ? model.record() : recordFromData(data.info());
         record.int8Engine = options.engine;
         model.setRecord(record);
     }
