@@ -192,7 +192,7 @@ struct ChannelLattice
 };
 
 /// Finds the scale of values that uniform or symmetric quantization put on k * scale (the step between levels is
-/// the smallest gap between distinct values, or a fraction of it), checking that every value is reproduced bit for
+/// a fraction of the smallest gap between distinct values, or the largest magnitude over an integer), checking that every value is reproduced bit for
 /// bit by the one float multiplication the decoder will do.
 std::optional<ChannelLattice> findLattice(const std::vector<float>& values)
 {
@@ -207,8 +207,17 @@ std::optional<ChannelLattice> findLattice(const std::vector<float>& values)
         gap = std::min(gap, distinct[i] - distinct[i - 1]);
     if (!(gap > 0.0f) || !std::isfinite(gap))
         return std::nullopt;
-    for (int fraction = 1; fraction <= 4; ++fraction) {
-        const double step = double(gap) / fraction;
+    // Candidate steps: fractions of the smallest gap (dense channels), then the largest magnitude over k for every
+    // k an 8-bit level can have (sparse channels, whose gaps may all span several levels).
+    float largestMagnitude = 0.0f;
+    for (float v : values)
+        largestMagnitude = std::max(largestMagnitude, std::abs(v));
+    std::vector<double> steps;
+    for (int fraction = 1; fraction <= 4; ++fraction)
+        steps.push_back(double(gap) / fraction);
+    for (int k = 1; k <= 255; ++k)
+        steps.push_back(double(largestMagnitude) / k);
+    for (const double step : steps) {
         std::vector<int64_t> ks(values.size());
         size_t largest = 0;
         for (size_t i = 0; i < values.size(); ++i) {
