@@ -21,38 +21,8 @@ using torch::jit::Graph;
 using torch::jit::Node;
 using torch::jit::Value;
 
-const c10::Symbol kFakeQuantize = c10::Symbol::fromQualString("aten::fake_quantize_per_tensor_affine");
-
 /// Histogram bins of each activation's values; the percentile and MSE searches work on the bin centres.
 constexpr int64_t kBins = 2048;
-
-bool isOneOf(const Node* node, std::initializer_list<const char*> kinds)
-{
-    const std::string kind = node->kind().toQualString();
-    for (const char* k : kinds)
-        if (kind == k)
-            return true;
-    return false;
-}
-
-/// The one node that computes a tensor from `value`, or nullptr when there are none or several. Nodes that only
-/// look at it (aten::dim in BatchNorm's input check, aten::size) do not count.
-Node* soleUser(Value* value)
-{
-    Node* found = nullptr;
-    for (const auto& use : value->uses()) {
-        const auto outputs = use.user->outputs();
-        const bool computesTensor = std::any_of(outputs.begin(), outputs.end(), [](const Value* v) {
-            return v->type()->kind() == c10::TypeKind::TensorType;
-        });
-        if (!computesTensor)
-            continue;
-        if (found)
-            return nullptr;
-        found = use.user;
-    }
-    return found;
-}
 
 /// "layer1.0.conv1" for a weight read as self.layer1.0.conv1.weight through prim::GetAttr nodes; empty otherwise.
 std::string layerOfWeight(Value* weight)
@@ -230,8 +200,6 @@ std::vector<ActivationQuantization> quantizeActivations(torch::jit::Module& modu
         throw InputError("--calibration: expected minmax, percentile or mse, got '" + options.method + "'");
     if (options.method == "percentile" && !(options.percentile > 50.0 && options.percentile <= 100.0))
         throw InputError("--percentile: expected more than 50 and at most 100");
-    if (hasQuantizedActivations(module))
-        throw inputError(origin, "its activations are already quantized");
     if (images.size(0) == 0)
         throw InputError("activation quantization needs calibration images; the training split is empty");
 

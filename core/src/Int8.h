@@ -9,10 +9,42 @@
 
 #include "pare/Quantization.h"
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
 namespace pare::int8 {
+
+/// The fake-quantize operation that marks a quantized activation.
+inline const c10::Symbol kFakeQuantize = c10::Symbol::fromQualString("aten::fake_quantize_per_tensor_affine");
+
+inline bool isOneOf(const torch::jit::Node* node, std::initializer_list<const char*> kinds)
+{
+    const std::string kind = node->kind().toQualString();
+    for (const char* k : kinds)
+        if (kind == k)
+            return true;
+    return false;
+}
+
+/// The one node that computes a tensor from `value`, or nullptr when there are none or several. Nodes that only
+/// look at it (aten::dim in BatchNorm's input check, aten::size) do not count.
+inline torch::jit::Node* soleUser(torch::jit::Value* value)
+{
+    torch::jit::Node* found = nullptr;
+    for (const auto& use : value->uses()) {
+        const auto outputs = use.user->outputs();
+        const bool computesTensor = std::any_of(outputs.begin(), outputs.end(), [](const torch::jit::Value* v) {
+            return v->type()->kind() == c10::TypeKind::TensorType;
+        });
+        if (!computesTensor)
+            continue;
+        if (found)
+            return nullptr;
+        found = use.user;
+    }
+    return found;
+}
 
 struct CalibrationOptions
 {
@@ -24,7 +56,7 @@ struct CalibrationOptions
 /// Inserts an aten::fake_quantize_per_tensor_affine node after every activation of `module`'s forward (the input,
 /// each conv/linear output after the BatchNorm and ReLU that follow it, each tensor sum and concatenation), with a
 /// scale and zero point calibrated on `images`. `module` must own its class type (a Module::clone(), not a
-/// deepcopy()), since its forward graph is edited in place.
+/// deepcopy()), since its forward graph is edited in place, and must not hold fake-quantize nodes yet.
 std::vector<ActivationQuantization> quantizeActivations(torch::jit::Module& module, const torch::Tensor& images,
                                                         const CalibrationOptions& options, const std::string& origin);
 

@@ -27,39 +27,9 @@ using torch::jit::Graph;
 using torch::jit::Node;
 using torch::jit::Value;
 
-const c10::Symbol kFakeQuantize = c10::Symbol::fromQualString("aten::fake_quantize_per_tensor_affine");
-
 c10::Symbol op(const char* name)
 {
     return c10::Symbol::fromQualString(name);
-}
-
-bool isOneOf(const Node* node, std::initializer_list<const char*> kinds)
-{
-    const std::string kind = node->kind().toQualString();
-    for (const char* k : kinds)
-        if (kind == k)
-            return true;
-    return false;
-}
-
-/// The one node that computes a tensor from `value`, or nullptr when there are none or several. Nodes that only
-/// look at it (aten::dim in BatchNorm's input check, aten::size) do not count.
-Node* soleUser(Value* value)
-{
-    Node* found = nullptr;
-    for (const auto& use : value->uses()) {
-        const auto outputs = use.user->outputs();
-        const bool computesTensor = std::any_of(outputs.begin(), outputs.end(), [](const Value* v) {
-            return v->type()->kind() == c10::TypeKind::TensorType;
-        });
-        if (!computesTensor)
-            continue;
-        if (found)
-            return nullptr;
-        found = use.user;
-    }
-    return found;
 }
 
 /// Calls a registered operator through the dispatcher (the quantized:: prepack and unpack functions have no C++

@@ -173,12 +173,11 @@ QuantizeResult quantizeWeights(Model& model, const Dataset& data, const Quantize
     }
 
     std::vector<QuantizedLayer> layers;
-    for (const auto& [layer, b] : options.layerBits) {
-        const auto weights = layerWeights(model.impl().module);
+    const auto weights = layerWeights(model.impl().module);
+    for (const auto& [layer, b] : options.layerBits)
         if (std::none_of(weights.begin(), weights.end(), [&](const LayerWeight& w) { return w.layer == layer; }))
             throw inputError(model.origin(), "bits for layer '" + layer + "', which the model does not have");
-    }
-    for (auto& w : layerWeights(model.impl().module)) {
+    for (const auto& w : weights) {
         const auto named = options.layerBits.find(w.layer);
         layers.push_back({w, torch::Tensor(), torch::Tensor(), {}, named == options.layerBits.end() ? options.bits
                                                                                                     : named->second});
