@@ -557,6 +557,7 @@ struct SensitivityArgs
     std::string csv;
     double target = 0.9;
     bool force = false;
+    double targetBits = 4.0;
 };
 
 int runSensitivity(const SensitivityArgs& args, const CommonOptions& common)
@@ -567,10 +568,16 @@ int runSensitivity(const SensitivityArgs& args, const CommonOptions& common)
     const auto data = loadData(args.data, datasetOptionsFor(&model.record(), common, 0));
     const auto sensitivity = pare::analyzeSensitivity(model, data);
     const auto allocation = pare::allocateRatios(sensitivity, args.target);
+    const auto bits = pare::allocateBits(sensitivity, args.targetBits).front();
     if (!args.csv.empty())
         pare::writeTextFile(args.csv, pare::sensitivityCsv(sensitivity), args.force);
     if (common.json) {
-        std::cout << pare::sensitivityJson(sensitivity, allocation, args.target);
+        auto report = json::parse(pare::sensitivityJson(sensitivity, allocation, args.target));
+        report["target_bits"] = args.targetBits;
+        report["allocated_bits"] = json::object();
+        for (const auto& [layer, b] : bits)
+            report["allocated_bits"][layer] = b;
+        std::cout << report.dump(2) << "\n";
         return 0;
     }
     std::cout << "accuracy on " << sensitivity.images << " "
@@ -596,6 +603,11 @@ int runSensitivity(const SensitivityArgs& args, const CommonOptions& common)
               << "% overall sparsity with the least predicted loss (what --allocate sensitivity uses):\n";
     for (const auto& [layer, r] : allocation)
         std::cout << "  " << layer << " " << pare::cli::fixed(100.0 * r, 1) << "%\n";
+    std::cout << "per-layer bits averaging at most " << pare::cli::fixed(args.targetBits, 1)
+              << " bits per weight with the least predicted loss (quantize --allocate sensitivity measures the best few such\n"
+                 "allocations and keeps the most accurate):\n";
+    for (const auto& [layer, b] : bits)
+        std::cout << "  " << layer << " " << b << " bits\n";
     std::cout << "measured in " << pare::cli::fixed(sensitivity.seconds, 1) << " s";
     if (!args.csv.empty())
         std::cout << "; wrote " << args.csv;
@@ -1000,6 +1012,13 @@ int main(int argc, char** argv)
         ->check(CLI::NonNegativeNumber);
     quantize->add_option("--lr", quantizeOptions.finetune.learningRate, "Fine-tuning learning rate (default 0.002)")
         ->check(CLI::PositiveNumber);
+    quantize->add_option("--allocate", quantizeOptions.allocate,
+                         "uniform (default) or sensitivity: per-layer bits averaging --bits, from measured sensitivity")
+        ->check(CLI::IsMember({"uniform", "sensitivity"}));
+    auto* averageBitsOption = quantize->add_option(
+        "--average-bits", quantizeOptions.averageBits,
+        "With --allocate sensitivity: average bits per weight to reach, e.g. 2.5 (default: --bits)");
+    averageBitsOption->check(CLI::Range(2.0, 8.0));
     std::string layerBits;
     quantize->add_option("--layer-bits", layerBits,
                          "Mixed precision: bits of named layers, conv1=8,fc1=2 (others use --bits)");
@@ -1021,8 +1040,10 @@ int main(int argc, char** argv)
     engineOption->check(CLI::IsMember({"onednn", "qnnpack"}));
     quantize->add_option("--seed", quantizeOptions.finetune.seed, "Seed for calibration sampling and shuffling");
     addCommonOptions(*quantize, common);
-    const auto finishQuantizeOptions = [&, activationBitsOption, engineOption] {
+    const auto finishQuantizeOptions = [&, activationBitsOption, engineOption, averageBitsOption] {
         quantizeOptions.layerBits = parseLayerBits(layerBits);
+        if (averageBitsOption->count() > 0 && quantizeOptions.allocate != "sensitivity")
+            throw pare::InputError("--average-bits: goes with --allocate sensitivity");
         if (engineOption->count() > 0) {
             // The int8 engine runs one kind of quantization; the flags it implies need not be spelled out.
             if (quantize->get_option("--scheme")->count() == 0)
@@ -1112,6 +1133,9 @@ int main(int argc, char** argv)
     sensitivity->add_option("--csv", sensitivityArgs.csv, "Also write the curves as CSV");
     sensitivity->add_option("--target", sensitivityArgs.target, "Overall sparsity to allocate ratios for (default 0.9)")
         ->check(CLI::Range(0.0, 0.95));
+    sensitivity->add_option("--target-bits", sensitivityArgs.targetBits,
+                            "Average weight bits to allocate per-layer bit-widths for (default 4)")
+        ->check(CLI::Range(2.0, 8.0));
     sensitivity->add_flag("--force", sensitivityArgs.force, "Replace an existing CSV file");
     addCommonOptions(*sensitivity, common);
 

@@ -13,6 +13,8 @@
 
 #include <QtTest>
 
+#include <set>
+
 using namespace pare;
 
 class TestSensitivity : public QObject
@@ -25,6 +27,8 @@ private slots:
     void allocationHitsTheTargetAndSparesSensitiveLayers();
     void pruneWithSensitivityAllocation();
     void mixedPrecisionPerLayer();
+    void bitAllocationSparesSensitiveLayers();
+    void quantizeWithSensitivityAllocation();
 
 private:
     std::unique_ptr<Dataset> m_data;
@@ -129,6 +133,43 @@ void TestSensitivity::mixedPrecisionPerLayer()
     QVERIFY(byName.at("fc2").distinctValues > 256); // left as it was
     options.layerBits = {{"conv1", 12}};
     QVERIFY_THROWS_EXCEPTION(InputError, (void)quantizeWeights(model, *m_data, options));
+}
+
+void TestSensitivity::bitAllocationSparesSensitiveLayers()
+{
+    SensitivityResult s;
+    s.bits = {8, 4, 2};
+    s.baselineAccuracy = 0.9;
+    // "big" has most weights and does not mind 2 bits; "small" collapses below 8.
+    s.layers = {{"big", 9000, {}, {0.9, 0.9, 0.89}}, {"small", 1000, {}, {0.9, 0.7, 0.3}}};
+    const auto allocations = allocateBits(s, 3.0, 3);
+    QVERIFY(!allocations.empty());
+    QCOMPARE(allocations.front(), (std::vector<std::pair<std::string, int>>{{"big", 2}, {"small", 8}}));
+    for (const auto& allocation : allocations) { // every candidate fits: 9000*b1 + 1000*b2 <= 3 bits on average
+        const double average = (9000.0 * allocation[0].second + 1000.0 * allocation[1].second) / 10000.0;
+        QVERIFY(average <= 3.0);
+    }
+    QVERIFY_THROWS_EXCEPTION(InputError, (void)allocateBits(s, 1.5, 1));
+}
+
+void TestSensitivity::quantizeWithSensitivityAllocation()
+{
+    auto model = m_baseline->clone();
+    QuantizeOptions options;
+    options.bits = 3;
+    options.averageBits = 2.5;
+    options.allocate = "sensitivity";
+    const auto result = quantizeWeights(model, *m_data, options);
+    double bitWeights = 0.0, weights = 0.0;
+    std::set<int> used;
+    for (const auto& layer : result.layers) {
+        bitWeights += double(layer.bits) * double(layer.weights);
+        weights += double(layer.weights);
+        used.insert(layer.bits);
+        QVERIFY(layer.distinctValues <= (int64_t(1) << layer.bits));
+    }
+    QVERIFY(bitWeights / weights <= 2.5);
+    QVERIFY(used.size() > 1); // 2.5 bits on average cannot be one integer width: the layers differ
 }
 
 QTEST_APPLESS_MAIN(TestSensitivity)

@@ -4,6 +4,7 @@
 #include "pare/Error.h"
 #include "pare/Pipeline.h"
 #include "pare/Quantization.h"
+#include "pare/Sensitivity.h"
 
 #include <algorithm>
 #include <cmath>
@@ -156,6 +157,45 @@ QuantizeResult quantizeWeights(Model& model, const Dataset& data, const Quantize
                              "weights and 8-bit activations (--bits 8 --scheme symmetric --per-channel "
                              "--activation-bits 8, no per-layer bits)");
         int8::useEngine(options.engine, model.origin());
+    }
+    if (options.allocate != "uniform" && options.allocate != "sensitivity")
+        throw InputError("--allocate: expected uniform or sensitivity, got '" + options.allocate + "'");
+    if (options.allocate == "sensitivity") {
+        if (!options.layerBits.empty() || !options.engine.empty() || options.bits < 1 || options.bits > 8)
+            throw InputError("--allocate sensitivity: chooses per-layer bits averaging --bits 1..8 itself; it does "
+                             "not combine with --layer-bits or --engine");
+        // Measured on the model as it is, with the scheme it will be quantized with; then quantized with those bits.
+        SensitivityOptions measure;
+        measure.ratios.clear();
+        measure.scheme = options.scheme;
+        measure.perChannel = options.perChannel;
+        const auto sensitivity = analyzeSensitivity(model, data, measure, cancel);
+        if (sensitivity.cancelled || (cancel && cancel->isRequested())) {
+            QuantizeResult cancelled;
+            cancelled.finetune.cancelled = true;
+            return cancelled;
+        }
+        // Layers' errors compound, which the sum of single-layer losses does not predict: the best predicted
+        // allocations are measured (post-training, on the analysis's images) and the most accurate one is kept.
+        QuantizeOptions allocated = options;
+        allocated.allocate = "uniform";
+        allocated.finetune.epochs = 0;
+        double bestAccuracy = -1.0;
+        std::map<std::string, int> bestBits;
+        const double average = options.averageBits > 0.0 ? options.averageBits : double(options.bits);
+        for (const auto& candidate : allocateBits(sensitivity, average, /*candidates=*/8)) {
+            allocated.layerBits = std::map<std::string, int>(candidate.begin(), candidate.end());
+            auto copy = model.clone();
+            (void)quantizeWeights(copy, data, allocated);
+            const auto accuracy = evaluate(copy, data, sensitivity.split).accuracy;
+            if (accuracy > bestAccuracy) {
+                bestAccuracy = accuracy;
+                bestBits = allocated.layerBits;
+            }
+        }
+        allocated.layerBits = bestBits;
+        allocated.finetune = options.finetune;
+        return quantizeWeights(model, data, allocated, progress, cancel);
     }
     requireFloatModel(model.impl(), "quantize");
     if (options.finetune.epochs > 0 || quantizeActivations)

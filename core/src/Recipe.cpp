@@ -150,6 +150,8 @@ RecipeStep readQuantize(StepReader& in)
     in.read("per_channel", q.perChannel);
     in.readInt("finetune_epochs", q.finetune.epochs, 0, 1000);
     in.readNumber("lr", q.finetune.learningRate, 0.0, 10.0);
+    in.readChoice("allocate", q.allocate, {"uniform", "sensitivity"});
+    in.readNumber("average_bits", q.averageBits, 0.0, 8.0);
     std::map<std::string, int> layerBits;
     in.read("layer_bits", layerBits);
     for (const auto& [layer, b] : layerBits)
@@ -211,7 +213,7 @@ std::string RecipeStep::describe() const
         break;
     case Kind::Quantize:
         out << "quantize " << quantize.bits << "-bit " << quantize.scheme << (quantize.perChannel ? " per-channel" : "")
-            << (quantize.layerBits.empty() ? "" : " mixed")
+            << (quantize.layerBits.empty() ? "" : " mixed") << (quantize.allocate == "sensitivity" ? " by sensitivity" : "")
             << (quantize.activationBits < 32 ? ", activations " + std::to_string(quantize.activationBits) + "-bit "
                                                    + quantize.calibration
                                              : std::string())
@@ -256,6 +258,10 @@ std::string Recipe::toJson() const
                     {"finetune_epochs", s.quantize.finetune.epochs}};
             if (!s.quantize.layerBits.empty())
                 body["layer_bits"] = s.quantize.layerBits;
+            if (s.quantize.allocate != "uniform")
+                body["allocate"] = s.quantize.allocate;
+            if (s.quantize.averageBits > 0.0)
+                body["average_bits"] = s.quantize.averageBits;
             if (s.quantize.activationBits != 32) {
                 body["activation_bits"] = s.quantize.activationBits;
                 body["calibration"] = s.quantize.calibration;

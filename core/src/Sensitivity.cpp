@@ -5,6 +5,8 @@
 #include "pare/Quantization.h"
 #include "pare/Sensitivity.h"
 
+#include <algorithm>
+
 #include <nlohmann/json.hpp>
 
 #include <chrono>
@@ -70,6 +72,7 @@ SensitivityResult analyzeSensitivity(const Model& model, const Dataset& data, co
             QuantizeOptions quantize;
             quantize.bits = 32;
             quantize.scheme = options.scheme;
+            quantize.perChannel = options.perChannel;
             quantize.layerBits[w.layer] = bits;
             (void)quantizeWeights(copy, data, quantize);
             layer.quantizeAccuracy.push_back(accuracyOn(copy, data, result.split, result.images));
@@ -79,6 +82,68 @@ SensitivityResult analyzeSensitivity(const Model& model, const Dataset& data, co
     result.cancelled = cancel && cancel->isRequested();
     result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     return result;
+}
+
+std::vector<std::vector<std::pair<std::string, int>>> allocateBits(const SensitivityResult& s, double targetBits,
+                                                                   int candidates)
+{
+    if (s.bits.empty())
+        throw InputError("--allocate sensitivity: the analysis measured no bit-widths");
+    const size_t layers = s.layers.size();
+    const size_t options = s.bits.size();
+    double total = 0.0;
+    for (const auto& layer : s.layers)
+        total += double(layer.weights);
+    // Predicted loss of a layer at a bit-width: what that layer alone lost, made non-increasing in the bits (a curve
+    // that rises again as bits shrink is noise at this evaluation size).
+    std::vector<std::vector<double>> loss(layers, std::vector<double>(options, 1.0));
+    for (size_t l = 0; l < layers; ++l)
+        for (size_t i = 0; i < options; ++i) {
+            const auto& accuracy = s.layers[l].quantizeAccuracy;
+            double worst = i < accuracy.size() ? s.baselineAccuracy - accuracy[i] : 1.0;
+            for (size_t j = 0; j < options && j < accuracy.size(); ++j)
+                if (s.bits[j] > s.bits[i])
+                    worst = std::max(worst, s.baselineAccuracy - accuracy[j]);
+            loss[l][i] = std::max(worst, 0.0);
+        }
+    // Every combination (there are few layers and five bit-widths in practice), keeping the best `candidates` whose
+    // average bits per weight fit the target.
+    double combinations = 1.0;
+    for (size_t l = 0; l < layers; ++l)
+        combinations *= double(options);
+    if (combinations > 2e6)
+        throw InputError("--allocate sensitivity: " + std::to_string(layers)
+                         + " layers are too many to search their bit-widths exhaustively");
+    using Choice = std::pair<double, std::vector<size_t>>; // predicted loss, bit-width index per layer
+    std::vector<Choice> best;
+    std::vector<size_t> pick(layers, 0);
+    const auto search = [&](auto&& self, size_t l, double bitWeights, double predicted) -> void {
+        if (l == layers) {
+            if (total > 0.0 && bitWeights / total > targetBits + 1e-9)
+                return;
+            best.emplace_back(predicted, pick);
+            std::sort(best.begin(), best.end());
+            if (best.size() > size_t(std::max(candidates, 1)))
+                best.pop_back();
+            return;
+        }
+        for (size_t i = 0; i < options; ++i) {
+            pick[l] = i;
+            self(self, l + 1, bitWeights + double(s.layers[l].weights) * s.bits[i], predicted + loss[l][i]);
+        }
+    };
+    search(search, 0, 0.0, 0.0);
+    if (best.empty())
+        throw InputError("--bits: an average of " + std::to_string(targetBits)
+                         + " bits is fewer than the narrowest measured bit-width gives every layer");
+    std::vector<std::vector<std::pair<std::string, int>>> allocations;
+    for (const auto& [predicted, choice] : best) {
+        std::vector<std::pair<std::string, int>> allocation;
+        for (size_t l = 0; l < layers; ++l)
+            allocation.emplace_back(s.layers[l].name, s.bits[choice[l]]);
+        allocations.push_back(std::move(allocation));
+    }
+    return allocations;
 }
 
 std::vector<std::pair<std::string, double>> allocateRatios(const SensitivityResult& s, double target)

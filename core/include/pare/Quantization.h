@@ -29,6 +29,13 @@ struct QuantizeOptions
     /// Mixed precision: bit-widths for named layers (dotted paths, as in ModelSummary); the others use `bits`.
     /// 32 leaves a layer as it is.
     std::map<std::string, int> layerBits;
+    /// "uniform": every layer on `bits` (or its layerBits); "sensitivity": measure each layer's accuracy at 8, 6, 4, 3
+    /// and 2 bits (analyzeSensitivity) and give each layer the bit-width that keeps the average over all weights at
+    /// most `bits` with the least predicted loss (allocateBits).
+    std::string allocate = "uniform";
+    /// With allocate "sensitivity": the average bits per weight to reach, which may lie between integers (2.5);
+    /// 0 means `bits`.
+    double averageBits = 0.0;
     /// Activations: 32 leaves them in float; 1..8 puts every activation (the input, each conv and linear output after
     /// the BatchNorm and ReLU that follow it, each tensor sum and concatenation) on 2^k levels, one scale and zero
     /// point per tensor, calibrated on `calibrationImages` training images. Fine-tuning then trains through them with
@@ -83,7 +90,7 @@ struct Int8Operation
 
 struct QuantizeResult
 {
-    std::vector<LayerQuantization> layers;
+    std::vector<LayerQuantization> layers; ///< with the bit-width each got (allocated ones included)
     std::vector<ActivationQuantization> activations;
     TrainResult finetune;
 };

@@ -18,6 +18,7 @@ struct SensitivityOptions
     std::vector<double> ratios{0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95};
     std::vector<int> bits{8, 6, 4, 3, 2};
     std::string scheme = "kmeans"; ///< quantization scheme of the bit-width curves
+    bool perChannel = false;       ///< levels per output channel (uniform and symmetric)
     /// Images of the validation split evaluated per point (0: all); without a validation split, the test split.
     int64_t images = 3000;
 };
@@ -54,6 +55,13 @@ struct SensitivityResult
 /// the target exceeds what the largest measured ratio reaches.
 [[nodiscard]] std::vector<std::pair<std::string, double>> allocateRatios(const SensitivityResult& sensitivity,
                                                                          double targetSparsity);
+
+/// Per-layer bit-widths, among those measured, whose average over all weights is at most `targetBits`: the
+/// `candidates` combinations with the least predicted loss (the sum of what each layer lost alone), best first, found
+/// by trying every combination. The prediction ignores how layers' errors compound, so quantize --allocate
+/// sensitivity measures the candidates before choosing. Throws InputError when no combination fits the target.
+[[nodiscard]] std::vector<std::vector<std::pair<std::string, int>>>
+allocateBits(const SensitivityResult& sensitivity, double targetBits, int candidates = 1);
 
 /// Long format, one row per (layer, kind, setting): layer,weights,kind,setting,accuracy,drop.
 [[nodiscard]] std::string sensitivityCsv(const SensitivityResult& sensitivity);
