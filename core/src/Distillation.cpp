@@ -8,11 +8,6 @@
 namespace pare {
 namespace {
 
-struct LossTerms
-{
-    torch::Tensor soft, hard, total;
-};
-
 /// The teacher's side of the soft term, log softmax(z_t / T), computed once per training image with its logits.
 torch::Tensor softTargets(const torch::Tensor& teacherLogits, double temperature)
 {
@@ -20,20 +15,46 @@ torch::Tensor softTargets(const torch::Tensor& teacherLogits, double temperature
     return F::log_softmax(teacherLogits / temperature, F::LogSoftmaxFuncOptions(1));
 }
 
-LossTerms distillationTerms(const torch::Tensor& student, const torch::Tensor& teacherLog, const torch::Tensor& labels,
-                            double temperature, double alpha)
+/// The distillation loss, alpha T^2 KL(p || softmax(z/T)) + (1 - alpha) CE(z, y) with p = softmax(z_t/T), and its
+/// gradient written out as one autograd node: (alpha T (softmax(z/T) - p) + (1 - alpha) (softmax(z) - onehot(y))) /
+/// batch. T^2 keeps the soft term's gradients on the scale of the hard term's as T changes (Hinton et al.). Built
+/// from separate operations, the soft term's dozen small operations and their autograd nodes made a KD epoch ~5%
+/// slower than a plain one; fused, it measured faster. Returns total, soft, hard; only the total is differentiable.
+class FusedDistillationLoss : public torch::autograd::Function<FusedDistillationLoss>
 {
-    namespace F = torch::nn::functional;
-    const auto studentLog = F::log_softmax(student / temperature, F::LogSoftmaxFuncOptions(1));
-    // KL(p_t || p_s) summed over classes, averaged over the batch; T^2 keeps its gradients on the scale of the
-    // hard term's as T changes (Hinton et al.).
-    const auto kl = (teacherLog.exp() * (teacherLog - studentLog)).sum(1).mean();
-    LossTerms terms;
-    terms.soft = kl * (temperature * temperature);
-    terms.hard = F::cross_entropy(student, labels);
-    terms.total = terms.soft * alpha + terms.hard * (1.0 - alpha);
-    return terms;
-}
+public:
+    static torch::autograd::variable_list forward(torch::autograd::AutogradContext* context, const torch::Tensor& logits,
+                                                  const torch::Tensor& teacherProb, const torch::Tensor& teacherLog,
+                                                  const torch::Tensor& labels, double temperature, double alpha)
+    {
+        const double batch = double(logits.size(0));
+        const auto studentLogT = torch::log_softmax(logits / temperature, 1);
+        const auto studentLog = torch::log_softmax(logits, 1);
+        const auto soft = (teacherProb * (teacherLog - studentLogT)).sum() * (temperature * temperature / batch);
+        const auto hard = studentLog.gather(1, labels.unsqueeze(1)).sum() * (-1.0 / batch);
+        const auto total = soft * alpha + hard * (1.0 - alpha);
+        context->save_for_backward({studentLogT, studentLog, teacherProb, labels});
+        context->saved_data["temperature"] = temperature;
+        context->saved_data["alpha"] = alpha;
+        context->mark_non_differentiable({soft, hard});
+        return {total, soft, hard};
+    }
+
+    static torch::autograd::variable_list backward(torch::autograd::AutogradContext* context,
+                                                   torch::autograd::variable_list gradients)
+    {
+        const auto saved = context->get_saved_variables();
+        const double temperature = context->saved_data["temperature"].toDouble();
+        const double alpha = context->saved_data["alpha"].toDouble();
+        const auto& labels = saved[3];
+        const double batch = double(labels.size(0));
+        auto hard = saved[1].exp();
+        hard.scatter_add_(1, labels.unsqueeze(1), torch::full({labels.size(0), 1}, -1.0, hard.options()));
+        auto gradient = (saved[0].exp() - saved[2]).mul_(alpha * temperature / batch).add_(hard, (1.0 - alpha) / batch);
+        gradient.mul_(gradients[0]);
+        return {gradient, torch::Tensor(), torch::Tensor(), torch::Tensor(), torch::Tensor(), torch::Tensor()};
+    }
+};
 
 torch::Tensor rowsToTensor(const std::vector<std::vector<float>>& rows)
 {
@@ -70,10 +91,16 @@ DistillLoss distillationLoss(const std::vector<std::vector<float>>& studentLogit
                              const std::vector<std::vector<float>>& teacherLogits, const std::vector<int64_t>& labels,
                              double temperature, double alpha)
 {
-    torch::NoGradGuard noGrad;
-    const auto terms = distillationTerms(rowsToTensor(studentLogits), softTargets(rowsToTensor(teacherLogits), temperature),
-                                         torch::tensor(labels, torch::kInt64), temperature, alpha);
-    return {terms.soft.item<double>(), terms.hard.item<double>(), terms.total.item<double>()};
+    const auto logits = rowsToTensor(studentLogits).requires_grad_(true);
+    const auto teacherLog = softTargets(rowsToTensor(teacherLogits), temperature);
+    const auto terms = FusedDistillationLoss::apply(logits, teacherLog.exp(), teacherLog,
+                                                    torch::tensor(labels, torch::kInt64), temperature, alpha);
+    terms[0].backward();
+    DistillLoss loss{terms[1].item<double>(), terms[2].item<double>(), terms[0].item<double>(), {}};
+    const auto gradient = logits.grad().contiguous();
+    for (int64_t i = 0; i < gradient.size(0); ++i)
+        loss.gradient.emplace_back(gradient[i].data_ptr<float>(), gradient[i].data_ptr<float>() + gradient.size(1));
+    return loss;
 }
 
 DistillResult distill(const Model& teacher, Model& student, const Dataset& data, const DistillOptions& options,
@@ -92,6 +119,7 @@ DistillResult distill(const Model& teacher, Model& student, const Dataset& data,
     // it changes, so the teacher's outputs stay those of the original.
     const auto teacherOut = teacherLogits(teacher, data.impl().trainImages, cancel);
     const auto targets = teacherOut.defined() ? softTargets(teacherOut, options.temperature) : teacherOut;
+    const auto targetProbabilities = targets.defined() ? targets.exp() : targets;
     result.teacherSeconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     if (cancel && cancel->isRequested()) {
         result.training.cancelled = true;
@@ -106,14 +134,15 @@ DistillResult distill(const Model& teacher, Model& student, const Dataset& data,
     std::vector<Sums> perEpoch(static_cast<size_t>(std::max(options.train.epochs, 0)) + 1);
     const BatchLoss loss = [&](const torch::Tensor& logits, const torch::Tensor& labels, const torch::Tensor& indices,
                                int epoch) {
-        const auto terms = distillationTerms(logits, targets.index_select(0, indices), labels, options.temperature,
-                                             options.alpha);
+        const auto terms = FusedDistillationLoss::apply(logits, targetProbabilities.index_select(0, indices),
+                                                        targets.index_select(0, indices), labels, options.temperature,
+                                                        options.alpha);
         auto& sums = perEpoch[static_cast<size_t>(epoch)];
         const auto n = labels.size(0);
-        sums.soft += terms.soft.item<double>() * double(n);
-        sums.hard += terms.hard.item<double>() * double(n);
+        sums.soft += terms[1].item<double>() * double(n);
+        sums.hard += terms[2].item<double>() * double(n);
         sums.images += n;
-        return terms.total;
+        return terms[0];
     };
     const TrainHooks hooks = options.keepZeros ? zeroKeepingHooks(student.impl().module) : TrainHooks{};
     result.training = trainWithLoss(student, data, options.train, loss, progress, cancel, hooks);

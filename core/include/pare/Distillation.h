@@ -56,9 +56,11 @@ struct DistillLoss
     double soft = 0.0; ///< T^2 * KL(softmax(teacher/T) || softmax(student/T)), mean over the batch
     double hard = 0.0; ///< cross-entropy of the student against the labels, mean over the batch
     double total = 0.0; ///< alpha * soft + (1 - alpha) * hard
+    std::vector<std::vector<float>> gradient; ///< d total / d student logits, as distill() backpropagates it
 };
 
-/// The loss distill() minimizes, for a batch of logits given as rows: for checking it against hand computation.
+/// The loss distill() minimizes, and its gradient, for a batch of logits given as rows: for checking both against
+/// hand computation and finite differences.
 [[nodiscard]] DistillLoss distillationLoss(const std::vector<std::vector<float>>& studentLogits,
                                            const std::vector<std::vector<float>>& teacherLogits,
                                            const std::vector<int64_t>& labels, double temperature, double alpha);
