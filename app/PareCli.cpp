@@ -895,7 +895,7 @@ int runExport(const ExportArgs& args, const CommonOptions& common)
         if (check.images - check.sameTopOne > check.nearTieDifferences)
             throw std::runtime_error(args.out + ": the ONNX export disagrees with LibTorch beyond near-ties (" + verified +
                                      "); nothing was written");
-        outBytes = model.save(args.out, args.force);
+        outBytes = pare::writeTextFile(args.out, bytes, args.force); // the bytes checked, written atomically
     } else {
         const auto reloaded = pare::Model::load(args.out); // proves the file loads before we say it was written
         out["format"] = format == pare::ModelFormat::Pare ? "pare" : "torchscript";
