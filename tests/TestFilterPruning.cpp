@@ -53,7 +53,7 @@ void TestFilterPruning::initTestCase()
 PruneOptions TestFilterPruning::filters(double ratio)
 {
     PruneOptions options;
-    options.method = "filters";
+    options.method = PruneMethod::Filters;
     options.ratio = ratio;
     options.finetune.epochs = 0;
     return options;
@@ -164,8 +164,8 @@ void TestFilterPruning::removingZeroChannelsChangesNoOutput()
     const auto reference = Model::load(zeroedPath.toStdString());
     // Dead channels have zero filters and zero activations: each ranking must pick exactly them.
     auto options = filters(0.5);
-    options.method = method.toStdString();
-    options.activationCriterion = criterion.toStdString();
+    options.method = parseOption<PruneMethod>(method.toStdString());
+    options.activationCriterion = parseOption<ActivationCriterion>(criterion.toStdString());
     (void)prune(zeroed, *m_data, options);
     QCOMPARE(zeroed.parameterCount(), int64_t(109295));
     // Same logits for the same images, up to float rounding of a sum in another order.

@@ -1,7 +1,7 @@
 // The canonical Huffman coder behind .pare's symbol streams: exact round trips on the distributions the format
 // meets (k-bit codes, mask gaps, one symbol), sizes near the entropy, and damaged streams refused, never a crash.
 
-#include "Huffman.h"
+#include "io/Huffman.h"
 
 #include <QtTest>
 

@@ -71,10 +71,10 @@ QuantizeOptions TestInt8::int8Options(const std::string& engine)
 {
     QuantizeOptions o;
     o.bits = 8;
-    o.scheme = "symmetric";
+    o.scheme = QuantScheme::Symmetric;
     o.perChannel = true;
     o.activationBits = 8;
-    o.engine = engine;
+    o.engine = parseOption<Int8Engine>(engine);
     return o;
 }
 
@@ -82,7 +82,7 @@ void TestInt8::onednnGraphHoldsQuantizedOpsWithQint8Weights()
 {
     auto model = m_baseline->clone();
     const auto result = quantizeWeights(model, *m_data, int8Options("onednn"));
-    QCOMPARE(model.record().int8Engine, std::string("onednn"));
+    QCOMPARE(model.record().int8Engine, std::optional(Int8Engine::OneDnn));
     std::map<std::string, std::vector<std::vector<int64_t>>> weightsByOp;
     int quantizeInputs = 0;
     for (const auto& op : int8Operations(model)) {
@@ -114,7 +114,7 @@ void TestInt8::int8MatchesTheFakeQuantizedModel()
     // calibration images): the int8 module should compute the same function, up to integer rounding.
     auto simulated = m_baseline->clone();
     auto options = int8Options("onednn");
-    options.engine.clear();
+    options.engine.reset();
     (void)quantizeWeights(simulated, *m_data, options);
     auto int8 = m_baseline->clone();
     (void)quantizeWeights(int8, *m_data, int8Options("onednn"));
@@ -133,7 +133,7 @@ void TestInt8::int8ModelRoundTripsThroughPareAndTorchScript()
         const auto path = m_dir.filePath(name).toStdString();
         const auto bytes = model.save(path);
         const auto loaded = Model::load(path);
-        QCOMPARE(loaded.record().int8Engine, std::string("onednn"));
+        QCOMPARE(loaded.record().int8Engine, std::optional(Int8Engine::OneDnn));
         QCOMPARE(int8Operations(loaded).size(), operations);
         const auto read = evaluate(loaded, *m_data);
         QCOMPARE(read.loss, written.loss); // the same int8 module: outputs identical, not merely close
@@ -176,7 +176,7 @@ void TestInt8::qnnpackRunsTheSameModel()
 {
     auto model = m_baseline->clone();
     (void)quantizeWeights(model, *m_data, int8Options("qnnpack"));
-    QCOMPARE(model.record().int8Engine, std::string("qnnpack"));
+    QCOMPARE(model.record().int8Engine, std::optional(Int8Engine::Qnnpack));
     int packed = 0;
     for (const auto& op : int8Operations(model))
         packed += op.weightType == "QInt8";
@@ -235,7 +235,7 @@ void TestInt8::calibrationMethodsClipAsTheyClaim()
         QuantizeOptions o;
         o.bits = 32; // weights untouched: only the activations
         o.activationBits = 4;
-        o.calibration = method;
+        o.calibration = parseOption<Calibration>(method);
         o.percentile = 99.9;
         byMethod[method] = quantizeWeights(model, *m_data, o).activations;
     }
@@ -279,7 +279,7 @@ void TestInt8::quantizationAwareTrainingTrainsThroughActivations()
     QuantizeOptions o;
     o.bits = 32;
     o.activationBits = 2;
-    o.calibration = "mse";
+    o.calibration = Calibration::Mse;
     auto before = m_baseline->clone();
     (void)quantizeWeights(before, *m_data, o);
     const double postTraining = evaluate(before, *m_data).accuracy;
@@ -310,7 +310,7 @@ void TestInt8::whatTheEngineCannotRunIsRefused()
     four.bits = 4;
     refused(four, "8-bit symmetric per-channel");
     auto kmeans = int8Options("onednn");
-    kmeans.scheme = "kmeans";
+    kmeans.scheme = QuantScheme::KMeans;
     refused(kmeans, "8-bit symmetric per-channel");
     refused(int8Options("fbgemm"), "expected onednn or qnnpack");
     QuantizeOptions unknownLayer;

@@ -81,7 +81,7 @@ void TestPareFormat::prunedAndQuantizedModelIsSmallAndExact()
     (void)pare::prune(model, *m_data, prune);
     QuantizeOptions quantize;
     quantize.bits = 4;
-    quantize.scheme = "kmeans";
+    quantize.scheme = QuantScheme::KMeans;
     (void)quantizeWeights(model, *m_data, quantize);
 
     const QString path = m_dir.path() + "/small.pare";

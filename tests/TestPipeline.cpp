@@ -70,7 +70,7 @@ void TestPipeline::recipeRoundTrips()
     QCOMPARE(recipe.seed, uint64_t(7));
     QCOMPARE(recipe.steps.size(), size_t(4));
     QCOMPARE(recipe.steps[0].prune.ratio, 0.9);
-    QCOMPARE(recipe.steps[0].prune.schedule, std::string("gradual"));
+    QCOMPARE(recipe.steps[0].prune.schedule, PruneSchedule::Gradual);
     QCOMPARE(recipe.steps[1].distill.options.temperature, 4.0);
     QCOMPARE(recipe.steps[2].quantize.bits, 4);
     QVERIFY(recipe.steps[2].quantize.perChannel);

@@ -44,7 +44,7 @@ void TestPruning::initTestCase()
 PruneOptions TestPruning::withoutFineTuning(const std::string& method, double ratio) const
 {
     PruneOptions options;
-    options.method = method;
+    options.method = parseOption<PruneMethod>(method); // a misspelt method is refused here
     options.ratio = ratio;
     options.finetune.epochs = 0;
     return options;
@@ -94,9 +94,24 @@ void TestPruning::masksStayZeroThroughFineTuning()
     options.finetune.epochs = 1;
     const auto result = prune(model, *m_data, options);
     QCOMPARE(result.finetune.batchesRun, int64_t(47)); // 3,000 images in batches of 64: it did train
-    // Training moves every weight it may; the masked ones stay exactly zero, so no layer gains a non-zero.
-    for (size_t i = 0; i < result.layers.size(); ++i)
-        QVERIFY2(result.layers[i].nonzero <= atPruning.layers[i].nonzero, result.layers[i].name.c_str());
+    // One-shot pruning of the same weights gives the same mask: every weight pruned there is still exactly zero
+    // here, and training moved (nearly) every weight it may move; an optimizer that did nothing fails the latter.
+    int64_t free = 0, moved = 0, revived = 0;
+    for (const auto& layer : result.layers) {
+        const auto before = reference.layerWeight(layer.name).values;
+        const auto after = model.layerWeight(layer.name).values;
+        QCOMPARE(after.size(), before.size());
+        for (size_t i = 0; i < before.size(); ++i) {
+            if (before[i] == 0.0f) {
+                revived += after[i] != 0.0f;
+                continue;
+            }
+            ++free;
+            moved += after[i] != before[i];
+        }
+    }
+    QCOMPARE(revived, int64_t(0));
+    QVERIFY2(moved > free * 9 / 10, qPrintable(QString("%1 of %2 free weights moved").arg(moved).arg(free)));
     QVERIFY(result.nonzero >= atPruning.nonzero - 50);
     // Fine-tuning recovers accuracy lost to pruning.
     QVERIFY(evaluate(model, *m_data).accuracy >= evaluate(reference, *m_data).accuracy - 0.01);
@@ -106,7 +121,7 @@ void TestPruning::gradualReachesTheTarget()
 {
     auto model = m_baseline->clone();
     PruneOptions options = withoutFineTuning("magnitude-global", 0.7);
-    options.schedule = "gradual";
+    options.schedule = PruneSchedule::Gradual;
     options.finetune.epochs = 1;
     const auto result = prune(model, *m_data, options);
     QCOMPARE(result.nonzero, result.weights - std::llround(0.7 * double(result.weights)));
@@ -118,9 +133,7 @@ void TestPruning::badOptionsAreRejected()
     auto model = m_baseline->clone();
     QVERIFY_THROWS_EXCEPTION(InputError, (void)prune(model, *m_data, withoutFineTuning("random", 0.5)));
     QVERIFY_THROWS_EXCEPTION(InputError, (void)prune(model, *m_data, withoutFineTuning("magnitude-global", 1.0)));
-    auto options = withoutFineTuning("magnitude-layer", 0.5);
-    options.schedule = "sometimes";
-    QVERIFY_THROWS_EXCEPTION(InputError, (void)prune(model, *m_data, options));
+    QVERIFY_THROWS_EXCEPTION(InputError, (void)parseOption<PruneSchedule>("sometimes"));
 }
 
 QTEST_APPLESS_MAIN(TestPruning)

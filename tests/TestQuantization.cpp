@@ -47,7 +47,7 @@ QuantizeOptions TestQuantization::options(int bits, const std::string& scheme, b
 {
     QuantizeOptions o;
     o.bits = bits;
-    o.scheme = scheme;
+    o.scheme = parseOption<QuantScheme>(scheme);
     o.perChannel = perChannel;
     return o;
 }

@@ -103,7 +103,7 @@ void TestSensitivity::pruneWithSensitivityAllocation()
     auto model = m_baseline->clone();
     PruneOptions options;
     options.ratio = 0.9;
-    options.allocate = "sensitivity";
+    options.allocate = Allocation::Sensitivity;
     options.finetune.epochs = 0;
     const auto result = prune(model, *m_data, options);
     QCOMPARE(result.allocatedRatios.size(), size_t(4));
@@ -117,7 +117,7 @@ void TestSensitivity::mixedPrecisionPerLayer()
     auto model = m_baseline->clone();
     QuantizeOptions options;
     options.bits = 4;
-    options.scheme = "kmeans";
+    options.scheme = QuantScheme::KMeans;
     options.layerBits = {{"conv1", 8}, {"fc1", 2}, {"fc2", 32}};
     const auto result = quantizeWeights(model, *m_data, options);
     std::map<std::string, LayerQuantization> byName;
@@ -158,7 +158,7 @@ void TestSensitivity::quantizeWithSensitivityAllocation()
     QuantizeOptions options;
     options.bits = 3;
     options.averageBits = 2.5;
-    options.allocate = "sensitivity";
+    options.allocate = Allocation::Sensitivity;
     const auto result = quantizeWeights(model, *m_data, options);
     double bitWeights = 0.0, weights = 0.0;
     std::set<int> used;

@@ -1,5 +1,7 @@
 #include "pare/ui/AccuracySizeChart.h"
 
+#include "pare/Error.h"
+
 #include <qcustomplot.h>
 
 #include <QLocale>
@@ -280,6 +282,14 @@ QString AccuracySizeChart::describe(const Point& p) const
         .arg(locale.toString(s.nonzeroParams), locale.toString(s.params), locale.toString(s.sizes.pare),
              locale.toString(s.sizes.torchScript), locale.toString(s.sizes.denseFp32))
         .arg(locale.toString(s.latency.batch256Ms, 'f', 2));
+}
+
+void AccuracySizeChart::save(const QString& path) const
+{
+    const bool ok = path.endsWith(QLatin1String(".pdf"), Qt::CaseInsensitive) ? m_plot->savePdf(path)
+                                                                             : m_plot->savePng(path, 0, 0, 2.0);
+    if (!ok)
+        throw inputError(path.toStdString(), "cannot write the chart");
 }
 
 } // namespace pare::ui

@@ -27,7 +27,7 @@ void BackgroundJob::cancel()
 
 bool BackgroundJob::isRunning() const
 {
-    return m_thread && m_thread->isRunning();
+    return m_busy;
 }
 
 bool BackgroundJob::wait(QDeadlineTimer deadline)
@@ -41,6 +41,7 @@ bool BackgroundJob::launch(std::function<void()> work)
         return false;
     wait(); // a finished thread may still be returning from run()
     m_cancel.reset();
+    m_busy = true;
     m_thread.reset(QThread::create([this, work = std::move(work)] {
         // Nothing torch-shaped crosses threads: the engine's exceptions become one readable line here.
         try {
@@ -48,6 +49,8 @@ bool BackgroundJob::launch(std::function<void()> work)
         } catch (const std::exception& e) {
             emit failed(QString::fromStdString(e.what()));
         }
+        m_busy = false;
+        emit ended();
     }));
     m_thread->start();
     emit started();

@@ -1,6 +1,8 @@
 #include "pare/ui/ExportDialog.h"
 
 #include "pare/Error.h"
+#include "pare/Export.h"
+#include "pare/Pipeline.h"
 #include "pare/Model.h"
 #include "pare/Onnx.h"
 #include "pare/ui/StudioJobs.h"
@@ -18,6 +20,8 @@
 #include <QLocale>
 #include <QPushButton>
 #include <QVBoxLayout>
+
+#include <optional>
 
 namespace pare::ui {
 
@@ -126,32 +130,26 @@ QString ExportDialog::exportAndVerify(const RunRecord& run, const QString& path,
                              .arg(run.id)
                              .toStdString());
     const auto model = Model::load(run.modelFile.toStdString());
-    const auto written = model.save(path.toStdString(), /*overwrite=*/true);
     const QLocale locale;
+    ExportOptions options;
+    options.overwrite = true; // the dialog's file chooser has asked already
+    std::optional<Dataset> dataset;
     if (Model::formatForPath(path.toStdString()) == ModelFormat::Onnx) {
-        // Pare does not read ONNX; OpenCV's DNN module, an independent runtime, runs the file beside LibTorch.
-        QFile file(path);
-        if (!file.open(QIODevice::ReadOnly))
-            throw inputError(path.toStdString(), "cannot read back what was written");
-        const auto bytes = file.readAll().toStdString();
-        auto options = ui::dataOptionsFor(model.record());
-        options.testLimit = 64;
-        const auto dataset = Dataset::load(data.toStdString(), options);
-        const auto check = checkOnnxWithOpenCv(bytes, model, dataset);
-        if (check.images - check.sameTopOne > check.nearTieDifferences)
-            throw inputError(path.toStdString(), "OpenCV DNN disagrees with LibTorch beyond near-ties");
+        auto dataOptions = dataOptionsFor(model.record());
+        dataOptions.testLimit = 64;
+        dataset.emplace(Dataset::load(data.toStdString(), dataOptions));
+        options.data = &*dataset;
+    }
+    const auto report = exportModel(model, path.toStdString(), options);
+    if (report.onnxCheck)
         return tr("Wrote %1 (%2 bytes on disk) and ran it in OpenCV DNN on %3 test images: the same top-1 as "
                   "LibTorch on %4, largest logit difference %5.")
-            .arg(path, locale.toString(written), locale.toString(check.images), locale.toString(check.sameTopOne))
-            .arg(check.maxAbsLogitDifference, 0, 'g', 2);
-    }
-    const auto back = Model::load(path.toStdString());
-    if (back.parameterCount() != model.parameterCount() ||
-        back.nonzeroParameterCount() != model.nonzeroParameterCount())
-        throw inputError(path.toStdString(), "loaded back with different parameters");
+            .arg(path, locale.toString(report.bytes), locale.toString(report.onnxCheck->images),
+                 locale.toString(report.onnxCheck->sameTopOne))
+            .arg(report.onnxCheck->maxAbsLogitDifference, 0, 'g', 2);
     return tr("Wrote %1 (%2 bytes on disk) and loaded it back: %3 parameters, %4 non-zero.")
-        .arg(path, locale.toString(written), locale.toString(back.parameterCount()),
-             locale.toString(back.nonzeroParameterCount()));
+        .arg(path, locale.toString(report.bytes), locale.toString(report.reloadedParameters),
+             locale.toString(report.reloadedNonzeroParameters));
 }
 
 void ExportDialog::exportNow()

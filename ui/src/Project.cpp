@@ -10,42 +10,32 @@
 
 namespace pare::ui {
 
-namespace {
-
-/// Structured methods remove channels at once: no gradual schedule, no per-layer allocation.
-bool isStructured(const QString& method)
-{
-    return method == QLatin1String("filters") || method == QLatin1String("activation");
-}
-
-} // namespace
-
 Recipe StudioSettings::toRecipe() const
 {
+    const bool structured = isStructured(pruneMethod);
     Recipe::Simple simple;
     simple.pruneRatio = prunePercent / 100.0;
-    simple.pruneMethod = pruneMethod.toStdString();
-    simple.pruneSchedule = isStructured(pruneMethod) ? "oneshot" : pruneSchedule.toStdString();
+    simple.pruneMethod = pruneMethod;
+    // Structured methods remove channels at once: no gradual schedule, no per-layer allocation.
+    simple.pruneSchedule = structured ? PruneSchedule::OneShot : pruneSchedule;
     simple.finetuneEpochs = finetuneEpochs;
-    simple.allocate = isStructured(pruneMethod) || allocate == QLatin1String("applied")
-        ? "uniform"
-        : allocate.toStdString();
-    if (allocate == QLatin1String("applied") && !isStructured(pruneMethod) && !layerRatios.empty()) {
-        simple.pruneMethod = "magnitude-layer";
+    simple.allocate = !structured && allocate == LayerRatioSource::Sensitivity ? Allocation::Sensitivity
+                                                                               : Allocation::Uniform;
+    if (allocate == LayerRatioSource::Applied && !structured && !layerRatios.empty()) {
+        simple.pruneMethod = PruneMethod::MagnitudeLayer;
         simple.layerRatios = layerRatios;
     }
-    simple.temperature = student == QLatin1String("none") ? 0.0 : temperature;
+    simple.temperature = student.isEmpty() ? 0.0 : temperature;
     simple.alpha = alpha;
-    simple.student = student.toStdString();
+    if (!student.isEmpty())
+        simple.student = student.toStdString();
     simple.distillEpochs = std::max(1, finetuneEpochs);
-    simple.bits = bits;
-    simple.scheme = scheme.toStdString();
+    simple.bits = engine ? 8 : bits; // the int8 engine runs 8-bit weights, whatever the slider said
+    simple.scheme = scheme;
     simple.perChannel = perChannel;
     simple.quantizeEpochs = qatEpochs;
     simple.activationBits = activationBits;
-    simple.engine = engine.toStdString();
-    if (!engine.isEmpty())
-        simple.bits = 8; // the int8 engine runs 8-bit weights, whatever the slider said
+    simple.engine = engine;
     simple.seed = seed;
     return Recipe::fromSimple(simple);
 }
@@ -54,7 +44,6 @@ StudioSettings StudioSettings::fromRecipe(const Recipe& recipe, const QString& o
 {
     StudioSettings s;
     s.prunePercent = 0;
-    s.student = QStringLiteral("none");
     s.bits = 32;
     s.seed = recipe.seed;
     int prunes = 0, distills = 0, quantizes = 0;
@@ -63,12 +52,13 @@ StudioSettings StudioSettings::fromRecipe(const Recipe& recipe, const QString& o
         case RecipeStep::Kind::Prune:
             ++prunes;
             s.prunePercent = static_cast<int>(std::lround(step.prune.ratio * 100.0));
-            s.pruneMethod = QString::fromStdString(step.prune.method);
-            s.pruneSchedule = QString::fromStdString(step.prune.schedule);
-            s.allocate = QString::fromStdString(step.prune.allocate);
+            s.pruneMethod = step.prune.method;
+            s.pruneSchedule = step.prune.schedule;
+            s.allocate = step.prune.allocate == Allocation::Sensitivity ? LayerRatioSource::Sensitivity
+                                                                        : LayerRatioSource::Uniform;
             s.layerRatios = step.prune.layerRatios;
             if (!s.layerRatios.empty())
-                s.allocate = QStringLiteral("applied");
+                s.allocate = LayerRatioSource::Applied;
             s.finetuneEpochs = step.prune.finetune.epochs;
             break;
         case RecipeStep::Kind::Distill:
@@ -82,11 +72,11 @@ StudioSettings StudioSettings::fromRecipe(const Recipe& recipe, const QString& o
         case RecipeStep::Kind::Quantize:
             ++quantizes;
             s.bits = step.quantize.bits;
-            s.scheme = QString::fromStdString(step.quantize.scheme);
+            s.scheme = step.quantize.scheme;
             s.perChannel = step.quantize.perChannel;
             s.qatEpochs = step.quantize.finetune.epochs;
             s.activationBits = step.quantize.activationBits;
-            s.engine = QString::fromStdString(step.quantize.engine);
+            s.engine = step.quantize.engine;
             break;
         case RecipeStep::Kind::Evaluate:
             break;

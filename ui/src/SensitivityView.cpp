@@ -29,8 +29,7 @@ bool SensitivityJob::start(const QString& modelSpec, const QString& dataSpec, in
 {
     return launch([this, modelSpec, dataSpec, threads] {
         configureThreads(threads);
-        const auto model = loadModelSpec(modelSpec);
-        const auto data = Dataset::load(dataSpec.toStdString(), dataOptionsFor(model.record()));
+        const auto [model, data] = openModelWithData(modelSpec.toStdString(), dataSpec.toStdString());
         emit measured(analyzeSensitivity(model, data, SensitivityOptions{}, cancelFlag()));
     });
 }

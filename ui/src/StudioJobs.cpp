@@ -27,33 +27,7 @@ QImage toImage(const std::vector<float>& pixels, const std::vector<int64_t>& sha
     return image;
 }
 
-bool isZoo(const QString& spec)
-{
-    return !QFileInfo::exists(spec) && Model::isZooSpec(spec.toStdString());
-}
-
 } // namespace
-
-DatasetOptions dataOptionsFor(const ModelRecord& record)
-{
-    DatasetOptions options;
-    if (record.inputShape.size() == 3)
-        options.inputShape = record.inputShape;
-    if (!record.mean.empty() && !record.std.empty()) {
-        options.mean = record.mean;
-        options.std = record.std;
-    }
-    return options;
-}
-
-Model loadModelSpec(const QString& spec, const DatasetInfo* data)
-{
-    if (isZoo(spec))
-        return data ? Model::fromZoo(spec.toStdString(), data->sampleShape,
-                                     static_cast<int64_t>(data->classNames.size()))
-                    : Model::fromZoo(spec.toStdString());
-    return Model::load(spec.toStdString());
-}
 
 LoadJob::LoadJob(QObject* parent)
     : BackgroundJob(parent)
@@ -66,24 +40,22 @@ LoadJob::~LoadJob()
     stopAndWait();
 }
 
-bool LoadJob::start(const QString& modelSpec, const QString& dataSpec)
+bool LoadJob::start(int request, const QString& modelSpec, const QString& dataSpec)
 {
-    return launch([this, modelSpec, dataSpec] {
+    return launch([this, request, modelSpec, dataSpec] {
+        // A superseded load stops at the next of these points and reports nothing.
+        const auto cancelled = [this] { return cancelFlag()->isRequested(); };
         Workspace workspace;
+        workspace.request = request;
         workspace.model = modelSpec;
         workspace.data = dataSpec;
-        // The model first: its record says how to read the data.
-        std::optional<Model> model;
-        if (!isZoo(modelSpec))
-            model.emplace(Model::load(modelSpec.toStdString()));
-        const auto data = Dataset::load(dataSpec.toStdString(),
-                                        model ? dataOptionsFor(model->record()) : DatasetOptions{});
-        if (!model)
-            model.emplace(loadModelSpec(modelSpec, &data.info()));
-        checkCompatible(*model, data);
-        workspace.summary = model->inspect(data.info().sampleShape);
-        workspace.hasRecord = model->record().present;
-        workspace.fileBytes = isZoo(modelSpec) ? 0 : QFileInfo(modelSpec).size();
+        auto [model, data] = openModelWithData(modelSpec.toStdString(), dataSpec.toStdString());
+        if (cancelled())
+            return;
+        checkCompatible(model, data);
+        workspace.summary = model.inspect(data.info().sampleShape);
+        workspace.hasRecord = model.record().present;
+        workspace.fileBytes = Model::namesZooModel(modelSpec.toStdString()) ? 0 : QFileInfo(modelSpec).size();
         workspace.dataInfo = data.info();
         // Two samples of every class, found among the first test images.
         const auto classes = data.classCount();
@@ -96,10 +68,58 @@ bool LoadJob::start(const QString& modelSpec, const QString& dataSpec)
             workspace.samples.push_back(toImage(data.samplePixels(Split::Test, i), shape));
             workspace.sampleLabels.push_back(static_cast<int>(label));
         }
-        workspace.baseline = takeSnapshot(*model, data, "baseline");
+        if (cancelled())
+            return;
+        workspace.baseline = takeSnapshot(model, data, "baseline");
         workspace.baseline.settings = "baseline";
+        if (!cancelled())
+            emit loaded(workspace);
+    });
+}
+
+WorkspaceLoader::WorkspaceLoader(QObject* parent)
+    : QObject(parent)
+    , m_job(new LoadJob(this))
+{
+    connect(m_job, &LoadJob::loaded, this, [this](const Workspace& workspace) {
+        if (workspace.request != m_request)
+            return; // superseded while it loaded
+        m_loading = false;
         emit loaded(workspace);
     });
+    connect(m_job, &LoadJob::failed, this, [this](const QString& message) {
+        if (m_pending)
+            return; // a newer request follows; this failure is about one nobody waits for
+        m_loading = false;
+        emit failed(message);
+    });
+    connect(m_job, &LoadJob::ended, this, [this] {
+        if (!m_pending)
+            return;
+        m_pending = false;
+        m_job->start(m_request, m_model, m_data);
+    });
+}
+
+void WorkspaceLoader::load(const QString& model, const QString& data)
+{
+    ++m_request;
+    m_loading = true;
+    m_model = model;
+    m_data = data;
+    if (m_job->isRunning()) {
+        m_job->cancel();
+        m_pending = true;
+    } else {
+        m_job->start(m_request, model, data);
+    }
+}
+
+void WorkspaceLoader::stopAndWait()
+{
+    m_pending = false;
+    m_job->cancel();
+    m_job->wait();
 }
 
 CompressionJob::CompressionJob(QObject* parent)
@@ -123,20 +143,15 @@ bool CompressionJob::start(const CompressionParams& params)
 void CompressionJob::run(const CompressionParams& params)
 {
     configureThreads(params.threads);
-    std::optional<Model> model;
-    if (!isZoo(params.model))
-        model.emplace(Model::load(params.model.toStdString()));
-    auto options = model ? dataOptionsFor(model->record()) : DatasetOptions{};
+    DatasetOptions options;
     options.seed = params.recipe.seed;
-    const auto data = Dataset::load(params.data.toStdString(), options);
-    if (!model)
-        model.emplace(loadModelSpec(params.model, &data.info()));
+    const auto [model, data] = openModelWithData(params.model.toStdString(), params.data.toStdString(), options);
 
     PipelineCallbacks callbacks;
     const int runId = params.runId;
     callbacks.progress = [this, runId](const PipelineProgress& p) { emit progressed(runId, p); };
     callbacks.snapshot = [this, runId](const Snapshot& s) { emit snapshotReady(runId, s); };
-    const auto pipeline = runPipeline(*model, data, params.recipe, callbacks, cancelFlag());
+    const auto pipeline = runPipeline(model, data, params.recipe, callbacks, cancelFlag());
 
     CompressionResult result;
     result.runId = runId;

@@ -49,6 +49,217 @@
     </message>
 </context>
 <context>
+    <name>pare::ui::CompressionSettingsPanel</name>
+    <message>
+        <source>Pruning</source>
+        <translation>剪枝</translation>
+    </message>
+    <message>
+        <source>Knowledge distillation</source>
+        <translation>知识蒸馏</translation>
+    </message>
+    <message>
+        <source>Quantization</source>
+        <translation>量化</translation>
+    </message>
+    <message>
+        <source>Ratio</source>
+        <translation>比例</translation>
+    </message>
+    <message>
+        <source>Method</source>
+        <translation>方法</translation>
+    </message>
+    <message>
+        <source>Schedule</source>
+        <translation>调度</translation>
+    </message>
+    <message>
+        <source>Per-layer ratios</source>
+        <translation>逐层比例</translation>
+    </message>
+    <message>
+        <source>Fine-tune epochs</source>
+        <translation>微调轮数</translation>
+    </message>
+    <message>
+        <source>Student</source>
+        <translation>学生模型</translation>
+    </message>
+    <message>
+        <source>Temperature T</source>
+        <translation>温度 T</translation>
+    </message>
+    <message>
+        <source>Alpha</source>
+        <translation>Alpha 权重</translation>
+    </message>
+    <message>
+        <source>Weight bits</source>
+        <translation>权重位数</translation>
+    </message>
+    <message>
+        <source>Scheme</source>
+        <translation>方案</translation>
+    </message>
+    <message>
+        <source>Activation bits</source>
+        <translation>激活位数</translation>
+    </message>
+    <message>
+        <source>Run on</source>
+        <translation>运行于</translation>
+    </message>
+    <message>
+        <source>Fine-tune epochs on levels</source>
+        <translation>量化级别上的微调轮数</translation>
+    </message>
+    <message>
+        <source>Uniform</source>
+        <translation>统一</translation>
+    </message>
+    <message>
+        <source>By measured sensitivity</source>
+        <translation>按实测敏感度</translation>
+    </message>
+    <message>
+        <source>Applied from the Sensitivity tab</source>
+        <translation>来自“敏感度”标签页</translation>
+    </message>
+    <message>
+        <source>By sensitivity: each layer is first pruned alone at 10-95% and the ratios with the least predicted accuracy loss for the overall ratio are used.</source>
+        <translation>按敏感度：先对每一层单独以 10-95% 的比例剪枝，再采用在总体比例下预计准确率损失最小的各层比例。</translation>
+    </message>
+    <message>
+        <source>Share of convolution and linear weights set to zero (0 = no pruning). Zeros make the .pare file smaller; TorchScript stores them anyway.</source>
+        <translation>置零的卷积和全连接权重所占比例（0 = 不剪枝）。零值会让 .pare 文件变小；TorchScript 仍会存储它们。</translation>
+    </message>
+    <message>
+        <source>Global magnitude (one threshold)</source>
+        <translation>全局幅值（单一阈值）</translation>
+    </message>
+    <message>
+        <source>Layer-wise magnitude</source>
+        <translation>逐层幅值</translation>
+    </message>
+    <message>
+        <source>Structured filters (removes channels)</source>
+        <translation>结构化滤波器（移除通道）</translation>
+    </message>
+    <message>
+        <source>Activation-based (removes channels)</source>
+        <translation>基于激活（移除通道）</translation>
+    </message>
+    <message>
+        <source>Global: the smallest weights of the whole model go, with a 1% floor per layer. Layer-wise: every layer loses the same share. Structured: whole filters and neurons are removed, so the model is smaller in every format and faster. Activation-based: the same, keeping the channels with the largest mean activation on training images.</source>
+        <translation>全局：移除整个模型中最小的权重，每层至少保留 1%。逐层：每一层移除相同比例。结构化：移除整个滤波器和神经元，模型在所有格式下都更小、更快。基于激活：同样移除通道，但保留在训练图像上平均激活最大的通道。</translation>
+    </message>
+    <message>
+        <source>One-shot, then fine-tune</source>
+        <translation>一次性剪枝后微调</translation>
+    </message>
+    <message>
+        <source>Gradual (Zhu &amp; Gupta cubic)</source>
+        <translation>渐进式（Zhu &amp; Gupta 三次曲线）</translation>
+    </message>
+    <message>
+        <source>One-shot prunes at once and fine-tunes; gradual raises sparsity step by step while fine-tuning.</source>
+        <translation>一次性：立即剪枝后微调；渐进式：在微调过程中逐步提高稀疏度。</translation>
+    </message>
+    <message>
+        <source>Epochs of fine-tuning after pruning, and of distillation.</source>
+        <translation>剪枝后的微调轮数，以及蒸馏的轮数。</translation>
+    </message>
+    <message>
+        <source>None (no distillation)</source>
+        <translation>无（不蒸馏）</translation>
+    </message>
+    <message>
+        <source>Pruned self (distillation-assisted fine-tuning)</source>
+        <translation>剪枝后的自身（蒸馏辅助微调）</translation>
+    </message>
+    <message>
+        <source>Half-width LeNet-5 (lenet5@0.5)</source>
+        <translation>半宽 LeNet-5 (lenet5@0.5)</translation>
+    </message>
+    <message>
+        <source>Who learns from the original model&apos;s softened outputs.</source>
+        <translation>由谁来学习原始模型软化后的输出。</translation>
+    </message>
+    <message>
+        <source>Softening temperature: higher T spreads the teacher&apos;s probabilities over more classes (1-20).</source>
+        <translation>软化温度：T 越高，教师模型的概率越平均地分布到更多类别 (1-20)。</translation>
+    </message>
+    <message>
+        <source>Weight of the teacher&apos;s soft targets against the true labels (0-1).</source>
+        <translation>教师软目标相对于真实标签的权重 (0-1)。</translation>
+    </message>
+    <message>
+        <source>Bits per weight: 1-8 integer levels or codebook entries, fp16, or off.</source>
+        <translation>每个权重的位数：1-8 位整数级别或码本条目、fp16，或关闭。</translation>
+    </message>
+    <message>
+        <source>k-means codebook</source>
+        <translation>k-means 码本</translation>
+    </message>
+    <message>
+        <source>Uniform (affine)</source>
+        <translation>均匀（仿射）</translation>
+    </message>
+    <message>
+        <source>Symmetric</source>
+        <translation>对称</translation>
+    </message>
+    <message>
+        <source>How the 2^bits levels are chosen for each layer.</source>
+        <translation>每层如何选择 2^位数 个量化级别。</translation>
+    </message>
+    <message>
+        <source>Per output channel</source>
+        <translation>按输出通道</translation>
+    </message>
+    <message>
+        <source>Separate levels for every output channel (uniform and symmetric).</source>
+        <translation>每个输出通道使用独立的量化级别（均匀和对称方案）。</translation>
+    </message>
+    <message>
+        <source>Fine-tuning with weights kept on their levels (straight-through estimator).</source>
+        <translation>在权重保持于量化级别上的情况下微调（直通估计器）。</translation>
+    </message>
+    <message>
+        <source>float</source>
+        <translation>浮点</translation>
+    </message>
+    <message>
+        <source>Activations on 1-8 bits, ranges calibrated on 1,024 training images, or float.</source>
+        <translation>激活量化为 1-8 位（在 1,024 张训练图像上校准范围），或保持浮点。</translation>
+    </message>
+    <message>
+        <source>fp32 (quantization simulated)</source>
+        <translation>fp32（模拟量化）</translation>
+    </message>
+    <message>
+        <source>int8 on oneDNN</source>
+        <translation>int8（oneDNN）</translation>
+    </message>
+    <message>
+        <source>int8 on QNNPACK</source>
+        <translation>int8（QNNPACK）</translation>
+    </message>
+    <message>
+        <source>int8: the model runs on quantized integer operations (8-bit weights per channel and 8-bit activations); its latency is measured on them.</source>
+        <translation>int8：模型在量化整数算子上运行（逐通道 8 位权重和 8 位激活），延迟在这些算子上测量。</translation>
+    </message>
+    <message>
+        <source>Run</source>
+        <translation>运行</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+</context>
+<context>
     <name>pare::ui::ExportDialog</name>
     <message>
         <source>Export run %1</source>
@@ -159,12 +370,244 @@ of %3
         <translation>无法加载</translation>
     </message>
     <message>
+        <source>Model and data</source>
+        <translation>模型与数据</translation>
+    </message>
+    <message>
+        <source>Compression settings</source>
+        <translation>压缩设置</translation>
+    </message>
+    <message>
+        <source>untitled project</source>
+        <translation>未命名项目</translation>
+    </message>
+    <message>
+        <source>Busy</source>
+        <translation>忙碌</translation>
+    </message>
+    <message>
+        <source>A run is in progress; cancel it before loading another model or data set.</source>
+        <translation>正在运行；请先取消，再加载其他模型或数据集。</translation>
+    </message>
+    <message>
+        <source>Loading %1 and %2...</source>
+        <translation>正在加载 %1 和 %2...</translation>
+    </message>
+    <message>
+        <source>Ready: move the sliders and press Run.</source>
+        <translation>就绪：调整滑块后点击“运行”。</translation>
+    </message>
+    <message>
+        <source>Cannot open project</source>
+        <translation>无法打开项目</translation>
+    </message>
+    <message>
+        <source>Cannot save project</source>
+        <translation>无法保存项目</translation>
+    </message>
+    <message>
+        <source>Unsaved project</source>
+        <translation>项目未保存</translation>
+    </message>
+    <message>
+        <source>Save the changes to %1 first?</source>
+        <translation>是否先保存对 %1 的更改？</translation>
+    </message>
+    <message>
+        <source>Loaded recipe %1</source>
+        <translation>已加载配方 %1</translation>
+    </message>
+    <message>
+        <source>Cannot load recipe</source>
+        <translation>无法加载配方</translation>
+    </message>
+    <message>
+        <source>Saved recipe %1</source>
+        <translation>已保存配方 %1</translation>
+    </message>
+    <message>
+        <source>Cannot save recipe</source>
+        <translation>无法保存配方</translation>
+    </message>
+    <message>
+        <source>Run %1 started: %2</source>
+        <translation>运行 %1 已开始：%2</translation>
+    </message>
+    <message>
+        <source>Cancelling run %1 after the current batch...</source>
+        <translation>将在当前批次后取消运行 %1...</translation>
+    </message>
+    <message>
+        <source>Run %1 cancelled.</source>
+        <translation>运行 %1 已取消。</translation>
+    </message>
+    <message>
+        <source>Run %1 finished in %2 s.</source>
+        <translation>运行 %1 已完成，用时 %2 秒。</translation>
+    </message>
+    <message>
+        <source>Run %1 failed: %2</source>
+        <translation>运行 %1 失败：%2</translation>
+    </message>
+    <message>
+        <source>Run failed</source>
+        <translation>运行失败</translation>
+    </message>
+    <message>
+        <source>Run %1</source>
+        <translation>运行 %1</translation>
+    </message>
+    <message>
+        <source>There is no run %1</source>
+        <translation>不存在运行 %1</translation>
+    </message>
+    <message>
+        <source>Export failed</source>
+        <translation>导出失败</translation>
+    </message>
+    <message>
+        <source>Export</source>
+        <translation>导出</translation>
+    </message>
+    <message>
+        <source>Select a finished run first (click its point or its row).</source>
+        <translation>请先选择一个已完成的运行（点击其数据点或表格行）。</translation>
+    </message>
+    <message>
+        <source>Sensitivity measured in %1 s.</source>
+        <translation>敏感度测量完成，用时 %1 秒。</translation>
+    </message>
+    <message>
+        <source>Sensitivity analysis failed</source>
+        <translation>敏感度分析失败</translation>
+    </message>
+    <message>
+        <source>Per-layer ratios from the sensitivity view applied; press Run.</source>
+        <translation>已应用敏感度视图给出的逐层比例；请点击“运行”。</translation>
+    </message>
+</context>
+<context>
+    <name>pare::ui::RunsController</name>
+    <message>
+        <source>evaluate only</source>
+        <translation>仅评估</translation>
+    </message>
+    <message>
         <source>Run %1, step %2 of %3: %4</source>
         <translation>运行 %1，第 %2/%3 步：%4</translation>
     </message>
     <message>
         <source>, epoch %1/%2, loss %3, ETA %4 s</source>
         <translation>，轮次 %1/%2，损失 %3，剩余约 %4 秒</translation>
+    </message>
+</context>
+<context>
+    <name>pare::ui::RunsTableModel</name>
+    <message>
+        <source> (cancelled)</source>
+        <translation>（已取消）</translation>
+    </message>
+    <message>
+        <source> (running)</source>
+        <translation>（运行中）</translation>
+    </message>
+    <message>
+        <source> (failed)</source>
+        <translation>（失败）</translation>
+    </message>
+    <message>
+        <source>Run</source>
+        <translation>运行</translation>
+    </message>
+    <message>
+        <source>Settings</source>
+        <translation>设置</translation>
+    </message>
+    <message>
+        <source>Accuracy %</source>
+        <translation>准确率 %</translation>
+    </message>
+    <message>
+        <source>Drop (points)</source>
+        <translation>下降（百分点）</translation>
+    </message>
+    <message>
+        <source>Dense bytes</source>
+        <translation>稠密字节数</translation>
+    </message>
+    <message>
+        <source>TorchScript bytes</source>
+        <translation>TorchScript 字节数</translation>
+    </message>
+    <message>
+        <source>.pare bytes</source>
+        <translation>.pare 字节数</translation>
+    </message>
+    <message>
+        <source>Compression</source>
+        <translation>压缩倍数</translation>
+    </message>
+    <message>
+        <source>Non-zero params</source>
+        <translation>非零参数</translation>
+    </message>
+    <message>
+        <source>Latency b256 (ms)</source>
+        <translation>延迟 b256（毫秒）</translation>
+    </message>
+    <message>
+        <source>Time (s)</source>
+        <translation>耗时（秒）</translation>
+    </message>
+</context>
+<context>
+    <name>pare::ui::SensitivityView</name>
+    <message>
+        <source>Measure sensitivity</source>
+        <translation>测量敏感度</translation>
+    </message>
+    <message>
+        <source>Prune each layer alone at 10-95% and quantize it alone at 8-2 bits, without fine-tuning, and measure the accuracy on the validation split.</source>
+        <translation>分别对每一层单独以 10-95% 剪枝、以 8-2 位量化（不微调），并在验证集上测量准确率。</translation>
+    </message>
+    <message>
+        <source>Apply suggested ratios</source>
+        <translation>应用建议比例</translation>
+    </message>
+    <message>
+        <source>share of the layer&apos;s weights pruned</source>
+        <translation>该层被剪枝权重的比例</translation>
+    </message>
+    <message>
+        <source>accuracy (%)</source>
+        <translation>准确率 (%)</translation>
+    </message>
+    <message>
+        <source>weight bits</source>
+        <translation>权重位数</translation>
+    </message>
+    <message>
+        <source>Measuring: every layer pruned and quantized alone...</source>
+        <translation>正在测量：逐层单独剪枝和量化...</translation>
+    </message>
+    <message>
+        <source>Press &quot;Measure sensitivity&quot; to see how much each layer can lose.</source>
+        <translation>点击“测量敏感度”，查看每一层能承受多少压缩。</translation>
+    </message>
+    <message>
+        <source>Baseline %1% on %2 validation images. </source>
+        <translation>基线：%2 张验证图像上 %1%。</translation>
+    </message>
+    <message>
+        <source>Suggested per-layer ratios for %1% overall: %2</source>
+        <translation>总体 %1% 时建议的逐层比例：%2</translation>
+    </message>
+</context>
+<context>
+    <name>pare::ui::StudioMenus</name>
+    <message>
+        <source>Pare projects (*.pareproject)</source>
+        <translation>Pare 项目 (*.pareproject)</translation>
     </message>
     <message>
         <source>Open model</source>
@@ -189,10 +632,6 @@ of %3
     <message>
         <source>Save project</source>
         <translation>保存项目</translation>
-    </message>
-    <message>
-        <source>Pare projects (*.pareproject)</source>
-        <translation>Pare 项目 (*.pareproject)</translation>
     </message>
     <message>
         <source>Save project as</source>
@@ -229,10 +668,6 @@ of %3
     <message>
         <source>&amp;Open Model...</source>
         <translation>打开模型(&amp;O)...</translation>
-    </message>
-    <message>
-        <source>Open a TorchScript (.pt) or .pare model</source>
-        <translation>打开 TorchScript (.pt) 或 .pare 模型</translation>
     </message>
     <message>
         <source>Open &amp;Data Folder...</source>
@@ -291,20 +726,24 @@ of %3
         <translation>运行(&amp;R)</translation>
     </message>
     <message>
-        <source>Compress a copy of the model with the current settings (Ctrl+R)</source>
-        <translation>用当前设置压缩模型的副本 (Ctrl+R)</translation>
-    </message>
-    <message>
         <source>&amp;Cancel</source>
         <translation>取消(&amp;C)</translation>
     </message>
     <message>
-        <source>Stop the run within one batch (Esc)</source>
-        <translation>在一个批次内停止运行 (Esc)</translation>
-    </message>
-    <message>
         <source>&amp;About Pare Studio</source>
         <translation>关于 Pare Studio(&amp;A)</translation>
+    </message>
+    <message>
+        <source>Open a TorchScript (.pt) or .pare model, or a zoo architecture</source>
+        <translation>打开 TorchScript (.pt) 或 .pare 模型，或模型库中的架构</translation>
+    </message>
+    <message>
+        <source>Compress a copy of the model with the current settings (Ctrl+R)</source>
+        <translation>用当前设置压缩模型的副本 (Ctrl+R)</translation>
+    </message>
+    <message>
+        <source>Stop the run within one batch (Esc)</source>
+        <translation>在一个批次内停止运行 (Esc)</translation>
     </message>
     <message>
         <source>&amp;File</source>
@@ -343,6 +782,17 @@ of %3
         <translation>主工具栏</translation>
     </message>
     <message>
+        <source>About Pare Studio</source>
+        <translation>关于 Pare Studio</translation>
+    </message>
+    <message>
+        <source>&lt;h3&gt;Pare Studio %1&lt;/h3&gt;&lt;p&gt;Prune, distill and quantize neural networks, and see the trade-off between accuracy and size.&lt;/p&gt;&lt;p&gt;%2&lt;br&gt;Qt %3&lt;/p&gt;</source>
+        <translation>&lt;h3&gt;Pare Studio %1&lt;/h3&gt;&lt;p&gt;对神经网络进行剪枝、蒸馏和量化，并直观地看到准确率与大小之间的权衡。&lt;/p&gt;&lt;p&gt;%2&lt;br&gt;Qt %3&lt;/p&gt;</translation>
+    </message>
+</context>
+<context>
+    <name>pare::ui::ViewTabs</name>
+    <message>
         <source>Accuracy vs size</source>
         <translation>准确率与大小</translation>
     </message>
@@ -353,6 +803,14 @@ of %3
     <message>
         <source>Layer sparsity</source>
         <translation>逐层稀疏度</translation>
+    </message>
+    <message>
+        <source>Weights</source>
+        <translation>权重</translation>
+    </message>
+    <message>
+        <source>Sensitivity</source>
+        <translation>敏感度</translation>
     </message>
     <message>
         <source>Size axis:</source>
@@ -369,513 +827,6 @@ of %3
     <message>
         <source>.pare file</source>
         <translation>.pare 文件</translation>
-    </message>
-    <message>
-        <source>Run</source>
-        <translation>运行</translation>
-    </message>
-    <message>
-        <source>Settings</source>
-        <translation>设置</translation>
-    </message>
-    <message>
-        <source>Accuracy %</source>
-        <translation>准确率 %</translation>
-    </message>
-    <message>
-        <source>Drop (points)</source>
-        <translation>下降（百分点）</translation>
-    </message>
-    <message>
-        <source>Dense bytes</source>
-        <translation>稠密字节数</translation>
-    </message>
-    <message>
-        <source>TorchScript bytes</source>
-        <translation>TorchScript 字节数</translation>
-    </message>
-    <message>
-        <source>.pare bytes</source>
-        <translation>.pare 字节数</translation>
-    </message>
-    <message>
-        <source>Compression</source>
-        <translation>压缩倍数</translation>
-    </message>
-    <message>
-        <source>Non-zero params</source>
-        <translation>非零参数</translation>
-    </message>
-    <message>
-        <source>Latency b256 (ms)</source>
-        <translation>延迟 b256（毫秒）</translation>
-    </message>
-    <message>
-        <source>Time (s)</source>
-        <translation>耗时（秒）</translation>
-    </message>
-    <message>
-        <source>Model and data</source>
-        <translation>模型与数据</translation>
-    </message>
-    <message>
-        <source>Model</source>
-        <translation>模型</translation>
-    </message>
-    <message>
-        <source>Data set</source>
-        <translation>数据集</translation>
-    </message>
-    <message>
-        <source>Layer</source>
-        <translation>层</translation>
-    </message>
-    <message>
-        <source>Type</source>
-        <translation>类型</translation>
-    </message>
-    <message>
-        <source>Shape</source>
-        <translation>形状</translation>
-    </message>
-    <message>
-        <source>Params</source>
-        <translation>参数</translation>
-    </message>
-    <message>
-        <source>Sparsity %</source>
-        <translation>稀疏度 %</translation>
-    </message>
-    <message>
-        <source>Bits</source>
-        <translation>位数</translation>
-    </message>
-    <message>
-        <source>Compression settings</source>
-        <translation>压缩设置</translation>
-    </message>
-    <message>
-        <source>Pruning</source>
-        <translation>剪枝</translation>
-    </message>
-    <message>
-        <source>Knowledge distillation</source>
-        <translation>知识蒸馏</translation>
-    </message>
-    <message>
-        <source>Quantization</source>
-        <translation>量化</translation>
-    </message>
-    <message>
-        <source>Ratio</source>
-        <translation>比例</translation>
-    </message>
-    <message>
-        <source>Method</source>
-        <translation>方法</translation>
-    </message>
-    <message>
-        <source>Schedule</source>
-        <translation>调度</translation>
-    </message>
-    <message>
-        <source>Fine-tune epochs</source>
-        <translation>微调轮数</translation>
-    </message>
-    <message>
-        <source>Student</source>
-        <translation>学生模型</translation>
-    </message>
-    <message>
-        <source>Temperature T</source>
-        <translation>温度 T</translation>
-    </message>
-    <message>
-        <source>Alpha</source>
-        <translation>Alpha 权重</translation>
-    </message>
-    <message>
-        <source>Weight bits</source>
-        <translation>权重位数</translation>
-    </message>
-    <message>
-        <source>Scheme</source>
-        <translation>方案</translation>
-    </message>
-    <message>
-        <source>Fine-tune epochs on levels</source>
-        <translation>量化级别上的微调轮数</translation>
-    </message>
-    <message>
-        <source>Share of convolution and linear weights set to zero (0 = no pruning). Zeros make the .pare file smaller; TorchScript stores them anyway.</source>
-        <translation>置零的卷积和全连接权重所占比例（0 = 不剪枝）。零值会让 .pare 文件变小；TorchScript 仍会存储它们。</translation>
-    </message>
-    <message>
-        <source>Global magnitude (one threshold)</source>
-        <translation>全局幅值（单一阈值）</translation>
-    </message>
-    <message>
-        <source>Layer-wise magnitude</source>
-        <translation>逐层幅值</translation>
-    </message>
-    <message>
-        <source>One-shot, then fine-tune</source>
-        <translation>一次性剪枝后微调</translation>
-    </message>
-    <message>
-        <source>Gradual (Zhu &amp; Gupta cubic)</source>
-        <translation>渐进式（Zhu &amp; Gupta 三次曲线）</translation>
-    </message>
-    <message>
-        <source>One-shot prunes at once and fine-tunes; gradual raises sparsity step by step while fine-tuning.</source>
-        <translation>一次性：立即剪枝后微调；渐进式：在微调过程中逐步提高稀疏度。</translation>
-    </message>
-    <message>
-        <source>Epochs of fine-tuning after pruning, and of distillation.</source>
-        <translation>剪枝后的微调轮数，以及蒸馏的轮数。</translation>
-    </message>
-    <message>
-        <source>None (no distillation)</source>
-        <translation>无（不蒸馏）</translation>
-    </message>
-    <message>
-        <source>Pruned self (distillation-assisted fine-tuning)</source>
-        <translation>剪枝后的自身（蒸馏辅助微调）</translation>
-    </message>
-    <message>
-        <source>Half-width LeNet-5 (lenet5@0.5)</source>
-        <translation>半宽 LeNet-5 (lenet5@0.5)</translation>
-    </message>
-    <message>
-        <source>Who learns from the original model&apos;s softened outputs.</source>
-        <translation>由谁来学习原始模型软化后的输出。</translation>
-    </message>
-    <message>
-        <source>Softening temperature: higher T spreads the teacher&apos;s probabilities over more classes (1-20).</source>
-        <translation>软化温度：T 越高，教师模型的概率越平均地分布到更多类别 (1-20)。</translation>
-    </message>
-    <message>
-        <source>Weight of the teacher&apos;s soft targets against the true labels (0-1).</source>
-        <translation>教师软目标相对于真实标签的权重 (0-1)。</translation>
-    </message>
-    <message>
-        <source>Bits per weight: 1-8 integer levels or codebook entries, fp16, or off.</source>
-        <translation>每个权重的位数：1-8 位整数级别或码本条目、fp16，或关闭。</translation>
-    </message>
-    <message>
-        <source>k-means codebook</source>
-        <translation>k-means 码本</translation>
-    </message>
-    <message>
-        <source>Uniform (affine)</source>
-        <translation>均匀（仿射）</translation>
-    </message>
-    <message>
-        <source>Symmetric</source>
-        <translation>对称</translation>
-    </message>
-    <message>
-        <source>How the 2^bits levels are chosen for each layer.</source>
-        <translation>每层如何选择 2^位数 个量化级别。</translation>
-    </message>
-    <message>
-        <source>Per output channel</source>
-        <translation>按输出通道</translation>
-    </message>
-    <message>
-        <source>Separate levels for every output channel (uniform and symmetric).</source>
-        <translation>每个输出通道使用独立的量化级别（均匀和对称方案）。</translation>
-    </message>
-    <message>
-        <source>Fine-tuning with weights kept on their levels (straight-through estimator).</source>
-        <translation>在权重保持于量化级别上的情况下微调（直通估计器）。</translation>
-    </message>
-    <message>
-        <source>Cancel</source>
-        <translation>取消</translation>
-    </message>
-    <message>
-        <source>untitled project</source>
-        <translation>未命名项目</translation>
-    </message>
-    <message>
-        <source>Busy</source>
-        <translation>忙碌</translation>
-    </message>
-    <message>
-        <source>A run is in progress; cancel it before loading another model or data set.</source>
-        <translation>正在运行；请先取消，再加载其他模型或数据集。</translation>
-    </message>
-    <message>
-        <source>Loading %1 and %2...</source>
-        <translation>正在加载 %1 和 %2...</translation>
-    </message>
-    <message>
-        <source>&lt;b&gt;%1&lt;/b&gt; (%2)&lt;br&gt;%3 layers with weights, %4 parameters, %5 MACs per image&lt;br&gt;</source>
-        <translation>&lt;b&gt;%1&lt;/b&gt; (%2)&lt;br&gt;%3 个带权重的层，%4 个参数，每张图像 %5 次乘加&lt;br&gt;</translation>
-    </message>
-    <message>
-        <source>%1 bytes on disk</source>
-        <translation>磁盘上 %1 字节</translation>
-    </message>
-    <message>
-        <source>built from the zoo, untrained</source>
-        <translation>由模型库构建，未训练</translation>
-    </message>
-    <message>
-        <source>&lt;br&gt;baseline test accuracy %1%, latency %2 ms at batch 256</source>
-        <translation>&lt;br&gt;基线测试准确率 %1%，批大小 256 时延迟 %2 毫秒</translation>
-    </message>
-    <message>
-        <source>&lt;b&gt;%1&lt;/b&gt; (%2)&lt;br&gt;%3 classes; %4 training, %5 validation, %6 test images of %7</source>
-        <translation>&lt;b&gt;%1&lt;/b&gt; (%2)&lt;br&gt;%3 个类别；%4 张训练、%5 张验证、%6 张测试图像，尺寸 %7</translation>
-    </message>
-    <message>
-        <source>Ready: move the sliders and press Run.</source>
-        <translation>就绪：调整滑块后点击“运行”。</translation>
-    </message>
-    <message>
-        <source>Cannot open project</source>
-        <translation>无法打开项目</translation>
-    </message>
-    <message>
-        <source>Cannot save project</source>
-        <translation>无法保存项目</translation>
-    </message>
-    <message>
-        <source>Unsaved project</source>
-        <translation>项目未保存</translation>
-    </message>
-    <message>
-        <source>Save the changes to %1 first?</source>
-        <translation>是否先保存对 %1 的更改？</translation>
-    </message>
-    <message>
-        <source>Loaded recipe %1</source>
-        <translation>已加载配方 %1</translation>
-    </message>
-    <message>
-        <source>Cannot load recipe</source>
-        <translation>无法加载配方</translation>
-    </message>
-    <message>
-        <source>Saved recipe %1</source>
-        <translation>已保存配方 %1</translation>
-    </message>
-    <message>
-        <source>Cannot save recipe</source>
-        <translation>无法保存配方</translation>
-    </message>
-    <message>
-        <source>evaluate only</source>
-        <translation>仅评估</translation>
-    </message>
-    <message>
-        <source>Run %1 started: %2</source>
-        <translation>运行 %1 已开始：%2</translation>
-    </message>
-    <message>
-        <source>Cancelling run %1 after the current batch...</source>
-        <translation>将在当前批次后取消运行 %1...</translation>
-    </message>
-    <message>
-        <source>Run %1 cancelled.</source>
-        <translation>运行 %1 已取消。</translation>
-    </message>
-    <message>
-        <source>Run %1 finished in %2 s.</source>
-        <translation>运行 %1 已完成，用时 %2 秒。</translation>
-    </message>
-    <message>
-        <source>Run %1 failed: %2</source>
-        <translation>运行 %1 失败：%2</translation>
-    </message>
-    <message>
-        <source>Run failed</source>
-        <translation>运行失败</translation>
-    </message>
-    <message>
-        <source> (cancelled)</source>
-        <translation>（已取消）</translation>
-    </message>
-    <message>
-        <source> (failed)</source>
-        <translation>（失败）</translation>
-    </message>
-    <message>
-        <source> (running)</source>
-        <translation>（运行中）</translation>
-    </message>
-    <message>
-        <source>Run %1</source>
-        <translation>运行 %1</translation>
-    </message>
-    <message>
-        <source>There is no run %1</source>
-        <translation>不存在运行 %1</translation>
-    </message>
-    <message>
-        <source>Export failed</source>
-        <translation>导出失败</translation>
-    </message>
-    <message>
-        <source>Export</source>
-        <translation>导出</translation>
-    </message>
-    <message>
-        <source>Select a finished run first (click its point or its row).</source>
-        <translation>请先选择一个已完成的运行（点击其数据点或表格行）。</translation>
-    </message>
-    <message>
-        <source>%1: cannot write the chart</source>
-        <translation>%1：无法写入图表</translation>
-    </message>
-    <message>
-        <source>%1: %2</source>
-        <translation>%1：%2</translation>
-    </message>
-    <message>
-        <source>About Pare Studio</source>
-        <translation>关于 Pare Studio</translation>
-    </message>
-    <message>
-        <source>&lt;h3&gt;Pare Studio %1&lt;/h3&gt;&lt;p&gt;Prune, distill and quantize neural networks, and see the trade-off between accuracy and size.&lt;/p&gt;&lt;p&gt;%2&lt;br&gt;Qt %3&lt;/p&gt;</source>
-        <translation>&lt;h3&gt;Pare Studio %1&lt;/h3&gt;&lt;p&gt;对神经网络进行剪枝、蒸馏和量化，并直观地看到准确率与大小之间的权衡。&lt;/p&gt;&lt;p&gt;%2&lt;br&gt;Qt %3&lt;/p&gt;</translation>
-    </message>
-    <message>
-        <source>Structured filters (removes channels)</source>
-        <translation>结构化滤波器（移除通道）</translation>
-    </message>
-    <message>
-        <source>Per-layer ratios</source>
-        <translation>逐层比例</translation>
-    </message>
-    <message>
-        <source>Uniform</source>
-        <translation>统一</translation>
-    </message>
-    <message>
-        <source>By measured sensitivity</source>
-        <translation>按实测敏感度</translation>
-    </message>
-    <message>
-        <source>By sensitivity: each layer is first pruned alone at 10-95% and the ratios with the least predicted accuracy loss for the overall ratio are used.</source>
-        <translation>按敏感度：先对每一层单独以 10-95% 的比例剪枝，再采用在总体比例下预计准确率损失最小的各层比例。</translation>
-    </message>
-    <message>
-        <source>Sensitivity measured in %1 s.</source>
-        <translation>敏感度测量完成，用时 %1 秒。</translation>
-    </message>
-    <message>
-        <source>Sensitivity analysis failed</source>
-        <translation>敏感度分析失败</translation>
-    </message>
-    <message>
-        <source>Per-layer ratios from the sensitivity view applied; press Run.</source>
-        <translation>已应用敏感度视图给出的逐层比例；请点击“运行”。</translation>
-    </message>
-    <message>
-        <source>Weights</source>
-        <translation>权重</translation>
-    </message>
-    <message>
-        <source>Sensitivity</source>
-        <translation>敏感度</translation>
-    </message>
-    <message>
-        <source>Layer:</source>
-        <translation>层：</translation>
-    </message>
-    <message>
-        <source>Applied from the Sensitivity tab</source>
-        <translation>来自“敏感度”标签页</translation>
-    </message>
-    <message>
-        <source>%1, run %2</source>
-        <translation>%1，运行 %2</translation>
-    </message>
-    <message>
-        <source>Activation-based (removes channels)</source>
-        <translation>基于激活（移除通道）</translation>
-    </message>
-    <message>
-        <source>Global: the smallest weights of the whole model go, with a 1% floor per layer. Layer-wise: every layer loses the same share. Structured: whole filters and neurons are removed, so the model is smaller in every format and faster. Activation-based: the same, keeping the channels with the largest mean activation on training images.</source>
-        <translation>全局：移除整个模型中最小的权重，每层至少保留 1%。逐层：每一层移除相同比例。结构化：移除整个滤波器和神经元，模型在所有格式下都更小、更快。基于激活：同样移除通道，但保留在训练图像上平均激活最大的通道。</translation>
-    </message>
-    <message>
-        <source>Activation bits</source>
-        <translation>激活位数</translation>
-    </message>
-    <message>
-        <source>Run on</source>
-        <translation>运行于</translation>
-    </message>
-    <message>
-        <source>float</source>
-        <translation>浮点</translation>
-    </message>
-    <message>
-        <source>Activations on 1-8 bits, ranges calibrated on 1,024 training images, or float.</source>
-        <translation>激活量化为 1-8 位（在 1,024 张训练图像上校准范围），或保持浮点。</translation>
-    </message>
-    <message>
-        <source>fp32 (quantization simulated)</source>
-        <translation>fp32（模拟量化）</translation>
-    </message>
-    <message>
-        <source>int8 on oneDNN</source>
-        <translation>int8（oneDNN）</translation>
-    </message>
-    <message>
-        <source>int8 on QNNPACK</source>
-        <translation>int8（QNNPACK）</translation>
-    </message>
-    <message>
-        <source>int8: the model runs on quantized integer operations (8-bit weights per channel and 8-bit activations); its latency is measured on them.</source>
-        <translation>int8：模型在量化整数算子上运行（逐通道 8 位权重和 8 位激活），延迟在这些算子上测量。</translation>
-    </message>
-</context>
-<context>
-    <name>pare::ui::SensitivityView</name>
-    <message>
-        <source>Measure sensitivity</source>
-        <translation>测量敏感度</translation>
-    </message>
-    <message>
-        <source>Prune each layer alone at 10-95% and quantize it alone at 8-2 bits, without fine-tuning, and measure the accuracy on the validation split.</source>
-        <translation>分别对每一层单独以 10-95% 剪枝、以 8-2 位量化（不微调），并在验证集上测量准确率。</translation>
-    </message>
-    <message>
-        <source>Apply suggested ratios</source>
-        <translation>应用建议比例</translation>
-    </message>
-    <message>
-        <source>share of the layer&apos;s weights pruned</source>
-        <translation>该层被剪枝权重的比例</translation>
-    </message>
-    <message>
-        <source>accuracy (%)</source>
-        <translation>准确率 (%)</translation>
-    </message>
-    <message>
-        <source>weight bits</source>
-        <translation>权重位数</translation>
-    </message>
-    <message>
-        <source>Measuring: every layer pruned and quantized alone...</source>
-        <translation>正在测量：逐层单独剪枝和量化...</translation>
-    </message>
-    <message>
-        <source>Press &quot;Measure sensitivity&quot; to see how much each layer can lose.</source>
-        <translation>点击“测量敏感度”，查看每一层能承受多少压缩。</translation>
-    </message>
-    <message>
-        <source>Baseline %1% on %2 validation images. </source>
-        <translation>基线：%2 张验证图像上 %1%。</translation>
-    </message>
-    <message>
-        <source>Suggested per-layer ratios for %1% overall: %2</source>
-        <translation>总体 %1% 时建议的逐层比例：%2</translation>
     </message>
 </context>
 <context>
@@ -915,6 +866,72 @@ of %3
     <message>
         <source>; %1 distinct non-zero values (dashed lines)</source>
         <translation>；%1 个不同的非零值（虚线）</translation>
+    </message>
+</context>
+<context>
+    <name>pare::ui::WeightsPage</name>
+    <message>
+        <source>%1, run %2</source>
+        <translation>%1，运行 %2</translation>
+    </message>
+    <message>
+        <source>Layer:</source>
+        <translation>层：</translation>
+    </message>
+</context>
+<context>
+    <name>pare::ui::WorkspacePanel</name>
+    <message>
+        <source>Model</source>
+        <translation>模型</translation>
+    </message>
+    <message>
+        <source>Data set</source>
+        <translation>数据集</translation>
+    </message>
+    <message>
+        <source>Layer</source>
+        <translation>层</translation>
+    </message>
+    <message>
+        <source>Type</source>
+        <translation>类型</translation>
+    </message>
+    <message>
+        <source>Shape</source>
+        <translation>形状</translation>
+    </message>
+    <message>
+        <source>Params</source>
+        <translation>参数</translation>
+    </message>
+    <message>
+        <source>Sparsity %</source>
+        <translation>稀疏度 %</translation>
+    </message>
+    <message>
+        <source>Bits</source>
+        <translation>位数</translation>
+    </message>
+    <message>
+        <source>&lt;b&gt;%1&lt;/b&gt; (%2)&lt;br&gt;%3 layers with weights, %4 parameters, %5 MACs per image&lt;br&gt;</source>
+        <translation>&lt;b&gt;%1&lt;/b&gt; (%2)&lt;br&gt;%3 个带权重的层，%4 个参数，每张图像 %5 次乘加&lt;br&gt;</translation>
+    </message>
+    <message>
+        <source>%1 bytes on disk</source>
+        <translation>磁盘上 %1 字节</translation>
+    </message>
+    <message>
+        <source>built from the zoo, untrained</source>
+        <translation>由模型库构建，未训练</translation>
+    </message>
+    <message>
+        <source>&lt;br&gt;baseline test accuracy %1%, latency %2 ms at batch 256</source>
+        <translation>&lt;br&gt;基线测试准确率 %1%，批大小 256 时延迟 %2 毫秒</translation>
+    </message>
+    <message>
+        <source>&lt;b&gt;%1&lt;/b&gt; (%2)&lt;br&gt;%3 classes; %4 training, %5 validation, %6 test images of %7</source>
+        <translation>&lt;b&gt;%1&lt;/b&gt; (%2)&lt;br&gt;%3 个类别；%4 张训练、%5 张验证、%6 张测试图像，尺寸 %7</translation>
     </message>
 </context>
 </TS>

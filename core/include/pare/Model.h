@@ -1,7 +1,10 @@
 #pragma once
 
+#include "pare/Options.h"
+
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -16,9 +19,9 @@ struct ModelRecord
     std::vector<std::string> classes;
     /// False for a model Pare did not save (no pare.json): the data set's statistics then apply.
     bool present = false;
-    /// "onednn" or "qnnpack" for a model that runs on quantized:: int8 ops: the engine its weights are packed for,
-    /// set before the file is loaded. Empty for float models.
-    std::string int8Engine;
+    /// For a model that runs on quantized:: int8 ops: the engine its weights are packed for, set before the file is
+    /// loaded. Empty for float models.
+    std::optional<Int8Engine> int8Engine;
 
     [[nodiscard]] std::string toJson() const;
     /// Throws InputError naming `origin` when the JSON is not a valid record.
@@ -63,6 +66,16 @@ enum class ModelFormat
     Onnx
 };
 
+/// Bytes of a model in each storage format, each the length of a buffer actually serialized (dense_fp32 is the
+/// reference: 4 bytes per parameter).
+struct ModelSizes
+{
+    int64_t denseFp32 = 0;
+    int64_t torchScript = 0;
+    int64_t pare = 0;
+    int64_t onnx = -1; ///< -1 when the graph holds an operation the ONNX exporter does not cover
+};
+
 /// A TorchScript module (scripted or traced, from PyTorch or from Pare's zoo) and its input record.
 /// Moves are cheap; copies are explicit through clone(), which deep-copies the weights.
 class Model
@@ -78,6 +91,13 @@ public:
     [[nodiscard]] static std::vector<std::string> zooNames();
     /// True when `spec` names a zoo architecture rather than a file.
     [[nodiscard]] static bool isZooSpec(const std::string& spec);
+    /// True when a model argument builds a zoo architecture: it names one and no file of that name exists.
+    [[nodiscard]] static bool namesZooModel(const std::string& spec);
+    /// What a model argument names, for the command line, recipes and the studio alike: an existing file is loaded;
+    /// a zoo name builds a fresh architecture for `inputShape` and `classes` (empty, 0: its defaults); anything else
+    /// is refused, naming the argument ("no such file, and not a zoo architecture").
+    [[nodiscard]] static Model open(const std::string& spec, const std::vector<int64_t>& inputShape = {},
+                                    int64_t classes = 0, uint64_t seed = 0);
 
     Model(Model&&) noexcept;
     Model& operator=(Model&&) noexcept;
@@ -115,6 +135,9 @@ private:
     explicit Model(std::unique_ptr<Impl> impl);
     std::unique_ptr<Impl> m_impl;
 };
+
+/// Serializes `model` in every format and measures each.
+[[nodiscard]] ModelSizes measureSizes(const Model& model);
 
 /// The bundled LeNet-5 trained on Fashion-MNIST, from the source tree or the install prefix; empty if absent.
 [[nodiscard]] std::string bundledModelPath();

@@ -27,16 +27,6 @@ struct LayerSnapshot
     [[nodiscard]] double sparsity() const { return weights > 0 ? 1.0 - double(nonzero) / double(weights) : 0.0; }
 };
 
-/// Bytes of the model in each storage format, each the length of a buffer actually serialized (dense_fp32 is the
-/// reference: 4 bytes per parameter).
-struct ModelSizes
-{
-    int64_t denseFp32 = 0;
-    int64_t torchScript = 0;
-    int64_t pare = 0;
-    int64_t onnx = -1; ///< -1 when the graph holds an operation the ONNX exporter does not cover
-};
-
 /// The state of the model after one step of a recipe: what the chart plots and the runs table lists.
 struct Snapshot
 {
@@ -92,6 +82,22 @@ struct SnapshotOptions
 [[nodiscard]] PipelineResult runPipeline(const Model& original, const Dataset& data, const Recipe& recipe,
                                          const PipelineCallbacks& callbacks = {}, const CancelFlag* cancel = nullptr,
                                          const SnapshotOptions& snapshotOptions = {});
+
+/// A model and the data set it works on, opened the way every face of Pare opens them.
+struct ModelWithData
+{
+    Model model;
+    Dataset data;
+};
+
+/// Opens `modelSpec` and `dataSpec` together: a model file first, since its record says how to read the data (input
+/// shape and normalization, where `options` leaves them empty); a zoo architecture after the data, built for its
+/// sample shape and classes with `options.seed`.
+[[nodiscard]] ModelWithData openModelWithData(const std::string& modelSpec, const std::string& dataSpec,
+                                              DatasetOptions options = {});
+
+/// `options` with the input shape and normalization of `record` where `options` leaves them empty.
+[[nodiscard]] DatasetOptions dataOptionsFor(const ModelRecord& record, DatasetOptions options = {});
 
 /// The input contract a model gets from the data it was trained or tuned on: shape, normalization, class names.
 [[nodiscard]] ModelRecord recordFromData(const DatasetInfo& info);

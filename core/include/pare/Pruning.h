@@ -1,6 +1,7 @@
 #pragma once
 
 #include "pare/Cancel.h"
+#include "pare/Options.h"
 #include "pare/Training.h"
 
 #include <cstdint>
@@ -17,22 +18,22 @@ class Model;
 /// or more dimensions; biases and normalization layers are kept).
 struct PruneOptions
 {
-    /// "magnitude-global": one magnitude threshold across all those weights, `ratio` = share of all of them removed;
-    /// "magnitude-layer": every layer pruned to `ratio` by its own threshold;
-    /// "filters": the `ratio` share of every convolution's filters and every hidden linear layer's neurons, ranked by
+    /// MagnitudeGlobal: one magnitude threshold across all those weights, `ratio` = share of all of them removed;
+    /// MagnitudeLayer: every layer pruned to `ratio` by its own threshold;
+    /// Filters: the `ratio` share of every convolution's filters and every hidden linear layer's neurons, ranked by
     /// L1 norm, removed from the module, with whatever reads them rewired (BatchNorm, the next layer, the linear
     /// layer after a flatten, residual additions as one group). The model gets smaller in every format. Refuses a
     /// graph with an operation the dependency analysis does not cover, naming the node, and changes nothing;
-    /// "activation": the same removal and rewiring, with channels and neurons ranked by their activations on
-    /// `calibrationImages` training images (`activationCriterion`: "mean" activation, or "apoz", the share of zero
+    /// Activation: the same removal and rewiring, with channels and neurons ranked by their activations on
+    /// `calibrationImages` training images (`activationCriterion`: Mean activation, or Apoz, the share of zero
     /// activations after ReLU) instead of by filter norms.
-    std::string method = "magnitude-global";
-    std::string activationCriterion = "mean";
+    PruneMethod method = PruneMethod::MagnitudeGlobal;
+    ActivationCriterion activationCriterion = ActivationCriterion::Mean;
     int64_t calibrationImages = 1024;
     double ratio = 0.5;
-    /// "oneshot": prune, then fine-tune. "gradual": Zhu & Gupta's cubic schedule during fine-tuning, sparsity rising
+    /// OneShot: prune, then fine-tune. Gradual: Zhu & Gupta's cubic schedule during fine-tuning, sparsity rising
     /// from 0 to `ratio` over the first 75% of the steps in `gradualSteps` pruning steps, then fine-tuning on.
-    std::string schedule = "oneshot";
+    PruneSchedule schedule = PruneSchedule::OneShot;
     int gradualSteps = 8;
     /// With magnitude-global, every layer keeps at least this share of its weights (and at least one), so a layer
     /// with small weights is never emptied.
@@ -40,9 +41,9 @@ struct PruneOptions
     /// With magnitude-layer: ratios for named layers (dotted paths); the others use `ratio`. A gradual schedule
     /// scales them all along the same curve.
     std::map<std::string, double> layerRatios;
-    /// "uniform": as above. "sensitivity" (magnitude methods): measure each layer's sensitivity on the validation
+    /// Uniform: as above. Sensitivity (magnitude methods): measure each layer's sensitivity on the validation
     /// split first, then prune every layer to the ratio allocateRatios() gives for an overall `ratio`.
-    std::string allocate = "uniform";
+    Allocation allocate = Allocation::Uniform;
     /// Fine-tuning after (or, gradual, during) pruning; epochs = 0 prunes without training.
     TrainOptions finetune = [] {
         TrainOptions options;
@@ -66,7 +67,7 @@ struct PruneResult
     int64_t weights = 0; ///< prunable weights in all layers
     int64_t nonzero = 0; ///< of those, not zero
     TrainResult finetune;
-    /// With allocate = "sensitivity": the per-layer ratios that were used.
+    /// With Allocation::Sensitivity: the per-layer ratios that were used.
     std::map<std::string, double> allocatedRatios;
     [[nodiscard]] double sparsity() const { return weights > 0 ? 1.0 - double(nonzero) / double(weights) : 0.0; }
 };

@@ -1,10 +1,12 @@
 #pragma once
 
 #include "pare/Cancel.h"
+#include "pare/Options.h"
 #include "pare/Training.h"
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -20,20 +22,20 @@ struct QuantizeOptions
 {
     /// 1..8 for integer levels, 16 for fp16 storage, 32 for none.
     int bits = 8;
-    /// "uniform": affine levels between the minimum and maximum, with zero exactly representable;
-    /// "symmetric": levels symmetric around zero, scale from the largest magnitude;
-    /// "kmeans": a codebook of 2^bits centroids per layer (Deep Compression's weight sharing).
-    std::string scheme = "uniform";
+    /// Uniform: affine levels between the minimum and maximum, with zero exactly representable;
+    /// Symmetric: levels symmetric around zero, scale from the largest magnitude;
+    /// KMeans: a codebook of 2^bits centroids per layer (Deep Compression's weight sharing).
+    QuantScheme scheme = QuantScheme::Uniform;
     /// Separate levels for every output channel (uniform and symmetric).
     bool perChannel = false;
     /// Mixed precision: bit-widths for named layers (dotted paths, as in ModelSummary); the others use `bits`.
     /// 32 leaves a layer as it is.
     std::map<std::string, int> layerBits;
-    /// "uniform": every layer on `bits` (or its layerBits); "sensitivity": measure each layer's accuracy at 8, 6, 4, 3
+    /// Uniform: every layer on `bits` (or its layerBits); Sensitivity: measure each layer's accuracy at 8, 6, 4, 3
     /// and 2 bits (analyzeSensitivity) and give each layer the bit-width that keeps the average over all weights at
     /// most `bits` with the least predicted loss (allocateBits).
-    std::string allocate = "uniform";
-    /// With allocate "sensitivity": the average bits per weight to reach, which may lie between integers (2.5);
+    Allocation allocate = Allocation::Uniform;
+    /// With Allocation::Sensitivity: the average bits per weight to reach, which may lie between integers (2.5);
     /// 0 means `bits`.
     double averageBits = 0.0;
     /// Activations: 32 leaves them in float; 1..8 puts every activation (the input, each conv and linear output after
@@ -41,16 +43,15 @@ struct QuantizeOptions
     /// point per tensor, calibrated on `calibrationImages` training images. Fine-tuning then trains through them with
     /// the straight-through estimator.
     int activationBits = 32;
-    /// How the clipping range of each activation is chosen from the calibration images: "minmax" (all of it),
-    /// "percentile" (`percentile` and 100 - `percentile` of the values), "mse" (the range whose k-bit rounding and
+    /// How the clipping range of each activation is chosen from the calibration images: MinMax (all of it),
+    /// Percentile (`percentile` and 100 - `percentile` of the values), Mse (the range whose k-bit rounding and
     /// clipping error is smallest).
-    std::string calibration = "minmax";
+    Calibration calibration = Calibration::MinMax;
     double percentile = 99.99;
     int64_t calibrationImages = 1024;
-    /// "onednn" or "qnnpack": after quantization (and fine-tuning), lower the model to quantized:: int8 ops packed
-    /// for that engine, which then runs evaluation, latency and the TorchScript file. Needs bits 8, the symmetric
-    /// scheme per channel, and activationBits 8. Empty: stay in float.
-    std::string engine;
+    /// After quantization (and fine-tuning), lower the model to quantized:: int8 ops packed for this engine, which
+    /// then runs evaluation, latency and the TorchScript file. Needs what forEngine() sets. Empty: stay in float.
+    std::optional<Int8Engine> engine;
     /// Fine-tuning with the weights kept on their levels after every step (k-means: the centroids move to the mean of
     /// their weights; uniform and symmetric: the weights snap back to the fixed levels). 0 = post-training only.
     TrainOptions finetune = [] {
@@ -59,6 +60,11 @@ struct QuantizeOptions
         options.learningRate = 0.002;
         return options;
     }();
+
+    /// `options` with what the int8 engine runs: 8-bit symmetric per-channel weights and 8-bit activations, on
+    /// `engine`. The command line, recipes and the studio take these implied settings from here.
+    [[nodiscard]] static QuantizeOptions forEngine(Int8Engine engine, QuantizeOptions options);
+    [[nodiscard]] static QuantizeOptions forEngine(Int8Engine engine);
 };
 
 struct LayerQuantization
@@ -103,7 +109,7 @@ struct QuantizeResult
 /// The quantized:: operations `model` runs on; empty for a float model.
 [[nodiscard]] std::vector<Int8Operation> int8Operations(const Model& model);
 
-/// The int8 engines this LibTorch has, of those Pare lowers to ("onednn", "qnnpack").
-[[nodiscard]] std::vector<std::string> int8Engines();
+/// The int8 engines this LibTorch has, of those Pare lowers to.
+[[nodiscard]] std::vector<Int8Engine> int8Engines();
 
 } // namespace pare

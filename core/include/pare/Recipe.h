@@ -14,12 +14,15 @@ namespace pare {
 /// Knowledge distillation inside a recipe: who teaches and who learns.
 struct DistillStep
 {
-    /// "original": the model the recipe started from (before any step); anything else is a TorchScript file.
-    std::string teacher = "original";
+    /// "original": the model the recipe started from (before any step); anything else is a model file.
+    std::string teacher = optionName(TeacherKind::Original);
     /// "self": the model as the previous steps left it (distillation-assisted fine-tuning; its pruned weights stay
-    /// zero); a zoo architecture such as "lenet5@0.5"; or a TorchScript file.
-    std::string student = "self";
+    /// zero); a zoo architecture such as "lenet5@0.5"; or a model file.
+    std::string student = optionName(StudentKind::Self);
     DistillOptions options;
+
+    [[nodiscard]] TeacherKind teacherKind() const { return pare::teacherKind(teacher); }
+    [[nodiscard]] StudentKind studentKind() const;
 };
 
 /// One step of a recipe; `kind` says which of the option blocks applies.
@@ -58,33 +61,34 @@ struct Recipe
     /// Atomic write; refuses an existing file unless overwrite.
     void save(const std::string& path, bool overwrite = false) const;
 
-    /// What `pare compress` builds from flags: prune (ratio > 0), then distill (temperature > 0), then quantize
-    /// (bits < 32), then evaluate; each step with the defaults measured to work on the bundled LeNet-5.
+    /// What `pare compress` and the studio build from their controls: prune (ratio > 0), then distill
+    /// (temperature > 0), then quantize (bits < 32, or an int8 engine), then evaluate; each step with the defaults measured to work on the bundled LeNet-5.
     struct Simple
     {
         double pruneRatio = 0.0;
-        std::string pruneMethod = "magnitude-global";
+        PruneMethod pruneMethod = PruneMethod::MagnitudeGlobal;
         // Measured on the bundled LeNet-5 at 95% + 4-bit k-means: oneshot with 3 epochs lost 0.55 points, oneshot with 2
         // lost 0.82, gradual with 2 lost 1.35 (it prunes later, leaving less time to recover).
-        std::string pruneSchedule = "oneshot";
+        PruneSchedule pruneSchedule = PruneSchedule::OneShot;
         int finetuneEpochs = 3;
-        std::string allocate = "uniform"; ///< or "sensitivity"
+        Allocation allocate = Allocation::Uniform;
         std::map<std::string, double> layerRatios; ///< explicit per-layer ratios (magnitude-layer)
 
         double temperature = 0.0; ///< 0: no distillation
         double alpha = 0.9;
-        std::string student = "self";
+        std::string student = optionName(StudentKind::Self);
         int distillEpochs = 1;
         int bits = 32;
-        std::string scheme = "kmeans";
+        QuantScheme scheme = QuantScheme::KMeans;
         bool perChannel = false;
         int quantizeEpochs = 1;
         int activationBits = 32;
-        std::string calibration = "minmax";
-        /// "onednn" or "qnnpack": 8-bit symmetric per-channel weights and 8-bit activations on real int8 ops.
-        std::string engine;
+        Calibration calibration = Calibration::MinMax;
+        /// 8-bit symmetric per-channel weights and 8-bit activations on real int8 ops (implies bits 8).
+        std::optional<Int8Engine> engine;
         uint64_t seed = 0;
     };
+    /// Throws InputError for an int8 engine with bits other than 8.
     [[nodiscard]] static Recipe fromSimple(const Simple& simple);
 };
 

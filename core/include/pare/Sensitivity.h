@@ -2,6 +2,7 @@
 
 #include "pare/Cancel.h"
 #include "pare/Dataset.h"
+#include "pare/Options.h"
 
 #include <cstdint>
 #include <string>
@@ -17,7 +18,7 @@ struct SensitivityOptions
 {
     std::vector<double> ratios{0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95};
     std::vector<int> bits{8, 6, 4, 3, 2};
-    std::string scheme = "kmeans"; ///< quantization scheme of the bit-width curves
+    QuantScheme scheme = QuantScheme::KMeans; ///< quantization scheme of the bit-width curves
     bool perChannel = false;       ///< levels per output channel (uniform and symmetric)
     /// Images of the validation split evaluated per point (0: all); without a validation split, the test split.
     int64_t images = 3000;
@@ -35,7 +36,7 @@ struct SensitivityResult
 {
     std::vector<double> ratios;
     std::vector<int> bits;
-    std::string scheme;
+    QuantScheme scheme = QuantScheme::KMeans;
     Split split = Split::Validation; ///< where accuracy was measured
     int64_t images = 0;
     double baselineAccuracy = 0.0;

@@ -2,6 +2,7 @@
 
 #include "pare/Cancel.h"
 #include "pare/Dataset.h"
+#include "pare/Options.h"
 
 #include <cstdint>
 #include <functional>
@@ -16,11 +17,11 @@ struct TrainOptions
 {
     int epochs = 4;
     int64_t batchSize = 64;
-    std::string optimizer = "sgd"; ///< "sgd" (with momentum) or "adam"
+    Optimizer optimizer = Optimizer::Sgd;
     double learningRate = 0.0;     ///< 0: the optimizer's default (sgd 0.02, adam 0.001)
     double momentum = 0.9;
     double weightDecay = -1.0; ///< negative: the optimizer's default (sgd 5e-4, adam 0)
-    std::string schedule = "cosine"; ///< "cosine", "step" (x0.1 at 50% and 75%) or "constant"
+    LrSchedule schedule = LrSchedule::Cosine;
     uint64_t seed = 0;
     /// Evaluate on the validation split after every epoch (skipped when the split is empty).
     bool validateEachEpoch = true;

@@ -41,6 +41,9 @@ public:
     void setSizeFormat(SizeFormat format);
     /// Sets the axis labels and legend in the current language.
     void retranslate();
+    /// Writes the chart as PDF (a path ending in .pdf) or PNG at twice the screen resolution; throws InputError
+    /// naming the file when it cannot be written.
+    void save(const QString& path) const;
     [[nodiscard]] SizeFormat sizeFormat() const { return m_format; }
 
     /// For tests and the status line: points drawn, points on the Pareto front, replots done.

@@ -7,6 +7,7 @@
 #include <QString>
 #include <QThread>
 
+#include <atomic>
 #include <functional>
 #include <memory>
 
@@ -33,6 +34,8 @@ public:
 signals:
     void started();
     void failed(const QString& message);
+    /// The work returned (done, failed or cancelled): a job may be started again from a slot connected to this.
+    void ended();
 
 protected:
     /// Runs `work` on a new thread unless one is running; returns whether it started.
@@ -43,6 +46,8 @@ protected:
 private:
     std::unique_ptr<QThread> m_thread;
     CancelFlag m_cancel;
+    /// From launch() until the work returns; the thread itself may still be finishing after that.
+    std::atomic<bool> m_busy{false};
 };
 
 } // namespace pare::ui

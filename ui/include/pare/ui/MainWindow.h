@@ -4,7 +4,6 @@
 #include "pare/ui/StudioJobs.h"
 
 #include <QMainWindow>
-#include <QTimer>
 #include <QTranslator>
 
 #include <functional>
@@ -13,28 +12,34 @@
 #include <vector>
 
 class QAction;
-class QCheckBox;
 class QComboBox;
-class QDoubleSpinBox;
+class QDockWidget;
 class QLabel;
 class QMenu;
 class QProgressBar;
-class QPushButton;
-class QSlider;
-class QSpinBox;
-class QTableWidget;
+class QTableView;
 class QTabWidget;
 
 namespace pare::ui {
 
 class AccuracySizeChart;
+class CompressionSettingsPanel;
 class LayerSparsityChart;
+class ProjectSession;
+class RunsController;
+class RunsTableModel;
 class SensitivityJob;
+class StudioMenus;
+class ViewTabs;
 class SensitivityView;
 class WeightView;
+class WeightsPage;
+class WorkspacePanel;
 
-/// Pare Studio's window: the model and data cards, the three technique controls, the live accuracy-vs-size chart,
-/// the runs table and the per-layer view. Runs execute on a CompressionJob the window owns; closing cancels and waits.
+/// Pare Studio's window: the frame (menus, toolbar, docks, status bar) that wires the panels together. The panels
+/// do the showing (WorkspacePanel, CompressionSettingsPanel, the chart, RunsTableModel, WeightsPage,
+/// SensitivityView); ProjectSession and RunsController hold the project and its runs without widgets. Closing the
+/// window cancels every job and waits for it.
 class MainWindow final : public QMainWindow
 {
     Q_OBJECT
@@ -55,13 +60,13 @@ public:
     /// The settings the controls hold now.
     [[nodiscard]] StudioSettings settings() const;
     void applySettings(const StudioSettings& settings);
-    [[nodiscard]] const Project& project() const { return m_project; }
+    [[nodiscard]] const Project& project() const;
     [[nodiscard]] bool isRunning() const;
     [[nodiscard]] bool isLoading() const;
     [[nodiscard]] int selectedRun() const { return m_selectedRun; }
     [[nodiscard]] AccuracySizeChart* chart() const { return m_chart; }
     [[nodiscard]] LayerSparsityChart* layerChart() const { return m_layerChart; }
-    [[nodiscard]] WeightView* weightView() const { return m_weightView; }
+    [[nodiscard]] WeightView* weightView() const;
     [[nodiscard]] SensitivityView* sensitivityView() const { return m_sensitivityView; }
     void measureSensitivity();
 
@@ -80,6 +85,11 @@ public:
     void cancelRun();
     void selectRun(int runId);
     void setLanguage(const QString& locale); ///< "en" or "zh_CN"
+    void showExportDialog();
+    /// Asks whether to save a named project's changes first; false when the user cancels.
+    bool confirmDiscard();
+    /// The project's file; empty for the untitled project.
+    [[nodiscard]] QString projectPath() const;
 
     /// Where an untitled project keeps itself between sessions.
     [[nodiscard]] static QString untitledProjectPath();
@@ -95,120 +105,42 @@ protected:
     void dropEvent(QDropEvent* event) override;
 
 private:
-    void buildActions();
-    void buildMenus();
-    void buildControls();
     void buildCentre();
-    void buildCards();
+    void buildDocks();
+    void connectJobs();
     void retranslate();
     void loadWorkspace(const QString& model, const QString& data);
     void showWorkspace(const Workspace& workspace);
-    void showLayers(const Snapshot* snapshot);
-    void showWeights();
-    void rebuildRunsTable();
-    void updateRunRow(const RunRecord& run);
-    void addSnapshot(int runId, const Snapshot& snapshot);
-    void finishRun(const CompressionResult& result);
-    void failRun(const QString& message);
+    void showSelectedRun();
+    void finishRun(int runId, const QString& failure);
     void setRunning(bool running);
-    void markDirty();
-    void autosave();
-    bool confirmDiscard();
-    void rememberRecentModel(const QString& path);
-    void refreshRecentMenu();
-    void showAbout();
-    void showExportDialog();
+    /// Runs `action`; an exception becomes an error dialog titled `title`. Returns whether it succeeded.
+    bool tryOrReport(const QString& title, const std::function<void()>& action);
     void updateTitle();
 
-    /// Sets a widget's text now and again whenever the language changes.
-    void onRetranslate(std::function<void()> setText);
-
     Options m_options;
-    std::vector<std::function<void()>> m_texts;
-    Project m_project;
-    QString m_projectPath; ///< empty: the untitled project
-    bool m_dirty = false;
+    ProjectSession* m_session = nullptr;
+    RunsController* m_runs = nullptr;
     int m_selectedRun = -1;
-    int m_runningRun = -1;
     bool m_workspaceReady = false;
-    bool m_loading = false; ///< a LoadJob was started and has not reported yet
     Workspace m_workspace;
-
-    LoadJob* m_loadJob = nullptr;
+    WorkspaceLoader* m_loader = nullptr;
     SensitivityJob* m_sensitivityJob = nullptr;
-    /// Models the weight view reads, kept while they are shown (loading a .pare takes tens of milliseconds).
-    std::optional<Model> m_baselineModel;
-    std::optional<Model> m_runModel;
-    std::map<std::string, double> m_appliedRatios; ///< from the sensitivity view, while "applied" is chosen
-    CompressionJob* m_job = nullptr;
     QTranslator m_translator;
     QString m_language = QStringLiteral("en");
 
-    // Widgets, named after their class for findChild in tests.
     AccuracySizeChart* m_chart = nullptr;
     LayerSparsityChart* m_layerChart = nullptr;
-    WeightView* m_weightView = nullptr;
-    QComboBox* m_weightLayerCombo = nullptr;
+    WeightsPage* m_weightsPage = nullptr;
     SensitivityView* m_sensitivityView = nullptr;
-    QTabWidget* m_tabs = nullptr;
-    QTableWidget* m_runsTable = nullptr;
-    QTableWidget* m_layerTable = nullptr;
-    QLabel* m_modelCard = nullptr;
-    QLabel* m_dataCard = nullptr;
-    QLabel* m_sampleGrid = nullptr;
-    QComboBox* m_sizeFormatCombo = nullptr;
-    QSlider* m_pruneSlider = nullptr;
-    QSpinBox* m_pruneSpin = nullptr;
-    QComboBox* m_methodCombo = nullptr;
-    QComboBox* m_scheduleCombo = nullptr;
-    QComboBox* m_allocateCombo = nullptr;
-    QSlider* m_epochsSlider = nullptr;
-    QSpinBox* m_epochsSpin = nullptr;
-    QComboBox* m_studentCombo = nullptr;
-    QSlider* m_temperatureSlider = nullptr;
-    QDoubleSpinBox* m_temperatureSpin = nullptr;
-    QSlider* m_alphaSlider = nullptr;
-    QDoubleSpinBox* m_alphaSpin = nullptr;
-    QSlider* m_bitsSlider = nullptr;
-    QSpinBox* m_bitsSpin = nullptr;
-    QComboBox* m_schemeCombo = nullptr;
-    QCheckBox* m_perChannelCheck = nullptr;
-    QSpinBox* m_qatSpin = nullptr;
-    QSpinBox* m_activationBitsSpin = nullptr;
-    QComboBox* m_engineCombo = nullptr;
-    QPushButton* m_runButton = nullptr;
-    QPushButton* m_cancelButton = nullptr;
+    CompressionSettingsPanel* m_settingsPanel = nullptr;
+    WorkspacePanel* m_workspacePanel = nullptr;
+    RunsTableModel* m_runsModel = nullptr;
+    ViewTabs* m_views = nullptr;
     QProgressBar* m_progressBar = nullptr;
     QLabel* m_statusLabel = nullptr;
-
-    QMenu* m_fileMenu = nullptr;
-    QMenu* m_editMenu = nullptr;
-    QMenu* m_runMenu = nullptr;
-    QMenu* m_viewMenu = nullptr;
-    QMenu* m_helpMenu = nullptr;
-    QMenu* m_recentMenu = nullptr;
-    QMenu* m_zooMenu = nullptr;
-    QMenu* m_languageMenu = nullptr;
-    QMenu* m_sizeMenu = nullptr;
-    QAction* m_openModelAction = nullptr;
-    QAction* m_openDataAction = nullptr;
-    QAction* m_fashionAction = nullptr;
-    QAction* m_newProjectAction = nullptr;
-    QAction* m_openProjectAction = nullptr;
-    QAction* m_saveProjectAction = nullptr;
-    QAction* m_saveProjectAsAction = nullptr;
-    QAction* m_exportRunAction = nullptr;
-    QAction* m_exportChartAction = nullptr;
-    QAction* m_exportCsvAction = nullptr;
-    QAction* m_quitAction = nullptr;
-    QAction* m_openRecipeAction = nullptr;
-    QAction* m_saveRecipeAction = nullptr;
-    QAction* m_resetAction = nullptr;
-    QAction* m_runAction = nullptr;
-    QAction* m_cancelAction = nullptr;
-    QAction* m_aboutAction = nullptr;
-    QAction* m_englishAction = nullptr;
-    QAction* m_chineseAction = nullptr;
+    StudioMenus* m_menus = nullptr;
+    std::vector<QDockWidget*> m_docks;
 };
 
 } // namespace pare::ui

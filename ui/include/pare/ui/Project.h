@@ -9,30 +9,39 @@
 #include <QVector>
 
 #include <map>
+#include <optional>
 #include <vector>
 
 namespace pare::ui {
+
+/// Where the studio's per-layer pruning ratios come from.
+enum class LayerRatioSource
+{
+    Uniform,     ///< every layer the same ratio (global or layer-wise, as the method says)
+    Sensitivity, ///< measured first, then allocated (magnitude methods)
+    Applied      ///< taken from the Sensitivity view (layer-wise magnitude pruning to those ratios)
+};
 
 /// What the controls hold; converts to and from the recipe JSON the `pare` CLI runs.
 struct StudioSettings
 {
     int prunePercent = 90; ///< 0 = no pruning step
-    QString pruneMethod = QStringLiteral("magnitude-global");
-    QString pruneSchedule = QStringLiteral("oneshot");
-    QString allocate = QStringLiteral("uniform"); ///< or "sensitivity" (magnitude methods), or "applied"
-    /// With allocate "applied": per-layer ratios taken from the sensitivity view (layer-wise magnitude pruning).
+    PruneMethod pruneMethod = PruneMethod::MagnitudeGlobal;
+    PruneSchedule pruneSchedule = PruneSchedule::OneShot;
+    LayerRatioSource allocate = LayerRatioSource::Uniform;
+    /// With LayerRatioSource::Applied: per-layer ratios taken from the sensitivity view.
     std::map<std::string, double> layerRatios;
     int finetuneEpochs = 2; ///< after pruning, and the distillation epochs
-    QString student = QStringLiteral("none"); ///< "none", "self", or a zoo spec such as "lenet5@0.5"
+    QString student;        ///< empty: no distillation; "self", or a zoo spec such as "lenet5@0.5", or a file
     double temperature = 4.0;
     double alpha = 0.9;
     int bits = 4; ///< 1..8, 16 (fp16), 32 (off)
-    QString scheme = QStringLiteral("kmeans");
+    QuantScheme scheme = QuantScheme::KMeans;
     bool perChannel = false;
     int qatEpochs = 1;
     int activationBits = 32; ///< 1..8, or 32 for float activations
-    /// "" (quantization simulated in fp32), or "onednn" / "qnnpack": 8-bit weights and activations on int8 ops.
-    QString engine;
+    /// Empty: quantization simulated in fp32; else 8-bit weights and activations on that engine's int8 ops.
+    std::optional<Int8Engine> engine;
     quint64 seed = 0;
 
     [[nodiscard]] Recipe toRecipe() const;

@@ -15,6 +15,7 @@ namespace pare::ui {
 /// What the studio shows of a model and a data set: plain values, made on the job's thread.
 struct Workspace
 {
+    int request = 0; ///< which LoadJob::start made it: the window shows only its latest request's workspace
     QString model; ///< file path or zoo spec
     QString data;  ///< data set spec
     ModelSummary summary;
@@ -36,10 +37,38 @@ class LoadJob final : public BackgroundJob
 public:
     explicit LoadJob(QObject* parent = nullptr);
     ~LoadJob() override;
-    bool start(const QString& model, const QString& data);
+    /// Loads on the job's thread; `request` comes back in the workspace. A cancelled load reports nothing.
+    bool start(int request, const QString& model, const QString& data);
 
 signals:
     void loaded(const pare::ui::Workspace& workspace);
+};
+
+/// The workspace the window asked for last, loaded on a LoadJob without blocking: asking for another while one
+/// loads cancels that one, drops its result if it still comes, and starts the newest request once the job is free.
+class WorkspaceLoader final : public QObject
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(WorkspaceLoader)
+
+public:
+    explicit WorkspaceLoader(QObject* parent = nullptr);
+    void load(const QString& model, const QString& data);
+    /// A load was asked for and neither its workspace nor its failure has arrived.
+    [[nodiscard]] bool isLoading() const { return m_loading; }
+    /// Cancels and waits: for shutdown.
+    void stopAndWait();
+
+signals:
+    void loaded(const pare::ui::Workspace& workspace);
+    void failed(const QString& message);
+
+private:
+    LoadJob* m_job = nullptr;
+    int m_request = 0; ///< the latest request; older workspaces are dropped
+    bool m_loading = false;
+    bool m_pending = false; ///< the latest request waits for the job to end
+    QString m_model, m_data;
 };
 
 struct CompressionParams
@@ -81,11 +110,6 @@ signals:
 private:
     void run(const CompressionParams& params);
 };
-
-/// The data options a model's record asks for: its input shape and normalization.
-[[nodiscard]] DatasetOptions dataOptionsFor(const ModelRecord& record);
-/// A zoo spec builds an untrained architecture; anything else is a model file.
-[[nodiscard]] Model loadModelSpec(const QString& spec, const DatasetInfo* data = nullptr);
 
 } // namespace pare::ui
 

@@ -1,0 +1,144 @@
+#include "CommonOptions.h"
+
+#include "pare/Error.h"
+#include "pare/Pipeline.h"
+
+#include <filesystem>
+#include <iostream>
+#include <sstream>
+#include <unistd.h>
+
+namespace pare::cli {
+namespace {
+
+/// Splits "a,b,c" and converts each part; throws InputError with `problem` when a part does not convert fully.
+template <typename T, typename Convert>
+std::vector<T> parseList(const std::string& text, const std::string& problem, Convert convert)
+{
+    std::vector<T> values;
+    std::stringstream in(text);
+    std::string part;
+    while (std::getline(in, part, ',')) {
+        size_t used = 0;
+        T value{};
+        try {
+            value = convert(part, &used);
+        } catch (const std::exception&) {
+            used = 0;
+        }
+        if (used != part.size() || part.empty())
+            throw InputError(problem + ", got '" + text + "'");
+        values.push_back(value);
+    }
+    return values;
+}
+
+std::vector<float> parseFloats(const std::string& text, const char* option)
+{
+    return parseList<float>(text, std::string(option) + ": expected numbers separated by commas",
+                            [](const std::string& s, size_t* used) { return std::stof(s, used); });
+}
+
+} // namespace
+
+void addCommonOptions(CLI::App& command, CommonOptions& options)
+{
+    command.add_option("--threads", options.threads, "Intra-op threads (default: the machine's cores)")
+        ->check(CLI::NonNegativeNumber);
+    command.add_option("--input-shape", options.inputShape,
+                       "Model input C,H,W (for models without a pare.json record)");
+    command.add_option("--mean", options.mean, "Normalization mean, one value or one per channel");
+    command.add_option("--std", options.std, "Normalization std, one value or one per channel");
+    command.add_flag("--json", options.json, "Print one JSON object on stdout");
+    command.add_option("--train-limit", options.trainLimit, "Train on a seeded random subset of N images")
+        ->check(CLI::NonNegativeNumber);
+    command.add_option("--test-limit", options.testLimit, "Evaluate on the first N test images")
+        ->check(CLI::NonNegativeNumber);
+}
+
+std::vector<int64_t> parseShape(const std::string& text)
+{
+    if (text.empty())
+        return {};
+    const std::string problem = "--input-shape: expected C,H,W with positive integers";
+    const auto shape = parseList<int64_t>(text, problem, [](const std::string& s, size_t* used) {
+        return static_cast<int64_t>(std::stoll(s, used));
+    });
+    for (auto d : shape)
+        if (d < 1 || d > 65536)
+            throw InputError(problem + ", got '" + text + "'");
+    if (shape.size() != 3)
+        throw InputError(problem + ", got '" + text + "'");
+    return shape;
+}
+
+std::map<std::string, int> parseLayerBits(const std::string& text)
+{
+    std::map<std::string, int> bits;
+    std::stringstream items(text);
+    std::string item;
+    while (std::getline(items, item, ',')) {
+        const auto equals = item.find('=');
+        int value = 0;
+        try {
+            if (equals == std::string::npos || equals == 0)
+                throw std::invalid_argument(item);
+            size_t used = 0;
+            value = std::stoi(item.substr(equals + 1), &used);
+            if (used != item.size() - equals - 1)
+                throw std::invalid_argument(item);
+        } catch (const std::exception&) {
+            throw InputError("--layer-bits: expected LAYER=BITS[,LAYER=BITS...], got '" + item + "'");
+        }
+        bits[item.substr(0, equals)] = value;
+    }
+    return bits;
+}
+
+DatasetOptions datasetOptionsFor(const ModelRecord* record, const CommonOptions& common, uint64_t seed)
+{
+    DatasetOptions options;
+    options.inputShape = parseShape(common.inputShape);
+    if (!common.mean.empty())
+        options.mean = parseFloats(common.mean, "--mean");
+    if (!common.std.empty())
+        options.std = parseFloats(common.std, "--std");
+    options.trainLimit = common.trainLimit;
+    options.testLimit = common.testLimit;
+    options.seed = seed;
+    return record ? dataOptionsFor(*record, options) : options;
+}
+
+Dataset loadData(const std::string& spec, const DatasetOptions& options)
+{
+    auto data = Dataset::load(spec, options);
+    for (const auto& warning : data.info().warnings)
+        std::cerr << "pare: warning: " << warning << "\n";
+    return data;
+}
+
+void checkOutput(const std::string& input, const std::string& out, bool force)
+{
+    std::error_code ec;
+    const bool outExists = std::filesystem::exists(out, ec);
+    if (outExists && std::filesystem::exists(input, ec) && std::filesystem::equivalent(input, out, ec))
+        throw inputError(out, "is the input model; choose another output");
+    if (std::filesystem::is_directory(out, ec))
+        throw inputError(out, "is a directory, expected a file name to write");
+    if (outExists && !force)
+        throw inputError(out, "already exists (use --force to replace it)");
+}
+
+int64_t fileSize(const std::string& path)
+{
+    std::error_code ec;
+    const auto size = std::filesystem::file_size(path, ec);
+    return ec ? 0 : static_cast<int64_t>(size);
+}
+
+bool stderrIsTerminal()
+{
+    return ::isatty(STDERR_FILENO) == 1;
+}
+
+} // namespace pare::cli

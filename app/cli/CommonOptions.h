@@ -1,0 +1,75 @@
+#pragma once
+
+// The options every command takes, the data and output options most take, and the helpers that turn them into
+// core's option types.
+
+#include "pare/Dataset.h"
+#include "pare/Model.h"
+#include "pare/Options.h"
+
+#include <CLI/CLI.hpp>
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace pare::cli {
+
+/// Options every command takes.
+struct CommonOptions
+{
+    int threads = 0;
+    std::string inputShape;
+    std::string mean;
+    std::string std;
+    bool json = false;
+    int64_t trainLimit = 0;
+    int64_t testLimit = 0;
+};
+
+void addCommonOptions(CLI::App& command, CommonOptions& options);
+
+/// What the data options accept, for help texts.
+inline constexpr const char* kDataHelp = "fashion-mnist, mnist:DIR, cifar10:DIR or an image folder";
+/// What a model argument accepts, for help texts.
+inline constexpr const char* kModelHelp = "TorchScript (.pt) or .pare file, or a zoo architecture (lenet5, lenet300, "
+                                          "resnet8, NAME@W)";
+
+/// An option whose value is one of an option set's names (the table in pare/Options.h): any other is refused with
+/// the valid names, and the help shows them.
+template <typename E>
+CLI::Option* addChoice(CLI::App& command, const std::string& flag, E& value, const std::string& help)
+{
+    auto* option = command.add_option_function<std::string>(
+        flag, [&value](const std::string& text) { value = *findOption<E>(text); }, help);
+    option->check(CLI::Validator(
+        [](std::string& text) {
+            return findOption<E>(text) ? std::string()
+                                       : "unknown value '" + text + "' (expected " + optionList<E>() + ")";
+        },
+        "{" + optionList<E>() + "}"));
+    return option;
+}
+
+/// "C,H,W" as a shape; empty text gives an empty shape. Throws InputError naming `--input-shape`.
+[[nodiscard]] std::vector<int64_t> parseShape(const std::string& text);
+/// "conv1=8,fc1=2" as layer names and bit-widths. Throws InputError naming `--layer-bits`.
+[[nodiscard]] std::map<std::string, int> parseLayerBits(const std::string& text);
+
+/// Data options for a model: its record decides shape and normalization unless the user says otherwise.
+[[nodiscard]] DatasetOptions datasetOptionsFor(const ModelRecord* record, const CommonOptions& common, uint64_t seed);
+/// Loads a data set and prints its warnings on stderr.
+[[nodiscard]] Dataset loadData(const std::string& spec, const DatasetOptions& options);
+
+/// Refuses a bad output before minutes of work, not after: the input itself, a folder, or an existing file
+/// without --force.
+void checkOutput(const std::string& input, const std::string& out, bool force);
+
+/// The size of a file, 0 for anything that is not one (a zoo name).
+[[nodiscard]] int64_t fileSize(const std::string& path);
+
+/// Whether progress bars are drawn: only when stderr is a terminal.
+[[nodiscard]] bool stderrIsTerminal();
+
+} // namespace pare::cli

@@ -1,0 +1,87 @@
+// pare export: write a model as TorchScript, .pare or ONNX, checked before anything reaches the destination.
+
+#include "Command.h"
+#include "CommonOptions.h"
+#include "Reports.h"
+
+#include "pare/Export.h"
+
+#include <iostream>
+#include <optional>
+
+namespace pare::cli {
+namespace {
+
+class Export final : public Command
+{
+public:
+    CLI::App* declare(CLI::App& app, CommonOptions& common) override
+    {
+        auto* command = app.add_subcommand(
+            "export", "Write a model as TorchScript, .pare or ONNX, checked before it is written (ONNX: in OpenCV DNN)");
+        command->add_option("MODEL", m_model, kModelHelp)->required();
+        command->add_option("--out", m_out, "OUT.pt, OUT.pare or OUT.onnx")->required();
+        command->add_option("--data", m_data, "With .onnx: check the export in OpenCV DNN on this data set's test split");
+        command->add_flag("--force", m_force, "Replace an existing output file");
+        addCommonOptions(*command, common);
+        return command;
+    }
+
+    int execute(const CommonOptions& common) override
+    {
+        checkOutput(m_model, m_out, m_force);
+        auto model = Model::open(m_model);
+        if (!common.inputShape.empty()) {
+            auto record = model.record();
+            record.inputShape = parseShape(common.inputShape);
+            model.setRecord(record);
+        }
+        std::optional<Dataset> data;
+        if (!m_data.empty() && Model::formatForPath(m_out) == ModelFormat::Onnx)
+            data.emplace(loadData(m_data, datasetOptionsFor(&model.record(), common, 0)));
+        ExportOptions options;
+        options.overwrite = m_force;
+        options.data = data ? &*data : nullptr;
+        const auto report = exportModel(model, m_out, options);
+
+        json out{{"model", m_model}, {"out", m_out}, {"params", model.parameterCount()}};
+        if (report.onnxCheck) {
+            const auto& check = *report.onnxCheck;
+            out["format"] = "onnx";
+            out["opencv_check"] = {{"inputs", data ? "test images" : "random inputs"},
+                                   {"images", check.images},
+                                   {"same_top1", check.sameTopOne},
+                                   {"agreement", check.agreement()},
+                                   {"near_tie_differences", check.nearTieDifferences},
+                                   {"max_abs_logit_difference", check.maxAbsLogitDifference}};
+        } else {
+            out["format"] = report.format == ModelFormat::Pare ? "pare" : "torchscript";
+        }
+        out["out_bytes"] = report.bytes;
+        if (!report.note.empty())
+            out["note"] = report.note;
+        if (common.json) {
+            std::cout << out.dump(2) << "\n";
+            return 0;
+        }
+        std::cout << "wrote " << m_out << " (" << withThousands(report.bytes) << " bytes), " << report.verified << "\n";
+        if (!report.note.empty())
+            std::cout << "note: " << report.note << "\n";
+        return 0;
+    }
+
+private:
+    std::string m_model;
+    std::string m_out;
+    std::string m_data; ///< optional: check an ONNX export on the test split instead of random inputs
+    bool m_force = false;
+};
+
+} // namespace
+
+std::unique_ptr<Command> makeExportCommand()
+{
+    return std::make_unique<Export>();
+}
+
+} // namespace pare::cli

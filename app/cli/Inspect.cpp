@@ -1,0 +1,65 @@
+// pare inspect: a model's layers, parameters, bytes and multiply-accumulates.
+
+#include "Command.h"
+#include "CommonOptions.h"
+#include "Reports.h"
+
+#include <iostream>
+
+namespace pare::cli {
+namespace {
+
+class Inspect final : public Command
+{
+public:
+    CLI::App* declare(CLI::App& app, CommonOptions& common) override
+    {
+        auto* command = app.add_subcommand("inspect", "List a model's layers, parameters, bytes and MACs");
+        command->add_option("MODEL", m_model, kModelHelp)->required();
+        addCommonOptions(*command, common);
+        return command;
+    }
+
+    int execute(const CommonOptions& common) override
+    {
+        const auto model = Model::open(m_model);
+        const auto summary = model.inspect(parseShape(common.inputShape));
+        if (common.json) {
+            std::cout << json{{"model", m_model},
+                              {"architecture", summary.architecture},
+                              {"input_shape", summary.inputShape},
+                              {"outputs", summary.outputs},
+                              {"params", summary.params},
+                              {"bytes", summary.bytes},
+                              {"macs", summary.macs},
+                              {"file_bytes", fileSize(m_model)},
+                              {"has_record", model.record().present},
+                              {"layers", layersJson(summary)}}
+                             .dump(2)
+                      << "\n";
+            return 0;
+        }
+        std::cout << m_model << ": " << summary.architecture << ", input " << shapeText(summary.inputShape) << ", "
+                  << summary.outputs << " outputs\n\n";
+        Table table({"layer", "type", "weight", "params", "bytes", "MACs"});
+        for (const auto& layer : summary.layers)
+            table.addRow({layer.name, layer.type, shapeText(layer.weightShape), withThousands(layer.params),
+                          withThousands(layer.bytes), withThousands(layer.macs)});
+        table.addRow({"total", "", "", withThousands(summary.params), withThousands(summary.bytes),
+                      withThousands(summary.macs)});
+        table.print(std::cout);
+        return 0;
+    }
+
+private:
+    std::string m_model;
+};
+
+} // namespace
+
+std::unique_ptr<Command> makeInspectCommand()
+{
+    return std::make_unique<Inspect>();
+}
+
+} // namespace pare::cli

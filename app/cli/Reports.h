@@ -1,0 +1,39 @@
+#pragma once
+
+// The JSON objects and text lines several commands print: one builder each, so a field is named in one place.
+
+#include "Format.h"
+
+#include "pare/Model.h"
+#include "pare/Pipeline.h"
+#include "pare/Training.h"
+
+#include <nlohmann/json.hpp>
+
+#include <string>
+
+namespace pare::cli {
+
+using nlohmann::json;
+
+[[nodiscard]] json evalJson(const EvalResult& eval);
+[[nodiscard]] json layersJson(const ModelSummary& summary);
+[[nodiscard]] json epochsJson(const TrainResult& trained);
+[[nodiscard]] json latencyJson(const LatencyResult& latency);
+/// Sizes in every format, each the length of a real serialization; onnx is null where the exporter does not cover
+/// an operation of the graph.
+[[nodiscard]] json sizesJson(const ModelSizes& sizes);
+
+void printEpochs(const TrainResult& trained);
+void printAccuracyChange(double accuracy, double baseline);
+/// Compression ratios are against `baselineDense`, the unpruned model's dense fp32 size (filter pruning makes the
+/// model's own dense size smaller too).
+void printSizes(const ModelSizes& sizes, const std::string& note, int64_t baselineDense);
+/// "3.80x faster" or "1.45x slower": the change from `before` to `after` milliseconds.
+[[nodiscard]] std::string speedup(double before, double after);
+
+/// What to tell a user who wrote a TorchScript or ONNX file of a model that only .pare makes smaller; nothing for
+/// a .pare output.
+[[nodiscard]] std::string formatNoteFor(const std::string& out, const std::string& note);
+
+} // namespace pare::cli

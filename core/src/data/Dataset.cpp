@@ -1,0 +1,318 @@
+#include "data/DatasetImpl.h"
+#include "model/ModelImpl.h"
+
+#include "data/DataReaders.h"
+#include "io/Files.h"
+#include "pare/BuildConfig.h"
+#include "pare/Error.h"
+
+#include <ATen/CPUGeneratorImpl.h>
+
+#include <chrono>
+#include <cmath>
+
+namespace pare {
+namespace {
+
+const std::vector<std::string> kFashionClasses = {"T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
+                                                  "Sandal",      "Shirt",   "Sneaker",  "Bag",   "Ankle boot"};
+const std::vector<std::string> kCifarClasses = {"airplane", "automobile", "bird",  "cat",  "deer",
+                                                "dog",      "frog",       "horse", "ship", "truck"};
+
+enum class Source
+{
+    Idx,
+    Cifar10,
+    ImageFolder
+};
+
+/// The names DatasetInfo::kind shows.
+const char* sourceName(Source source)
+{
+    switch (source) {
+    case Source::Idx:
+        return "idx";
+    case Source::Cifar10:
+        return "cifar10";
+    case Source::ImageFolder:
+        break;
+    }
+    return "image-folder";
+}
+
+/// The data spec "fashion-mnist": the Debian package's files.
+constexpr const char* kFashionMnistSpec = "fashion-mnist";
+
+struct Resolved
+{
+    Source kind;
+    std::string folder;
+    bool fashion = false;
+};
+
+bool startsWith(const std::string& s, const std::string& prefix)
+{
+    return s.compare(0, prefix.size(), prefix) == 0;
+}
+
+Resolved resolve(const std::string& spec)
+{
+    if (spec == kFashionMnistSpec) {
+        if (!files::isDirectory(fashionMnistFolder()))
+            throw inputError(fashionMnistFolder(), "not found; install the Debian package dataset-fashion-mnist");
+        return {Source::Idx, fashionMnistFolder(), true};
+    }
+    if (startsWith(spec, "mnist:")) {
+        const auto folder = spec.substr(6);
+        files::requireDirectory(folder);
+        return {Source::Idx, folder, false};
+    }
+    if (startsWith(spec, "cifar10:")) {
+        const auto folder = spec.substr(8);
+        files::requireDirectory(folder);
+        return {Source::Cifar10, folder, false};
+    }
+    files::requireDirectory(spec);
+    if (!data::findIdxFile(spec, "train-images-idx3-ubyte").empty()
+        || !data::findIdxFile(spec, "t10k-images-idx3-ubyte").empty())
+        return {Source::Idx, spec, files::sameFile(spec, fashionMnistFolder())};
+    if (files::exists(files::joinPath(spec, "data_batch_1.bin")) || files::exists(files::joinPath(spec, "test_batch.bin")))
+        return {Source::Cifar10, spec, false};
+    return {Source::ImageFolder, spec, false};
+}
+
+std::string requireIdx(const std::string& folder, const std::string& stem)
+{
+    const auto path = data::findIdxFile(folder, stem);
+    if (path.empty())
+        throw inputError(folder, "missing " + stem + " (or " + stem + ".gz)");
+    return path;
+}
+
+/// Raw 8-bit images as float [N,C,H,W] in 0..1, converted to `shape` ([C,H,W], empty: unchanged):
+/// gray to RGB by repetition, RGB to gray by luma weights, size by bilinear resampling.
+torch::Tensor toFloat(const data::RawImages& raw, const std::vector<int64_t>& shape)
+{
+    auto images = torch::from_blob(const_cast<uint8_t*>(raw.pixels.data()),
+                                   {raw.count, raw.channels, raw.height, raw.width}, torch::kUInt8)
+                      .to(torch::kFloat32)
+                      .div_(255.0f);
+    if (shape.empty())
+        return images;
+    const int64_t channels = shape[0];
+    if (channels != raw.channels) {
+        if (raw.channels == 1)
+            images = images.repeat({1, channels, 1, 1});
+        else if (channels == 1 && raw.channels == 3)
+            images = (images.select(1, 0) * 0.299f + images.select(1, 1) * 0.587f + images.select(1, 2) * 0.114f)
+                         .unsqueeze(1);
+        else
+            throw InputError("cannot convert " + std::to_string(raw.channels) + "-channel images to "
+                             + std::to_string(channels) + " channels");
+    }
+    if (shape[1] != raw.height || shape[2] != raw.width)
+        images = torch::nn::functional::interpolate(images, torch::nn::functional::InterpolateFuncOptions()
+                                                                .size(std::vector<int64_t>{shape[1], shape[2]})
+                                                                .mode(torch::kBilinear)
+                                                                .align_corners(false));
+    return images.contiguous();
+}
+
+torch::Tensor toLabels(const data::RawImages& raw)
+{
+    return torch::tensor(raw.labels, torch::kInt64);
+}
+
+std::vector<int64_t> countsPerClass(const torch::Tensor& labels, int64_t classes)
+{
+    std::vector<int64_t> counts(static_cast<size_t>(classes), 0);
+    if (labels.numel() == 0)
+        return counts;
+    const auto bins = torch::bincount(labels, {}, classes);
+    for (int64_t c = 0; c < classes; ++c)
+        counts[c] = bins[c].item<int64_t>();
+    return counts;
+}
+
+std::vector<float> expandPerChannel(const std::vector<float>& values, int64_t channels, const char* what)
+{
+    if (values.size() == 1)
+        return std::vector<float>(static_cast<size_t>(channels), values[0]);
+    if (static_cast<int64_t>(values.size()) != channels)
+        throw InputError(std::string(what) + ": " + std::to_string(values.size()) + " values for "
+                         + std::to_string(channels) + " channels");
+    return values;
+}
+
+} // namespace
+
+std::string fashionMnistFolder()
+{
+    return PARE_FASHION_MNIST_DIR;
+}
+
+Dataset::Dataset(std::unique_ptr<Impl> impl)
+    : m_impl(std::move(impl))
+{
+}
+Dataset::Dataset(Dataset&&) noexcept = default;
+Dataset& Dataset::operator=(Dataset&&) noexcept = default;
+Dataset::~Dataset() = default;
+
+const DatasetInfo& Dataset::info() const
+{
+    return m_impl->info;
+}
+
+int64_t Dataset::size(Split split) const
+{
+    const auto& labels = m_impl->labels(split);
+    return labels.defined() ? labels.size(0) : 0;
+}
+
+int64_t Dataset::classCount() const
+{
+    return static_cast<int64_t>(m_impl->info.classNames.size());
+}
+
+int64_t Dataset::label(Split split, int64_t index) const
+{
+    return m_impl->labels(split)[index].item<int64_t>();
+}
+
+std::vector<float> Dataset::samplePixels(Split split, int64_t index) const
+{
+    const auto& info = m_impl->info;
+    const auto channels = info.sampleShape[0];
+    auto mean = torch::tensor(info.mean).view({channels, 1, 1});
+    auto std = torch::tensor(info.std).view({channels, 1, 1});
+    auto pixels = (m_impl->images(split)[index] * std + mean).clamp(0.0, 1.0).contiguous();
+    return std::vector<float>(pixels.data_ptr<float>(), pixels.data_ptr<float>() + pixels.numel());
+}
+
+Dataset Dataset::load(const std::string& spec, const DatasetOptions& options)
+{
+    const auto started = std::chrono::steady_clock::now();
+    if (!options.inputShape.empty() && options.inputShape.size() != 3)
+        throw InputError("input shape: expected C,H,W");
+    if (!options.inputShape.empty() && options.inputShape[0] != 1 && options.inputShape[0] != 3)
+        throw InputError("input shape: images have 1 or 3 channels, not " + std::to_string(options.inputShape[0]));
+    const Resolved where = resolve(spec);
+
+    auto impl = std::make_unique<Impl>();
+    DatasetInfo& info = impl->info;
+    info.spec = spec;
+    info.kind = sourceName(where.kind);
+    info.folder = where.folder;
+
+    torch::Tensor trainAll, trainAllLabels;
+    bool hasTrainSplit = true;
+    if (where.kind == Source::Idx) {
+        info.classNames = where.fashion ? kFashionClasses : std::vector<std::string>{};
+        if (info.classNames.empty())
+            for (int c = 0; c < 10; ++c)
+                info.classNames.push_back(std::to_string(c));
+        const int64_t classes = static_cast<int64_t>(info.classNames.size());
+        const auto train = data::readIdx(requireIdx(where.folder, "train-images-idx3-ubyte"),
+                                         requireIdx(where.folder, "train-labels-idx1-ubyte"), classes);
+        const auto test = data::readIdx(requireIdx(where.folder, "t10k-images-idx3-ubyte"),
+                                        requireIdx(where.folder, "t10k-labels-idx1-ubyte"), classes);
+        if (train.height != test.height || train.width != test.width)
+            throw inputError(where.folder, "train and test images differ in size");
+        trainAll = toFloat(train, options.inputShape);
+        trainAllLabels = toLabels(train);
+        impl->testImages = toFloat(test, options.inputShape);
+        impl->testLabels = toLabels(test);
+    } else if (where.kind == Source::Cifar10) {
+        const auto metaPath = files::joinPath(where.folder, "batches.meta.txt");
+        info.classNames = files::exists(metaPath) ? data::readNonEmptyLines(metaPath) : kCifarClasses;
+        if (info.classNames.empty())
+            throw inputError(metaPath, "no class names");
+        std::vector<std::string> batches;
+        for (int b = 1; b <= 5; ++b)
+            batches.push_back(files::joinPath(where.folder, "data_batch_" + std::to_string(b) + ".bin"));
+        const auto classes = static_cast<int64_t>(info.classNames.size());
+        const auto train = data::readCifarBatches(batches, classes);
+        const auto test = data::readCifarBatches({files::joinPath(where.folder, "test_batch.bin")}, classes);
+        trainAll = toFloat(train, options.inputShape);
+        trainAllLabels = toLabels(train);
+        impl->testImages = toFloat(test, options.inputShape);
+        impl->testLabels = toLabels(test);
+    } else {
+        const auto& shape = options.inputShape;
+        auto folder = data::readImageFolder(where.folder, shape.empty() ? 0 : shape[0], shape.empty() ? 0 : shape[1],
+                                            shape.empty() ? 0 : shape[2]);
+        info.classNames = folder.classNames;
+        if (!folder.undecodable.empty()) {
+            std::string names;
+            for (size_t i = 0; i < folder.undecodable.size() && i < 5; ++i)
+                names += (i ? ", " : "") + folder.undecodable[i];
+            if (folder.undecodable.size() > 5)
+                names += ", ...";
+            info.warnings.push_back(where.folder + ": skipped " + std::to_string(folder.undecodable.size())
+                                    + " undecodable file(s): " + names);
+        }
+        trainAll = toFloat(folder.images, {});
+        trainAllLabels = toLabels(folder.images);
+        // An image folder is one split: it is the test set (eval uses every image) and the training set.
+        impl->testImages = trainAll;
+        impl->testLabels = trainAllLabels;
+        hasTrainSplit = false;
+    }
+    const int64_t channels = trainAll.size(1);
+    info.sampleShape = {channels, trainAll.size(2), trainAll.size(3)};
+
+    // Normalization: the user's values, else the known statistics of the data set, else the training data's.
+    if (!options.mean.empty() || !options.std.empty()) {
+        if (options.mean.empty() || options.std.empty())
+            throw InputError("mean and std: give both or neither");
+        info.mean = expandPerChannel(options.mean, channels, "mean");
+        info.std = expandPerChannel(options.std, channels, "std");
+    } else if (where.fashion && channels == 1) {
+        info.mean = {0.2860f};
+        info.std = {0.3530f};
+    } else {
+        const auto mean = trainAll.mean({0, 2, 3});
+        const auto std = trainAll.std({0, 2, 3});
+        for (int64_t c = 0; c < channels; ++c) {
+            info.mean.push_back(mean[c].item<float>());
+            info.std.push_back(std::max(std[c].item<float>(), 1e-6f));
+        }
+    }
+    for (float s : info.std)
+        if (!(s > 0.0f))
+            throw InputError("std: must be positive");
+    const auto meanTensor = torch::tensor(info.mean).view({1, channels, 1, 1});
+    const auto stdTensor = torch::tensor(info.std).view({1, channels, 1, 1});
+    trainAll = (trainAll - meanTensor).div_(stdTensor);
+    impl->testImages = hasTrainSplit ? (impl->testImages - meanTensor).div_(stdTensor) : trainAll;
+
+    // Validation carved from the training data with the seed; then an optional seeded subset for training.
+    auto generator = seededGenerator(options.seed);
+    const int64_t n = trainAll.size(0);
+    const auto order = torch::randperm(n, generator, torch::kInt64);
+    const int64_t validation = std::clamp<int64_t>(std::llround(options.validationFraction * double(n)), 0, n - 1);
+    const auto validationIndex = order.slice(0, 0, validation);
+    auto trainIndex = order.slice(0, validation, n);
+    if (options.trainLimit > 0 && options.trainLimit < trainIndex.size(0))
+        trainIndex = trainIndex.slice(0, 0, options.trainLimit);
+    impl->validationImages = trainAll.index_select(0, validationIndex);
+    impl->validationLabels = trainAllLabels.index_select(0, validationIndex);
+    impl->trainImages = trainAll.index_select(0, trainIndex);
+    impl->trainLabels = trainAllLabels.index_select(0, trainIndex);
+    if (options.testLimit > 0 && options.testLimit < impl->testImages.size(0)) {
+        impl->testImages = impl->testImages.slice(0, 0, options.testLimit);
+        impl->testLabels = impl->testLabels.slice(0, 0, options.testLimit);
+    }
+
+    const auto classes = static_cast<int64_t>(info.classNames.size());
+    info.trainCount = impl->trainLabels.size(0);
+    info.validationCount = impl->validationLabels.size(0);
+    info.testCount = impl->testLabels.size(0);
+    info.trainCountsPerClass = countsPerClass(impl->trainLabels, classes);
+    info.testCountsPerClass = countsPerClass(impl->testLabels, classes);
+    info.loadSeconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    return Dataset(std::move(impl));
+}
+
+} // namespace pare

@@ -1,0 +1,474 @@
+// The module is frozen (weights become constants, BatchNorm after a convolution is folded into it, the eval-mode
+// branches are resolved), then each node of its graph maps to ONNX nodes. Shapes are tracked only as ranks, which
+// is what Gemm and Flatten need to know.
+
+#include "io/OnnxExport.h"
+
+#include "pare/BuildConfig.h"
+#include "pare/Error.h"
+
+#include <onnx/checker.h>
+#include <onnx/onnx_pb.h>
+#include <torch/csrc/jit/passes/constant_propagation.h>
+#include <torch/csrc/jit/passes/dead_code_elimination.h>
+#include <torch/csrc/jit/passes/freeze_module.h>
+#include <torch/csrc/jit/passes/frozen_conv_folding.h>
+
+#include <map>
+#include <optional>
+
+namespace pare::onnx_export {
+namespace {
+
+using torch::jit::Node;
+using torch::jit::Value;
+
+constexpr int kOpset = 13;
+
+class Converter
+{
+public:
+    Converter(std::string origin, onnx::GraphProto& graph)
+        : m_origin(std::move(origin))
+        , m_graph(graph)
+    {
+    }
+
+    void convert(const std::shared_ptr<torch::jit::Graph>& graph, const std::vector<int64_t>& inputShape,
+                 const std::vector<int64_t>& outputShape)
+    {
+        const auto inputs = graph->inputs();
+        if (inputs.size() != 2) // self, x
+            fail(nullptr, "forward() must take exactly one tensor");
+        auto* input = m_graph.add_input();
+        input->set_name("input");
+        auto* type = input->mutable_type()->mutable_tensor_type();
+        type->set_elem_type(onnx::TensorProto::FLOAT);
+        type->mutable_shape()->add_dim()->set_dim_param("batch");
+        for (auto d : inputShape)
+            type->mutable_shape()->add_dim()->set_dim_value(d);
+        m_names[inputs[1]] = "input";
+        m_ranks[inputs[1]] = 1 + static_cast<int>(inputShape.size());
+
+        for (auto* node : graph->nodes())
+            convertNode(node);
+
+        if (graph->outputs().size() != 1 || !m_names.count(graph->outputs()[0]))
+            fail(graph->outputs().empty() ? nullptr : graph->outputs()[0]->node(), "the output is not one tensor");
+        auto* output = m_graph.add_output();
+        output->set_name(m_names.at(graph->outputs()[0]));
+        auto* outputType = output->mutable_type()->mutable_tensor_type();
+        outputType->set_elem_type(onnx::TensorProto::FLOAT);
+        outputType->mutable_shape()->add_dim()->set_dim_param("batch");
+        for (size_t i = 1; i < outputShape.size(); ++i)
+            outputType->mutable_shape()->add_dim()->set_dim_value(outputShape[i]);
+    }
+
+private:
+    [[noreturn]] void fail(const Node* node, const std::string& problem) const
+    {
+        std::string where;
+        if (node) {
+            std::ostringstream text;
+            text << "node " << node->kind().toQualString();
+            const auto range = node->sourceRange().source() ? node->sourceRange().text().str() : std::string();
+            if (!range.empty() && range.size() < 80)
+                text << " ('" << range << "')";
+            where = text.str() + ": ";
+        }
+        throw inputError(m_origin, "cannot export to ONNX: " + where + problem + "; nothing was written");
+    }
+
+    std::optional<c10::IValue> constant(Value* value) const { return torch::jit::toIValue(value); }
+
+    std::vector<int64_t> ints(const Node* node, Value* value) const
+    {
+        const auto v = constant(value);
+        if (!v)
+            fail(node, "an argument that is not a constant");
+        if (v->isInt())
+            return {v->toInt()};
+        if (!v->isIntList())
+            fail(node, "expected a list of integers");
+        return v->toIntVector();
+    }
+
+    int64_t integer(const Node* node, Value* value) const
+    {
+        const auto v = constant(value);
+        if (!v || !v->isInt())
+            fail(node, "expected a constant integer");
+        return v->toInt();
+    }
+
+    double number(const Node* node, Value* value) const
+    {
+        const auto v = constant(value);
+        if (!v || !(v->isDouble() || v->isInt()))
+            fail(node, "expected a constant number");
+        return v->isDouble() ? v->toDouble() : double(v->toInt());
+    }
+
+    static bool producesTensor(const Node* node)
+    {
+        for (const auto* output : node->outputs())
+            if (output->type()->kind() == c10::TypeKind::TensorType)
+                return true;
+        return false;
+    }
+
+    bool isNone(Value* value) const { return value->type()->kind() == c10::TypeKind::NoneType; }
+
+    std::string fresh(const std::string& stem) { return stem + "_" + std::to_string(m_counter++); }
+
+    /// A tensor constant becomes an initializer (once); a computed tensor keeps its name.
+    std::string tensor(const Node* node, Value* value)
+    {
+        const auto known = m_names.find(value);
+        if (known != m_names.end())
+            return known->second;
+        const auto v = constant(value);
+        if (!v || !v->isTensor())
+            fail(node, "an input that is neither a tensor computed by the graph nor a constant tensor");
+        const auto name = fresh("const");
+        addInitializer(name, v->toTensor());
+        m_names[value] = name;
+        m_ranks[value] = static_cast<int>(v->toTensor().dim());
+        return name;
+    }
+
+    void addInitializer(const std::string& name, const torch::Tensor& value)
+    {
+        auto* init = m_graph.add_initializer();
+        init->set_name(name);
+        const auto t = value.contiguous();
+        for (auto d : t.sizes())
+            init->add_dims(d);
+        if (t.scalar_type() == torch::kLong) {
+            init->set_data_type(onnx::TensorProto::INT64);
+            init->set_raw_data(t.data_ptr(), size_t(t.numel()) * sizeof(int64_t));
+            return;
+        }
+        const auto f = t.to(torch::kFloat).contiguous();
+        init->set_data_type(onnx::TensorProto::FLOAT);
+        init->set_raw_data(f.data_ptr(), size_t(f.numel()) * sizeof(float));
+    }
+
+    onnx::NodeProto& emit(const std::string& op, const std::vector<std::string>& inputs, Value* output, int rank)
+    {
+        auto* n = m_graph.add_node();
+        n->set_op_type(op);
+        n->set_name(fresh(op));
+        for (const auto& i : inputs)
+            n->add_input(i);
+        const auto name = fresh("t");
+        n->add_output(name);
+        m_names[output] = name;
+        m_ranks[output] = rank;
+        return *n;
+    }
+
+    static void attr(onnx::NodeProto& n, const char* name, const std::vector<int64_t>& values)
+    {
+        auto* a = n.add_attribute();
+        a->set_name(name);
+        a->set_type(onnx::AttributeProto::INTS);
+        for (auto v : values)
+            a->add_ints(v);
+    }
+    static void attr(onnx::NodeProto& n, const char* name, int64_t value)
+    {
+        auto* a = n.add_attribute();
+        a->set_name(name);
+        a->set_type(onnx::AttributeProto::INT);
+        a->set_i(value);
+    }
+    static void attr(onnx::NodeProto& n, const char* name, float value)
+    {
+        auto* a = n.add_attribute();
+        a->set_name(name);
+        a->set_type(onnx::AttributeProto::FLOAT);
+        a->set_f(value);
+    }
+
+    int rank(Value* value) const
+    {
+        const auto r = m_ranks.find(value);
+        return r == m_ranks.end() ? -1 : r->second;
+    }
+
+    /// ONNX pads are begin values then end values: [top, left, bottom, right].
+    static std::vector<int64_t> pads2d(std::vector<int64_t> padding)
+    {
+        if (padding.size() == 1)
+            padding.push_back(padding[0]);
+        return {padding[0], padding[1], padding[0], padding[1]};
+    }
+
+    static std::vector<int64_t> pair(std::vector<int64_t> v)
+    {
+        if (v.size() == 1)
+            v.push_back(v[0]);
+        return v;
+    }
+
+    void conv(Node* node, Value* input, Value* weight, Value* bias, Value* stride, Value* padding, Value* dilation,
+              Value* groups)
+    {
+        const auto w = constant(weight);
+        if (!w || !w->isTensor() || w->toTensor().dim() != 4)
+            fail(node, "only 2-d convolutions with constant weights are covered");
+        std::vector<std::string> inputs{tensor(node, input), tensor(node, weight)};
+        if (!isNone(bias))
+            inputs.push_back(tensor(node, bias));
+        auto& n = emit("Conv", inputs, node->output(), 4);
+        const auto kernel = w->toTensor().sizes();
+        attr(n, "kernel_shape", std::vector<int64_t>{kernel[2], kernel[3]});
+        attr(n, "strides", pair(ints(node, stride)));
+        attr(n, "pads", pads2d(ints(node, padding)));
+        attr(n, "dilations", pair(ints(node, dilation)));
+        attr(n, "group", integer(node, groups));
+    }
+
+    void linear(Node* node, Value* input, Value* weight, Value* bias)
+    {
+        if (rank(input) == 2) {
+            std::vector<std::string> inputs{tensor(node, input), tensor(node, weight)};
+            if (!isNone(bias))
+                inputs.push_back(tensor(node, bias));
+            auto& n = emit("Gemm", inputs, node->output(), 2);
+            attr(n, "transB", int64_t(1));
+            return;
+        }
+        // Any other rank: x @ W^T (+ b), with W^T stored transposed.
+        const auto w = constant(weight);
+        if (!w || !w->isTensor())
+            fail(node, "linear layers need constant weights");
+        const auto transposed = fresh("weight_t");
+        addInitializer(transposed, w->toTensor().t());
+        auto& mm = emit("MatMul", {tensor(node, input), transposed}, node->output(), rank(input));
+        if (!isNone(bias)) {
+            const auto product = mm.output(0);
+            Value* out = node->output();
+            emit("Add", {product, tensor(node, bias)}, out, rank(input));
+        }
+    }
+
+    void pool(Node* node, const char* op, bool isMax)
+    {
+        auto kernel = pair(ints(node, node->input(1)));
+        auto stride = ints(node, node->input(2));
+        stride = stride.empty() ? kernel : pair(stride);
+        auto& n = emit(op, {tensor(node, node->input(0))}, node->output(), 4);
+        attr(n, "kernel_shape", kernel);
+        attr(n, "strides", stride);
+        attr(n, "pads", pads2d(ints(node, node->input(3))));
+        if (isMax) {
+            const auto dilation = pair(ints(node, node->input(4)));
+            if (dilation != std::vector<int64_t>{1, 1})
+                fail(node, "dilated max pooling is not covered");
+            attr(n, "ceil_mode", int64_t(constant(node->input(5))->toBool()));
+        } else {
+            attr(n, "ceil_mode", int64_t(constant(node->input(4))->toBool()));
+            attr(n, "count_include_pad", int64_t(constant(node->input(5))->toBool()));
+            if (!isNone(node->input(6)))
+                fail(node, "avg_pool2d with divisor_override is not covered");
+        }
+    }
+
+    /// view/reshape: to [batch, -1] (whatever way the batch is spelled) is Flatten; a constant shape is Reshape.
+    void reshape(Node* node)
+    {
+        Value* input = node->input(0);
+        Value* shape = node->input(1);
+        if (auto v = constant(shape)) {
+            auto dims = v->toIntVector();
+            if (dims.size() == 2 && (dims[1] == -1 || dims[0] == -1) && rank(input) >= 2) {
+                auto& n = emit("Flatten", {tensor(node, input)}, node->output(), 2);
+                attr(n, "axis", int64_t(1));
+                return;
+            }
+            const auto name = fresh("shape");
+            addInitializer(name, torch::tensor(dims, torch::kLong));
+            emit("Reshape", {tensor(node, input), name}, node->output(), int(dims.size()));
+            return;
+        }
+        // [x.size(0), -1] built at run time.
+        const Node* list = shape->node();
+        if (list->kind() == c10::prim::ListConstruct && list->inputs().size() == 2) {
+            const Node* size = list->input(0)->node();
+            const auto second = constant(list->input(1));
+            const bool batchFirst = size->kind() == c10::aten::size && size->input(0) == input &&
+                constant(size->input(1)) && constant(size->input(1))->toInt() == 0;
+            if (batchFirst && second && second->isInt() && rank(input) >= 2) {
+                auto& n = emit("Flatten", {tensor(node, input)}, node->output(), 2);
+                attr(n, "axis", int64_t(1));
+                return;
+            }
+        }
+        fail(node, "only reshapes to a constant shape or to [batch, -1] are covered");
+    }
+
+    void convertNode(Node* node)
+    {
+        const auto kind = node->kind();
+        const std::string op = kind.toQualString();
+        // Nodes that compute no tensor (constants, sizes, lists, the checks PyTorch's functions make on their
+        // inputs, such as "assert the input has more than 2 dimensions") are evaluated where a tensor operation
+        // needs them as constants; one that a tensor operation needs at run time makes that operation fail.
+        if (kind == c10::prim::Constant) // tensors among them become initializers where they are used
+            return;
+        if (!producesTensor(node)) {
+            if (kind == c10::prim::If || kind == c10::prim::Loop)
+                for (auto* block : node->blocks())
+                    for (auto* inner : block->nodes())
+                        if (producesTensor(inner))
+                            fail(node, "control flow that computes tensors is not covered");
+            return;
+        }
+        if (op == "aten::dropout" || op == "aten::dropout_" || op == "aten::feature_dropout" ||
+            op == "aten::contiguous" || op == "aten::detach" || op == "aten::clone") {
+            m_names[node->output()] = tensor(node, node->input(0));
+            m_ranks[node->output()] = rank(node->input(0));
+            return;
+        }
+        if (op == "aten::conv2d") {
+            conv(node, node->input(0), node->input(1), node->input(2), node->input(3), node->input(4),
+                 node->input(5), node->input(6));
+        } else if (op == "aten::_convolution") {
+            if (constant(node->input(6)) && constant(node->input(6))->toBool())
+                fail(node, "transposed convolutions are not covered");
+            conv(node, node->input(0), node->input(1), node->input(2), node->input(3), node->input(4),
+                 node->input(5), node->input(8));
+        } else if (op == "aten::linear") {
+            linear(node, node->input(0), node->input(1), node->input(2));
+        } else if (op == "aten::addmm") { // bias + x @ w (traced linear layers)
+            if (number(node, node->input(3)) != 1.0 || number(node, node->input(4)) != 1.0)
+                fail(node, "addmm with beta or alpha other than 1 is not covered");
+            emit("Gemm", {tensor(node, node->input(1)), tensor(node, node->input(2)), tensor(node, node->input(0))},
+                 node->output(), 2);
+        } else if (op == "aten::matmul" || op == "aten::mm") {
+            emit("MatMul", {tensor(node, node->input(0)), tensor(node, node->input(1))}, node->output(),
+                 std::max(rank(node->input(0)), rank(node->input(1))));
+        } else if (op == "aten::t" && rank(node->input(0)) == 2) {
+            auto& n = emit("Transpose", {tensor(node, node->input(0))}, node->output(), 2);
+            attr(n, "perm", std::vector<int64_t>{1, 0});
+        } else if (op == "aten::relu" || op == "aten::relu_") {
+            emit("Relu", {tensor(node, node->input(0))}, node->output(), rank(node->input(0)));
+        } else if (op == "aten::sigmoid" || op == "aten::sigmoid_") {
+            emit("Sigmoid", {tensor(node, node->input(0))}, node->output(), rank(node->input(0)));
+        } else if (op == "aten::tanh" || op == "aten::tanh_") {
+            emit("Tanh", {tensor(node, node->input(0))}, node->output(), rank(node->input(0)));
+        } else if (op == "aten::leaky_relu" || op == "aten::leaky_relu_") {
+            auto& n = emit("LeakyRelu", {tensor(node, node->input(0))}, node->output(), rank(node->input(0)));
+            attr(n, "alpha", float(number(node, node->input(1))));
+        } else if (op == "aten::max_pool2d") {
+            pool(node, "MaxPool", true);
+        } else if (op == "aten::avg_pool2d") {
+            pool(node, "AveragePool", false);
+        } else if (op == "aten::adaptive_avg_pool2d") {
+            if (pair(ints(node, node->input(1))) != std::vector<int64_t>{1, 1})
+                fail(node, "adaptive average pooling is covered to 1x1 only");
+            emit("GlobalAveragePool", {tensor(node, node->input(0))}, node->output(), 4);
+        } else if (op == "aten::flatten") {
+            const auto start = integer(node, node->input(1));
+            const auto end = integer(node, node->input(2));
+            if (end != -1 && end != rank(node->input(0)) - 1)
+                fail(node, "flatten up to a dimension other than the last is not covered");
+            auto& n = emit("Flatten", {tensor(node, node->input(0))}, node->output(), int(start) + 1);
+            attr(n, "axis", start);
+        } else if (op == "aten::view" || op == "aten::reshape") {
+            reshape(node);
+        } else if (op == "aten::add" || op == "aten::add_" || op == "aten::sub" || op == "aten::sub_") {
+            if (node->inputs().size() > 2 && number(node, node->input(2)) != 1.0)
+                fail(node, "alpha other than 1 is not covered");
+            const bool add = op == "aten::add" || op == "aten::add_";
+            emit(add ? "Add" : "Sub", {tensor(node, node->input(0)), tensor(node, node->input(1))}, node->output(),
+                 std::max(rank(node->input(0)), rank(node->input(1))));
+        } else if (op == "aten::mul" || op == "aten::mul_") {
+            emit("Mul", {tensor(node, node->input(0)), tensor(node, node->input(1))}, node->output(),
+                 std::max(rank(node->input(0)), rank(node->input(1))));
+        } else if (op == "aten::cat") {
+            Node* list = node->input(0)->node();
+            if (list->kind() != c10::prim::ListConstruct)
+                fail(node, "cat of a list not built in the graph is not covered");
+            std::vector<std::string> parts;
+            for (auto* v : list->inputs())
+                parts.push_back(tensor(node, v));
+            auto& n = emit("Concat", parts, node->output(), rank(list->input(0)));
+            attr(n, "axis", integer(node, node->input(1)));
+        } else if (op == "aten::softmax" || op == "aten::log_softmax") {
+            auto& n = emit(op == "aten::softmax" ? "Softmax" : "LogSoftmax", {tensor(node, node->input(0))},
+                           node->output(), rank(node->input(0)));
+            attr(n, "axis", integer(node, node->input(1)));
+        } else if (op == "aten::fake_quantize_per_tensor_affine") {
+            // ONNX's form for these is QuantizeLinear/DequantizeLinear, but OpenCV 4.6 DNN, which checks every
+            // export, disagreed on the QDQ graph we tried (1,015 of 10,000 top-1 agreeing). Refuse rather than
+            // write a file that cannot be verified.
+            fail(node, "quantized activations have no ONNX form Pare can verify; export the model before its "
+                       "activations were quantized, or write .pt or .pare");
+        } else if (op == "aten::batch_norm") {
+            // A BatchNorm the freezing pass could not fold into a convolution (after a linear layer, or first).
+            std::vector<std::string> inputs{tensor(node, node->input(0))};
+            for (int i : {1, 2, 3, 4})
+                inputs.push_back(tensor(node, node->input(i)));
+            auto& n = emit("BatchNormalization", inputs, node->output(), rank(node->input(0)));
+            attr(n, "epsilon", float(number(node, node->input(7))));
+        } else {
+            fail(node, "this operation is not covered by the exporter");
+        }
+    }
+
+    std::string m_origin;
+    onnx::GraphProto& m_graph;
+    std::map<Value*, std::string> m_names;
+    std::map<Value*, int> m_ranks;
+    int m_counter = 0;
+};
+
+} // namespace
+
+std::string exportModel(const Model::Impl& model, const std::vector<int64_t>& inputShape)
+{
+    if (inputShape.size() != 3)
+        throw inputError(model.origin, "cannot export to ONNX without an input shape C,H,W (the model has no "
+                                       "pare.json record; give --input-shape)");
+    auto module = model.module.clone();
+    module.eval();
+    torch::jit::Module frozen;
+    try {
+        frozen = torch::jit::freeze(module);
+    } catch (const std::exception& e) {
+        throw inputError(model.origin, "cannot export to ONNX: freezing the module failed: " + conciseTorchError(e));
+    }
+    std::vector<int64_t> outputShape;
+    {
+        torch::InferenceMode inference;
+        outputShape = forward(module, torch::zeros({1, inputShape[0], inputShape[1], inputShape[2]})).sizes().vec();
+    }
+    auto graph = frozen.get_method("forward").graph()->copy();
+    torch::jit::FoldFrozenConvBatchnorm(graph);
+    torch::jit::ConstantPropagation(graph);
+    torch::jit::EliminateDeadCode(graph);
+
+    onnx::ModelProto proto;
+    proto.set_ir_version(7); // the IR version of opset 13
+    proto.set_producer_name("pare");
+    proto.set_producer_version(PARE_VERSION);
+    auto* opset = proto.add_opset_import();
+    opset->set_domain("");
+    opset->set_version(kOpset);
+    auto* graphProto = proto.mutable_graph();
+    graphProto->set_name("pare");
+    Converter(model.origin, *graphProto).convert(graph, inputShape, outputShape);
+    try {
+        onnx::checker::check_model(proto);
+    } catch (const std::exception& e) {
+        throw std::runtime_error(model.origin + ": the ONNX graph Pare built fails onnx's checker: " + e.what());
+    }
+    std::string bytes;
+    proto.SerializeToString(&bytes);
+    return bytes;
+}
+
+} // namespace pare::onnx_export

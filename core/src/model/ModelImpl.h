@@ -1,0 +1,86 @@
+#pragma once
+
+// The torch side of pare::Model, whose public header hides LibTorch, and the helpers every torch file of core uses
+// to run a module and read its weights. Only core/src includes this.
+
+#include "pare/Model.h"
+
+#include <torch/script.h>
+#include <torch/torch.h>
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace pare {
+
+struct Model::Impl
+{
+    /// The float model: what training, pruning, statistics, .pare and ONNX work on. After an int8 quantize step it
+    /// holds fake-quantize nodes that mark every activation's scale and zero point.
+    torch::jit::Module module;
+    /// The same model lowered to quantized:: ops for an int8 engine (record.int8Engine): what evaluation, latency
+    /// and the TorchScript file use. Empty for float models.
+    std::optional<torch::jit::Module> int8;
+    ModelRecord record;
+    std::string origin;
+};
+
+/// The module that runs the model: the int8 one when the model has one, else the float one.
+inline torch::jit::Module& executable(Model::Impl& model)
+{
+    return model.int8 ? *model.int8 : model.module;
+}
+
+/// Refuses to train a model whose int8 module would then disagree with its float weights.
+void requireFloatModel(const Model::Impl& model, const std::string& what);
+
+/// Batch size for inference passes: LeNet-5's teacher pass over Fashion-MNIST took 4.4 s at 256 and 11.6 s at 512
+/// on 2 cores (the larger batch's activations fall out of cache).
+constexpr int64_t kInferenceBatch = 256;
+
+/// Runs the module's forward on a batch; the module must already be in the wanted train/eval mode.
+inline torch::Tensor forward(torch::jit::Module& module, const torch::Tensor& input)
+{
+    return module.forward({input}).toTensor();
+}
+
+/// One line out of a LibTorch error: the interpreter wraps the real cause ("RuntimeError: mat1 and mat2 shapes
+/// cannot be multiplied") at the end of a multi-line traceback; other errors put it on their first line.
+inline std::string conciseTorchError(const std::exception& error)
+{
+    const auto* c10Error = dynamic_cast<const c10::Error*>(&error);
+    const std::string text = c10Error ? c10Error->what_without_backtrace() : error.what();
+    const auto cause = text.rfind("Error: ");
+    size_t begin = cause == std::string::npos ? text.find_first_not_of(" \n") : cause + 7;
+    if (begin == std::string::npos)
+        return "unknown error";
+    const auto end = text.find('\n', begin);
+    return text.substr(begin, end == std::string::npos ? std::string::npos : end - begin);
+}
+
+/// A compressible weight: a parameter named "weight" with two or more dimensions (conv and linear layers, not
+/// normalization), with the dotted path of its layer.
+struct LayerWeight
+{
+    std::string layer;
+    torch::Tensor weight;
+};
+
+inline std::vector<LayerWeight> layerWeights(const torch::jit::Module& module)
+{
+    std::vector<LayerWeight> weights;
+    for (const auto& named : module.named_modules())
+        for (const auto& p : named.value.named_parameters(/*recurse=*/false))
+            if (p.name == "weight" && p.value.dim() >= 2)
+                weights.push_back({named.name, p.value});
+    return weights;
+}
+
+/// A torch::Generator seeded for reproducible shuffles.
+inline torch::Generator seededGenerator(uint64_t seed)
+{
+    return at::make_generator<at::CPUGeneratorImpl>(seed);
+}
+
+} // namespace pare

@@ -1,0 +1,252 @@
+#include "data/DatasetImpl.h"
+#include "model/ModelImpl.h"
+
+#include "pare/Error.h"
+#include "pare/Pruning.h"
+#include "pare/Quantization.h"
+#include "pare/Sensitivity.h"
+
+#include <algorithm>
+
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <sstream>
+
+namespace pare {
+namespace {
+
+/// Accuracy on the first `images` of `split`, at inference batch size.
+double accuracyOn(const Model& model, const Dataset& data, Split split, int64_t images)
+{
+    auto& module = model.impl().module;
+    module.eval();
+    torch::InferenceMode inference;
+    const auto& x = data.impl().images(split);
+    const auto& y = data.impl().labels(split);
+    const int64_t n = images > 0 ? std::min(images, x.size(0)) : x.size(0);
+    int64_t correct = 0;
+    for (int64_t begin = 0; begin < n; begin += kInferenceBatch) {
+        const auto end = std::min(n, begin + kInferenceBatch);
+        correct += forward(module, x.slice(0, begin, end)).argmax(1).eq(y.slice(0, begin, end)).sum().item<int64_t>();
+    }
+    return n > 0 ? double(correct) / double(n) : 0.0;
+}
+
+} // namespace
+
+SensitivityResult analyzeSensitivity(const Model& model, const Dataset& data, const SensitivityOptions& options,
+                                     const CancelFlag* cancel)
+{
+    checkCompatible(model, data);
+    const auto started = std::chrono::steady_clock::now();
+    SensitivityResult result;
+    result.ratios = options.ratios;
+    result.bits = options.bits;
+    result.scheme = options.scheme;
+    result.split = data.size(Split::Validation) > 0 ? Split::Validation : Split::Test;
+    const int64_t available = data.size(result.split);
+    result.images = options.images > 0 ? std::min(options.images, available) : available;
+    result.baselineAccuracy = accuracyOn(model, data, result.split, result.images);
+
+    for (const auto& w : layerWeights(model.impl().module)) {
+        LayerSensitivity layer;
+        layer.name = w.layer;
+        layer.weights = w.weight.numel();
+        for (double ratio : options.ratios) {
+            if (cancel && cancel->isRequested())
+                break;
+            auto copy = model.clone();
+            PruneOptions prune;
+            prune.method = PruneMethod::MagnitudeLayer;
+            prune.ratio = ratio;
+            prune.finetune.epochs = 0;
+            for (const auto& other : layerWeights(copy.impl().module))
+                prune.layerRatios[other.layer] = other.layer == w.layer ? ratio : 0.0;
+            (void)pare::prune(copy, data, prune);
+            layer.pruneAccuracy.push_back(accuracyOn(copy, data, result.split, result.images));
+        }
+        for (int bits : options.bits) {
+            if (cancel && cancel->isRequested())
+                break;
+            auto copy = model.clone();
+            QuantizeOptions quantize;
+            quantize.bits = 32;
+            quantize.scheme = options.scheme;
+            quantize.perChannel = options.perChannel;
+            quantize.layerBits[w.layer] = bits;
+            (void)quantizeWeights(copy, data, quantize);
+            layer.quantizeAccuracy.push_back(accuracyOn(copy, data, result.split, result.images));
+        }
+        result.layers.push_back(std::move(layer));
+    }
+    result.cancelled = cancel && cancel->isRequested();
+    result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    return result;
+}
+
+std::vector<std::vector<std::pair<std::string, int>>> allocateBits(const SensitivityResult& s, double targetBits,
+                                                                   int candidates)
+{
+    if (s.bits.empty())
+        throw InputError("allocate sensitivity: the analysis measured no bit-widths");
+    const size_t layers = s.layers.size();
+    const size_t options = s.bits.size();
+    double total = 0.0;
+    for (const auto& layer : s.layers)
+        total += double(layer.weights);
+    // Predicted loss of a layer at a bit-width: what that layer alone lost, made non-increasing in the bits (a curve
+    // that rises again as bits shrink is noise at this evaluation size).
+    std::vector<std::vector<double>> loss(layers, std::vector<double>(options, 1.0));
+    for (size_t l = 0; l < layers; ++l)
+        for (size_t i = 0; i < options; ++i) {
+            const auto& accuracy = s.layers[l].quantizeAccuracy;
+            double worst = i < accuracy.size() ? s.baselineAccuracy - accuracy[i] : 1.0;
+            for (size_t j = 0; j < options && j < accuracy.size(); ++j)
+                if (s.bits[j] > s.bits[i])
+                    worst = std::max(worst, s.baselineAccuracy - accuracy[j]);
+            loss[l][i] = std::max(worst, 0.0);
+        }
+    // Every combination (there are few layers and five bit-widths in practice), keeping the best `candidates` whose
+    // average bits per weight fit the target.
+    double combinations = 1.0;
+    for (size_t l = 0; l < layers; ++l)
+        combinations *= double(options);
+    if (combinations > 2e6)
+        throw InputError("allocate sensitivity: " + std::to_string(layers)
+                         + " layers are too many to search their bit-widths exhaustively");
+    using Choice = std::pair<double, std::vector<size_t>>; // predicted loss, bit-width index per layer
+    std::vector<Choice> best;
+    std::vector<size_t> pick(layers, 0);
+    const auto search = [&](auto&& self, size_t l, double bitWeights, double predicted) -> void {
+        if (l == layers) {
+            if (total > 0.0 && bitWeights / total > targetBits + 1e-9)
+                return;
+            best.emplace_back(predicted, pick);
+            std::sort(best.begin(), best.end());
+            if (best.size() > size_t(std::max(candidates, 1)))
+                best.pop_back();
+            return;
+        }
+        for (size_t i = 0; i < options; ++i) {
+            pick[l] = i;
+            self(self, l + 1, bitWeights + double(s.layers[l].weights) * s.bits[i], predicted + loss[l][i]);
+        }
+    };
+    search(search, 0, 0.0, 0.0);
+    if (best.empty())
+        throw InputError("bits: an average of " + std::to_string(targetBits)
+                         + " bits is fewer than the narrowest measured bit-width gives every layer");
+    std::vector<std::vector<std::pair<std::string, int>>> allocations;
+    for (const auto& [predicted, choice] : best) {
+        std::vector<std::pair<std::string, int>> allocation;
+        for (size_t l = 0; l < layers; ++l)
+            allocation.emplace_back(s.layers[l].name, s.bits[choice[l]]);
+        allocations.push_back(std::move(allocation));
+    }
+    return allocations;
+}
+
+std::vector<std::pair<std::string, double>> allocateRatios(const SensitivityResult& s, double target)
+{
+    struct Curve
+    {
+        std::vector<double> ratio{0.0}; ///< measured ratios, from 0
+        std::vector<double> loss{0.0};  ///< accuracy lost, non-decreasing
+        size_t at = 0;                  ///< index of the point the layer is at
+        int64_t weights = 0;
+    };
+    std::vector<Curve> curves;
+    int64_t total = 0;
+    for (const auto& layer : s.layers) {
+        Curve c;
+        c.weights = layer.weights;
+        total += layer.weights;
+        for (size_t i = 0; i < s.ratios.size() && i < layer.pruneAccuracy.size(); ++i) {
+            c.ratio.push_back(s.ratios[i]);
+            // A curve that dips is noise at this evaluation size: the loss never shrinks as more is pruned.
+            c.loss.push_back(std::max(c.loss.back(), s.baselineAccuracy - layer.pruneAccuracy[i]));
+        }
+        curves.push_back(std::move(c));
+    }
+    const double wanted = target * double(total);
+    double removed = 0.0;
+    while (removed < wanted) {
+        // The next measured step of the layer whose step costs the least accuracy per weight removed.
+        int best = -1;
+        double bestCost = 0.0;
+        for (size_t i = 0; i < curves.size(); ++i) {
+            const auto& c = curves[i];
+            if (c.at + 1 >= c.ratio.size())
+                continue;
+            const double gained = (c.ratio[c.at + 1] - c.ratio[c.at]) * double(c.weights);
+            const double cost = (c.loss[c.at + 1] - c.loss[c.at]) / std::max(gained, 1.0);
+            if (best < 0 || cost < bestCost) {
+                best = int(i);
+                bestCost = cost;
+            }
+        }
+        if (best < 0)
+            throw InputError("ratio: " + std::to_string(target) +
+                             " is more than pruning every layer to its largest measured ratio removes");
+        auto& c = curves[size_t(best)];
+        const double step = (c.ratio[c.at + 1] - c.ratio[c.at]) * double(c.weights);
+        if (removed + step >= wanted) {
+            // The last step only partly: exactly the target, interpolated along this layer's curve.
+            const double fraction = (wanted - removed) / step;
+            const double ratio = c.ratio[c.at] + fraction * (c.ratio[c.at + 1] - c.ratio[c.at]);
+            c.ratio[c.at] = ratio;
+            removed = wanted;
+            break;
+        }
+        removed += step;
+        ++c.at;
+    }
+    std::vector<std::pair<std::string, double>> allocation;
+    for (size_t i = 0; i < curves.size(); ++i)
+        allocation.emplace_back(s.layers[i].name, curves[i].ratio[curves[i].at]);
+    return allocation;
+}
+
+std::string sensitivityCsv(const SensitivityResult& s)
+{
+    std::ostringstream out;
+    out << "layer,weights,kind,setting,accuracy,drop\n";
+    for (const auto& layer : s.layers) {
+        for (size_t i = 0; i < layer.pruneAccuracy.size(); ++i)
+            out << layer.name << ',' << layer.weights << ",prune," << s.ratios[i] << ',' << layer.pruneAccuracy[i]
+                << ',' << s.baselineAccuracy - layer.pruneAccuracy[i] << '\n';
+        for (size_t i = 0; i < layer.quantizeAccuracy.size(); ++i)
+            out << layer.name << ',' << layer.weights << ",quantize," << s.bits[i] << ',' << layer.quantizeAccuracy[i]
+                << ',' << s.baselineAccuracy - layer.quantizeAccuracy[i] << '\n';
+    }
+    return out.str();
+}
+
+std::string sensitivityJson(const SensitivityResult& s, const std::vector<std::pair<std::string, double>>& allocation,
+                            double target)
+{
+    nlohmann::json layers = nlohmann::json::array();
+    for (const auto& layer : s.layers)
+        layers.push_back({{"name", layer.name},
+                          {"weights", layer.weights},
+                          {"prune_accuracy", layer.pruneAccuracy},
+                          {"quantize_accuracy", layer.quantizeAccuracy}});
+    nlohmann::json out{{"ratios", s.ratios},
+                       {"bits", s.bits},
+                       {"scheme", optionName(s.scheme)},
+                       {"split", s.split == Split::Validation ? "validation" : "test"},
+                       {"images", s.images},
+                       {"baseline_accuracy", s.baselineAccuracy},
+                       {"seconds", s.seconds},
+                       {"layers", layers}};
+    if (!allocation.empty()) {
+        nlohmann::json ratios = nlohmann::json::object();
+        for (const auto& [name, r] : allocation)
+            ratios[name] = r;
+        out["allocation"] = {{"target_sparsity", target}, {"ratios", ratios}};
+    }
+    return out.dump(2) + "\n";
+}
+
+} // namespace pare
