@@ -21,7 +21,7 @@ int main(int argc, char** argv)
     QApplication::setApplicationVersion(QStringLiteral(PARE_VERSION));
     QApplication::setDesktopFileName(QStringLiteral("io.github.pare.Studio"));
     QIcon icon;
-    for (int size : {16, 32, 48, 64, 128, 256})
+    for (int size : { 16, 32, 48, 64, 128, 256 })
         icon.addFile(QStringLiteral(":/icons/pare-%1.png").arg(size), QSize(size, size));
     QApplication::setWindowIcon(icon);
 
@@ -29,17 +29,18 @@ int main(int argc, char** argv)
     parser.setApplicationDescription(QStringLiteral("Compress neural networks and see the trade-off"));
     parser.addHelpOption();
     parser.addVersionOption();
-    const QCommandLineOption modelOption(QStringLiteral("model"), QStringLiteral("Model to open (TorchScript or .pare)"),
-                                         QStringLiteral("FILE"));
+    const QCommandLineOption modelOption(
+        QStringLiteral("model"), QStringLiteral("Model to open (TorchScript or .pare)"), QStringLiteral("FILE"));
     const QCommandLineOption dataOption(QStringLiteral("data"), QStringLiteral("Data set (fashion-mnist or a folder)"),
                                         QStringLiteral("SPEC"));
-    const QCommandLineOption newOption(QStringLiteral("new"), QStringLiteral("Start a new project instead of reopening the last"));
+    const QCommandLineOption newOption(QStringLiteral("new"),
+                                       QStringLiteral("Start a new project instead of reopening the last"));
     const QCommandLineOption threadsOption(QStringLiteral("threads"),
                                            QStringLiteral("Engine threads (default: one fewer than the cores)"),
                                            QStringLiteral("N"));
-    const QCommandLineOption runOption(QStringLiteral("run"),
-                                       QStringLiteral("Start a run with the default settings once the model is loaded"));
-    parser.addOptions({modelOption, dataOption, newOption, threadsOption, runOption});
+    const QCommandLineOption runOption(
+        QStringLiteral("run"), QStringLiteral("Start a run with the default settings once the model is loaded"));
+    parser.addOptions({ modelOption, dataOption, newOption, threadsOption, runOption });
     parser.process(app);
 
     pare::ui::MainWindow::Options options;

@@ -9,8 +9,8 @@
 #include <QApplication>
 #include <QElapsedTimer>
 #include <QPushButton>
-#include <QSpinBox>
 #include <QSlider>
+#include <QSpinBox>
 #include <QStandardPaths>
 #include <QThread>
 #include <QTimer>
@@ -84,7 +84,7 @@ int main(int argc, char** argv)
     QApplication::setOrganizationName(QStringLiteral("PareBench"));
     QApplication::setApplicationName(QStringLiteral("StudioResponsiveness"));
     const int cores = QThread::idealThreadCount();
-    for (int threads : {std::max(1, cores - 1), cores}) {
+    for (int threads : { std::max(1, cores - 1), cores }) {
         const auto gaps = measure(threads);
         std::printf("{\"engine_threads\": %d, \"cores\": %d, \"run_seconds\": %.1f, \"ticks\": %d, "
                     "\"largest_gap_ms\": %.1f, \"p99_gap_ms\": %.1f}\n",

@@ -20,14 +20,14 @@ int main(int argc, char** argv)
     dataOptions.validationFraction = 0.0; // all 60,000 training images, as the PyTorch loop uses
     const auto data = pare::Dataset::load("fashion-mnist", dataOptions);
 
-    auto model = pare::Model::fromZoo("lenet5", {1, 28, 28}, 10, /*seed=*/0);
+    auto model = pare::Model::fromZoo("lenet5", { 1, 28, 28 }, 10, /*seed=*/0);
     pare::TrainOptions options;
     options.epochs = 1;
     options.batchSize = 64;
     options.validateEachEpoch = false;
     const auto trained = pare::train(model, data, options);
     const auto eval = pare::evaluate(model, data);
-    const auto latency = pare::measureLatency(model, {1, 28, 28}, /*repeats=*/31);
+    const auto latency = pare::measureLatency(model, { 1, 28, 28 }, /*repeats=*/31);
 
     const char* omp = std::getenv("OMP_WAIT_POLICY");
     const char* blas = std::getenv("OPENBLAS_NUM_THREADS");

@@ -9,8 +9,8 @@
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
-#include <QJsonDocument>
 #include <QJsonArray>
+#include <QJsonDocument>
 #include <QJsonObject>
 #include <QTemporaryDir>
 #include <QtTest>
@@ -52,7 +52,7 @@ void TestCli::initTestCase()
     QVERIFY(m_dir.isValid());
     m_subset = path("subset");
     pare::test::writeFashionSubset(m_subset, 640, 200);
-    QVERIFY(pare::test::runTorchPython({QStringLiteral(PARE_TESTS_DIR "/fixtures.py"), "bad", m_dir.path()}));
+    QVERIFY(pare::test::runTorchPython({ QStringLiteral(PARE_TESTS_DIR "/fixtures.py"), "bad", m_dir.path() }));
 
     // Broken variants of the data set, each wrong in one way.
     auto broken = [&](const QString& name, const QString& file, const QByteArray& content) {
@@ -63,20 +63,21 @@ void TestCli::initTestCase()
         f.write(content);
     };
     const QByteArray images = pare::test::fashionImages(true, 64);
-    broken("magic", "train-images-idx3-ubyte", pare::test::bigEndianWords({0x12345678, 64, 28, 28}) + images);
-    broken("counts", "train-labels-idx1-ubyte", pare::test::bigEndianWords({0x801, 63}) + QByteArray(63, 1));
-    broken("claims", "train-images-idx3-ubyte", pare::test::bigEndianWords({0x803, 600000, 28, 28}) + images);
-    broken("labels", "train-labels-idx1-ubyte", pare::test::bigEndianWords({0x801, 64}) + QByteArray(64, 42));
+    broken("magic", "train-images-idx3-ubyte", pare::test::bigEndianWords({ 0x12345678, 64, 28, 28 }) + images);
+    broken("counts", "train-labels-idx1-ubyte", pare::test::bigEndianWords({ 0x801, 63 }) + QByteArray(63, 1));
+    broken("claims", "train-images-idx3-ubyte", pare::test::bigEndianWords({ 0x803, 600000, 28, 28 }) + images);
+    broken("labels", "train-labels-idx1-ubyte", pare::test::bigEndianWords({ 0x801, 64 }) + QByteArray(64, 42));
     QDir().mkpath(path("noimages/cats"));
     writeFile("noimages/cats/cat.png", "not a png");
     writeFile("empty.pt", QByteArray());
     const auto good = QByteArray::fromStdString(pare::Model::fromZoo("lenet5@0.25").serialize());
     writeFile("truncated.pt", good.left(good.size() / 3));
-    const auto compact = QByteArray::fromStdString(pare::Model::fromZoo("lenet5@0.25").serialize(pare::ModelFormat::Pare));
+    const auto compact
+        = QByteArray::fromStdString(pare::Model::fromZoo("lenet5@0.25").serialize(pare::ModelFormat::Pare));
     writeFile("truncated.pare", compact.left(compact.size() / 2));
     QDir().mkpath(path("folder.pt"));
 
-    auto fewOutputs = pare::Model::fromZoo("lenet300@0.25", {1, 28, 28}, 5);
+    auto fewOutputs = pare::Model::fromZoo("lenet300@0.25", { 1, 28, 28 }, 5);
     fewOutputs.save(path("five_outputs.pt").toStdString());
 }
 
@@ -87,37 +88,95 @@ void TestCli::badInputExitsTwoWithOneLine_data()
     QTest::addColumn<QString>("problem");
     const QString d = m_dir.path() + "/";
     const QString bundled = QString::fromStdString(pare::bundledModelPath());
-    QTest::newRow("missing model") << QStringList{"eval", d + "nope.pt", "--data", m_subset} << d + "nope.pt" << "no such file";
-    QTest::newRow("directory as model") << QStringList{"eval", d + "folder.pt", "--data", m_subset} << d + "folder.pt" << "is a directory";
-    QTest::newRow("empty model") << QStringList{"eval", d + "empty.pt", "--data", m_subset} << d + "empty.pt" << "empty file";
-    QTest::newRow("truncated model") << QStringList{"eval", d + "truncated.pt", "--data", m_subset} << d + "truncated.pt" << "truncated";
-    QTest::newRow("truncated .pare") << QStringList{"eval", d + "truncated.pare", "--data", m_subset} << d + "truncated.pare" << "corrupt";
-    QTest::newRow("zip that is not TorchScript") << QStringList{"inspect", d + "not_torchscript.zip"} << d + "not_torchscript.zip" << "not a TorchScript archive";
-    QTest::newRow("pickled state_dict") << QStringList{"eval", d + "state_dict.pt", "--data", m_subset} << d + "state_dict.pt" << "torch.jit.save";
-    QTest::newRow("legacy pickled state_dict") << QStringList{"inspect", d + "state_dict_legacy.pt"} << d + "state_dict_legacy.pt" << "pickled";
-    QTest::newRow("pickled module") << QStringList{"inspect", d + "pickled_module.pt"} << d + "pickled_module.pt" << "torch.jit.save";
-    QTest::newRow("missing data") << QStringList{"eval", bundled, "--data", d + "nodata"} << d + "nodata" << "no such file";
-    QTest::newRow("data is a file") << QStringList{"eval", bundled, "--data", d + "empty.pt"} << d + "empty.pt" << "not a directory";
-    QTest::newRow("wrong IDX magic") << QStringList{"eval", bundled, "--data", d + "magic"} << d + "magic/train-images-idx3-ubyte" << "magic number";
-    QTest::newRow("image and label counts disagree") << QStringList{"eval", bundled, "--data", d + "counts"} << d + "counts/train-labels-idx1-ubyte" << "63 labels for 64 images";
-    QTest::newRow("header claims more than the file holds") << QStringList{"eval", bundled, "--data", d + "claims"} << d + "claims/train-images-idx3-ubyte" << "header claims 600000 images";
-    QTest::newRow("labels outside the classes") << QStringList{"eval", bundled, "--data", d + "labels"} << d + "labels/train-labels-idx1-ubyte" << "outside the class range";
-    QTest::newRow("image folder without images") << QStringList{"eval", bundled, "--data", d + "noimages"} << d + "noimages" << "no decodable image";
-    QTest::newRow("outputs do not match classes") << QStringList{"eval", d + "five_outputs.pt", "--data", m_subset} << d + "five_outputs.pt" << "5 values per sample but the data set has 10 classes";
-    QTest::newRow("input shape does not match data") << QStringList{"eval", d + "mlp_rgb32.pt", "--data", m_subset} << d + "mlp_rgb32.pt" << "does not accept the data's samples of shape [1,28,28]";
-    QTest::newRow("unknown architecture") << QStringList{"train", "--model", "alexnet", "--data", m_subset, "--out", d + "a.pt"} << "alexnet" << "no such file";
-    QTest::newRow("bad input shape") << QStringList{"inspect", "lenet5", "--input-shape", "1,28"} << "--input-shape" << "C,H,W";
-    QTest::newRow("unknown option") << QStringList{"eval", bundled, "--data", m_subset, "--colour"} << "--colour" << "";
-    QTest::newRow("missing required option") << QStringList{"eval", bundled} << "--data" << "required";
-    QTest::newRow("no command") << QStringList{} << "subcommand" << "";
-    QTest::newRow("unknown pruning method") << QStringList{"prune", bundled, "--data", m_subset, "--ratio", "0.5", "--method", "random", "--out", d + "c.pt"} << "--method" << "";
-    QTest::newRow("pruning ratio of 1") << QStringList{"prune", bundled, "--data", m_subset, "--ratio", "1", "--out", d + "c.pt"} << "--ratio" << "";
-    QTest::newRow("nine quantization bits") << QStringList{"quantize", bundled, "--data", m_subset, "--bits", "9", "--out", d + "q.pt"} << "--bits" << "";
+    QTest::newRow("missing model") << QStringList { "eval", d + "nope.pt", "--data", m_subset } << d + "nope.pt"
+                                   << "no such file";
+    QTest::newRow("directory as model") << QStringList { "eval", d + "folder.pt", "--data", m_subset }
+                                        << d + "folder.pt"
+                                        << "is a directory";
+    QTest::newRow("empty model") << QStringList { "eval", d + "empty.pt", "--data", m_subset } << d + "empty.pt"
+                                 << "empty file";
+    QTest::newRow("truncated model") << QStringList { "eval", d + "truncated.pt", "--data", m_subset }
+                                     << d + "truncated.pt"
+                                     << "truncated";
+    QTest::newRow("truncated .pare") << QStringList { "eval", d + "truncated.pare", "--data", m_subset }
+                                     << d + "truncated.pare"
+                                     << "corrupt";
+    QTest::newRow("zip that is not TorchScript")
+        << QStringList { "inspect", d + "not_torchscript.zip" } << d + "not_torchscript.zip"
+        << "not a TorchScript archive";
+    QTest::newRow("pickled state_dict") << QStringList { "eval", d + "state_dict.pt", "--data", m_subset }
+                                        << d + "state_dict.pt"
+                                        << "torch.jit.save";
+    QTest::newRow("legacy pickled state_dict")
+        << QStringList { "inspect", d + "state_dict_legacy.pt" } << d + "state_dict_legacy.pt"
+        << "pickled";
+    QTest::newRow("pickled module") << QStringList { "inspect", d + "pickled_module.pt" } << d + "pickled_module.pt"
+                                    << "torch.jit.save";
+    QTest::newRow("missing data") << QStringList { "eval", bundled, "--data", d + "nodata" } << d + "nodata"
+                                  << "no such file";
+    QTest::newRow("data is a file") << QStringList { "eval", bundled, "--data", d + "empty.pt" } << d + "empty.pt"
+                                    << "not a directory";
+    QTest::newRow("wrong IDX magic") << QStringList { "eval", bundled, "--data", d + "magic" }
+                                     << d + "magic/train-images-idx3-ubyte"
+                                     << "magic number";
+    QTest::newRow("image and label counts disagree")
+        << QStringList { "eval", bundled, "--data", d + "counts" } << d + "counts/train-labels-idx1-ubyte"
+        << "63 labels for 64 images";
+    QTest::newRow("header claims more than the file holds")
+        << QStringList { "eval", bundled, "--data", d + "claims" } << d + "claims/train-images-idx3-ubyte"
+        << "header claims 600000 images";
+    QTest::newRow("labels outside the classes")
+        << QStringList { "eval", bundled, "--data", d + "labels" } << d + "labels/train-labels-idx1-ubyte"
+        << "outside the class range";
+    QTest::newRow("image folder without images")
+        << QStringList { "eval", bundled, "--data", d + "noimages" } << d + "noimages"
+        << "no decodable image";
+    QTest::newRow("outputs do not match classes")
+        << QStringList { "eval", d + "five_outputs.pt", "--data", m_subset } << d + "five_outputs.pt"
+        << "5 values per sample but the data set has 10 classes";
+    QTest::newRow("input shape does not match data")
+        << QStringList { "eval", d + "mlp_rgb32.pt", "--data", m_subset } << d + "mlp_rgb32.pt"
+        << "does not accept the data's samples of shape [1,28,28]";
+    QTest::newRow("unknown architecture")
+        << QStringList { "train", "--model", "alexnet", "--data", m_subset, "--out", d + "a.pt" } << "alexnet"
+        << "no such file";
+    QTest::newRow("bad input shape") << QStringList { "inspect", "lenet5", "--input-shape", "1,28" } << "--input-shape"
+                                     << "C,H,W";
+    QTest::newRow("unknown option") << QStringList { "eval", bundled, "--data", m_subset, "--colour" } << "--colour"
+                                    << "";
+    QTest::newRow("missing required option") << QStringList { "eval", bundled } << "--data"
+                                             << "required";
+    QTest::newRow("no command") << QStringList {} << "subcommand"
+                                << "";
+    QTest::newRow("unknown pruning method") << QStringList { "prune", bundled,    "--data", m_subset, "--ratio",
+                                                             "0.5",   "--method", "random", "--out",  d + "c.pt" }
+                                            << "--method"
+                                            << "";
+    QTest::newRow("pruning ratio of 1") << QStringList { "prune",   bundled, "--data", m_subset,
+                                                         "--ratio", "1",     "--out",  d + "c.pt" }
+                                        << "--ratio"
+                                        << "";
+    QTest::newRow("nine quantization bits")
+        << QStringList { "quantize", bundled, "--data", m_subset, "--bits", "9", "--out", d + "q.pt" } << "--bits"
+        << "";
     writeFile("bad-recipe.json", R"({"version": 1, "steps": [{"prune": {"ration": 0.5}}]})");
-    QTest::newRow("misspelt recipe key") << QStringList{"compress", bundled, "--data", m_subset, "--recipe", d + "bad-recipe.json", "--out", d + "r.pare"} << d + "bad-recipe.json" << "unknown key 'ration'";
-    QTest::newRow("recipe and flags") << QStringList{"compress", bundled, "--data", m_subset, "--recipe", d + "bad-recipe.json", "--bits", "4", "--out", d + "r.pare"} << "--bits" << "excludes";
-    QTest::newRow("export over its input") << QStringList{"export", bundled, "--out", bundled} << bundled << "is the input model";
-    QTest::newRow("negative epochs") << QStringList{"train", "--model", "lenet5", "--data", m_subset, "--out", d + "b.pt", "--epochs", "-1"} << "--epochs" << "";
+    QTest::newRow("misspelt recipe key") << QStringList { "compress", bundled,     "--data",
+                                                          m_subset,   "--recipe",  d + "bad-recipe.json",
+                                                          "--out",    d + "r.pare" }
+                                         << d + "bad-recipe.json"
+                                         << "unknown key 'ration'";
+    QTest::newRow("recipe and flags") << QStringList { "compress",  bundled,    "--data",
+                                                       m_subset,    "--recipe", d + "bad-recipe.json",
+                                                       "--bits",    "4",        "--out",
+                                                       d + "r.pare" }
+                                      << "--bits"
+                                      << "excludes";
+    QTest::newRow("export over its input")
+        << QStringList { "export", bundled, "--out", bundled } << bundled << "is the input model";
+    QTest::newRow("negative epochs") << QStringList { "train", "--model",  "lenet5",   "--data", m_subset,
+                                                      "--out", d + "b.pt", "--epochs", "-1" }
+                                     << "--epochs"
+                                     << "";
 }
 
 void TestCli::badInputExitsTwoWithOneLine()
@@ -137,11 +196,11 @@ void TestCli::badInputExitsTwoWithOneLine()
 void TestCli::trainJsonReportsTheFileItWrote()
 {
     const QString out = path("trained.pt");
-    const auto run = pare::test::runPare({"train", "--model", "lenet5@0.5", "--data", m_subset, "--epochs", "1",
-                                          "--out", out, "--json", "--threads", "1"});
+    const auto run = pare::test::runPare({ "train", "--model", "lenet5@0.5", "--data", m_subset, "--epochs", "1",
+                                           "--out", out, "--json", "--threads", "1" });
     QVERIFY2(run.exitCode == 0, qPrintable(run.err));
     const auto json = QJsonDocument::fromJson(run.out.toUtf8()).object();
-    for (const char* key : {"accuracy", "loss", "params", "seconds", "images_per_second", "out", "out_bytes"})
+    for (const char* key : { "accuracy", "loss", "params", "seconds", "images_per_second", "out", "out_bytes" })
         QVERIFY2(json.contains(key), key);
     QCOMPARE(json.value("out").toString(), out);
     QCOMPARE(qint64(json.value("out_bytes").toDouble()), QFileInfo(out).size());
@@ -150,7 +209,7 @@ void TestCli::trainJsonReportsTheFileItWrote()
     QVERIFY(json.value("accuracy").toDouble() > 0.1);
     QVERIFY(json.value("images_per_second").toDouble() > 0);
     // What it wrote evaluates, with its record deciding the input.
-    const auto eval = pare::test::runPare({"eval", out, "--data", m_subset, "--json"});
+    const auto eval = pare::test::runPare({ "eval", out, "--data", m_subset, "--json" });
     QVERIFY2(eval.exitCode == 0, qPrintable(eval.err));
     QCOMPARE(QJsonDocument::fromJson(eval.out.toUtf8()).object().value("accuracy").toDouble(),
              json.value("accuracy").toDouble());
@@ -159,8 +218,8 @@ void TestCli::trainJsonReportsTheFileItWrote()
 void TestCli::trainRefusesToOverwrite()
 {
     writeFile("keep.pt", "the user's file");
-    auto run = pare::test::runPare({"train", "--model", "lenet300@0.1", "--data", m_subset, "--epochs", "0", "--out",
-                                    path("keep.pt")});
+    auto run = pare::test::runPare(
+        { "train", "--model", "lenet300@0.1", "--data", m_subset, "--epochs", "0", "--out", path("keep.pt") });
     QCOMPARE(run.exitCode, 2);
     QVERIFY2(run.err.contains(path("keep.pt") + ": already exists"), qPrintable(run.err));
     QFile kept(path("keep.pt"));
@@ -174,23 +233,25 @@ void TestCli::trainRefusesToOverwrite()
         QFile f(input);
         return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray();
     }();
-    run = pare::test::runPare({"train", "--model", input, "--data", m_subset, "--epochs", "1", "--out", input, "--force"});
+    run = pare::test::runPare(
+        { "train", "--model", input, "--data", m_subset, "--epochs", "1", "--out", input, "--force" });
     QCOMPARE(run.exitCode, 2);
     QVERIFY2(run.err.contains("input"), qPrintable(run.err));
     QFile after(input);
     QVERIFY(after.open(QIODevice::ReadOnly));
     QCOMPARE(after.readAll(), before);
 
-    run = pare::test::runPare({"train", "--model", "lenet300@0.1", "--data", m_subset, "--epochs", "0", "--out",
-                               path("keep.pt"), "--force"});
+    run = pare::test::runPare({ "train", "--model", "lenet300@0.1", "--data", m_subset, "--epochs", "0", "--out",
+                                path("keep.pt"), "--force" });
     QCOMPARE(run.exitCode, 0);
 }
 
 void TestCli::pruneJsonIsPlainAboutSizes()
 {
     const QString out = path("pruned.pt");
-    const auto run = pare::test::runPare({"prune", QString::fromStdString(pare::bundledModelPath()), "--data", m_subset,
-                                          "--ratio", "0.8", "--finetune-epochs", "1", "--out", out, "--json"});
+    const auto run
+        = pare::test::runPare({ "prune", QString::fromStdString(pare::bundledModelPath()), "--data", m_subset,
+                                "--ratio", "0.8", "--finetune-epochs", "1", "--out", out, "--json" });
     QVERIFY2(run.exitCode == 0, qPrintable(run.err));
     const auto json = QJsonDocument::fromJson(run.out.toUtf8()).object();
     QCOMPARE(json.value("params").toInt(), 431080);
@@ -208,13 +269,13 @@ void TestCli::pruneJsonIsPlainAboutSizes()
 void TestCli::distillJsonReportsStudentAndTeacher()
 {
     const QString out = path("student.pt");
-    const auto run = pare::test::runPare({"distill", "--teacher", QString::fromStdString(pare::bundledModelPath()),
-                                          "--student", "lenet5@0.25", "--data", m_subset, "--epochs", "1", "--out", out,
-                                          "--json"});
+    const auto run
+        = pare::test::runPare({ "distill", "--teacher", QString::fromStdString(pare::bundledModelPath()), "--student",
+                                "lenet5@0.25", "--data", m_subset, "--epochs", "1", "--out", out, "--json" });
     QVERIFY2(run.exitCode == 0, qPrintable(run.err));
     const auto json = QJsonDocument::fromJson(run.out.toUtf8()).object();
-    for (const char* key : {"accuracy", "teacher_accuracy", "teacher_agreement", "params", "teacher_params", "seconds",
-                            "teacher_seconds", "epochs", "out_bytes"})
+    for (const char* key : { "accuracy", "teacher_accuracy", "teacher_agreement", "params", "teacher_params", "seconds",
+                             "teacher_seconds", "epochs", "out_bytes" })
         QVERIFY2(json.contains(key), key);
     QCOMPARE(json.value("teacher_params").toInt(), 431080);
     QVERIFY(json.value("params").toInt() < 431080 / 10);
@@ -227,13 +288,13 @@ void TestCli::distillJsonReportsStudentAndTeacher()
 void TestCli::compressJsonHasEveryStep()
 {
     const QString out = path("compressed.pare");
-    const auto run = pare::test::runPare({"compress", QString::fromStdString(pare::bundledModelPath()), "--data",
-                                          m_subset, "--prune", "0.9", "--finetune-epochs", "1", "--bits", "4",
-                                          "--qat-epochs", "0", "--out", out, "--json"});
+    const auto run = pare::test::runPare({ "compress", QString::fromStdString(pare::bundledModelPath()), "--data",
+                                           m_subset, "--prune", "0.9", "--finetune-epochs", "1", "--bits", "4",
+                                           "--qat-epochs", "0", "--out", out, "--json" });
     QVERIFY2(run.exitCode == 0, qPrintable(run.err));
     const auto json = QJsonDocument::fromJson(run.out.toUtf8()).object();
-    for (const char* field : {"accuracy", "baseline_accuracy", "params", "nonzero_params", "sizes", "out", "out_bytes",
-                              "latency_ms", "seconds", "steps", "recipe"})
+    for (const char* field : { "accuracy", "baseline_accuracy", "params", "nonzero_params", "sizes", "out", "out_bytes",
+                               "latency_ms", "seconds", "steps", "recipe" })
         QVERIFY2(json.contains(field), field);
     const auto steps = json.value("steps").toArray();
     QCOMPARE(steps.size(), 4); // baseline, prune, quantize, evaluate
@@ -244,7 +305,7 @@ void TestCli::compressJsonHasEveryStep()
     QVERIFY(QFileInfo(out).size() * 20 < 431080 * 4);
     QVERIFY(!json.contains("note"));
     // And it loads back with the accuracy the run reported.
-    const auto eval = pare::test::runPare({"eval", out, "--data", m_subset, "--json"});
+    const auto eval = pare::test::runPare({ "eval", out, "--data", m_subset, "--json" });
     QVERIFY2(eval.exitCode == 0, qPrintable(eval.err));
     QCOMPARE(QJsonDocument::fromJson(eval.out.toUtf8()).object().value("accuracy").toDouble(),
              json.value("accuracy").toDouble());
@@ -253,17 +314,19 @@ void TestCli::compressJsonHasEveryStep()
 void TestCli::exportLoadsBack()
 {
     const QString pare = path("exported.pare");
-    auto run = pare::test::runPare({"export", QString::fromStdString(pare::bundledModelPath()), "--out", pare, "--json"});
+    auto run
+        = pare::test::runPare({ "export", QString::fromStdString(pare::bundledModelPath()), "--out", pare, "--json" });
     QVERIFY2(run.exitCode == 0, qPrintable(run.err));
     auto json = QJsonDocument::fromJson(run.out.toUtf8()).object();
     QCOMPARE(qint64(json.value("out_bytes").toDouble()), QFileInfo(pare).size());
     QCOMPARE(json.value("params").toInt(), 431080);
     // Back to TorchScript: the same predictions as the bundled file.
     const QString pt = path("exported.pt");
-    run = pare::test::runPare({"export", pare, "--out", pt});
+    run = pare::test::runPare({ "export", pare, "--out", pt });
     QVERIFY2(run.exitCode == 0, qPrintable(run.err));
-    const auto a = pare::test::runPare({"eval", pt, "--data", m_subset, "--json"});
-    const auto b = pare::test::runPare({"eval", QString::fromStdString(pare::bundledModelPath()), "--data", m_subset, "--json"});
+    const auto a = pare::test::runPare({ "eval", pt, "--data", m_subset, "--json" });
+    const auto b = pare::test::runPare(
+        { "eval", QString::fromStdString(pare::bundledModelPath()), "--data", m_subset, "--json" });
     QCOMPARE(QJsonDocument::fromJson(a.out.toUtf8()).object().value("accuracy").toDouble(),
              QJsonDocument::fromJson(b.out.toUtf8()).object().value("accuracy").toDouble());
 }
@@ -271,8 +334,8 @@ void TestCli::exportLoadsBack()
 void TestCli::sensitivityWritesCsvAndSuggestsRatios()
 {
     const QString csv = path("sensitivity.csv");
-    const auto run = pare::test::runPare({"sensitivity", QString::fromStdString(pare::bundledModelPath()), "--data",
-                                          m_subset, "--csv", csv, "--target", "0.8", "--json"});
+    const auto run = pare::test::runPare({ "sensitivity", QString::fromStdString(pare::bundledModelPath()), "--data",
+                                           m_subset, "--csv", csv, "--target", "0.8", "--json" });
     QVERIFY2(run.exitCode == 0, qPrintable(run.err));
     const auto json = QJsonDocument::fromJson(run.out.toUtf8()).object();
     QCOMPARE(json.value("layers").toArray().size(), 4);
@@ -281,8 +344,8 @@ void TestCli::sensitivityWritesCsvAndSuggestsRatios()
     const auto ratios = json.value("allocation").toObject().value("ratios").toObject();
     QCOMPARE(ratios.size(), 4);
     double removed = 0;
-    for (const auto& layer : {std::pair<const char*, double>{"conv1", 500}, {"conv2", 25000}, {"fc1", 400000},
-                              {"fc2", 5000}})
+    for (const auto& layer :
+         { std::pair<const char*, double> { "conv1", 500 }, { "conv2", 25000 }, { "fc1", 400000 }, { "fc2", 5000 } })
         removed += ratios.value(layer.first).toDouble() * layer.second;
     QVERIFY(std::abs(removed / 430500 - 0.8) < 1e-6);
     QFile file(csv);
@@ -292,7 +355,7 @@ void TestCli::sensitivityWritesCsvAndSuggestsRatios()
 
 void TestCli::inspectJson()
 {
-    const auto run = pare::test::runPare({"inspect", "lenet5", "--json"});
+    const auto run = pare::test::runPare({ "inspect", "lenet5", "--json" });
     QCOMPARE(run.exitCode, 0);
     const auto json = QJsonDocument::fromJson(run.out.toUtf8()).object();
     QCOMPARE(json.value("params").toInt(), 431080);
@@ -303,9 +366,10 @@ void TestCli::inspectJson()
 
 void TestCli::evalTableOnBundledModel()
 {
-    const auto run = pare::test::runPare({"eval", QString::fromStdString(pare::bundledModelPath()), "--data", m_subset});
+    const auto run
+        = pare::test::runPare({ "eval", QString::fromStdString(pare::bundledModelPath()), "--data", m_subset });
     QVERIFY2(run.exitCode == 0, qPrintable(run.err));
-    for (const char* column : {"accuracy", "params", "size on disk", "latency b1", "latency b256", "class"})
+    for (const char* column : { "accuracy", "params", "size on disk", "latency b1", "latency b256", "class" })
         QVERIFY2(run.out.contains(column), column);
     QVERIFY(run.out.contains("431,080"));
 }

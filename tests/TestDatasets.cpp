@@ -45,15 +45,15 @@ void TestDatasets::fashionMnistKnownFacts()
     QCOMPARE(info.kind, std::string("idx"));
     QCOMPARE(info.trainCount, int64_t(60000));
     QCOMPARE(info.testCount, int64_t(10000));
-    QCOMPARE(info.sampleShape, (std::vector<int64_t>{1, 28, 28}));
+    QCOMPARE(info.sampleShape, (std::vector<int64_t> { 1, 28, 28 }));
     QCOMPARE(info.classNames.size(), size_t(10));
     QCOMPARE(info.classNames[9], std::string("Ankle boot"));
     QCOMPARE(info.trainCountsPerClass, std::vector<int64_t>(10, 6000));
     QCOMPARE(info.testCountsPerClass, std::vector<int64_t>(10, 1000));
-    QCOMPARE(info.mean, std::vector<float>{0.2860f});
-    QCOMPARE(info.std, std::vector<float>{0.3530f});
+    QCOMPARE(info.mean, std::vector<float> { 0.2860f });
+    QCOMPARE(info.std, std::vector<float> { 0.3530f });
     // The test split keeps file order: its first labels are known facts of the file.
-    const std::vector<int64_t> firstTestLabels = {9, 2, 1, 1, 6, 1, 4, 6, 5, 7};
+    const std::vector<int64_t> firstTestLabels = { 9, 2, 1, 1, 6, 1, 4, 6, 5, 7 };
     for (int i = 0; i < 10; ++i)
         QCOMPARE(data.label(Split::Test, i), firstTestLabels[i]);
     // Normalization round-trips: the first test image's 8-bit pixels sum to 33,456 and pixel (14,14) is 110.
@@ -115,13 +115,14 @@ void TestDatasets::badIdxInput_data()
     auto idx = [](const std::vector<uint32_t>& words, const QByteArray& payload) -> QByteArray {
         return pare::test::bigEndianWords(words) + payload;
     };
-    const QByteArray wrongMagic = idx({0x801, 20, 28, 28}, images);
-    const QByteArray claimsMore = idx({0x803, 2000000, 28, 28}, images);
-    const QByteArray fewerLabels = idx({0x801, 19}, QByteArray(19, 1));
-    const QByteArray labelTwelve = idx({0x801, 20}, QByteArray(20, 12));
+    const QByteArray wrongMagic = idx({ 0x801, 20, 28, 28 }, images);
+    const QByteArray claimsMore = idx({ 0x803, 2000000, 28, 28 }, images);
+    const QByteArray fewerLabels = idx({ 0x801, 19 }, QByteArray(19, 1));
+    const QByteArray labelTwelve = idx({ 0x801, 20 }, QByteArray(20, 12));
     const QByteArray shortHeader("\0\0\x08\x03\0\0", 6);
     QTest::newRow("wrong magic") << "train-images-idx3-ubyte" << wrongMagic << "not an IDX image file";
-    QTest::newRow("claims more than it holds") << "train-images-idx3-ubyte" << claimsMore << "header claims 2000000 images";
+    QTest::newRow("claims more than it holds")
+        << "train-images-idx3-ubyte" << claimsMore << "header claims 2000000 images";
     QTest::newRow("counts disagree") << "train-labels-idx1-ubyte" << fewerLabels << "19 labels for 20 images";
     QTest::newRow("label out of range") << "train-labels-idx1-ubyte" << labelTwelve << "outside the class range 0..9";
     QTest::newRow("empty file") << "train-labels-idx1-ubyte" << QByteArray() << "empty file";
@@ -167,7 +168,7 @@ void TestDatasets::cifarBatches()
     QCOMPARE(data.info().kind, std::string("cifar10"));
     QCOMPARE(data.info().trainCount, int64_t(200));
     QCOMPARE(data.info().testCount, int64_t(30));
-    QCOMPARE(data.info().sampleShape, (std::vector<int64_t>{3, 32, 32}));
+    QCOMPARE(data.info().sampleShape, (std::vector<int64_t> { 3, 32, 32 }));
     QCOMPARE(data.info().classNames[1], std::string("automobile"));
     QCOMPARE(data.label(Split::Test, 13), int64_t(3));
     // Record 13 has pixel values 91, 92, 93 in its three planes (written as (i*7 + c) % 256).
@@ -177,9 +178,9 @@ void TestDatasets::cifarBatches()
     QVERIFY(qAbs(pixels[2048] * 255.0f - 93.0f) < 0.01f);
 
     // Converted to a gray 28x28 model input when asked.
-    options.inputShape = {1, 28, 28};
+    options.inputShape = { 1, 28, 28 };
     const auto gray = Dataset::load(QString("cifar10:" + dir).toStdString(), options);
-    QCOMPARE(gray.info().sampleShape, (std::vector<int64_t>{1, 28, 28}));
+    QCOMPARE(gray.info().sampleShape, (std::vector<int64_t> { 1, 28, 28 }));
 }
 
 void TestDatasets::cifarRejectsPartialRecordsAndBadLabels()
@@ -206,10 +207,11 @@ void TestDatasets::imageFolderSkipsUndecodableFiles()
     // Two classes of real Fashion-MNIST test images as PNG, plus junk that must be skipped and named.
     const QString dir = m_dir.path() + "/images";
     const QByteArray pixels = pare::test::fashionImages(false, 12);
-    for (const char* cls : {"a-shirts", "b-shoes"})
+    for (const char* cls : { "a-shirts", "b-shoes" })
         QDir().mkpath(dir + "/" + cls);
     for (int i = 0; i < 12; ++i) {
-        QImage image(reinterpret_cast<const uchar*>(pixels.constData()) + i * 784, 28, 28, 28, QImage::Format_Grayscale8);
+        QImage image(reinterpret_cast<const uchar*>(pixels.constData()) + i * 784, 28, 28, 28,
+                     QImage::Format_Grayscale8);
         QVERIFY(image.save(dir + QString(i < 6 ? "/a-shirts/%1.png" : "/b-shoes/%1.png").arg(i)));
     }
     QFile junk(dir + "/b-shoes/notes.png");
@@ -224,10 +226,10 @@ void TestDatasets::imageFolderSkipsUndecodableFiles()
     const auto data = Dataset::load(dir.toStdString());
     const auto& info = data.info();
     QCOMPARE(info.kind, std::string("image-folder"));
-    QCOMPARE(info.classNames, (std::vector<std::string>{"a-shirts", "b-shoes"}));
+    QCOMPARE(info.classNames, (std::vector<std::string> { "a-shirts", "b-shoes" }));
     QCOMPARE(info.testCount, int64_t(12)); // eval uses every image
-    QCOMPARE(info.testCountsPerClass, (std::vector<int64_t>{6, 6}));
-    QCOMPARE(info.sampleShape, (std::vector<int64_t>{1, 28, 28}));
+    QCOMPARE(info.testCountsPerClass, (std::vector<int64_t> { 6, 6 }));
+    QCOMPARE(info.sampleShape, (std::vector<int64_t> { 1, 28, 28 }));
     QCOMPARE(info.warnings.size(), size_t(1));
     QVERIFY(QString::fromStdString(info.warnings[0]).contains("skipped 1 undecodable file(s)"));
     QVERIFY(QString::fromStdString(info.warnings[0]).contains("notes.png"));
@@ -239,9 +241,9 @@ void TestDatasets::imageFolderSkipsUndecodableFiles()
 void TestDatasets::imageFolderConvertsToModelShape()
 {
     DatasetOptions options;
-    options.inputShape = {3, 32, 32};
+    options.inputShape = { 3, 32, 32 };
     const auto data = Dataset::load(QString(m_dir.path() + "/images").toStdString(), options);
-    QCOMPARE(data.info().sampleShape, (std::vector<int64_t>{3, 32, 32}));
+    QCOMPARE(data.info().sampleShape, (std::vector<int64_t> { 3, 32, 32 }));
     QCOMPARE(data.info().testCount, int64_t(12));
 }
 

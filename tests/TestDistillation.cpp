@@ -44,9 +44,9 @@ private slots:
 
 void TestDistillation::lossMatchesHandComputation()
 {
-    const std::vector<std::vector<float>> student = {{1.0f, 2.0f, 0.5f}, {0.0f, -1.0f, 3.0f}};
-    const std::vector<std::vector<float>> teacher = {{2.0f, 1.0f, 0.0f}, {0.5f, 0.5f, 4.0f}};
-    const std::vector<int64_t> labels = {1, 2};
+    const std::vector<std::vector<float>> student = { { 1.0f, 2.0f, 0.5f }, { 0.0f, -1.0f, 3.0f } };
+    const std::vector<std::vector<float>> teacher = { { 2.0f, 1.0f, 0.0f }, { 0.5f, 0.5f, 4.0f } };
+    const std::vector<int64_t> labels = { 1, 2 };
     const double T = 3.0, alpha = 0.7;
     double kl = 0, ce = 0;
     for (size_t i = 0; i < 2; ++i) {
@@ -67,9 +67,9 @@ void TestDistillation::lossMatchesHandComputation()
 void TestDistillation::gradientMatchesFiniteDifferences()
 {
     // distill() backpropagates a gradient written out by hand: it must be the derivative of the loss it reports.
-    const std::vector<std::vector<float>> teacher = {{2.0f, 0.5f, -1.0f}, {0.1f, 0.2f, 3.0f}};
-    std::vector<std::vector<float>> student = {{0.3f, -0.7f, 1.1f}, {1.5f, 0.0f, -0.4f}};
-    const std::vector<int64_t> labels = {0, 2};
+    const std::vector<std::vector<float>> teacher = { { 2.0f, 0.5f, -1.0f }, { 0.1f, 0.2f, 3.0f } };
+    std::vector<std::vector<float>> student = { { 0.3f, -0.7f, 1.1f }, { 1.5f, 0.0f, -0.4f } };
+    const std::vector<int64_t> labels = { 0, 2 };
     const double T = 3.0, alpha = 0.7;
     const auto loss = distillationLoss(student, teacher, labels, T, alpha);
     QCOMPARE(loss.gradient.size(), size_t(2));
@@ -80,7 +80,8 @@ void TestDistillation::gradientMatchesFiniteDifferences()
             up[i][j] += h;
             down[i][j] -= h;
             const double numeric = (distillationLoss(up, teacher, labels, T, alpha).total
-                                    - distillationLoss(down, teacher, labels, T, alpha).total) / (2.0 * h);
+                                    - distillationLoss(down, teacher, labels, T, alpha).total)
+                / (2.0 * h);
             QVERIFY2(qAbs(numeric - loss.gradient[i][j]) < 1e-3,
                      qPrintable(QString("[%1][%2]: %3 vs %4").arg(i).arg(j).arg(numeric).arg(loss.gradient[i][j])));
         }
@@ -88,12 +89,12 @@ void TestDistillation::gradientMatchesFiniteDifferences()
 
 void TestDistillation::lossLimits()
 {
-    const std::vector<std::vector<float>> logits = {{0.3f, -1.2f, 2.0f, 0.0f}};
-    const auto same = distillationLoss(logits, logits, {2}, 5.0, 0.5);
+    const std::vector<std::vector<float>> logits = { { 0.3f, -1.2f, 2.0f, 0.0f } };
+    const auto same = distillationLoss(logits, logits, { 2 }, 5.0, 0.5);
     QVERIFY(qAbs(same.soft) < 1e-6); // a student that matches the teacher has nothing to learn from it
-    const auto hardOnly = distillationLoss(logits, {{1.0f, 1.0f, 1.0f, 1.0f}}, {0}, 2.0, 0.0);
+    const auto hardOnly = distillationLoss(logits, { { 1.0f, 1.0f, 1.0f, 1.0f } }, { 0 }, 2.0, 0.0);
     QVERIFY(qAbs(hardOnly.total - hardOnly.hard) < 1e-6);
-    const auto softOnly = distillationLoss(logits, {{1.0f, 1.0f, 1.0f, 1.0f}}, {0}, 2.0, 1.0);
+    const auto softOnly = distillationLoss(logits, { { 1.0f, 1.0f, 1.0f, 1.0f } }, { 0 }, 2.0, 1.0);
     QVERIFY(qAbs(softOnly.total - softOnly.soft) < 1e-6);
     QVERIFY(softOnly.soft > 0.0);
 }
@@ -107,7 +108,7 @@ void TestDistillation::studentLearnsFromTheTeacher()
     const auto data = Dataset::load("fashion-mnist", dataOptions);
     const auto teacher = Model::load(bundledModelPath());
     const double teacherBefore = evaluate(teacher, data).accuracy;
-    auto student = Model::fromZoo("lenet5@0.5", {1, 28, 28}, 10, /*seed=*/1);
+    auto student = Model::fromZoo("lenet5@0.5", { 1, 28, 28 }, 10, /*seed=*/1);
 
     DistillOptions options;
     options.train.epochs = 2;
@@ -140,7 +141,7 @@ void TestDistillation::badOptionsAreRejected()
     options.temperature = 4.0;
     options.alpha = 1.5;
     QVERIFY_THROWS_EXCEPTION(InputError, (void)distill(teacher, student, data, options));
-    auto wrongClasses = Model::fromZoo("lenet300@0.1", {1, 28, 28}, 7);
+    auto wrongClasses = Model::fromZoo("lenet300@0.1", { 1, 28, 28 }, 7);
     options.alpha = 0.5;
     QVERIFY_THROWS_EXCEPTION(InputError, (void)distill(teacher, wrongClasses, data, options));
 }

@@ -42,8 +42,8 @@ private:
 void TestFilterPruning::initTestCase()
 {
     configureThreads();
-    QVERIFY(pare::test::runTorchPython(
-        {QStringLiteral(PARE_TESTS_DIR "/fixtures.py"), QStringLiteral("models"), m_dir.path(), QStringLiteral("100")}));
+    QVERIFY(pare::test::runTorchPython({ QStringLiteral(PARE_TESTS_DIR "/fixtures.py"), QStringLiteral("models"),
+                                         m_dir.path(), QStringLiteral("100") }));
     DatasetOptions options;
     options.trainLimit = 1000;
     options.testLimit = 500;
@@ -64,7 +64,7 @@ QJsonObject TestFilterPruning::checkInPytorch(const Model& model, const QString&
     const QString path = m_dir.filePath(name);
     model.save(path.toStdString(), /*overwrite=*/true);
     const auto out = pare::test::runTorchPython(
-        {QStringLiteral(PARE_TESTS_DIR "/fixtures.py"), QStringLiteral("check"), path, QStringLiteral("1,28,28")});
+        { QStringLiteral(PARE_TESTS_DIR "/fixtures.py"), QStringLiteral("check"), path, QStringLiteral("1,28,28") });
     return out ? QJsonDocument::fromJson(*out).object() : QJsonObject();
 }
 
@@ -75,10 +75,10 @@ void TestFilterPruning::lenetLosesHalfItsChannels()
     const auto result = prune(model, *m_data, filters(0.5));
     const auto summary = model.inspect();
     QCOMPARE(summary.layers.size(), size_t(4));
-    QCOMPARE(summary.layers[0].weightShape, (std::vector<int64_t>{10, 1, 5, 5}));
-    QCOMPARE(summary.layers[1].weightShape, (std::vector<int64_t>{25, 10, 5, 5}));
-    QCOMPARE(summary.layers[2].weightShape, (std::vector<int64_t>{250, 400})); // 25 channels of 4x4 after flatten
-    QCOMPARE(summary.layers[3].weightShape, (std::vector<int64_t>{10, 250}));  // the logits keep all 10 classes
+    QCOMPARE(summary.layers[0].weightShape, (std::vector<int64_t> { 10, 1, 5, 5 }));
+    QCOMPARE(summary.layers[1].weightShape, (std::vector<int64_t> { 25, 10, 5, 5 }));
+    QCOMPARE(summary.layers[2].weightShape, (std::vector<int64_t> { 250, 400 })); // 25 channels of 4x4 after flatten
+    QCOMPARE(summary.layers[3].weightShape, (std::vector<int64_t> { 10, 250 }));  // the logits keep all 10 classes
     QCOMPARE(model.parameterCount(), int64_t(10 * 25 + 10 + 25 * 250 + 25 + 250 * 400 + 250 + 10 * 250 + 10));
     // Genuinely smaller in every format, and fewer multiply-accumulates.
     QVERIFY(model.serialize().size() * 3 < torchScriptBefore);
@@ -113,7 +113,7 @@ void TestFilterPruning::foreignModelsShrinkAndLoadInPytorch()
     QVERIFY(pytorch.value("finite").toBool());
     if (file.startsWith("resnet")) {
         // The residual additions tie the stem, layer1's second convolution and their BatchNorms into one group.
-        const auto summary = model.inspect({1, 28, 28});
+        const auto summary = model.inspect({ 1, 28, 28 });
         int64_t stem = -1, layer1conv2 = -1, layer2conv2 = -1, shortcut = -1;
         for (const auto& layer : summary.layers) {
             if (layer.name == "stem.0")
@@ -136,9 +136,12 @@ void TestFilterPruning::removingZeroChannelsChangesNoOutput_data()
 {
     QTest::addColumn<QString>("method");
     QTest::addColumn<QString>("criterion");
-    QTest::newRow("filters by L1 norm") << "filters" << "mean";
-    QTest::newRow("activation, mean") << "activation" << "mean";
-    QTest::newRow("activation, APoZ") << "activation" << "apoz";
+    QTest::newRow("filters by L1 norm") << "filters"
+                                        << "mean";
+    QTest::newRow("activation, mean") << "activation"
+                                      << "mean";
+    QTest::newRow("activation, APoZ") << "activation"
+                                      << "apoz";
 }
 
 void TestFilterPruning::removingZeroChannelsChangesNoOutput()
@@ -159,7 +162,7 @@ void TestFilterPruning::removingZeroChannelsChangesNoOutput()
                                        "        layer.weight[n // 2:] = 0\n"
                                        "        layer.bias[n // 2:] = 0\n"
                                        "m.save(sys.argv[2])\n",
-                                       {m_dir.filePath("zeroed-src.pt"), zeroedPath}));
+                                       { m_dir.filePath("zeroed-src.pt"), zeroedPath }));
     auto zeroed = Model::load(zeroedPath.toStdString());
     const auto reference = Model::load(zeroedPath.toStdString());
     // Dead channels have zero filters and zero activations: each ranking must pick exactly them.
@@ -190,7 +193,7 @@ void TestFilterPruning::uncoveredOperationIsNamedAndNothingChanges()
                                        "        y = torch.cat([self.a(x), self.b(x)], 1)\n"
                                        "        return self.fc(torch.flatten(y, 1))\n"
                                        "torch.jit.script(M()).save(sys.argv[1])\n",
-                                       {path}));
+                                       { path }));
     auto model = Model::load(path.toStdString());
     const auto before = model.serialize();
     try {

@@ -78,7 +78,8 @@ void TestHuffman::roundTripsExactly()
     const auto symbols = sample(kind, 50000, uint32_t(alphabet));
     const auto stream = encodeHuffman(symbols, uint32_t(alphabet));
     QVERIFY(stream);
-    QCOMPARE(huffmanStreamSize(stream->data(), stream->size(), uint32_t(alphabet)), std::optional<size_t>(stream->size()));
+    QCOMPARE(huffmanStreamSize(stream->data(), stream->size(), uint32_t(alphabet)),
+             std::optional<size_t>(stream->size()));
     const auto decoded = decodeHuffman(stream->data(), stream->size(), symbols.size(), uint32_t(alphabet));
     QVERIFY(decoded);
     QVERIFY(*decoded == symbols);
@@ -93,7 +94,7 @@ void TestHuffman::damagedStreamsAreRefused()
     const auto symbols = sample("normal", 20000, 256);
     const auto stream = *encodeHuffman(symbols, 256);
     // Truncated anywhere: refused.
-    for (size_t keep : {size_t(0), size_t(100), size_t(264), stream.size() / 2, stream.size() - 1})
+    for (size_t keep : { size_t(0), size_t(100), size_t(264), stream.size() / 2, stream.size() - 1 })
         QVERIFY(!decodeHuffman(stream.data(), keep, symbols.size(), 256));
     // Code lengths no prefix code has, and random bytes: refused or decoded to something, never a crash or a read
     // outside the buffer (the sanitizer-free check is that every run returns).
@@ -110,7 +111,7 @@ void TestHuffman::damagedStreamsAreRefused()
     lengths.append(8, '\0');
     QVERIFY(!decodeHuffman(lengths.data(), lengths.size(), 1, 256));
     // Symbols outside the alphabet cannot be encoded.
-    QVERIFY(!encodeHuffman({1, 2, 300}, 256));
+    QVERIFY(!encodeHuffman({ 1, 2, 300 }, 256));
 }
 
 QTEST_APPLESS_MAIN(TestHuffman)

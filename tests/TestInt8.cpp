@@ -11,15 +11,15 @@
 #include "pare/Error.h"
 #include "pare/Model.h"
 #include "pare/Pruning.h"
-#include "pare/Recipe.h"
 #include "pare/Quantization.h"
+#include "pare/Recipe.h"
 #include "pare/Runtime.h"
 #include "pare/Training.h"
 
 #include <QJsonArray>
-#include <QSet>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QSet>
 #include <QTemporaryDir>
 #include <QtTest>
 
@@ -95,10 +95,10 @@ void TestInt8::onednnGraphHoldsQuantizedOpsWithQint8Weights()
     }
     QCOMPARE(quantizeInputs, 1); // the input is quantized once; everything after stays int8 up to the logits
     // LeNet-5 has no activation after its convolutions; fc1 has a ReLU, which the engine fuses.
-    const std::vector<std::vector<int64_t>> convs{{20, 1, 5, 5}, {50, 20, 5, 5}};
+    const std::vector<std::vector<int64_t>> convs { { 20, 1, 5, 5 }, { 50, 20, 5, 5 } };
     QCOMPARE(weightsByOp["quantized::conv2d"], convs);
-    QCOMPARE(weightsByOp["quantized::linear_relu"], (std::vector<std::vector<int64_t>>{{500, 800}}));
-    QCOMPARE(weightsByOp["quantized::linear"], (std::vector<std::vector<int64_t>>{{10, 500}}));
+    QCOMPARE(weightsByOp["quantized::linear_relu"], (std::vector<std::vector<int64_t>> { { 500, 800 } }));
+    QCOMPARE(weightsByOp["quantized::linear"], (std::vector<std::vector<int64_t>> { { 10, 500 } }));
     // Every activation got 8-bit levels: the input, both convolutions, fc1 after its ReLU and the logits.
     QCOMPARE(result.activations.size(), size_t(5));
     QCOMPARE(result.activations[3].name, std::string("fc1+relu"));
@@ -129,7 +129,7 @@ void TestInt8::int8ModelRoundTripsThroughPareAndTorchScript()
     (void)quantizeWeights(model, *m_data, int8Options("onednn"));
     const auto written = evaluate(model, *m_data);
     const auto operations = int8Operations(model).size();
-    for (const char* name : {"int8.pare", "int8.pt"}) {
+    for (const char* name : { "int8.pare", "int8.pt" }) {
         const auto path = m_dir.filePath(name).toStdString();
         const auto bytes = model.save(path);
         const auto loaded = Model::load(path);
@@ -151,7 +151,7 @@ x = torch.randn(8, 1, 28, 28)
 names = [n.kind() for n in m.graph.nodes()]
 print(sum(1 for n in names if n.startswith('quantized::')), tuple(m(x).shape))
 )",
-                                            {m_dir.filePath("int8.pt")});
+                                            { m_dir.filePath("int8.pt") });
     QVERIFY(check);
     QCOMPARE(check->trimmed(), QByteArray("4 (8, 10)"));
 }
@@ -191,17 +191,17 @@ void TestInt8::pytorchModelsRunOnInt8_data()
     QTest::addColumn<QStringList>("packedOps");
     // The ResNet's BatchNorms fold into its convolutions; its residual sums with their ReLU become add_relu.
     QTest::newRow("scripted ResNet with BatchNorm")
-        << "resnet_scripted.pt" << QStringList{"quantized::add_relu", "quantized::conv2d", "quantized::conv2d_relu",
-                                               "quantized::linear"};
-    QTest::newRow("traced MLP") << "mlp_traced.pt" << QStringList{"quantized::linear", "quantized::linear_relu"};
+        << "resnet_scripted.pt"
+        << QStringList { "quantized::add_relu", "quantized::conv2d", "quantized::conv2d_relu", "quantized::linear" };
+    QTest::newRow("traced MLP") << "mlp_traced.pt" << QStringList { "quantized::linear", "quantized::linear_relu" };
 }
 
 void TestInt8::pytorchModelsRunOnInt8()
 {
     QFETCH(QString, file);
     QFETCH(QStringList, packedOps);
-    static const bool made = test::runTorchPython({QStringLiteral(PARE_TESTS_DIR "/fixtures.py"),
-                                                   QStringLiteral("models"), m_dir.path(), QStringLiteral("100")})
+    static const bool made = test::runTorchPython({ QStringLiteral(PARE_TESTS_DIR "/fixtures.py"),
+                                                    QStringLiteral("models"), m_dir.path(), QStringLiteral("100") })
                                  .has_value();
     QVERIFY(made);
     const auto original = Model::load(m_dir.filePath(file).toStdString());
@@ -230,7 +230,7 @@ void TestInt8::pytorchModelsRunOnInt8()
 void TestInt8::calibrationMethodsClipAsTheyClaim()
 {
     std::map<std::string, std::vector<ActivationQuantization>> byMethod;
-    for (const char* method : {"minmax", "percentile", "mse"}) {
+    for (const char* method : { "minmax", "percentile", "mse" }) {
         auto model = m_baseline->clone();
         QuantizeOptions o;
         o.bits = 32; // weights untouched: only the activations
@@ -242,7 +242,7 @@ void TestInt8::calibrationMethodsClipAsTheyClaim()
     const auto& minmax = byMethod["minmax"];
     QCOMPARE(minmax.size(), size_t(5));
     bool someClipped = false;
-    for (const char* method : {"percentile", "mse"}) {
+    for (const char* method : { "percentile", "mse" }) {
         const auto& clipped = byMethod[method];
         QCOMPARE(clipped.size(), minmax.size());
         for (size_t i = 0; i < minmax.size(); ++i) {
@@ -292,7 +292,8 @@ void TestInt8::quantizationAwareTrainingTrainsThroughActivations()
     QVERIFY(model.layerWeight("conv1").values != before.layerWeight("conv1").values);
     const double trained = evaluate(model, *m_data).accuracy;
     qInfo("2-bit activations: %.4f after post-training calibration, %.4f after QAT", postTraining, trained);
-    QVERIFY2(trained > postTraining + 0.01, qPrintable(QString("after QAT %1, before %2").arg(trained).arg(postTraining)));
+    QVERIFY2(trained > postTraining + 0.01,
+             qPrintable(QString("after QAT %1, before %2").arg(trained).arg(postTraining)));
 }
 
 void TestInt8::whatTheEngineCannotRunIsRefused()
@@ -314,7 +315,7 @@ void TestInt8::whatTheEngineCannotRunIsRefused()
     refused(kmeans, "8-bit symmetric per-channel");
     refused(int8Options("fbgemm"), "expected onednn or qnnpack");
     QuantizeOptions unknownLayer;
-    unknownLayer.layerBits = {{"conv9", 4}};
+    unknownLayer.layerBits = { { "conv9", 4 } };
     refused(unknownLayer, "conv9");
 
     // An int8 model is not trained further, and its fake-quantized float form has no verifiable ONNX export.
@@ -341,8 +342,9 @@ void TestInt8::whatTheEngineCannotRunIsRefused()
 void TestInt8::cliQuantizeReportsEngineLayersAndLatency()
 {
     const auto out = m_dir.filePath("cli-int8.pt");
-    const auto run = test::runPare({"quantize", QString::fromStdString(bundledModelPath()), "--data",
-                                    "mnist:" + m_subset, "--bits", "8", "--engine", "onednn", "--out", out, "--json"});
+    const auto run
+        = test::runPare({ "quantize", QString::fromStdString(bundledModelPath()), "--data", "mnist:" + m_subset,
+                          "--bits", "8", "--engine", "onednn", "--out", out, "--json" });
     QVERIFY2(run.exitCode == 0, qPrintable(run.err));
     const auto report = QJsonDocument::fromJson(run.out.toUtf8()).object();
     QCOMPARE(report["engine"].toString(), QString("onednn"));
@@ -355,17 +357,17 @@ void TestInt8::cliQuantizeReportsEngineLayersAndLatency()
     QCOMPARE(qint8, 4);
 
     // Mixed precision from the command line.
-    const auto mixed = test::runPare({"quantize", QString::fromStdString(bundledModelPath()), "--data",
-                                      "mnist:" + m_subset, "--bits", "4", "--layer-bits", "conv1=8,fc1=2", "--out",
-                                      m_dir.filePath("mixed.pare"), "--json"});
+    const auto mixed = test::runPare({ "quantize", QString::fromStdString(bundledModelPath()), "--data",
+                                       "mnist:" + m_subset, "--bits", "4", "--layer-bits", "conv1=8,fc1=2", "--out",
+                                       m_dir.filePath("mixed.pare"), "--json" });
     QVERIFY2(mixed.exitCode == 0, qPrintable(mixed.err));
     std::map<QString, int> bits;
     for (const auto& layer : QJsonDocument::fromJson(mixed.out.toUtf8()).object()["layers"].toArray())
         bits[layer.toObject()["name"].toString()] = layer.toObject()["bits"].toInt();
-    QCOMPARE(bits, (std::map<QString, int>{{"conv1", 8}, {"conv2", 4}, {"fc1", 2}, {"fc2", 4}}));
-    const auto bad = test::runPare({"quantize", QString::fromStdString(bundledModelPath()), "--data",
-                                    "mnist:" + m_subset, "--bits", "4", "--layer-bits", "conv1", "--out",
-                                    m_dir.filePath("bad.pare")});
+    QCOMPARE(bits, (std::map<QString, int> { { "conv1", 8 }, { "conv2", 4 }, { "fc1", 2 }, { "fc2", 4 } }));
+    const auto bad
+        = test::runPare({ "quantize", QString::fromStdString(bundledModelPath()), "--data", "mnist:" + m_subset,
+                          "--bits", "4", "--layer-bits", "conv1", "--out", m_dir.filePath("bad.pare") });
     QCOMPARE(bad.exitCode, 2);
     QVERIFY(bad.err.contains("--layer-bits"));
 }

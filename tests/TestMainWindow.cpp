@@ -59,8 +59,7 @@ private slots:
     void chineseInterface();
 
 private:
-    template <typename T>
-    T* child(const char* name) const
+    template <typename T> T* child(const char* name) const
     {
         auto* widget = m_window->findChild<T*>(QString::fromLatin1(name));
         if (!widget)
@@ -141,8 +140,8 @@ int TestMainWindow::runOnce()
 void TestMainWindow::paretoFrontKeepsOnlyUndominatedPoints()
 {
     using Front = std::vector<std::pair<double, double>>;
-    const Front points{{100, 90}, {50, 85}, {50, 80}, {200, 95}, {150, 88}, {300, 95}, {20, 60}};
-    const Front expected{{20, 60}, {50, 85}, {100, 90}, {200, 95}};
+    const Front points { { 100, 90 }, { 50, 85 }, { 50, 80 }, { 200, 95 }, { 150, 88 }, { 300, 95 }, { 20, 60 } };
+    const Front expected { { 20, 60 }, { 50, 85 }, { 100, 90 }, { 200, 95 } };
     QVERIFY(pare::ui::AccuracySizeChart::paretoFront(points) == expected);
     QVERIFY(pare::ui::AccuracySizeChart::paretoFront({}).empty());
 
@@ -327,7 +326,7 @@ void TestMainWindow::aNewerLoadWinsOverOneStillLoading()
     // Two models opened one after the other, the second while the first still loads (as a user who picks the wrong
     // file and at once the right one): the first must neither show nor enable Run.
     const QString first = m_dir.filePath("first.pt"), second = m_dir.filePath("second.pt");
-    for (const auto& copy : {first, second})
+    for (const auto& copy : { first, second })
         QVERIFY(QFile::exists(copy) || QFile::copy(m_model, copy));
     QSignalSpy loaded(m_window.get(), &MainWindow::workspaceLoaded);
     m_window->openModel(first);
@@ -352,7 +351,7 @@ void TestMainWindow::exportsLoadBack()
     const int runId = runOnce();
     QVERIFY(runId > 0);
     const auto& last = m_window->project().run(runId)->snapshots.back();
-    for (const char* name : {"exported.pare", "exported.pt"}) {
+    for (const char* name : { "exported.pare", "exported.pt" }) {
         const QString path = m_dir.filePath(name);
         QVERIFY(m_window->exportRun(runId, path));
         const auto back = pare::Model::load(path.toStdString());

@@ -64,7 +64,7 @@ void TestModels::lenet5LayersAndMacs()
     QCOMPARE(summary.layers.size(), size_t(4));
     QCOMPARE(summary.layers[0].name, std::string("conv1"));
     QCOMPARE(summary.layers[0].type, std::string("Conv2d"));
-    QCOMPARE(summary.layers[0].weightShape, (std::vector<int64_t>{20, 1, 5, 5}));
+    QCOMPARE(summary.layers[0].weightShape, (std::vector<int64_t> { 20, 1, 5, 5 }));
     // conv1: 20 x 24 x 24 outputs of 25 MACs; conv2: 50 x 8 x 8 of 500; fc1 800 x 500; fc2 500 x 10.
     QCOMPARE(summary.layers[0].macs, int64_t(288000));
     QCOMPARE(summary.layers[1].macs, int64_t(1600000));
@@ -83,12 +83,12 @@ void TestModels::widthMustBeANumber()
 
 void TestModels::saveWritesRecordAndLoadsBack()
 {
-    auto model = Model::fromZoo("lenet300@0.5", {1, 28, 28}, 10, /*seed=*/3);
+    auto model = Model::fromZoo("lenet300@0.5", { 1, 28, 28 }, 10, /*seed=*/3);
     pare::ModelRecord record;
-    record.inputShape = {1, 28, 28};
-    record.mean = {0.286f};
-    record.std = {0.353f};
-    record.classes = {"a", "b", "c", "d", "e", "f", "g", "h", "i", "j"};
+    record.inputShape = { 1, 28, 28 };
+    record.mean = { 0.286f };
+    record.std = { 0.353f };
+    record.classes = { "a", "b", "c", "d", "e", "f", "g", "h", "i", "j" };
     model.setRecord(record);
     const QString path = m_dir.path() + "/mlp.pt";
     const int64_t written = model.save(path.toStdString());
@@ -118,7 +118,7 @@ void TestModels::saveIsAtomicAndRefusesExistingFiles()
     existing.close();
     QVERIFY(model.save(path.toStdString(), /*overwrite=*/true) > 1000);
     // No temporary file is left beside it.
-    QCOMPARE(QDir(m_dir.path()).entryList(QStringList{".existing.pt*"}, QDir::Hidden | QDir::Files).size(), 0);
+    QCOMPARE(QDir(m_dir.path()).entryList(QStringList { ".existing.pt*" }, QDir::Hidden | QDir::Files).size(), 0);
     // A missing folder is bad input, not a crash.
     QVERIFY_THROWS_EXCEPTION(pare::InputError, model.save(QString(m_dir.path() + "/no/such/dir/m.pt").toStdString()));
 }
@@ -160,7 +160,7 @@ void TestModels::bundledModelIsFound()
     QVERIFY2(!path.empty(), "resources/models/lenet5-fashion-mnist.pt is missing");
     const auto model = Model::load(path);
     QVERIFY(model.record().present);
-    QCOMPARE(model.record().inputShape, (std::vector<int64_t>{1, 28, 28}));
+    QCOMPARE(model.record().inputShape, (std::vector<int64_t> { 1, 28, 28 }));
     QCOMPARE(model.record().classes.size(), size_t(10));
     QCOMPARE(model.parameterCount(), int64_t(431080));
 }

@@ -38,8 +38,8 @@ private:
 void TestOnnx::initTestCase()
 {
     configureThreads();
-    QVERIFY(pare::test::runTorchPython(
-        {QStringLiteral(PARE_TESTS_DIR "/fixtures.py"), QStringLiteral("models"), m_dir.path(), QStringLiteral("100")}));
+    QVERIFY(pare::test::runTorchPython({ QStringLiteral(PARE_TESTS_DIR "/fixtures.py"), QStringLiteral("models"),
+                                         m_dir.path(), QStringLiteral("100") }));
     DatasetOptions options;
     options.trainLimit = 1000;
     options.testLimit = 2000;
@@ -71,7 +71,7 @@ void TestOnnx::agreesWithLibTorchInOpenCv()
     auto loaded = Model::load(model.toStdString());
     if (!loaded.record().present) { // PyTorch's files carry no pare.json: the data's shape applies
         auto record = loaded.record();
-        record.inputShape = {1, 28, 28};
+        record.inputShape = { 1, 28, 28 };
         loaded.setRecord(record);
     }
     expectAgreement(loaded, *m_data);
@@ -108,10 +108,10 @@ void TestOnnx::uncoveredOperationIsNamed()
                                        "    def forward(self, x):\n"
                                        "        return self.fc(torch.flatten(x, 1)).cumsum(1)\n"
                                        "torch.jit.script(M()).save(sys.argv[1])\n",
-                                       {path}));
+                                       { path }));
     auto model = Model::load(path.toStdString());
     auto record = model.record();
-    record.inputShape = {1, 28, 28};
+    record.inputShape = { 1, 28, 28 };
     model.setRecord(record);
     const QString out = m_dir.filePath("cumsum.onnx");
     try {

@@ -89,15 +89,22 @@ void TestPipeline::badRecipesAreRejected_data()
 {
     QTest::addColumn<QString>("json");
     QTest::addColumn<QString>("problem");
-    QTest::newRow("not json") << "{\"version\": 1, " << "not valid JSON";
-    QTest::newRow("array") << "[1, 2]" << "a recipe is a JSON object";
-    QTest::newRow("version") << R"({"version": 2, "steps": [{"evaluate": {}}]})" << "'version' must be 1";
-    QTest::newRow("no steps") << R"({"version": 1, "steps": []})" << "non-empty array";
-    QTest::newRow("unknown step") << R"({"version": 1, "steps": [{"shrink": {}}]})" << "unknown step 'shrink'";
+    QTest::newRow("not json") << "{\"version\": 1, "
+                              << "not valid JSON";
+    QTest::newRow("array") << "[1, 2]"
+                           << "a recipe is a JSON object";
+    QTest::newRow("version") << R"({"version": 2, "steps": [{"evaluate": {}}]})"
+                             << "'version' must be 1";
+    QTest::newRow("no steps") << R"({"version": 1, "steps": []})"
+                              << "non-empty array";
+    QTest::newRow("unknown step") << R"({"version": 1, "steps": [{"shrink": {}}]})"
+                                  << "unknown step 'shrink'";
     QTest::newRow("misspelt key") << R"({"version": 1, "steps": [{"prune": {"ration": 0.5}}]})"
                                   << "steps[0].prune: unknown key 'ration'";
-    QTest::newRow("ratio range") << R"({"version": 1, "steps": [{"prune": {"ratio": 1.5}}]})" << "'ratio' must be in";
-    QTest::newRow("bits") << R"({"version": 1, "steps": [{"quantize": {"bits": 12}}]})" << "'bits' must be 1..8";
+    QTest::newRow("ratio range") << R"({"version": 1, "steps": [{"prune": {"ratio": 1.5}}]})"
+                                 << "'ratio' must be in";
+    QTest::newRow("bits") << R"({"version": 1, "steps": [{"quantize": {"bits": 12}}]})"
+                          << "'bits' must be 1..8";
     QTest::newRow("wrong type") << R"({"version": 1, "steps": [{"quantize": {"bits": "four"}}]})"
                                 << "'bits' has the wrong type";
     QTest::newRow("method") << R"({"version": 1, "steps": [{"prune": {"method": "random"}}]})"
@@ -125,7 +132,7 @@ void TestPipeline::snapshotsMeasureRealSerializations()
     std::vector<Snapshot> seen;
     PipelineCallbacks callbacks;
     callbacks.snapshot = [&](const Snapshot& s) { seen.push_back(s); };
-    const auto result = runPipeline(*m_baseline, *m_data, pruneThenQuantize(1), callbacks, nullptr, {3});
+    const auto result = runPipeline(*m_baseline, *m_data, pruneThenQuantize(1), callbacks, nullptr, { 3 });
 
     QVERIFY(!result.cancelled);
     QVERIFY(result.model.has_value());
@@ -161,8 +168,8 @@ void TestPipeline::snapshotsMeasureRealSerializations()
 void TestPipeline::sameSeedSameRun()
 {
     const auto recipe = pruneThenQuantize(1);
-    const auto first = runPipeline(*m_baseline, *m_data, recipe, {}, nullptr, {0});
-    const auto second = runPipeline(*m_baseline, *m_data, recipe, {}, nullptr, {0});
+    const auto first = runPipeline(*m_baseline, *m_data, recipe, {}, nullptr, { 0 });
+    const auto second = runPipeline(*m_baseline, *m_data, recipe, {}, nullptr, { 0 });
     QCOMPARE(first.snapshots.back().accuracy, second.snapshots.back().accuracy);
     QVERIFY(first.model->serialize(ModelFormat::Pare) == second.model->serialize(ModelFormat::Pare));
 }
@@ -173,7 +180,7 @@ void TestPipeline::distillingSelfKeepsPrunedWeightsAtZero()
         {"prune": {"ratio": 0.7, "schedule": "oneshot", "finetune_epochs": 0}},
         {"distill": {"student": "self", "temperature": 4, "alpha": 0.9, "epochs": 1}}]})",
                                          "kd.json");
-    const auto result = runPipeline(*m_baseline, *m_data, recipe, {}, nullptr, {0});
+    const auto result = runPipeline(*m_baseline, *m_data, recipe, {}, nullptr, { 0 });
     QCOMPARE(result.snapshots.size(), size_t(3));
     const auto& pruned = result.snapshots[1];
     const auto& distilled = result.snapshots[2];
@@ -195,7 +202,7 @@ void TestPipeline::cancelStopsBetweenBatches()
         if (p.train.batch == 3)
             cancel.request();
     };
-    const auto result = runPipeline(*m_baseline, *m_data, pruneThenQuantize(2), callbacks, &cancel, {0});
+    const auto result = runPipeline(*m_baseline, *m_data, pruneThenQuantize(2), callbacks, &cancel, { 0 });
     QVERIFY(result.cancelled);
     QCOMPARE(result.snapshots.size(), size_t(1)); // the baseline; the cancelled prune step reports nothing
     QVERIFY(batchesAfterCancel <= 1);
@@ -203,7 +210,7 @@ void TestPipeline::cancelStopsBetweenBatches()
 
 void TestPipeline::snapshotJsonRoundTrips()
 {
-    const auto result = runPipeline(*m_baseline, *m_data, pruneThenQuantize(0), {}, nullptr, {1});
+    const auto result = runPipeline(*m_baseline, *m_data, pruneThenQuantize(0), {}, nullptr, { 1 });
     const auto& s = result.snapshots.back();
     const auto back = snapshotFromJson(snapshotToJson(s), "s.json");
     QCOMPARE(snapshotToJson(back), snapshotToJson(s));

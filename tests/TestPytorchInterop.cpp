@@ -31,8 +31,9 @@ private:
 
 void TestPytorchInterop::initTestCase()
 {
-    const auto out = pare::test::runTorchPython(
-        {QStringLiteral(PARE_TESTS_DIR "/fixtures.py"), QStringLiteral("models"), m_dir.path(), QString::number(kTestImages)});
+    const auto out
+        = pare::test::runTorchPython({ QStringLiteral(PARE_TESTS_DIR "/fixtures.py"), QStringLiteral("models"),
+                                       m_dir.path(), QString::number(kTestImages) });
     QVERIFY(out);
     m_pytorchAccuracy = QJsonDocument::fromJson(*out).object();
     QVERIFY2(m_pytorchAccuracy.contains("resnet_scripted"), out->constData());
@@ -50,8 +51,8 @@ void TestPytorchInterop::evalMatchesPytorch()
     QFETCH(QString, name);
     // No pare.json in these files: Pare takes the input shape from the data and Fashion-MNIST's statistics,
     // exactly what the fixture script normalized with.
-    const auto run = pare::test::runPare({"eval", m_dir.path() + "/" + name + ".pt", "--data", "fashion-mnist",
-                                          "--test-limit", QString::number(kTestImages), "--json"});
+    const auto run = pare::test::runPare({ "eval", m_dir.path() + "/" + name + ".pt", "--data", "fashion-mnist",
+                                           "--test-limit", QString::number(kTestImages), "--json" });
     QVERIFY2(run.exitCode == 0, qPrintable(run.err));
     const auto result = QJsonDocument::fromJson(run.out.toUtf8()).object();
     const double pare = result.value("accuracy").toDouble();
@@ -66,7 +67,7 @@ void TestPytorchInterop::evalMatchesPytorch()
 void TestPytorchInterop::inspectReadsForeignGraphs()
 {
     const auto model = pare::Model::load(QString(m_dir.path() + "/resnet_scripted.pt").toStdString());
-    const auto summary = model.inspect({1, 28, 28});
+    const auto summary = model.inspect({ 1, 28, 28 });
     QCOMPARE(summary.architecture, std::string("SmallResNet"));
     QCOMPARE(summary.outputs, int64_t(10));
     // stem conv, stem BN, 2 convs + 2 BNs per block, projection conv + BN, fc.
@@ -76,7 +77,8 @@ void TestPytorchInterop::inspectReadsForeignGraphs()
     QCOMPARE(projection.type, std::string("Conv2d"));
     // 1x1 conv, 8->16 channels, stride 2 on 28x28: 16 x 14 x 14 outputs of 8 MACs each.
     QCOMPARE(projection.macs, int64_t(16 * 14 * 14 * 8));
-    const auto traced = pare::Model::load(QString(m_dir.path() + "/mlp_traced.pt").toStdString()).inspect({1, 28, 28});
+    const auto traced
+        = pare::Model::load(QString(m_dir.path() + "/mlp_traced.pt").toStdString()).inspect({ 1, 28, 28 });
     QCOMPARE(traced.params, int64_t(784 * 128 + 128 + 128 * 10 + 10));
     QCOMPARE(traced.macs, int64_t(784 * 128 + 128 * 10));
 }
@@ -85,9 +87,12 @@ void TestPytorchInterop::zooFilesLoadInPytorch_data()
 {
     QTest::addColumn<QString>("spec");
     QTest::addColumn<QString>("shape");
-    QTest::newRow("lenet5") << "lenet5" << "1,28,28";
-    QTest::newRow("lenet300@0.5") << "lenet300@0.5" << "1,28,28";
-    QTest::newRow("resnet8") << "resnet8" << "3,32,32";
+    QTest::newRow("lenet5") << "lenet5"
+                            << "1,28,28";
+    QTest::newRow("lenet300@0.5") << "lenet300@0.5"
+                                  << "1,28,28";
+    QTest::newRow("resnet8") << "resnet8"
+                             << "3,32,32";
 }
 
 void TestPytorchInterop::zooFilesLoadInPytorch()
@@ -97,11 +102,12 @@ void TestPytorchInterop::zooFilesLoadInPytorch()
     const auto model = pare::Model::fromZoo(spec.toStdString());
     const QString path = m_dir.path() + "/zoo-" + spec + ".pt";
     model.save(path.toStdString());
-    const auto out = pare::test::runTorchPython({QStringLiteral(PARE_TESTS_DIR "/fixtures.py"), "check", path, shape});
+    const auto out
+        = pare::test::runTorchPython({ QStringLiteral(PARE_TESTS_DIR "/fixtures.py"), "check", path, shape });
     QVERIFY2(out, "torch.jit.load failed on a file Pare wrote");
     const auto facts = QJsonDocument::fromJson(*out).object();
     QVERIFY2(!facts.isEmpty(), "torch.jit.load failed on a file Pare wrote");
-    QCOMPARE(facts.value("output_shape").toVariant().toList(), (QVariantList{3, 10}));
+    QCOMPARE(facts.value("output_shape").toVariant().toList(), (QVariantList { 3, 10 }));
     QCOMPARE(qint64(facts.value("params").toDouble()), qint64(model.parameterCount()));
     QVERIFY(facts.value("finite").toBool());
     const auto record = facts.value("record").toObject();

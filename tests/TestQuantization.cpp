@@ -55,7 +55,7 @@ QuantizeOptions TestQuantization::options(int bits, const std::string& scheme, b
 void TestQuantization::uniformErrorIsAtMostHalfAStep_data()
 {
     QTest::addColumn<int>("bits");
-    for (int bits : {2, 4, 8})
+    for (int bits : { 2, 4, 8 })
         QTest::addRow("%d bits", bits) << bits;
 }
 
@@ -63,7 +63,7 @@ void TestQuantization::uniformErrorIsAtMostHalfAStep()
 {
     QFETCH(int, bits);
     // lenet300's fc1 starts uniform in +-1/sqrt(784): its levels are at most 2/28/(2^bits - 1) apart.
-    auto model = Model::fromZoo("lenet300", {1, 28, 28}, 10, /*seed=*/5);
+    auto model = Model::fromZoo("lenet300", { 1, 28, 28 }, 10, /*seed=*/5);
     const auto result = quantizeWeights(model, *m_data, options(bits, "uniform"));
     const double step = 2.0 / 28.0 / (std::pow(2.0, bits) - 1.0);
     const auto& fc1 = result.layers[0];

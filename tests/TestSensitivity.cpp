@@ -45,8 +45,8 @@ void TestSensitivity::initTestCase()
     m_data = std::make_unique<Dataset>(Dataset::load("fashion-mnist", options));
     m_baseline = std::make_unique<Model>(Model::load(bundledModelPath()));
     SensitivityOptions quick;
-    quick.ratios = {0.5, 0.9, 0.95};
-    quick.bits = {8, 2};
+    quick.ratios = { 0.5, 0.9, 0.95 };
+    quick.bits = { 8, 2 };
     const auto before = m_baseline->serialize();
     m_sensitivity = analyzeSensitivity(*m_baseline, *m_data, quick);
     QVERIFY(m_baseline->serialize() == before); // measured on copies
@@ -78,9 +78,9 @@ void TestSensitivity::curvesShowWhichLayersAreFragile()
 void TestSensitivity::allocationHitsTheTargetAndSparesSensitiveLayers()
 {
     SensitivityResult s;
-    s.ratios = {0.25, 0.5, 0.75};
+    s.ratios = { 0.25, 0.5, 0.75 };
     s.baselineAccuracy = 0.9;
-    s.layers = {{"robust", 1000, {0.9, 0.9, 0.89}, {}}, {"fragile", 1000, {0.85, 0.6, 0.3}, {}}};
+    s.layers = { { "robust", 1000, { 0.9, 0.9, 0.89 }, {} }, { "fragile", 1000, { 0.85, 0.6, 0.3 }, {} } };
     const auto allocation = allocateRatios(s, 0.5);
     QCOMPARE(allocation.size(), size_t(2));
     QCOMPARE(allocation[0].first, std::string("robust"));
@@ -118,7 +118,7 @@ void TestSensitivity::mixedPrecisionPerLayer()
     QuantizeOptions options;
     options.bits = 4;
     options.scheme = QuantScheme::KMeans;
-    options.layerBits = {{"conv1", 8}, {"fc1", 2}, {"fc2", 32}};
+    options.layerBits = { { "conv1", 8 }, { "fc1", 2 }, { "fc2", 32 } };
     const auto result = quantizeWeights(model, *m_data, options);
     std::map<std::string, LayerQuantization> byName;
     for (const auto& layer : result.layers)
@@ -131,20 +131,20 @@ void TestSensitivity::mixedPrecisionPerLayer()
     QVERIFY(byName.at("conv2").distinctValues <= 16);
     QVERIFY(byName.at("fc1").distinctValues <= 4);
     QVERIFY(byName.at("fc2").distinctValues > 256); // left as it was
-    options.layerBits = {{"conv1", 12}};
+    options.layerBits = { { "conv1", 12 } };
     QVERIFY_THROWS_EXCEPTION(InputError, (void)quantizeWeights(model, *m_data, options));
 }
 
 void TestSensitivity::bitAllocationSparesSensitiveLayers()
 {
     SensitivityResult s;
-    s.bits = {8, 4, 2};
+    s.bits = { 8, 4, 2 };
     s.baselineAccuracy = 0.9;
     // "big" has most weights and does not mind 2 bits; "small" collapses below 8.
-    s.layers = {{"big", 9000, {}, {0.9, 0.9, 0.89}}, {"small", 1000, {}, {0.9, 0.7, 0.3}}};
+    s.layers = { { "big", 9000, {}, { 0.9, 0.9, 0.89 } }, { "small", 1000, {}, { 0.9, 0.7, 0.3 } } };
     const auto allocations = allocateBits(s, 3.0, 3);
     QVERIFY(!allocations.empty());
-    QCOMPARE(allocations.front(), (std::vector<std::pair<std::string, int>>{{"big", 2}, {"small", 8}}));
+    QCOMPARE(allocations.front(), (std::vector<std::pair<std::string, int>> { { "big", 2 }, { "small", 8 } }));
     for (const auto& allocation : allocations) { // every candidate fits: 9000*b1 + 1000*b2 <= 3 bits on average
         const double average = (9000.0 * allocation[0].second + 1000.0 * allocation[1].second) / 10000.0;
         QVERIFY(average <= 3.0);

@@ -29,7 +29,7 @@ QByteArray bigEndianWords(const std::vector<uint32_t>& words)
 
 void writeIdx(const QString& path, uint32_t magic, const std::vector<uint32_t>& dims, const QByteArray& payload)
 {
-    std::vector<uint32_t> words{magic};
+    std::vector<uint32_t> words { magic };
     words.insert(words.end(), dims.begin(), dims.end());
     const QByteArray bytes = bigEndianWords(words) + payload;
     if (path.endsWith(QLatin1String(".gz"))) {
@@ -58,25 +58,29 @@ static QByteArray gunzipPrefix(const QString& path, qint64 bytes)
 
 QByteArray fashionImages(bool train, int count)
 {
-    const QString name = train ? QStringLiteral("/train-images-idx3-ubyte.gz") : QStringLiteral("/t10k-images-idx3-ubyte.gz");
+    const QString name
+        = train ? QStringLiteral("/train-images-idx3-ubyte.gz") : QStringLiteral("/t10k-images-idx3-ubyte.gz");
     return gunzipPrefix(fashionMnistDir() + name, 16 + qint64(count) * 784).mid(16);
 }
 
 QByteArray fashionLabels(bool train, int count)
 {
-    const QString name = train ? QStringLiteral("/train-labels-idx1-ubyte.gz") : QStringLiteral("/t10k-labels-idx1-ubyte.gz");
+    const QString name
+        = train ? QStringLiteral("/train-labels-idx1-ubyte.gz") : QStringLiteral("/t10k-labels-idx1-ubyte.gz");
     return gunzipPrefix(fashionMnistDir() + name, 8 + count).mid(8);
 }
 
 void writeFashionSubset(const QString& dir, int trainCount, int testCount)
 {
     QDir().mkpath(dir);
-    writeIdx(dir + QStringLiteral("/train-images-idx3-ubyte"), 0x803, {uint32_t(trainCount), 28, 28},
+    writeIdx(dir + QStringLiteral("/train-images-idx3-ubyte"), 0x803, { uint32_t(trainCount), 28, 28 },
              fashionImages(true, trainCount));
-    writeIdx(dir + QStringLiteral("/train-labels-idx1-ubyte"), 0x801, {uint32_t(trainCount)}, fashionLabels(true, trainCount));
-    writeIdx(dir + QStringLiteral("/t10k-images-idx3-ubyte.gz"), 0x803, {uint32_t(testCount), 28, 28},
+    writeIdx(dir + QStringLiteral("/train-labels-idx1-ubyte"), 0x801, { uint32_t(trainCount) },
+             fashionLabels(true, trainCount));
+    writeIdx(dir + QStringLiteral("/t10k-images-idx3-ubyte.gz"), 0x803, { uint32_t(testCount), 28, 28 },
              fashionImages(false, testCount));
-    writeIdx(dir + QStringLiteral("/t10k-labels-idx1-ubyte.gz"), 0x801, {uint32_t(testCount)}, fashionLabels(false, testCount));
+    writeIdx(dir + QStringLiteral("/t10k-labels-idx1-ubyte.gz"), 0x801, { uint32_t(testCount) },
+             fashionLabels(false, testCount));
 }
 
 void writeCifarBatch(const QString& path, int count, int classes)
@@ -129,7 +133,8 @@ std::optional<QByteArray> runTorchPython(const QStringList& arguments, int timeo
 {
     QProcess process;
     process.start(QStringLiteral(PARE_TORCH_PYTHON), arguments);
-    if (!process.waitForFinished(timeoutMs) || process.exitStatus() != QProcess::NormalExit || process.exitCode() != 0) {
+    if (!process.waitForFinished(timeoutMs) || process.exitStatus() != QProcess::NormalExit
+        || process.exitCode() != 0) {
         qWarning("python3 %s failed: %s", qPrintable(arguments.join(QLatin1Char(' '))),
                  process.readAllStandardError().constData());
         return std::nullopt;
@@ -141,7 +146,8 @@ std::optional<QByteArray> runTorchPython(const QStringList& arguments, int timeo
 
 namespace pare::test {
 
-std::optional<QByteArray> runTorchScript(const QString& scriptPath, const QByteArray& code, const QStringList& arguments)
+std::optional<QByteArray>
+runTorchScript(const QString& scriptPath, const QByteArray& code, const QStringList& arguments)
 {
     QFile file(scriptPath);
     if (!file.open(QIODevice::WriteOnly | QIODevice::Truncate) || file.write(code) != code.size()) {
@@ -149,7 +155,7 @@ std::optional<QByteArray> runTorchScript(const QString& scriptPath, const QByteA
         return std::nullopt;
     }
     file.close();
-    return runTorchPython(QStringList{scriptPath} + arguments);
+    return runTorchPython(QStringList { scriptPath } + arguments);
 }
 
 } // namespace pare::test

@@ -50,7 +50,7 @@ CliRun runPare(const QStringList& arguments, int timeoutMs = 120000);
 std::optional<QByteArray> runTorchPython(const QStringList& arguments, int timeoutMs = 300000);
 
 /// Writes a short PyTorch script to `scriptPath` and runs it with `arguments` (as runTorchPython).
-std::optional<QByteArray> runTorchScript(const QString& scriptPath, const QByteArray& code,
-                                         const QStringList& arguments = {});
+std::optional<QByteArray>
+runTorchScript(const QString& scriptPath, const QByteArray& code, const QStringList& arguments = {});
 
 } // namespace pare::test

@@ -45,7 +45,7 @@ void TestTraining::initTestCase()
 
 void TestTraining::oneEpochOnSixThousandImagesLearns()
 {
-    auto model = Model::fromZoo("lenet5", {1, 28, 28}, 10, /*seed=*/1);
+    auto model = Model::fromZoo("lenet5", { 1, 28, 28 }, 10, /*seed=*/1);
     const double before = evaluate(model, *m_data).accuracy;
     TrainOptions options;
     options.epochs = 1;
@@ -70,7 +70,7 @@ void TestTraining::oneEpochOnSixThousandImagesLearns()
 
 void TestTraining::cancelFromAnotherThreadStopsWithinOneBatch()
 {
-    auto model = Model::fromZoo("lenet5@0.5", {1, 28, 28}, 10, /*seed=*/2);
+    auto model = Model::fromZoo("lenet5@0.5", { 1, 28, 28 }, 10, /*seed=*/2);
     CancelFlag cancel;
     constexpr int64_t cancelAfter = 5;
     std::mutex mutex;
@@ -88,14 +88,17 @@ void TestTraining::cancelFromAnotherThreadStopsWithinOneBatch()
     });
     TrainOptions options;
     options.epochs = 3;
-    const auto result = train(model, *m_data, options, [&](const TrainProgress& p) {
-        if (p.epoch == 1 && p.batch == cancelAfter) {
-            std::unique_lock<std::mutex> lock(mutex);
-            batchDone = true;
-            changed.notify_all();
-            changed.wait(lock, [&] { return cancelRequested; });
-        }
-    }, &cancel);
+    const auto result = train(
+        model, *m_data, options,
+        [&](const TrainProgress& p) {
+            if (p.epoch == 1 && p.batch == cancelAfter) {
+                std::unique_lock<std::mutex> lock(mutex);
+                batchDone = true;
+                changed.notify_all();
+                changed.wait(lock, [&] { return cancelRequested; });
+            }
+        },
+        &cancel);
     canceller.join();
     QVERIFY(result.cancelled);
     QVERIFY2(result.batchesRun <= cancelAfter + 1, qPrintable(QString::number(result.batchesRun)));
@@ -130,7 +133,7 @@ void TestTraining::evaluationReportsConfusionAndPerClassAccuracy()
 void TestTraining::modelThatDoesNotFitTheDataIsRejected()
 {
     // 5 outputs for 10 classes.
-    const auto fewOutputs = Model::fromZoo("lenet300", {1, 28, 28}, 5);
+    const auto fewOutputs = Model::fromZoo("lenet300", { 1, 28, 28 }, 5);
     try {
         checkCompatible(fewOutputs, *m_data);
         QFAIL("a 5-output model was accepted for 10 classes");
@@ -138,7 +141,7 @@ void TestTraining::modelThatDoesNotFitTheDataIsRejected()
         QVERIFY2(QString(e.what()).contains("5 values per sample but the data set has 10 classes"), e.what());
     }
     // A model built for 3x32x32 input given 1x28x28 data.
-    auto wrongShape = Model::fromZoo("lenet300", {3, 32, 32}, 10);
+    auto wrongShape = Model::fromZoo("lenet300", { 3, 32, 32 }, 10);
     QVERIFY_THROWS_EXCEPTION(InputError, checkCompatible(wrongShape, *m_data));
     TrainOptions options;
     QVERIFY_THROWS_EXCEPTION(InputError, (void)train(wrongShape, *m_data, options));

@@ -11,13 +11,13 @@ namespace pare::cli {
 
 int run(int argc, const char* const* argv)
 {
-    CLI::App app{"Pare: compress neural networks (pruning, distillation, quantization)", "pare"};
+    CLI::App app { "Pare: compress neural networks (pruning, distillation, quantization)", "pare" };
     app.require_subcommand(1);
     app.set_version_flag("--version", versionString());
     CommonOptions common;
     std::vector<std::unique_ptr<Command>> commands;
-    for (auto make : {makeInspectCommand, makeEvalCommand, makeTrainCommand, makePruneCommand, makeQuantizeCommand,
-                      makeDistillCommand, makeCompressCommand, makeSensitivityCommand, makeExportCommand})
+    for (auto make : { makeInspectCommand, makeEvalCommand, makeTrainCommand, makePruneCommand, makeQuantizeCommand,
+                       makeDistillCommand, makeCompressCommand, makeSensitivityCommand, makeExportCommand })
         commands.push_back(make());
     std::vector<CLI::App*> subcommands;
     for (const auto& command : commands)

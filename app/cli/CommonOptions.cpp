@@ -20,7 +20,7 @@ std::vector<T> parseList(const std::string& text, const std::string& problem, Co
     std::string part;
     while (std::getline(in, part, ',')) {
         size_t used = 0;
-        T value{};
+        T value {};
         try {
             value = convert(part, &used);
         } catch (const std::exception&) {
@@ -61,9 +61,8 @@ std::vector<int64_t> parseShape(const std::string& text)
     if (text.empty())
         return {};
     const std::string problem = "--input-shape: expected C,H,W with positive integers";
-    const auto shape = parseList<int64_t>(text, problem, [](const std::string& s, size_t* used) {
-        return static_cast<int64_t>(std::stoll(s, used));
-    });
+    const auto shape = parseList<int64_t>(
+        text, problem, [](const std::string& s, size_t* used) { return static_cast<int64_t>(std::stoll(s, used)); });
     for (auto d : shape)
         if (d < 1 || d > 65536)
             throw InputError(problem + ", got '" + text + "'");

@@ -18,15 +18,16 @@ namespace {
 /// A TorchScript output of a model with zeros or k-bit weights is no smaller: say so, and where it is.
 std::string formatNoteForSnapshot(const Snapshot& last, const std::string& out)
 {
-    const bool quantized =
-        std::any_of(last.layers.begin(), last.layers.end(), [](const LayerSnapshot& l) { return l.bits < 32; });
+    const bool quantized
+        = std::any_of(last.layers.begin(), last.layers.end(), [](const LayerSnapshot& l) { return l.bits < 32; });
     const bool sparse = last.nonzeroParams < last.params;
     if (!quantized && !sparse)
         return {};
-    return formatNoteFor(out, "TorchScript and ONNX store dense fp32 tensors, so zeros and k-bit weights cost 4 bytes "
-                              "each there: this file is as large as the model's dense size; the same model as .pare "
-                              "takes " +
-                                  withThousands(last.sizes.pare) + " bytes");
+    return formatNoteFor(out,
+                         "TorchScript and ONNX store dense fp32 tensors, so zeros and k-bit weights cost 4 bytes "
+                         "each there: this file is as large as the model's dense size; the same model as .pare "
+                         "takes "
+                             + withThousands(last.sizes.pare) + " bytes");
 }
 
 class Compress final : public Command
@@ -43,7 +44,7 @@ public:
         auto* recipe = command->add_option("--recipe", m_recipe, "Recipe JSON file (README, Recipes)");
         command->add_option("--save-recipe", m_saveRecipe, "Also write the recipe that ran");
         auto& s = m_simple;
-        const std::vector<CLI::Option*> simple{
+        const std::vector<CLI::Option*> simple {
             command->add_option("--prune", s.pruneRatio, "Pruning ratio, 0..0.99 (default: no pruning)")
                 ->check(CLI::Range(0.0, 0.99)),
             addChoice(*command, "--method", s.pruneMethod, "magnitude-global, magnitude-layer, filters or activation"),
@@ -61,19 +62,19 @@ public:
             command->add_option("--distill-epochs", s.distillEpochs, "Distillation epochs (default 1)")
                 ->check(CLI::NonNegativeNumber),
             command->add_option("--bits", s.bits, "Weight bits 1..8, 16 (fp16) or 32 (default: none)")
-                ->check(CLI::Range(1, 8) | CLI::IsMember({16, 32})),
+                ->check(CLI::Range(1, 8) | CLI::IsMember({ 16, 32 })),
             addChoice(*command, "--scheme", s.scheme, "kmeans (default), uniform or symmetric"),
             command->add_flag("--per-channel", s.perChannel, "Quantization levels per output channel"),
             command->add_option("--qat-epochs", s.quantizeEpochs, "Fine-tuning epochs on the levels (default 1)")
                 ->check(CLI::NonNegativeNumber),
-            command
-                ->add_option("--activation-bits", s.activationBits, "Activations on 1..8 bits (default 32: float)")
-                ->check(CLI::Range(1, 8) | CLI::IsMember({32})),
+            command->add_option("--activation-bits", s.activationBits, "Activations on 1..8 bits (default 32: float)")
+                ->check(CLI::Range(1, 8) | CLI::IsMember({ 32 })),
             addChoice(*command, "--calibration", s.calibration,
                       "Activation clipping: minmax (default), percentile, mse"),
             m_engineOption = addChoice(*command, "--engine", m_engine,
                                        "Finish on real int8 ops: onednn or qnnpack (8-bit symmetric per-channel "
-                                       "weights and 8-bit activations; implies --bits 8)")};
+                                       "weights and 8-bit activations; implies --bits 8)")
+        };
         for (auto* option : simple)
             option->excludes(recipe);
         command->add_option("--seed", s.seed, "Seed (with flags; a recipe carries its own)");
@@ -100,8 +101,8 @@ public:
             bar.finish();
             if (text)
                 std::cout << "step " << s.index << " " << s.settings << ": accuracy " << fixed(s.accuracy, 4)
-                          << ", non-zero " << withThousands(s.nonzeroParams) << ", .pare " << withThousands(s.sizes.pare)
-                          << " bytes" << std::endl;
+                          << ", non-zero " << withThousands(s.nonzeroParams) << ", .pare "
+                          << withThousands(s.sizes.pare) << " bytes" << std::endl;
         };
         const auto result = runPipeline(original, data, recipe, callbacks);
         if (!m_saveRecipe.empty())
@@ -128,14 +129,14 @@ public:
             return 0;
         }
         std::cout << "\n";
-        Table table({"step", "settings", "accuracy", "non-zero", "dense fp32", "torchscript", "onnx", "pare",
-                     "latency b256", "seconds"});
+        Table table({ "step", "settings", "accuracy", "non-zero", "dense fp32", "torchscript", "onnx", "pare",
+                      "latency b256", "seconds" });
         for (const auto& s : result.snapshots)
-            table.addRow({std::to_string(s.index), s.settings, fixed(s.accuracy, 4), withThousands(s.nonzeroParams),
-                          withThousands(s.sizes.denseFp32), withThousands(s.sizes.torchScript),
-                          s.sizes.onnx >= 0 ? withThousands(s.sizes.onnx) : std::string("-"),
-                          withThousands(s.sizes.pare), fixed(s.latency.batch256Ms, 2) + " ms",
-                          fixed(s.stepSeconds, 1)});
+            table.addRow({ std::to_string(s.index), s.settings, fixed(s.accuracy, 4), withThousands(s.nonzeroParams),
+                           withThousands(s.sizes.denseFp32), withThousands(s.sizes.torchScript),
+                           s.sizes.onnx >= 0 ? withThousands(s.sizes.onnx) : std::string("-"),
+                           withThousands(s.sizes.pare), fixed(s.latency.batch256Ms, 2) + " ms",
+                           fixed(s.stepSeconds, 1) });
         table.print(std::cout);
         printAccuracyChange(last.accuracy, baseline.accuracy);
         std::cout << "wrote " << m_out << " (" << withThousands(outBytes) << " bytes, "

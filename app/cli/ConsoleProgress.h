@@ -21,7 +21,7 @@ public:
 private:
     bool m_enabled;
     bool m_drawn = false;
-    std::chrono::steady_clock::time_point m_lastDraw{};
+    std::chrono::steady_clock::time_point m_lastDraw {};
 };
 
 } // namespace pare::cli

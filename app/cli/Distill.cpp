@@ -52,8 +52,8 @@ public:
         const auto teacherEval = evaluate(teacher, data);
 
         ConsoleProgress bar(stderrIsTerminal());
-        const auto distilled =
-            distill(teacher, student, data, m_options, [&](const TrainProgress& p) { bar.update(p); });
+        const auto distilled
+            = distill(teacher, student, data, m_options, [&](const TrainProgress& p) { bar.update(p); });
         bar.finish();
         const auto eval = evaluate(student, data);
         const double agreement = topOneAgreement(teacher, student, data);
@@ -64,7 +64,9 @@ public:
             json epochs = json::array();
             for (size_t i = 0; i < distilled.lossTerms.size(); ++i) {
                 const auto& terms = distilled.lossTerms[i];
-                json epoch{{"epoch", terms.epoch}, {"soft_loss", terms.softLoss}, {"hard_loss", terms.hardLoss}};
+                json epoch { { "epoch", terms.epoch },
+                             { "soft_loss", terms.softLoss },
+                             { "hard_loss", terms.hardLoss } };
                 if (i < distilled.training.epochs.size())
                     epoch["validation_accuracy"] = distilled.training.epochs[i].validationAccuracy;
                 epochs.push_back(epoch);

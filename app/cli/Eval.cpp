@@ -48,20 +48,20 @@ public:
         std::cout << "model       " << m_model << "\n"
                   << "data        " << m_data << ": " << eval.images << " test images, " << info.classNames.size()
                   << " classes\n\n";
-        Table table({"model", "accuracy", "loss", "params", "size on disk", "latency b1", "latency b256", "images/s"});
-        table.addRow({std::filesystem::path(m_model).filename().string(), fixed(eval.accuracy, 4),
-                      fixed(eval.loss, 4), withThousands(params), bytes > 0 ? humanBytes(bytes) : "-",
-                      fixed(latency.batch1Ms, 3) + " ms", fixed(latency.batch256Ms, 2) + " ms",
-                      withThousands(int64_t(eval.imagesPerSecond))});
+        Table table(
+            { "model", "accuracy", "loss", "params", "size on disk", "latency b1", "latency b256", "images/s" });
+        table.addRow({ std::filesystem::path(m_model).filename().string(), fixed(eval.accuracy, 4), fixed(eval.loss, 4),
+                       withThousands(params), bytes > 0 ? humanBytes(bytes) : "-", fixed(latency.batch1Ms, 3) + " ms",
+                       fixed(latency.batch256Ms, 2) + " ms", withThousands(int64_t(eval.imagesPerSecond)) });
         table.print(std::cout);
         std::cout << "\n";
-        Table perClass({"class", "name", "images", "accuracy"});
+        Table perClass({ "class", "name", "images", "accuracy" });
         for (size_t c = 0; c < eval.perClassAccuracy.size(); ++c) {
             int64_t images = 0;
             for (auto v : eval.confusion[c])
                 images += v;
-            perClass.addRow({std::to_string(c), c < info.classNames.size() ? info.classNames[c] : "",
-                             std::to_string(images), fixed(eval.perClassAccuracy[c], 4)});
+            perClass.addRow({ std::to_string(c), c < info.classNames.size() ? info.classNames[c] : "",
+                              std::to_string(images), fixed(eval.perClassAccuracy[c], 4) });
         }
         perClass.print(std::cout);
         return 0;

@@ -18,10 +18,12 @@ public:
     CLI::App* declare(CLI::App& app, CommonOptions& common) override
     {
         auto* command = app.add_subcommand(
-            "export", "Write a model as TorchScript, .pare or ONNX, checked before it is written (ONNX: in OpenCV DNN)");
+            "export",
+            "Write a model as TorchScript, .pare or ONNX, checked before it is written (ONNX: in OpenCV DNN)");
         command->add_option("MODEL", m_model, kModelHelp)->required();
         command->add_option("--out", m_out, "OUT.pt, OUT.pare or OUT.onnx")->required();
-        command->add_option("--data", m_data, "With .onnx: check the export in OpenCV DNN on this data set's test split");
+        command->add_option("--data", m_data,
+                            "With .onnx: check the export in OpenCV DNN on this data set's test split");
         command->add_flag("--force", m_force, "Replace an existing output file");
         addCommonOptions(*command, common);
         return command;
@@ -44,16 +46,16 @@ public:
         options.data = data ? &*data : nullptr;
         const auto report = exportModel(model, m_out, options);
 
-        json out{{"model", m_model}, {"out", m_out}, {"params", model.parameterCount()}};
+        json out { { "model", m_model }, { "out", m_out }, { "params", model.parameterCount() } };
         if (report.onnxCheck) {
             const auto& check = *report.onnxCheck;
             out["format"] = "onnx";
-            out["opencv_check"] = {{"inputs", data ? "test images" : "random inputs"},
-                                   {"images", check.images},
-                                   {"same_top1", check.sameTopOne},
-                                   {"agreement", check.agreement()},
-                                   {"near_tie_differences", check.nearTieDifferences},
-                                   {"max_abs_logit_difference", check.maxAbsLogitDifference}};
+            out["opencv_check"] = { { "inputs", data ? "test images" : "random inputs" },
+                                    { "images", check.images },
+                                    { "same_top1", check.sameTopOne },
+                                    { "agreement", check.agreement() },
+                                    { "near_tie_differences", check.nearTieDifferences },
+                                    { "max_abs_logit_difference", check.maxAbsLogitDifference } };
         } else {
             out["format"] = report.format == ModelFormat::Pare ? "pare" : "torchscript";
         }

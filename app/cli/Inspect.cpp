@@ -25,28 +25,28 @@ public:
         const auto model = Model::open(m_model);
         const auto summary = model.inspect(parseShape(common.inputShape));
         if (common.json) {
-            std::cout << json{{"model", m_model},
-                              {"architecture", summary.architecture},
-                              {"input_shape", summary.inputShape},
-                              {"outputs", summary.outputs},
-                              {"params", summary.params},
-                              {"bytes", summary.bytes},
-                              {"macs", summary.macs},
-                              {"file_bytes", fileSize(m_model)},
-                              {"has_record", model.record().present},
-                              {"layers", layersJson(summary)}}
-                             .dump(2)
-                      << "\n";
+            std::cout << json {
+                { "model", m_model },
+                { "architecture", summary.architecture },
+                { "input_shape", summary.inputShape },
+                { "outputs", summary.outputs },
+                { "params", summary.params },
+                { "bytes", summary.bytes },
+                { "macs", summary.macs },
+                { "file_bytes", fileSize(m_model) },
+                { "has_record", model.record().present },
+                { "layers", layersJson(summary) }
+            }.dump(2) << "\n";
             return 0;
         }
         std::cout << m_model << ": " << summary.architecture << ", input " << shapeText(summary.inputShape) << ", "
                   << summary.outputs << " outputs\n\n";
-        Table table({"layer", "type", "weight", "params", "bytes", "MACs"});
+        Table table({ "layer", "type", "weight", "params", "bytes", "MACs" });
         for (const auto& layer : summary.layers)
-            table.addRow({layer.name, layer.type, shapeText(layer.weightShape), withThousands(layer.params),
-                          withThousands(layer.bytes), withThousands(layer.macs)});
-        table.addRow({"total", "", "", withThousands(summary.params), withThousands(summary.bytes),
-                      withThousands(summary.macs)});
+            table.addRow({ layer.name, layer.type, shapeText(layer.weightShape), withThousands(layer.params),
+                           withThousands(layer.bytes), withThousands(layer.macs) });
+        table.addRow({ "total", "", "", withThousands(summary.params), withThousands(summary.bytes),
+                       withThousands(summary.macs) });
         table.print(std::cout);
         return 0;
     }

@@ -16,8 +16,9 @@ public:
     CLI::App* declare(CLI::App& app, CommonOptions& common) override
     {
         auto* command = app.add_subcommand(
-            "prune", "Prune weights by magnitude or whole channels (structured), and fine-tune; masks keep zeros at "
-                     "zero");
+            "prune",
+            "Prune weights by magnitude or whole channels (structured), and fine-tune; masks keep zeros at "
+            "zero");
         m_args.declare(*command, "the pruned model");
         addChoice(*command, "--method", m_options.method,
                   "magnitude-global (one threshold), magnitude-layer, filters or activation (structured: both remove "
@@ -57,10 +58,10 @@ public:
         if (common.json) {
             json layers = json::array();
             for (const auto& layer : pruned.layers)
-                layers.push_back(json{{"name", layer.name},
-                                      {"weights", layer.weights},
-                                      {"nonzero", layer.nonzero},
-                                      {"sparsity", layer.sparsity()}});
+                layers.push_back(json { { "name", layer.name },
+                                        { "weights", layer.weights },
+                                        { "nonzero", layer.nonzero },
+                                        { "sparsity", layer.sparsity() } });
             outcome.report["sparsity"] = pruned.sparsity();
             outcome.report["layers"] = layers;
             if (!pruned.allocatedRatios.empty())
@@ -68,12 +69,12 @@ public:
             std::cout << outcome.report.dump(2) << "\n";
             return 0;
         }
-        Table table({"layer", "weights", "non-zero", "sparsity"});
+        Table table({ "layer", "weights", "non-zero", "sparsity" });
         for (const auto& layer : pruned.layers)
-            table.addRow({layer.name, withThousands(layer.weights), withThousands(layer.nonzero),
-                          fixed(100.0 * layer.sparsity(), 1) + " %"});
-        table.addRow({"total", withThousands(pruned.weights), withThousands(pruned.nonzero),
-                      fixed(100.0 * pruned.sparsity(), 1) + " %"});
+            table.addRow({ layer.name, withThousands(layer.weights), withThousands(layer.nonzero),
+                           fixed(100.0 * layer.sparsity(), 1) + " %" });
+        table.addRow({ "total", withThousands(pruned.weights), withThousands(pruned.nonzero),
+                       fixed(100.0 * pruned.sparsity(), 1) + " %" });
         if (!pruned.allocatedRatios.empty()) {
             std::cout << "ratios allocated by sensitivity:";
             for (const auto& [layer, r] : pruned.allocatedRatios)

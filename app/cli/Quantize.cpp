@@ -21,11 +21,12 @@ public:
         m_args.declare(*command, "the quantized model");
         command->add_option("--bits", m_options.bits, "1..8, 16 (fp16) or 32 (none)")
             ->required()
-            ->check(CLI::Range(1, 8) | CLI::IsMember({16, 32}));
+            ->check(CLI::Range(1, 8) | CLI::IsMember({ 16, 32 }));
         m_scheme = addChoice(*command, "--scheme", m_options.scheme, "uniform, symmetric or kmeans");
         m_perChannel = command->add_flag("--per-channel", m_options.perChannel, "Levels per output channel");
-        command->add_option("--qat-epochs,--finetune-epochs", m_options.finetune.epochs,
-                            "Quantization-aware fine-tuning epochs (default 0)")
+        command
+            ->add_option("--qat-epochs,--finetune-epochs", m_options.finetune.epochs,
+                         "Quantization-aware fine-tuning epochs (default 0)")
             ->check(CLI::NonNegativeNumber);
         command->add_option("--lr", m_options.finetune.learningRate, "Fine-tuning learning rate (default 0.002)")
             ->check(CLI::PositiveNumber);
@@ -40,13 +41,14 @@ public:
         m_activationBits = command
                                ->add_option("--activation-bits", m_options.activationBits,
                                             "Activations on 1..8 bits, calibrated (default 32: float)")
-                               ->check(CLI::Range(1, 8) | CLI::IsMember({32}));
+                               ->check(CLI::Range(1, 8) | CLI::IsMember({ 32 }));
         addChoice(*command, "--calibration", m_options.calibration,
                   "Activation clipping: minmax (default), percentile or mse");
         command->add_option("--percentile", m_options.percentile, "For --calibration percentile (default 99.99)")
             ->check(CLI::Range(50.0, 100.0));
-        command->add_option("--calibration-images", m_options.calibrationImages,
-                            "Training images the activation ranges are measured on (default 1024)")
+        command
+            ->add_option("--calibration-images", m_options.calibrationImages,
+                         "Training images the activation ranges are measured on (default 1024)")
             ->check(CLI::PositiveNumber);
         m_engineOption = addChoice(*command, "--engine", m_engine,
                                    "Run on real int8 ops: onednn or qnnpack (implies --scheme symmetric "
@@ -102,28 +104,28 @@ private:
             m_options.activationBits = implied.activationBits;
     }
 
-    void printJson(StepOutcome& outcome, const QuantizeResult& quantized,
-                   const std::vector<Int8Operation>& operations) const
+    void
+    printJson(StepOutcome& outcome, const QuantizeResult& quantized, const std::vector<Int8Operation>& operations) const
     {
         const auto& options = m_options;
         json layers = json::array();
         for (const auto& layer : quantized.layers)
-            layers.push_back(json{{"name", layer.name},
-                                  {"bits", layer.bits},
-                                  {"weights", layer.weights},
-                                  {"distinct_values", layer.distinctValues},
-                                  {"max_abs_error", layer.maxAbsError}});
+            layers.push_back(json { { "name", layer.name },
+                                    { "bits", layer.bits },
+                                    { "weights", layer.weights },
+                                    { "distinct_values", layer.distinctValues },
+                                    { "max_abs_error", layer.maxAbsError } });
         json activations = json::array();
         for (const auto& a : quantized.activations)
-            activations.push_back(json{{"name", a.name},
-                                       {"bits", a.bits},
-                                       {"low", a.low},
-                                       {"high", a.high},
-                                       {"scale", a.scale},
-                                       {"zero_point", a.zeroPoint}});
+            activations.push_back(json { { "name", a.name },
+                                         { "bits", a.bits },
+                                         { "low", a.low },
+                                         { "high", a.high },
+                                         { "scale", a.scale },
+                                         { "zero_point", a.zeroPoint } });
         json ops = json::array();
         for (const auto& o : operations)
-            ops.push_back(json{{"op", o.op}, {"weight_type", o.weightType}, {"weight_shape", o.weightShape}});
+            ops.push_back(json { { "op", o.op }, { "weight_type", o.weightType }, { "weight_shape", o.weightShape } });
         auto& report = outcome.report;
         report["bits"] = options.bits;
         report["scheme"] = optionName(options.scheme);
@@ -138,15 +140,16 @@ private:
         std::cout << report.dump(2) << "\n";
     }
 
-    void printText(const StepOutcome& outcome, const QuantizeResult& quantized,
+    void printText(const StepOutcome& outcome,
+                   const QuantizeResult& quantized,
                    const std::vector<Int8Operation>& operations) const
     {
         const auto& options = m_options;
         if (!quantized.activations.empty()) {
-            Table table({"activation", "bits", "clipped to", "scale", "zero point"});
+            Table table({ "activation", "bits", "clipped to", "scale", "zero point" });
             for (const auto& a : quantized.activations)
-                table.addRow({a.name, std::to_string(a.bits), "[" + fixed(a.low, 3) + ", " + fixed(a.high, 3) + "]",
-                              fixed(a.scale, 5), std::to_string(a.zeroPoint)});
+                table.addRow({ a.name, std::to_string(a.bits), "[" + fixed(a.low, 3) + ", " + fixed(a.high, 3) + "]",
+                               fixed(a.scale, 5), std::to_string(a.zeroPoint) });
             std::cout << "activations (" << optionName(options.calibration) << " calibration on "
                       << options.calibrationImages << " training images):\n";
             table.print(std::cout);
@@ -160,10 +163,10 @@ private:
                 std::cout << " " << count << "x " << name << ";";
             std::cout << "\n";
         }
-        Table table({"layer", "bits", "weights", "distinct values", "max |error|"});
+        Table table({ "layer", "bits", "weights", "distinct values", "max |error|" });
         for (const auto& layer : quantized.layers)
-            table.addRow({layer.name, std::to_string(layer.bits), withThousands(layer.weights),
-                          withThousands(layer.distinctValues), fixed(layer.maxAbsError, 6)});
+            table.addRow({ layer.name, std::to_string(layer.bits), withThousands(layer.weights),
+                           withThousands(layer.distinctValues), fixed(layer.maxAbsError, 6) });
         printStepOutcome(table, outcome, m_args.out);
     }
 

@@ -7,25 +7,25 @@ namespace pare::cli {
 
 json evalJson(const EvalResult& eval)
 {
-    return {{"accuracy", eval.accuracy},
-            {"loss", eval.loss},
-            {"images", eval.images},
-            {"seconds", eval.seconds},
-            {"images_per_second", eval.imagesPerSecond},
-            {"per_class_accuracy", eval.perClassAccuracy},
-            {"confusion", eval.confusion}};
+    return { { "accuracy", eval.accuracy },
+             { "loss", eval.loss },
+             { "images", eval.images },
+             { "seconds", eval.seconds },
+             { "images_per_second", eval.imagesPerSecond },
+             { "per_class_accuracy", eval.perClassAccuracy },
+             { "confusion", eval.confusion } };
 }
 
 json layersJson(const ModelSummary& summary)
 {
     json layers = json::array();
     for (const auto& layer : summary.layers)
-        layers.push_back(json{{"name", layer.name},
-                              {"type", layer.type},
-                              {"weight_shape", layer.weightShape},
-                              {"params", layer.params},
-                              {"bytes", layer.bytes},
-                              {"macs", layer.macs}});
+        layers.push_back(json { { "name", layer.name },
+                                { "type", layer.type },
+                                { "weight_shape", layer.weightShape },
+                                { "params", layer.params },
+                                { "bytes", layer.bytes },
+                                { "macs", layer.macs } });
     return layers;
 }
 
@@ -33,25 +33,25 @@ json epochsJson(const TrainResult& trained)
 {
     json epochs = json::array();
     for (const auto& e : trained.epochs)
-        epochs.push_back(json{{"epoch", e.epoch},
-                              {"train_loss", e.trainLoss},
-                              {"validation_accuracy", e.validationAccuracy},
-                              {"validation_loss", e.validationLoss},
-                              {"seconds", e.seconds}});
+        epochs.push_back(json { { "epoch", e.epoch },
+                                { "train_loss", e.trainLoss },
+                                { "validation_accuracy", e.validationAccuracy },
+                                { "validation_loss", e.validationLoss },
+                                { "seconds", e.seconds } });
     return epochs;
 }
 
 json latencyJson(const LatencyResult& latency)
 {
-    return {{"batch1", latency.batch1Ms}, {"batch256", latency.batch256Ms}};
+    return { { "batch1", latency.batch1Ms }, { "batch256", latency.batch256Ms } };
 }
 
 json sizesJson(const ModelSizes& sizes)
 {
-    return {{"dense_fp32", sizes.denseFp32},
-            {"torchscript", sizes.torchScript},
-            {"pare", sizes.pare},
-            {"onnx", sizes.onnx >= 0 ? json(sizes.onnx) : json(nullptr)}};
+    return { { "dense_fp32", sizes.denseFp32 },
+             { "torchscript", sizes.torchScript },
+             { "pare", sizes.pare },
+             { "onnx", sizes.onnx >= 0 ? json(sizes.onnx) : json(nullptr) } };
 }
 
 void printEpochs(const TrainResult& trained)

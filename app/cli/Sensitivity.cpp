@@ -24,8 +24,9 @@ public:
         command->add_option("--csv", m_csv, "Also write the curves as CSV");
         command->add_option("--target", m_target, "Overall sparsity to allocate ratios for (default 0.9)")
             ->check(CLI::Range(0.0, 0.95));
-        command->add_option("--target-bits", m_targetBits,
-                            "Average weight bits to allocate per-layer bit-widths for (default 4)")
+        command
+            ->add_option("--target-bits", m_targetBits,
+                         "Average weight bits to allocate per-layer bit-widths for (default 4)")
             ->check(CLI::Range(2.0, 8.0));
         command->add_flag("--force", m_force, "Replace an existing CSV file");
         addCommonOptions(*command, common);
@@ -57,7 +58,8 @@ public:
     }
 
 private:
-    void printText(const SensitivityResult& sensitivity, const std::vector<std::pair<std::string, double>>& allocation,
+    void printText(const SensitivityResult& sensitivity,
+                   const std::vector<std::pair<std::string, double>>& allocation,
                    const std::vector<std::pair<std::string, int>>& bits) const
     {
         std::cout << "accuracy on " << sensitivity.images << " "
@@ -65,14 +67,14 @@ private:
                   << " images when one layer alone is pruned (no fine-tuning) or quantized ("
                   << optionName(sensitivity.scheme) << "); baseline " << fixed(sensitivity.baselineAccuracy, 4)
                   << "\n\n";
-        std::vector<std::string> header{"layer", "weights"};
+        std::vector<std::string> header { "layer", "weights" };
         for (double r : sensitivity.ratios)
             header.push_back("prune " + fixed(100.0 * r, 0) + "%");
         for (int b : sensitivity.bits)
             header.push_back(std::to_string(b) + "-bit");
         Table table(header);
         for (const auto& layer : sensitivity.layers) {
-            std::vector<std::string> row{layer.name, withThousands(layer.weights)};
+            std::vector<std::string> row { layer.name, withThousands(layer.weights) };
             for (double a : layer.pruneAccuracy)
                 row.push_back(fixed(a, 4));
             for (double a : layer.quantizeAccuracy)

@@ -16,8 +16,12 @@ void StepArgs::declare(CLI::App& command, const std::string& what)
     command.add_flag("--force", force, "Replace an existing output file");
 }
 
-StepOutcome runCompressionStep(const StepArgs& args, const CommonOptions& common, uint64_t seed,
-                               const std::string& torchScriptNote, const CompressionStep& step, bool measureLatency)
+StepOutcome runCompressionStep(const StepArgs& args,
+                               const CommonOptions& common,
+                               uint64_t seed,
+                               const std::string& torchScriptNote,
+                               const CompressionStep& step,
+                               bool measureLatency)
 {
     checkOutput(args.model, args.out, args.force);
     auto model = Model::open(args.model);
@@ -69,8 +73,8 @@ void printStepOutcome(const Table& layers, const StepOutcome& outcome, const std
     if (outcome.latency) {
         const auto& before = *outcome.baselineLatency;
         const auto& after = *outcome.latency;
-        std::cout << "latency at batch 256: " << fixed(after.batch256Ms, 2) << " ms, was " << fixed(before.batch256Ms, 2)
-                  << " ms (" << speedup(before.batch256Ms, after.batch256Ms)
+        std::cout << "latency at batch 256: " << fixed(after.batch256Ms, 2) << " ms, was "
+                  << fixed(before.batch256Ms, 2) << " ms (" << speedup(before.batch256Ms, after.batch256Ms)
                   << "); batch 1: " << fixed(after.batch1Ms, 3) << " ms, was " << fixed(before.batch1Ms, 3) << " ms\n";
     }
     std::cout << "wrote " << out << " (" << withThousands(outcome.outBytes) << " bytes)\n";

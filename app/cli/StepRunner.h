@@ -41,8 +41,11 @@ struct StepOutcome
 
 using CompressionStep = std::function<TrainResult(Model&, const Dataset&, const TrainProgressCallback&)>;
 
-[[nodiscard]] StepOutcome runCompressionStep(const StepArgs& args, const CommonOptions& common, uint64_t seed,
-                                             const std::string& torchScriptNote, const CompressionStep& step,
+[[nodiscard]] StepOutcome runCompressionStep(const StepArgs& args,
+                                             const CommonOptions& common,
+                                             uint64_t seed,
+                                             const std::string& torchScriptNote,
+                                             const CompressionStep& step,
                                              bool measureLatency = false);
 
 /// The text ending of a step: its layer table, the accuracy change, the file and the sizes.

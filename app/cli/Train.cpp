@@ -25,8 +25,7 @@ public:
         command->add_option("--out", m_out, "Where to write the trained model (.pt, .pare or .onnx)")->required();
         command->add_flag("--force", m_force, "Replace an existing output file");
         command->add_option("--epochs", m_options.epochs, "Epochs (default 4)")->check(CLI::NonNegativeNumber);
-        command->add_option("--batch-size", m_options.batchSize, "Batch size (default 64)")
-            ->check(CLI::PositiveNumber);
+        command->add_option("--batch-size", m_options.batchSize, "Batch size (default 64)")->check(CLI::PositiveNumber);
         command->add_option("--lr", m_options.learningRate, "Learning rate (default: sgd 0.02, adam 0.001)")
             ->check(CLI::PositiveNumber);
         addChoice(*command, "--optimizer", m_options.optimizer, "sgd (momentum 0.9) or adam");
@@ -44,11 +43,11 @@ public:
         std::optional<Model> loaded;
         if (!fromZoo)
             loaded.emplace(Model::open(m_model));
-        const auto data =
-            loadData(m_data, datasetOptionsFor(loaded ? &loaded->record() : nullptr, common, m_options.seed));
+        const auto data
+            = loadData(m_data, datasetOptionsFor(loaded ? &loaded->record() : nullptr, common, m_options.seed));
         const auto& info = data.info();
-        Model model = fromZoo ? Model::open(m_model, info.sampleShape, data.classCount(), m_options.seed)
-                              : std::move(*loaded);
+        Model model
+            = fromZoo ? Model::open(m_model, info.sampleShape, data.classCount(), m_options.seed) : std::move(*loaded);
 
         ConsoleProgress bar(stderrIsTerminal());
         const auto trained = train(model, data, m_options, [&](const TrainProgress& p) { bar.update(p); });

@@ -1,5 +1,5 @@
-#include "pare/BuildConfig.h"
 #include "pare/Runtime.h"
+#include "pare/BuildConfig.h"
 
 #include <torch/torch.h>
 #include <torch/version.h>
@@ -8,8 +8,8 @@
 
 #include <cstdlib>
 #include <thread>
-#include <utility>
 #include <unistd.h>
+#include <utility>
 
 namespace pare {
 
@@ -31,7 +31,8 @@ void reexecWithThreadingEnvironment(int /*argc*/, char** argv)
     // ~6,300 with PASSIVE and a single-threaded OpenBLAS (LibTorch's own threads still parallelize each op).
     // Both are read when the libraries load, before main(), hence the re-exec. The user's own choice wins.
     bool changed = false;
-    for (const auto& [name, value] : {std::pair{"OMP_WAIT_POLICY", "PASSIVE"}, std::pair{"OPENBLAS_NUM_THREADS", "1"}}) {
+    for (const auto& [name, value] :
+         { std::pair { "OMP_WAIT_POLICY", "PASSIVE" }, std::pair { "OPENBLAS_NUM_THREADS", "1" } }) {
         if (!std::getenv(name)) {
             ::setenv(name, value, 1);
             changed = true;

@@ -22,7 +22,7 @@ class ByteSizeTicker final : public QCPAxisTickerLog
 protected:
     QString getTickLabel(double tick, const QLocale& locale, QChar, int) override
     {
-        const char* units[] = {"B", "KB", "MB", "GB"};
+        const char* units[] = { "B", "KB", "MB", "GB" };
         int unit = 0;
         while (tick >= 1000.0 && unit < 3) {
             tick /= 1000.0;
@@ -59,7 +59,8 @@ AccuracySizeChart::AccuracySizeChart(QWidget* parent)
 
     m_allPoints = m_plot->addGraph();
     m_allPoints->setLineStyle(QCPGraph::lsNone);
-    m_allPoints->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssCircle, QColor(120, 120, 120), QColor(200, 200, 200), 7));
+    m_allPoints->setScatterStyle(
+        QCPScatterStyle(QCPScatterStyle::ssCircle, QColor(120, 120, 120), QColor(200, 200, 200), 7));
 
     m_selected = new QCPCurve(m_plot->xAxis, m_plot->yAxis);
     m_selected->setPen(QPen(QColor(230, 126, 34), 2));
@@ -103,7 +104,7 @@ AccuracySizeChart::AccuracySizeChart(QWidget* parent)
 
 void AccuracySizeChart::addSnapshot(int runId, const QString& runLabel, const Snapshot& snapshot)
 {
-    m_points.push_back({runId, runLabel, snapshot});
+    m_points.push_back({ runId, runLabel, snapshot });
     markDirty();
 }
 
@@ -287,7 +288,7 @@ QString AccuracySizeChart::describe(const Point& p) const
 void AccuracySizeChart::save(const QString& path) const
 {
     const bool ok = path.endsWith(QLatin1String(".pdf"), Qt::CaseInsensitive) ? m_plot->savePdf(path)
-                                                                             : m_plot->savePng(path, 0, 0, 2.0);
+                                                                              : m_plot->savePng(path, 0, 0, 2.0);
     if (!ok)
         throw inputError(path.toStdString(), "cannot write the chart");
 }

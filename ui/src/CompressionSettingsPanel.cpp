@@ -63,16 +63,15 @@ protected:
     }
     QValidator::State validate(QString& text, int&) const override
     {
-        return text.isEmpty() || fp16Text().startsWith(text) || offText().startsWith(text) ||
-                (text.toInt() >= 1 && text.toInt() <= 8)
+        return text.isEmpty() || fp16Text().startsWith(text) || offText().startsWith(text)
+                || (text.toInt() >= 1 && text.toInt() <= 8)
             ? QValidator::Acceptable
             : QValidator::Invalid;
     }
 };
 
 /// A combo box whose items carry an option set's values, in its table's order.
-template <typename E>
-QComboBox* optionCombo(const char* name, QWidget* parent)
+template <typename E> QComboBox* optionCombo(const char* name, QWidget* parent)
 {
     auto* combo = new QComboBox(parent);
     combo->setObjectName(QString::fromLatin1(name));
@@ -81,14 +80,12 @@ QComboBox* optionCombo(const char* name, QWidget* parent)
     return combo;
 }
 
-template <typename E>
-E current(const QComboBox* combo)
+template <typename E> E current(const QComboBox* combo)
 {
     return static_cast<E>(combo->currentData().toInt());
 }
 
-template <typename E>
-void select(QComboBox* combo, E value)
+template <typename E> void select(QComboBox* combo, E value)
 {
     combo->setCurrentIndex(std::max(0, combo->findData(int(value))));
 }
@@ -131,9 +128,9 @@ CompressionSettingsPanel::CompressionSettingsPanel(QWidget* parent)
 
     connect(m_pruneRatio->spinBox(), &QSpinBox::valueChanged, this,
             [this](int percent) { emit pruneRatioChanged(percent / 100.0); });
-    for (auto* combo : {m_engineCombo, m_studentCombo, m_schemeCombo})
+    for (auto* combo : { m_engineCombo, m_studentCombo, m_schemeCombo })
         connect(combo, &QComboBox::currentIndexChanged, this, &CompressionSettingsPanel::updateEnabled);
-    for (auto* spin : {m_activationBitsSpin, m_bits->spinBox()})
+    for (auto* spin : { m_activationBitsSpin, m_bits->spinBox() })
         connect(spin, &QSpinBox::valueChanged, this, &CompressionSettingsPanel::updateEnabled);
     // Channels are removed one-shot; the gradual schedule and allocation belong to the magnitude methods.
     connect(m_methodCombo, &QComboBox::currentIndexChanged, this, [this] {
@@ -145,7 +142,7 @@ CompressionSettingsPanel::CompressionSettingsPanel(QWidget* parent)
         m_scheduleCombo->setEnabled(!structured);
         m_allocateCombo->setEnabled(!structured);
     });
-    applySettings(StudioSettings{});
+    applySettings(StudioSettings {});
     updateEnabled();
 }
 
@@ -158,12 +155,12 @@ void CompressionSettingsPanel::buildPruning(QGroupBox* box)
     m_scheduleCombo = optionCombo<PruneSchedule>("pruneScheduleCombo", box);
     m_allocateCombo = new QComboBox(box);
     m_allocateCombo->setObjectName(QStringLiteral("allocateCombo"));
-    for (auto source : {LayerRatioSource::Uniform, LayerRatioSource::Sensitivity, LayerRatioSource::Applied})
+    for (auto source : { LayerRatioSource::Uniform, LayerRatioSource::Sensitivity, LayerRatioSource::Applied })
         m_allocateCombo->addItem(QString(), int(source));
     m_epochs = LinkedSlider::integer(QStringLiteral("finetuneEpochs"), 0, 10, box);
-    for (QWidget* field : {static_cast<QWidget*>(m_pruneRatio), static_cast<QWidget*>(m_methodCombo),
-                           static_cast<QWidget*>(m_scheduleCombo), static_cast<QWidget*>(m_allocateCombo),
-                           static_cast<QWidget*>(m_epochs)}) {
+    for (QWidget* field : { static_cast<QWidget*>(m_pruneRatio), static_cast<QWidget*>(m_methodCombo),
+                            static_cast<QWidget*>(m_scheduleCombo), static_cast<QWidget*>(m_allocateCombo),
+                            static_cast<QWidget*>(m_epochs) }) {
         m_labels.push_back(new QLabel(box));
         form->addRow(m_labels.back(), field);
     }
@@ -179,8 +176,8 @@ void CompressionSettingsPanel::buildDistillation(QGroupBox* box)
     m_studentCombo->addItem(QString(), QStringLiteral("lenet5@0.5"));
     m_temperature = LinkedSlider::decimal(QStringLiteral("temperature"), 1.0, 20.0, 10.0, 1, 0.5, box);
     m_alpha = LinkedSlider::decimal(QStringLiteral("alpha"), 0.0, 1.0, 100.0, 2, 0.05, box);
-    for (QWidget* field : {static_cast<QWidget*>(m_studentCombo), static_cast<QWidget*>(m_temperature),
-                           static_cast<QWidget*>(m_alpha)}) {
+    for (QWidget* field : { static_cast<QWidget*>(m_studentCombo), static_cast<QWidget*>(m_temperature),
+                            static_cast<QWidget*>(m_alpha) }) {
         m_labels.push_back(new QLabel(box));
         form->addRow(m_labels.back(), field);
     }
@@ -192,7 +189,7 @@ void CompressionSettingsPanel::buildQuantization(QGroupBox* box)
     m_bits = LinkedSlider::integer(QStringLiteral("bits"), 1, 10, box, new BitsSpinBox);
     m_schemeCombo = new QComboBox(box);
     m_schemeCombo->setObjectName(QStringLiteral("schemeCombo"));
-    for (auto scheme : {QuantScheme::KMeans, QuantScheme::Uniform, QuantScheme::Symmetric})
+    for (auto scheme : { QuantScheme::KMeans, QuantScheme::Uniform, QuantScheme::Symmetric })
         m_schemeCombo->addItem(QString(), int(scheme));
     m_perChannelCheck = new QCheckBox(box);
     m_perChannelCheck->setObjectName(QStringLiteral("perChannelCheckBox"));
@@ -208,9 +205,10 @@ void CompressionSettingsPanel::buildQuantization(QGroupBox* box)
     m_engineCombo->addItem(QString(), kNoEngine);
     for (const auto engine : int8Engines())
         m_engineCombo->addItem(QString(), int(engine));
-    const std::pair<QWidget*, bool> rows[] = {{m_bits, true},          {m_schemeCombo, true},
-                                              {m_perChannelCheck, false}, {m_activationBitsSpin, true},
-                                              {m_engineCombo, true},   {m_qatSpin, true}};
+    const std::pair<QWidget*, bool> rows[] = {
+        { m_bits, true },        { m_schemeCombo, true }, { m_perChannelCheck, false }, { m_activationBitsSpin, true },
+        { m_engineCombo, true }, { m_qatSpin, true }
+    };
     for (const auto& [field, labelled] : rows) {
         if (!labelled) {
             form->addRow(QString(), field);
@@ -304,11 +302,19 @@ void CompressionSettingsPanel::retranslate(const QString& runTip, const QString&
     m_pruneBox->setTitle(tr("Pruning"));
     m_distillBox->setTitle(tr("Knowledge distillation"));
     m_quantBox->setTitle(tr("Quantization"));
-    const QStringList labels{tr("Ratio"),         tr("Method"),        tr("Schedule"),
-                             tr("Per-layer ratios"), tr("Fine-tune epochs"), tr("Student"),
-                             tr("Temperature T"), tr("Alpha"),         tr("Weight bits"),
-                             tr("Scheme"),        tr("Activation bits"), tr("Run on"),
-                             tr("Fine-tune epochs on levels")};
+    const QStringList labels { tr("Ratio"),
+                               tr("Method"),
+                               tr("Schedule"),
+                               tr("Per-layer ratios"),
+                               tr("Fine-tune epochs"),
+                               tr("Student"),
+                               tr("Temperature T"),
+                               tr("Alpha"),
+                               tr("Weight bits"),
+                               tr("Scheme"),
+                               tr("Activation bits"),
+                               tr("Run on"),
+                               tr("Fine-tune epochs on levels") };
     for (size_t i = 0; i < m_labels.size(); ++i)
         m_labels[i]->setText(labels[qsizetype(i)]);
     m_allocateCombo->setItemText(0, tr("Uniform"));
@@ -352,9 +358,10 @@ void CompressionSettingsPanel::retranslate(const QString& runTip, const QString&
                                         "float."));
     for (int i = 0; i < m_engineCombo->count(); ++i) {
         const int engine = m_engineCombo->itemData(i).toInt();
-        m_engineCombo->setItemText(i, engine == kNoEngine                        ? tr("fp32 (quantization simulated)")
-                                      : engine == int(Int8Engine::OneDnn) ? tr("int8 on oneDNN")
-                                                                          : tr("int8 on QNNPACK"));
+        m_engineCombo->setItemText(i,
+                                   engine == kNoEngine                     ? tr("fp32 (quantization simulated)")
+                                       : engine == int(Int8Engine::OneDnn) ? tr("int8 on oneDNN")
+                                                                           : tr("int8 on QNNPACK"));
     }
     m_engineCombo->setToolTip(tr("int8: the model runs on quantized integer operations (8-bit weights per "
                                  "channel and 8-bit activations); its latency is measured on them."));

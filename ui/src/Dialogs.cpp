@@ -29,7 +29,7 @@ QString nextFileName()
 
 void Dialogs::setTestMode(bool on)
 {
-    seam() = TestSeam{};
+    seam() = TestSeam {};
     seam().on = on;
 }
 
@@ -76,7 +76,9 @@ void Dialogs::error(QWidget* parent, const QString& title, const QString& messag
         QMessageBox::critical(parent, title, message);
 }
 
-QMessageBox::StandardButton Dialogs::question(QWidget* parent, const QString& title, const QString& text,
+QMessageBox::StandardButton Dialogs::question(QWidget* parent,
+                                              const QString& title,
+                                              const QString& text,
                                               QMessageBox::StandardButtons buttons,
                                               QMessageBox::StandardButton fallback)
 {

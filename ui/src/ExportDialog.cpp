@@ -2,11 +2,11 @@
 
 #include "pare/Error.h"
 #include "pare/Export.h"
-#include "pare/Pipeline.h"
 #include "pare/Model.h"
 #include "pare/Onnx.h"
-#include "pare/ui/StudioJobs.h"
+#include "pare/Pipeline.h"
 #include "pare/ui/Dialogs.h"
+#include "pare/ui/StudioJobs.h"
 
 #include <QComboBox>
 #include <QDialogButtonBox>
@@ -98,15 +98,17 @@ ExportDialog::ExportDialog(const RunRecord& run, const QString& data, QWidget* p
 
     connect(m_format, &QComboBox::currentIndexChanged, this, [this] {
         QFileInfo info(m_path->text());
-        m_path->setText(info.absolutePath() + QLatin1Char('/') + info.completeBaseName() + QLatin1Char('.') +
-                        m_format->currentData().toString());
+        m_path->setText(info.absolutePath() + QLatin1Char('/') + info.completeBaseName() + QLatin1Char('.')
+                        + m_format->currentData().toString());
     });
     connect(browse, &QPushButton::clicked, this, [this] {
         const auto path = Dialogs::saveFileName(this, tr("Export to"), m_path->text(),
                                                 tr("Pare (*.pare);;TorchScript (*.pt);;ONNX (*.onnx)"));
         if (!path.isEmpty()) {
             m_path->setText(path);
-            m_format->setCurrentIndex(path.endsWith(QLatin1String(".pt")) ? 1 : path.endsWith(QLatin1String(".onnx")) ? 2 : 0);
+            m_format->setCurrentIndex(path.endsWith(QLatin1String(".pt"))         ? 1
+                                          : path.endsWith(QLatin1String(".onnx")) ? 2
+                                                                                  : 0);
         }
     });
     connect(exportButton, &QPushButton::clicked, this, &ExportDialog::exportNow);

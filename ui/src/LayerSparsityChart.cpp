@@ -59,10 +59,11 @@ void LayerSparsityChart::show(const Snapshot& baseline, const Snapshot& run, con
         positions << double(i + 1);
         after << (total > 0 ? 100.0 * (1.0 - double(layer.nonzero) / double(total)) : 0.0);
         before << (reference ? 100.0 * reference->sparsity() : 0.0);
-        ticker->addTick(double(i + 1), tr("%1\n%2 kept\nof %3\n%4 bits")
-                                           .arg(QString::fromStdString(layer.name), locale.toString(layer.nonzero),
-                                                locale.toString(total))
-                                           .arg(layer.bits));
+        ticker->addTick(
+            double(i + 1),
+            tr("%1\n%2 kept\nof %3\n%4 bits")
+                .arg(QString::fromStdString(layer.name), locale.toString(layer.nonzero), locale.toString(total))
+                .arg(layer.bits));
     }
     m_runSparsity = after;
     auto* group = new QCPBarsGroup(m_plot);

@@ -39,8 +39,8 @@ LinkedSlider* LinkedSlider::integer(const QString& name, int low, int high, QWid
     return control;
 }
 
-LinkedSlider* LinkedSlider::decimal(const QString& name, double low, double high, double scale, int decimals,
-                                    double step, QWidget* parent)
+LinkedSlider* LinkedSlider::decimal(
+    const QString& name, double low, double high, double scale, int decimals, double step, QWidget* parent)
 {
     auto* control = new LinkedSlider(name, parent);
     auto* spin = control->m_doubleSpin = new QDoubleSpinBox;

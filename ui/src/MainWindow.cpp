@@ -13,8 +13,8 @@
 #include "pare/ui/RunsTableModel.h"
 #include "pare/ui/SensitivityView.h"
 #include "pare/ui/StudioMenus.h"
-#include "pare/ui/WeightsPage.h"
 #include "pare/ui/ViewTabs.h"
+#include "pare/ui/WeightsPage.h"
 #include "pare/ui/WorkspacePanel.h"
 
 #include <QApplication>
@@ -155,9 +155,9 @@ void MainWindow::buildDocks()
     connect(m_settingsPanel, &CompressionSettingsPanel::cancelRequested, this, &MainWindow::cancelRun);
     connect(m_settingsPanel, &CompressionSettingsPanel::pruneRatioChanged, m_sensitivityView,
             &SensitivityView::setTarget);
-    const std::tuple<const char*, QWidget*, Qt::DockWidgetArea> docks[] = {
-        {"workspaceDock", m_workspacePanel, Qt::LeftDockWidgetArea},
-        {"controlsDock", m_settingsPanel, Qt::RightDockWidgetArea}};
+    const std::tuple<const char*, QWidget*, Qt::DockWidgetArea> docks[]
+        = { { "workspaceDock", m_workspacePanel, Qt::LeftDockWidgetArea },
+            { "controlsDock", m_settingsPanel, Qt::RightDockWidgetArea } };
     for (const auto& [name, panel, area] : docks) {
         auto* dock = new QDockWidget(this);
         dock->setObjectName(QString::fromLatin1(name));
@@ -230,13 +230,15 @@ void MainWindow::updateTitle()
 {
     const auto& path = m_session->path();
     const QString name = path.isEmpty() ? tr("untitled project") : QFileInfo(path).fileName();
-    setWindowTitle(QStringLiteral("%1%2 - Pare Studio").arg(name, m_session->isDirty() ? QStringLiteral("*") : QString()));
+    setWindowTitle(
+        QStringLiteral("%1%2 - Pare Studio").arg(name, m_session->isDirty() ? QStringLiteral("*") : QString()));
 }
 
 void MainWindow::loadWorkspace(const QString& model, const QString& data)
 {
     if (isRunning()) {
-        Dialogs::error(this, tr("Busy"), tr("A run is in progress; cancel it before loading another model or data set."));
+        Dialogs::error(this, tr("Busy"),
+                       tr("A run is in progress; cancel it before loading another model or data set."));
         return;
     }
     m_session->project().model = model;
@@ -393,8 +395,9 @@ void MainWindow::finishRun(int runId, const QString& failure)
     }
     const bool cancelled = run && run->cancelled;
     m_progressBar->setValue(cancelled ? 0 : 1000);
-    m_statusLabel->setText(cancelled ? tr("Run %1 cancelled.").arg(runId)
-                                     : tr("Run %1 finished in %2 s.").arg(runId).arg(run ? run->seconds : 0.0, 0, 'f', 1));
+    m_statusLabel->setText(cancelled
+                               ? tr("Run %1 cancelled.").arg(runId)
+                               : tr("Run %1 finished in %2 s.").arg(runId).arg(run ? run->seconds : 0.0, 0, 'f', 1));
     if (run && run->finished)
         selectRun(runId);
     m_session->markDirty();
@@ -450,7 +453,8 @@ bool MainWindow::exportChart(const QString& path)
 
 bool MainWindow::exportRunsCsv(const QString& path)
 {
-    return tryOrReport(tr("Export failed"), [&] { writeTextFile(path.toStdString(), RunsTableModel::csv(project()).toStdString(), true); });
+    return tryOrReport(tr("Export failed"),
+                       [&] { writeTextFile(path.toStdString(), RunsTableModel::csv(project()).toStdString(), true); });
 }
 
 void MainWindow::closeEvent(QCloseEvent* event)

@@ -19,8 +19,8 @@ Recipe StudioSettings::toRecipe() const
     // Structured methods remove channels at once: no gradual schedule, no per-layer allocation.
     simple.pruneSchedule = structured ? PruneSchedule::OneShot : pruneSchedule;
     simple.finetuneEpochs = finetuneEpochs;
-    simple.allocate = !structured && allocate == LayerRatioSource::Sensitivity ? Allocation::Sensitivity
-                                                                               : Allocation::Uniform;
+    simple.allocate
+        = !structured && allocate == LayerRatioSource::Sensitivity ? Allocation::Sensitivity : Allocation::Uniform;
     if (allocate == LayerRatioSource::Applied && !structured && !layerRatios.empty()) {
         simple.pruneMethod = PruneMethod::MagnitudeLayer;
         simple.layerRatios = layerRatios;
@@ -83,18 +83,19 @@ StudioSettings StudioSettings::fromRecipe(const Recipe& recipe, const QString& o
         }
     }
     if (prunes > 1 || distills > 1 || quantizes > 1)
-        throw inputError(origin.toStdString(), "has more than one step of a kind; the studio's controls show one "
-                                               "prune, one distill and one quantize step (run it with `pare compress`)");
+        throw inputError(origin.toStdString(),
+                         "has more than one step of a kind; the studio's controls show one "
+                         "prune, one distill and one quantize step (run it with `pare compress`)");
     return s;
 }
 
 bool StudioSettings::operator==(const StudioSettings& o) const
 {
-    return prunePercent == o.prunePercent && pruneMethod == o.pruneMethod && pruneSchedule == o.pruneSchedule &&
-        allocate == o.allocate && layerRatios == o.layerRatios &&
-        finetuneEpochs == o.finetuneEpochs && student == o.student && temperature == o.temperature &&
-        alpha == o.alpha && bits == o.bits && scheme == o.scheme && perChannel == o.perChannel &&
-        qatEpochs == o.qatEpochs && activationBits == o.activationBits && engine == o.engine && seed == o.seed;
+    return prunePercent == o.prunePercent && pruneMethod == o.pruneMethod && pruneSchedule == o.pruneSchedule
+        && allocate == o.allocate && layerRatios == o.layerRatios && finetuneEpochs == o.finetuneEpochs
+        && student == o.student && temperature == o.temperature && alpha == o.alpha && bits == o.bits
+        && scheme == o.scheme && perChannel == o.perChannel && qatEpochs == o.qatEpochs
+        && activationBits == o.activationBits && engine == o.engine && seed == o.seed;
 }
 
 QByteArray Project::toJson() const
@@ -104,18 +105,18 @@ QByteArray Project::toJson() const
         QJsonArray snapshots;
         for (const auto& s : r.snapshots)
             snapshots.append(QJsonDocument::fromJson(QByteArray::fromStdString(snapshotToJson(s))).object());
-        runArray.append(QJsonObject{{"id", r.id},
-                                    {"recipe", QJsonDocument::fromJson(r.recipeJson.toUtf8()).object()},
-                                    {"label", r.label},
-                                    {"snapshots", snapshots},
-                                    {"model_file", r.modelFile},
-                                    {"finished", r.finished},
-                                    {"cancelled", r.cancelled},
-                                    {"seconds", r.seconds},
-                                    {"started", r.started.toString(Qt::ISODate)}});
+        runArray.append(QJsonObject { { "id", r.id },
+                                      { "recipe", QJsonDocument::fromJson(r.recipeJson.toUtf8()).object() },
+                                      { "label", r.label },
+                                      { "snapshots", snapshots },
+                                      { "model_file", r.modelFile },
+                                      { "finished", r.finished },
+                                      { "cancelled", r.cancelled },
+                                      { "seconds", r.seconds },
+                                      { "started", r.started.toString(Qt::ISODate) } });
     }
-    const QJsonObject root{{"pare_project", 1},  {"model", model},          {"data", data},
-                           {"runs_folder", runsFolder}, {"next_run_id", nextRunId}, {"runs", runArray}};
+    const QJsonObject root { { "pare_project", 1 },         { "model", model },           { "data", data },
+                             { "runs_folder", runsFolder }, { "next_run_id", nextRunId }, { "runs", runArray } };
     return QJsonDocument(root).toJson();
 }
 

@@ -20,11 +20,11 @@ QString ProjectSession::untitledPath()
 
 void ProjectSession::reset(const QString& model, const QString& data)
 {
-    m_project = Project{};
+    m_project = Project {};
     m_project.model = model;
     m_project.data = data;
-    m_project.runsFolder = QStandardPaths::writableLocation(QStandardPaths::AppDataLocation) +
-        QStringLiteral("/runs/") + QUuid::createUuid().toString(QUuid::WithoutBraces);
+    m_project.runsFolder = QStandardPaths::writableLocation(QStandardPaths::AppDataLocation) + QStringLiteral("/runs/")
+        + QUuid::createUuid().toString(QUuid::WithoutBraces);
     m_path.clear();
     m_dirty = false;
     emit changed();

@@ -79,15 +79,15 @@ int RunsController::start(const StudioSettings& settings, int threads)
 double RunsController::completedShare(const PipelineProgress& p)
 {
     const auto& t = p.train;
-    const double stepShare =
-        t.batches > 0 ? (double(t.epoch - 1) + double(t.batch) / double(t.batches)) / std::max(1, t.epochs) : 0.0;
+    const double stepShare
+        = t.batches > 0 ? (double(t.epoch - 1) + double(t.batch) / double(t.batches)) / std::max(1, t.epochs) : 0.0;
     return (double(p.step - 1) + stepShare) / std::max(1, p.steps);
 }
 
 QString RunsController::progressText(int runId, const PipelineProgress& p)
 {
-    QString text =
-        tr("Run %1, step %2 of %3: %4").arg(runId).arg(p.step).arg(p.steps).arg(QString::fromStdString(p.stepName));
+    QString text
+        = tr("Run %1, step %2 of %3: %4").arg(runId).arg(p.step).arg(p.steps).arg(QString::fromStdString(p.stepName));
     if (p.train.batches > 0)
         text += tr(", epoch %1/%2, loss %3, ETA %4 s")
                     .arg(p.train.epoch)

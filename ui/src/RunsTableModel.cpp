@@ -129,10 +129,17 @@ QVariant RunsTableModel::headerData(int section, Qt::Orientation orientation, in
 {
     if (orientation != Qt::Horizontal || role != Qt::DisplayRole)
         return {};
-    const QStringList headers{tr("Run"),          tr("Settings"),          tr("Accuracy %"),
-                              tr("Drop (points)"), tr("Dense bytes"),       tr("TorchScript bytes"),
-                              tr(".pare bytes"),  tr("Compression"),       tr("Non-zero params"),
-                              tr("Latency b256 (ms)"), tr("Time (s)")};
+    const QStringList headers { tr("Run"),
+                                tr("Settings"),
+                                tr("Accuracy %"),
+                                tr("Drop (points)"),
+                                tr("Dense bytes"),
+                                tr("TorchScript bytes"),
+                                tr(".pare bytes"),
+                                tr("Compression"),
+                                tr("Non-zero params"),
+                                tr("Latency b256 (ms)"),
+                                tr("Time (s)") };
     return section >= 0 && section < headers.size() ? headers[section] : QVariant();
 }
 
@@ -152,7 +159,10 @@ QString RunsTableModel::csv(const Project& project)
         out << run.id << ",\"" << settings << "\"," << s.accuracy << ',' << b.accuracy << ',' << s.params << ','
             << s.nonzeroParams << ',' << s.sizes.denseFp32 << ',' << s.sizes.torchScript << ',' << s.sizes.pare << ','
             << s.latency.batch1Ms << ',' << s.latency.batch256Ms << ',' << run.seconds << ','
-            << (run.finished ? "finished" : run.cancelled ? "cancelled" : "failed") << '\n';
+            << (run.finished        ? "finished"
+                    : run.cancelled ? "cancelled"
+                                    : "failed")
+            << '\n';
     }
     out.flush();
     return text;

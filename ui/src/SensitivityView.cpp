@@ -30,7 +30,7 @@ bool SensitivityJob::start(const QString& modelSpec, const QString& dataSpec, in
     return launch([this, modelSpec, dataSpec, threads] {
         configureThreads(threads);
         const auto [model, data] = openModelWithData(modelSpec.toStdString(), dataSpec.toStdString());
-        emit measured(analyzeSensitivity(model, data, SensitivityOptions{}, cancelFlag()));
+        emit measured(analyzeSensitivity(model, data, SensitivityOptions {}, cancelFlag()));
     });
 }
 
@@ -59,7 +59,7 @@ SensitivityView::SensitivityView(QWidget* parent)
     layout->addLayout(buttons);
     layout->addWidget(m_suggestionLabel);
     layout->addLayout(plots, 1);
-    for (auto* plot : {m_prunePlot, m_quantizePlot}) {
+    for (auto* plot : { m_prunePlot, m_quantizePlot }) {
         plot->legend->setVisible(true);
         plot->axisRect()->insetLayout()->setInsetAlignment(0, Qt::AlignBottom | Qt::AlignLeft);
     }
@@ -120,9 +120,9 @@ void SensitivityView::redraw()
         m_applyButton->setEnabled(false);
         return;
     }
-    static const QList<QColor> colors{QColor(31, 119, 180), QColor(255, 127, 14), QColor(44, 160, 44),
-                                      QColor(214, 39, 40),  QColor(148, 103, 189), QColor(140, 86, 75)};
-    for (auto* plot : {m_prunePlot, m_quantizePlot})
+    static const QList<QColor> colors { QColor(31, 119, 180), QColor(255, 127, 14),  QColor(44, 160, 44),
+                                        QColor(214, 39, 40),  QColor(148, 103, 189), QColor(140, 86, 75) };
+    for (auto* plot : { m_prunePlot, m_quantizePlot })
         plot->clearGraphs();
     for (size_t i = 0; i < m_result->layers.size(); ++i) {
         const auto& layer = m_result->layers[i];
@@ -140,7 +140,7 @@ void SensitivityView::redraw()
         for (size_t k = 0; k < layer.quantizeAccuracy.size(); ++k)
             quantize->addData(m_result->bits[k], layer.quantizeAccuracy[k] * 100.0);
     }
-    for (auto* plot : {m_prunePlot, m_quantizePlot}) {
+    for (auto* plot : { m_prunePlot, m_quantizePlot }) {
         plot->rescaleAxes();
         plot->yAxis->setRangeUpper(100.0 * m_result->baselineAccuracy + 1.0);
         plot->replot();

@@ -1,8 +1,8 @@
 #include "pare/ui/StudioMenus.h"
 
+#include "pare/BuildConfig.h"
 #include "pare/Model.h"
 #include "pare/Runtime.h"
-#include "pare/BuildConfig.h"
 #include "pare/ui/Dialogs.h"
 #include "pare/ui/MainWindow.h"
 
@@ -47,8 +47,11 @@ QAction* StudioMenus::addAction(const char* name, const QKeySequence& shortcut, 
     return a;
 }
 
-void StudioMenus::withChosenFile(bool save, const QString& title, const QString& suggestion, const QString& filter,
-                                const std::function<void(const QString&)>& use)
+void StudioMenus::withChosenFile(bool save,
+                                 const QString& title,
+                                 const QString& suggestion,
+                                 const QString& filter,
+                                 const std::function<void(const QString&)>& use)
 {
     const auto path = save ? Dialogs::saveFileName(&m_window, title, suggestion, filter)
                            : Dialogs::openFileName(&m_window, title, suggestion, filter);
@@ -62,11 +65,12 @@ void StudioMenus::buildActions()
     const QString projects = tr("Pare projects (*.pareproject)");
     addAction("openModelAction", QKeySequence::Open, [this] {
         withChosenFile(false, tr("Open model"), QFileInfo(m_window.project().model).absolutePath(),
-                       tr("Models (*.pt *.pth *.pare);;All files (*)"), [this](const QString& p) { m_window.openModel(p); });
+                       tr("Models (*.pt *.pth *.pare);;All files (*)"),
+                       [this](const QString& p) { m_window.openModel(p); });
     })->setIcon(m_window.style()->standardIcon(QStyle::SP_DialogOpenButton));
     addAction("openDataAction", QKeySequence(), [this] {
-        const auto dir = Dialogs::directory(&m_window, tr("Open data set folder (IDX, CIFAR-10 or one folder per class)"),
-                                            QDir::homePath());
+        const auto dir = Dialogs::directory(
+            &m_window, tr("Open data set folder (IDX, CIFAR-10 or one folder per class)"), QDir::homePath());
         if (!dir.isEmpty())
             m_window.openData(dir);
     });
@@ -95,7 +99,8 @@ void StudioMenus::buildActions()
     });
     addAction("exportRunAction", QKeySequence(Qt::CTRL | Qt::Key_E), [this] { m_window.showExportDialog(); });
     addAction("exportChartAction", QKeySequence(), [this, home] {
-        withChosenFile(true, tr("Export chart"), home + "/pare-chart.png", tr("PNG image (*.png);;PDF document (*.pdf)"),
+        withChosenFile(true, tr("Export chart"), home + "/pare-chart.png",
+                       tr("PNG image (*.png);;PDF document (*.pdf)"),
                        [this](const QString& p) { m_window.exportChart(p); });
     });
     addAction("exportCsvAction", QKeySequence(), [this, home] {
@@ -104,24 +109,27 @@ void StudioMenus::buildActions()
     });
     addAction("quitAction", QKeySequence::Quit, [this] { m_window.close(); });
     addAction("openRecipeAction", QKeySequence(Qt::CTRL | Qt::Key_L), [this, home] {
-        withChosenFile(false, tr("Open recipe"), home, tr("Recipes (*.json)"), [this](const QString& p) { m_window.loadRecipe(p); });
+        withChosenFile(false, tr("Open recipe"), home, tr("Recipes (*.json)"),
+                       [this](const QString& p) { m_window.loadRecipe(p); });
     });
     addAction("saveRecipeAction", QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_S), [this, home] {
         withChosenFile(true, tr("Save recipe"), home + "/recipe.json", tr("Recipes (*.json)"),
                        [this](const QString& p) { m_window.saveRecipe(p); });
     });
-    addAction("resetSettingsAction", QKeySequence(), [this] { m_window.applySettings(StudioSettings{}); });
-    addAction("runAction", QKeySequence(Qt::CTRL | Qt::Key_R), [this] { m_window.startRun(); })
-        ->setIcon(m_window.style()->standardIcon(QStyle::SP_MediaPlay));
+    addAction("resetSettingsAction", QKeySequence(), [this] { m_window.applySettings(StudioSettings {}); });
+    addAction("runAction", QKeySequence(Qt::CTRL | Qt::Key_R), [this] {
+        m_window.startRun();
+    })->setIcon(m_window.style()->standardIcon(QStyle::SP_MediaPlay));
     auto* cancel = addAction("cancelAction", QKeySequence(Qt::Key_Escape), [this] { m_window.cancelRun(); });
     cancel->setIcon(m_window.style()->standardIcon(QStyle::SP_MediaStop));
     cancel->setEnabled(false);
     addAction("aboutAction", QKeySequence::HelpContents, [this] { showAbout(); });
     auto* languages = new QActionGroup(this);
     // Language names are written in their own language, so they are never translated.
-    for (const auto& [name, locale, text] : {std::tuple{"englishAction", "en", QStringLiteral("English")},
-                                             std::tuple{"chineseAction", "zh_CN", QStringLiteral("简体中文")}}) {
-        auto* a = addAction(name, QKeySequence(), [this, code = QString::fromLatin1(locale)] { m_window.setLanguage(code); });
+    for (const auto& [name, locale, text] : { std::tuple { "englishAction", "en", QStringLiteral("English") },
+                                              std::tuple { "chineseAction", "zh_CN", QStringLiteral("简体中文") } }) {
+        auto* a = addAction(name, QKeySequence(),
+                            [this, code = QString::fromLatin1(locale)] { m_window.setLanguage(code); });
         a->setCheckable(true);
         a->setText(text);
         languages->addAction(a);
@@ -130,35 +138,37 @@ void StudioMenus::buildActions()
 
 void StudioMenus::retranslate()
 {
-    const std::pair<const char*, QString> texts[] = {
-        {"openModelAction", tr("&Open Model...")},
-        {"openDataAction", tr("Open &Data Folder...")},
-        {"fashionMnistAction", tr("Use &Fashion-MNIST")},
-        {"newProjectAction", tr("&New Project")},
-        {"openProjectAction", tr("Open &Project...")},
-        {"saveProjectAction", tr("&Save Project")},
-        {"saveProjectAsAction", tr("Save Project &As...")},
-        {"exportRunAction", tr("&Export Selected Run...")},
-        {"exportChartAction", tr("Export &Chart (PNG, PDF)...")},
-        {"exportCsvAction", tr("Export Runs &Table (CSV)...")},
-        {"quitAction", tr("&Quit")},
-        {"openRecipeAction", tr("&Load Recipe...")},
-        {"saveRecipeAction", tr("&Save Recipe As...")},
-        {"resetSettingsAction", tr("&Reset Settings")},
-        {"runAction", tr("&Run")},
-        {"cancelAction", tr("&Cancel")},
-        {"aboutAction", tr("&About Pare Studio")}};
+    const std::pair<const char*, QString> texts[] = { { "openModelAction", tr("&Open Model...") },
+                                                      { "openDataAction", tr("Open &Data Folder...") },
+                                                      { "fashionMnistAction", tr("Use &Fashion-MNIST") },
+                                                      { "newProjectAction", tr("&New Project") },
+                                                      { "openProjectAction", tr("Open &Project...") },
+                                                      { "saveProjectAction", tr("&Save Project") },
+                                                      { "saveProjectAsAction", tr("Save Project &As...") },
+                                                      { "exportRunAction", tr("&Export Selected Run...") },
+                                                      { "exportChartAction", tr("Export &Chart (PNG, PDF)...") },
+                                                      { "exportCsvAction", tr("Export Runs &Table (CSV)...") },
+                                                      { "quitAction", tr("&Quit") },
+                                                      { "openRecipeAction", tr("&Load Recipe...") },
+                                                      { "saveRecipeAction", tr("&Save Recipe As...") },
+                                                      { "resetSettingsAction", tr("&Reset Settings") },
+                                                      { "runAction", tr("&Run") },
+                                                      { "cancelAction", tr("&Cancel") },
+                                                      { "aboutAction", tr("&About Pare Studio") } };
     for (const auto& [name, text] : texts)
         m_actions.at(QString::fromLatin1(name))->setText(text);
     m_actions.at("openModelAction")->setToolTip(tr("Open a TorchScript (.pt) or .pare model, or a zoo architecture"));
     m_actions.at("runAction")->setToolTip(tr("Compress a copy of the model with the current settings (Ctrl+R)"));
     m_actions.at("cancelAction")->setToolTip(tr("Stop the run within one batch (Esc)"));
-    const std::pair<const char*, QString> menus[] = {
-        {"fileMenu", tr("&File")},           {"editMenu", tr("&Edit")},
-        {"runMenu", tr("&Run")},             {"viewMenu", tr("&View")},
-        {"helpMenu", tr("&Help")},           {"recentMenu", tr("Recent &Models")},
-        {"zooMenu", tr("New from &Architecture (untrained)")}, {"sizeMenu", tr("&Size Axis")},
-        {"languageMenu", tr("&Language")}};
+    const std::pair<const char*, QString> menus[] = { { "fileMenu", tr("&File") },
+                                                      { "editMenu", tr("&Edit") },
+                                                      { "runMenu", tr("&Run") },
+                                                      { "viewMenu", tr("&View") },
+                                                      { "helpMenu", tr("&Help") },
+                                                      { "recentMenu", tr("Recent &Models") },
+                                                      { "zooMenu", tr("New from &Architecture (untrained)") },
+                                                      { "sizeMenu", tr("&Size Axis") },
+                                                      { "languageMenu", tr("&Language") } };
     for (const auto& [name, title] : menus)
         m_menus.at(QString::fromLatin1(name))->setTitle(title);
     m_toolbar->setWindowTitle(tr("Main toolbar"));
@@ -178,27 +188,28 @@ void StudioMenus::buildMenus()
         }
         return m;
     };
-    auto* file = menu(nullptr, "fileMenu", {"openModelAction"});
+    auto* file = menu(nullptr, "fileMenu", { "openModelAction" });
     menu(file, "recentMenu", {});
     auto* zoo = menu(file, "zooMenu", {});
     for (const auto& name : Model::zooNames())
         zoo->addAction(QString::fromStdString(name), this,
                        [this, spec = QString::fromStdString(name)] { m_window.openModel(spec); });
-    for (const char* action : {"", "fashionMnistAction", "openDataAction", "", "newProjectAction", "openProjectAction",
-                               "saveProjectAction", "saveProjectAsAction", "", "exportRunAction", "exportChartAction",
-                               "exportCsvAction", "", "quitAction"})
+    for (const char* action :
+         { "", "fashionMnistAction", "openDataAction", "", "newProjectAction", "openProjectAction", "saveProjectAction",
+           "saveProjectAsAction", "", "exportRunAction", "exportChartAction", "exportCsvAction", "", "quitAction" })
         qstrlen(action) == 0 ? (void)file->addSeparator() : file->addAction(m_actions.at(QString::fromLatin1(action)));
-    menu(nullptr, "editMenu", {"openRecipeAction", "saveRecipeAction", "resetSettingsAction"});
-    menu(nullptr, "runMenu", {"runAction", "cancelAction"});
+    menu(nullptr, "editMenu", { "openRecipeAction", "saveRecipeAction", "resetSettingsAction" });
+    menu(nullptr, "runMenu", { "runAction", "cancelAction" });
     auto* view = menu(nullptr, "viewMenu", {});
     menu(view, "sizeMenu", {});
-    menu(view, "languageMenu", {"englishAction", "chineseAction"});
-    menu(nullptr, "helpMenu", {"aboutAction"});
+    menu(view, "languageMenu", { "englishAction", "chineseAction" });
+    menu(nullptr, "helpMenu", { "aboutAction" });
 
     auto* toolbar = m_toolbar = m_window.addToolBar(QString());
     toolbar->setObjectName(QStringLiteral("mainToolBar"));
-    for (const char* action : {"openModelAction", "saveProjectAction", "", "runAction", "cancelAction"})
-        qstrlen(action) == 0 ? (void)toolbar->addSeparator() : toolbar->addAction(m_actions.at(QString::fromLatin1(action)));
+    for (const char* action : { "openModelAction", "saveProjectAction", "", "runAction", "cancelAction" })
+        qstrlen(action) == 0 ? (void)toolbar->addSeparator()
+                             : toolbar->addAction(m_actions.at(QString::fromLatin1(action)));
     toolbar->setToolButtonStyle(Qt::ToolButtonTextBesideIcon);
 }
 
@@ -206,8 +217,8 @@ void StudioMenus::setRunning(bool running, bool canRun)
 {
     action("runAction")->setEnabled(canRun);
     action("cancelAction")->setEnabled(running);
-    for (const char* name : {"openModelAction", "openDataAction", "fashionMnistAction", "openProjectAction",
-                             "newProjectAction"})
+    for (const char* name :
+         { "openModelAction", "openDataAction", "fashionMnistAction", "openProjectAction", "newProjectAction" })
         action(name)->setEnabled(!running);
     menu("recentMenu")->setEnabled(!running && !menu("recentMenu")->isEmpty());
     menu("zooMenu")->setEnabled(!running);

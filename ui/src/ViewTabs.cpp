@@ -27,8 +27,8 @@ ViewTabs::ViewTabs(const Project& project, QMenu* sizeMenu, QWidget* parent)
     m_layerChart = new LayerSparsityChart(this);
     m_weightsPage = new WeightsPage(this);
     m_sensitivityView = new SensitivityView(this);
-    for (QWidget* page : {chartPage, static_cast<QWidget*>(m_runsTable), static_cast<QWidget*>(m_layerChart),
-                          static_cast<QWidget*>(m_weightsPage), static_cast<QWidget*>(m_sensitivityView)})
+    for (QWidget* page : { chartPage, static_cast<QWidget*>(m_runsTable), static_cast<QWidget*>(m_layerChart),
+                           static_cast<QWidget*>(m_weightsPage), static_cast<QWidget*>(m_sensitivityView) })
         addTab(page, QString());
 }
 
@@ -40,7 +40,7 @@ QWidget* ViewTabs::buildChartPage(QMenu* sizeMenu)
     m_sizeFormatLabel = new QLabel(page);
     m_sizeFormatCombo = new QComboBox(page);
     m_sizeFormatCombo->setObjectName(QStringLiteral("sizeFormatCombo"));
-    m_sizeFormatCombo->addItems({QString(), QString(), QString()});
+    m_sizeFormatCombo->addItems({ QString(), QString(), QString() });
     m_sizeFormatCombo->setCurrentIndex(2);
     formatRow->addWidget(m_sizeFormatLabel);
     formatRow->addWidget(m_sizeFormatCombo);
@@ -92,8 +92,8 @@ void ViewTabs::showSelectedRun(int runId)
     m_chart->setSelectedRun(runId);
     const auto* sorted = m_runsTable->model();
     for (int r = 0; r < sorted->rowCount(); ++r)
-        if (sorted->index(r, RunsTableModel::RunColumn).data(Qt::UserRole).toInt() == runId &&
-            m_runsTable->currentIndex().row() != r) {
+        if (sorted->index(r, RunsTableModel::RunColumn).data(Qt::UserRole).toInt() == runId
+            && m_runsTable->currentIndex().row() != r) {
             const QSignalBlocker block(m_runsTable->selectionModel());
             m_runsTable->selectRow(r);
         }
@@ -101,11 +101,12 @@ void ViewTabs::showSelectedRun(int runId)
 
 void ViewTabs::retranslate()
 {
-    const QStringList tabs{tr("Accuracy vs size"), tr("Runs"), tr("Layer sparsity"), tr("Weights"), tr("Sensitivity")};
+    const QStringList tabs { tr("Accuracy vs size"), tr("Runs"), tr("Layer sparsity"), tr("Weights"),
+                             tr("Sensitivity") };
     for (int i = 0; i < tabs.size(); ++i)
         setTabText(i, tabs[i]);
     m_sizeFormatLabel->setText(tr("Size axis:"));
-    const QStringList formats{tr("Dense fp32 (4 bytes per parameter)"), tr("TorchScript file"), tr(".pare file")};
+    const QStringList formats { tr("Dense fp32 (4 bytes per parameter)"), tr("TorchScript file"), tr(".pare file") };
     for (int i = 0; i < 3; ++i) {
         m_sizeFormatCombo->setItemText(i, formats[i]);
         m_sizeActions[size_t(i)]->setText(formats[i]);

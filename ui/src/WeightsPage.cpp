@@ -58,8 +58,9 @@ WeightsPage::WeightsPage(QWidget* parent)
     connect(m_job, &WeightsJob::loaded, this, [this](const WeightsResult& result) {
         // Only the latest choice is drawn; an older answer would flash the wrong layer.
         if (!m_pending && result.request.layer == m_layerCombo->currentText())
-            m_view->show(result.request.runId >= 0 ? tr("%1, run %2").arg(result.request.layer).arg(result.request.runId)
-                                                   : result.request.layer,
+            m_view->show(result.request.runId >= 0
+                             ? tr("%1, run %2").arg(result.request.layer).arg(result.request.runId)
+                             : result.request.layer,
                          result.before, result.after);
     });
     connect(m_job, &WeightsJob::failed, this, [this](const QString& message) {

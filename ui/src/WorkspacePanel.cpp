@@ -54,8 +54,8 @@ QPixmap sampleGrid(const Workspace& w, const QColor& background)
         const QRect box((i % columns) * cell, (i / columns) * (cell + caption), cell, cell);
         painter.drawImage(box.adjusted(6, 2, -6, -10), w.samples[i]);
         const int label = w.sampleLabels[i];
-        const QString name =
-            label < int(classes.size()) ? QString::fromStdString(classes[size_t(label)]) : QString::number(label);
+        const QString name
+            = label < int(classes.size()) ? QString::fromStdString(classes[size_t(label)]) : QString::number(label);
         painter.drawText(QRect(box.left(), box.bottom() - 10, cell, caption + 8), Qt::AlignHCenter | Qt::AlignTop,
                          name);
     }
@@ -102,7 +102,7 @@ void WorkspacePanel::retranslate()
     m_modelBox->setTitle(tr("Model"));
     m_dataBox->setTitle(tr("Data set"));
     m_layerTable->setHorizontalHeaderLabels(
-        {tr("Layer"), tr("Type"), tr("Shape"), tr("Params"), tr("Sparsity %"), tr("Bits")});
+        { tr("Layer"), tr("Type"), tr("Shape"), tr("Params"), tr("Sparsity %"), tr("Bits") });
 }
 
 void WorkspacePanel::showWorkspace(const Workspace& w)
@@ -121,15 +121,12 @@ void WorkspacePanel::showWorkspace(const Workspace& w)
     m_modelCard->setText(card);
 
     const auto& d = w.dataInfo;
-    m_dataCard->setText(tr("<b>%1</b> (%2)<br>%3 classes; %4 training, %5 validation, %6 test images of %7")
-                            .arg(w.data.toHtmlEscaped(), QString::fromStdString(d.kind))
-                            .arg(d.classNames.size())
-                            .arg(locale.toString(d.trainCount), locale.toString(d.validationCount),
-                                 locale.toString(d.testCount))
-                            .arg(QStringLiteral("%1x%2x%3")
-                                     .arg(d.sampleShape[0])
-                                     .arg(d.sampleShape[1])
-                                     .arg(d.sampleShape[2])));
+    m_dataCard->setText(
+        tr("<b>%1</b> (%2)<br>%3 classes; %4 training, %5 validation, %6 test images of %7")
+            .arg(w.data.toHtmlEscaped(), QString::fromStdString(d.kind))
+            .arg(d.classNames.size())
+            .arg(locale.toString(d.trainCount), locale.toString(d.validationCount), locale.toString(d.testCount))
+            .arg(QStringLiteral("%1x%2x%3").arg(d.sampleShape[0]).arg(d.sampleShape[1]).arg(d.sampleShape[2])));
     m_sampleGrid->setPixmap(sampleGrid(w, palette().color(QPalette::Base)));
 }
 

@@ -14,7 +14,7 @@ public:
     [[nodiscard]] bool isRequested() const noexcept { return m_requested.load(std::memory_order_relaxed); }
 
 private:
-    std::atomic<bool> m_requested{false};
+    std::atomic<bool> m_requested { false };
 };
 
 } // namespace pare

@@ -47,14 +47,17 @@ struct DistillResult
 
 /// Trains `student` in place against `teacher`'s soft targets on the training split. Throws InputError when either
 /// model does not fit the data or the options are out of range.
-[[nodiscard]] DistillResult distill(const Model& teacher, Model& student, const Dataset& data,
-                                    const DistillOptions& options, const TrainProgressCallback& progress = {},
+[[nodiscard]] DistillResult distill(const Model& teacher,
+                                    Model& student,
+                                    const Dataset& data,
+                                    const DistillOptions& options,
+                                    const TrainProgressCallback& progress = {},
                                     const CancelFlag* cancel = nullptr);
 
 struct DistillLoss
 {
-    double soft = 0.0; ///< T^2 * KL(softmax(teacher/T) || softmax(student/T)), mean over the batch
-    double hard = 0.0; ///< cross-entropy of the student against the labels, mean over the batch
+    double soft = 0.0;  ///< T^2 * KL(softmax(teacher/T) || softmax(student/T)), mean over the batch
+    double hard = 0.0;  ///< cross-entropy of the student against the labels, mean over the batch
     double total = 0.0; ///< alpha * soft + (1 - alpha) * hard
     std::vector<std::vector<float>> gradient; ///< d total / d student logits, as distill() backpropagates it
 };
@@ -63,7 +66,9 @@ struct DistillLoss
 /// hand computation and finite differences.
 [[nodiscard]] DistillLoss distillationLoss(const std::vector<std::vector<float>>& studentLogits,
                                            const std::vector<std::vector<float>>& teacherLogits,
-                                           const std::vector<int64_t>& labels, double temperature, double alpha);
+                                           const std::vector<int64_t>& labels,
+                                           double temperature,
+                                           double alpha);
 
 /// Share of the split's images on which both models predict the same class.
 [[nodiscard]] double topOneAgreement(const Model& a, const Model& b, const Dataset& data, Split split = Split::Test);

@@ -60,7 +60,7 @@ struct ModelSummary
 enum class ModelFormat
 {
     TorchScript, ///< the archive torch.jit.save writes: dense fp32 tensors, loads in PyTorch as it is
-    Pare, ///< Pare's compact file: sparse masks, k-bit codebooks, zstd; loads back bit for bit in Pare
+    Pare,        ///< Pare's compact file: sparse masks, k-bit codebooks, zstd; loads back bit for bit in Pare
     /// ONNX opset 13 from the frozen TorchScript graph (BatchNorm folded, dynamic batch): for other runtimes. Dense
     /// fp32 like TorchScript; Pare writes it but does not read it back.
     Onnx
@@ -86,8 +86,10 @@ public:
     [[nodiscard]] static Model load(const std::string& path);
     /// "lenet5", "lenet300", "resnet8", optionally "@W" to scale hidden widths ("lenet5@0.5").
     /// inputShape and classes may be empty for the architecture's defaults.
-    [[nodiscard]] static Model fromZoo(const std::string& spec, const std::vector<int64_t>& inputShape = {},
-                                       int64_t classes = 0, uint64_t seed = 0);
+    [[nodiscard]] static Model fromZoo(const std::string& spec,
+                                       const std::vector<int64_t>& inputShape = {},
+                                       int64_t classes = 0,
+                                       uint64_t seed = 0);
     [[nodiscard]] static std::vector<std::string> zooNames();
     /// True when `spec` names a zoo architecture rather than a file.
     [[nodiscard]] static bool isZooSpec(const std::string& spec);
@@ -96,8 +98,8 @@ public:
     /// What a model argument names, for the command line, recipes and the studio alike: an existing file is loaded;
     /// a zoo name builds a fresh architecture for `inputShape` and `classes` (empty, 0: its defaults); anything else
     /// is refused, naming the argument ("no such file, and not a zoo architecture").
-    [[nodiscard]] static Model open(const std::string& spec, const std::vector<int64_t>& inputShape = {},
-                                    int64_t classes = 0, uint64_t seed = 0);
+    [[nodiscard]] static Model
+    open(const std::string& spec, const std::vector<int64_t>& inputShape = {}, int64_t classes = 0, uint64_t seed = 0);
 
     Model(Model&&) noexcept;
     Model& operator=(Model&&) noexcept;

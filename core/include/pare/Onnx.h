@@ -23,11 +23,16 @@ struct OnnxCheck
 
 /// Runs `onnxBytes` (Model::serialize(ModelFormat::Onnx)) in OpenCV DNN on the first `count` images of `split`
 /// (0: all) and compares with `model` in LibTorch. Throws InputError when OpenCV cannot read the graph.
-[[nodiscard]] OnnxCheck checkOnnxWithOpenCv(const std::string& onnxBytes, const Model& model, const Dataset& data,
-                                            int64_t count = 0, Split split = Split::Test);
+[[nodiscard]] OnnxCheck checkOnnxWithOpenCv(const std::string& onnxBytes,
+                                            const Model& model,
+                                            const Dataset& data,
+                                            int64_t count = 0,
+                                            Split split = Split::Test);
 
 /// The same on `count` seeded random inputs of the model's record shape: for checking an export without data.
-[[nodiscard]] OnnxCheck checkOnnxWithOpenCvOnRandomInputs(const std::string& onnxBytes, const Model& model,
-                                                          int64_t count = 16, uint64_t seed = 0);
+[[nodiscard]] OnnxCheck checkOnnxWithOpenCvOnRandomInputs(const std::string& onnxBytes,
+                                                          const Model& model,
+                                                          int64_t count = 16,
+                                                          uint64_t seed = 0);
 
 } // namespace pare

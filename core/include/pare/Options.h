@@ -92,41 +92,58 @@ enum class StudentKind
 
 /// The names of an option set: OptionTable<E>::entries pairs each value with the one name the CLI, recipes and
 /// projects use for it; OptionTable<E>::field names the setting in messages.
-template <typename E>
-struct OptionTable;
+template <typename E> struct OptionTable;
 
-#define PARE_OPTION_TABLE(Enum, fieldName, ...)                                                                       \
-    template <>                                                                                                       \
-    struct OptionTable<Enum>                                                                                          \
-    {                                                                                                                 \
-        static constexpr const char* field = fieldName;                                                               \
-        static constexpr std::pair<Enum, const char*> entries[] = {__VA_ARGS__};                                      \
+#define PARE_OPTION_TABLE(Enum, fieldName, ...)                                                                        \
+    template <> struct OptionTable<Enum>                                                                               \
+    {                                                                                                                  \
+        static constexpr const char* field = fieldName;                                                                \
+        static constexpr std::pair<Enum, const char*> entries[] = { __VA_ARGS__ };                                     \
     };
 
-PARE_OPTION_TABLE(PruneMethod, "method", {PruneMethod::MagnitudeGlobal, "magnitude-global"},
-                  {PruneMethod::MagnitudeLayer, "magnitude-layer"}, {PruneMethod::Filters, "filters"},
-                  {PruneMethod::Activation, "activation"})
-PARE_OPTION_TABLE(PruneSchedule, "schedule", {PruneSchedule::OneShot, "oneshot"}, {PruneSchedule::Gradual, "gradual"})
-PARE_OPTION_TABLE(Allocation, "allocate", {Allocation::Uniform, "uniform"}, {Allocation::Sensitivity, "sensitivity"})
-PARE_OPTION_TABLE(ActivationCriterion, "criterion", {ActivationCriterion::Mean, "mean"},
-                  {ActivationCriterion::Apoz, "apoz"})
-PARE_OPTION_TABLE(QuantScheme, "scheme", {QuantScheme::Uniform, "uniform"}, {QuantScheme::Symmetric, "symmetric"},
-                  {QuantScheme::KMeans, "kmeans"})
-PARE_OPTION_TABLE(Calibration, "calibration", {Calibration::MinMax, "minmax"},
-                  {Calibration::Percentile, "percentile"}, {Calibration::Mse, "mse"})
-PARE_OPTION_TABLE(Int8Engine, "engine", {Int8Engine::OneDnn, "onednn"}, {Int8Engine::Qnnpack, "qnnpack"})
-PARE_OPTION_TABLE(Optimizer, "optimizer", {Optimizer::Sgd, "sgd"}, {Optimizer::Adam, "adam"})
-PARE_OPTION_TABLE(LrSchedule, "schedule", {LrSchedule::Cosine, "cosine"}, {LrSchedule::Step, "step"},
-                  {LrSchedule::Constant, "constant"})
+PARE_OPTION_TABLE(PruneMethod,
+                  "method",
+                  { PruneMethod::MagnitudeGlobal, "magnitude-global" },
+                  { PruneMethod::MagnitudeLayer, "magnitude-layer" },
+                  { PruneMethod::Filters, "filters" },
+                  { PruneMethod::Activation, "activation" })
+PARE_OPTION_TABLE(PruneSchedule,
+                  "schedule",
+                  { PruneSchedule::OneShot, "oneshot" },
+                  { PruneSchedule::Gradual, "gradual" })
+PARE_OPTION_TABLE(Allocation,
+                  "allocate",
+                  { Allocation::Uniform, "uniform" },
+                  { Allocation::Sensitivity, "sensitivity" })
+PARE_OPTION_TABLE(ActivationCriterion,
+                  "criterion",
+                  { ActivationCriterion::Mean, "mean" },
+                  { ActivationCriterion::Apoz, "apoz" })
+PARE_OPTION_TABLE(QuantScheme,
+                  "scheme",
+                  { QuantScheme::Uniform, "uniform" },
+                  { QuantScheme::Symmetric, "symmetric" },
+                  { QuantScheme::KMeans, "kmeans" })
+PARE_OPTION_TABLE(Calibration,
+                  "calibration",
+                  { Calibration::MinMax, "minmax" },
+                  { Calibration::Percentile, "percentile" },
+                  { Calibration::Mse, "mse" })
+PARE_OPTION_TABLE(Int8Engine, "engine", { Int8Engine::OneDnn, "onednn" }, { Int8Engine::Qnnpack, "qnnpack" })
+PARE_OPTION_TABLE(Optimizer, "optimizer", { Optimizer::Sgd, "sgd" }, { Optimizer::Adam, "adam" })
+PARE_OPTION_TABLE(LrSchedule,
+                  "schedule",
+                  { LrSchedule::Cosine, "cosine" },
+                  { LrSchedule::Step, "step" },
+                  { LrSchedule::Constant, "constant" })
 // The kinds that have a keyword; a teacher or student that is not one is a model spec (zoo name or file).
-PARE_OPTION_TABLE(TeacherKind, "teacher", {TeacherKind::Original, "original"})
-PARE_OPTION_TABLE(StudentKind, "student", {StudentKind::Self, "self"})
+PARE_OPTION_TABLE(TeacherKind, "teacher", { TeacherKind::Original, "original" })
+PARE_OPTION_TABLE(StudentKind, "student", { StudentKind::Self, "self" })
 
 #undef PARE_OPTION_TABLE
 
 /// The name of `value` in its table.
-template <typename E>
-[[nodiscard]] const char* optionName(E value)
+template <typename E> [[nodiscard]] const char* optionName(E value)
 {
     for (const auto& [entry, name] : OptionTable<E>::entries)
         if (entry == value)
@@ -135,8 +152,7 @@ template <typename E>
 }
 
 /// Every name of the option set, in the table's order.
-template <typename E>
-[[nodiscard]] std::vector<std::string> optionNames()
+template <typename E> [[nodiscard]] std::vector<std::string> optionNames()
 {
     std::vector<std::string> names;
     for (const auto& entry : OptionTable<E>::entries)
@@ -145,8 +161,7 @@ template <typename E>
 }
 
 /// The value named `text`, or nothing.
-template <typename E>
-[[nodiscard]] std::optional<E> findOption(std::string_view text)
+template <typename E> [[nodiscard]] std::optional<E> findOption(std::string_view text)
 {
     for (const auto& [entry, name] : OptionTable<E>::entries)
         if (text == name)
@@ -155,8 +170,7 @@ template <typename E>
 }
 
 /// "magnitude-global, magnitude-layer, filters or activation".
-template <typename E>
-[[nodiscard]] std::string optionList()
+template <typename E> [[nodiscard]] std::string optionList()
 {
     const auto names = optionNames<E>();
     std::string list;
@@ -167,13 +181,12 @@ template <typename E>
 
 /// The value named `text`; throws InputError "FIELD: unknown value 'x' (expected a, b or c)", with `field` or, when
 /// empty, the table's own field name.
-template <typename E>
-[[nodiscard]] E parseOption(std::string_view text, const std::string& field = {})
+template <typename E> [[nodiscard]] E parseOption(std::string_view text, const std::string& field = {})
 {
     if (const auto value = findOption<E>(text))
         return *value;
-    throw InputError((field.empty() ? std::string(OptionTable<E>::field) : field) + ": unknown value '" +
-                     std::string(text) + "' (expected " + optionList<E>() + ")");
+    throw InputError((field.empty() ? std::string(OptionTable<E>::field) : field) + ": unknown value '"
+                     + std::string(text) + "' (expected " + optionList<E>() + ")");
 }
 
 /// Structured methods remove whole channels, so the model is smaller in every format and faster.

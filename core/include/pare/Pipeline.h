@@ -79,8 +79,11 @@ struct SnapshotOptions
 /// Runs `recipe` on a copy of `original` with `data`, measuring a snapshot before the first step and after each.
 /// Deterministic under the recipe's seed (up to the order of multi-threaded float sums); checks `cancel` before every
 /// batch and between steps. Throws InputError for a recipe that does not fit the model or data.
-[[nodiscard]] PipelineResult runPipeline(const Model& original, const Dataset& data, const Recipe& recipe,
-                                         const PipelineCallbacks& callbacks = {}, const CancelFlag* cancel = nullptr,
+[[nodiscard]] PipelineResult runPipeline(const Model& original,
+                                         const Dataset& data,
+                                         const Recipe& recipe,
+                                         const PipelineCallbacks& callbacks = {},
+                                         const CancelFlag* cancel = nullptr,
                                          const SnapshotOptions& snapshotOptions = {});
 
 /// A model and the data set it works on, opened the way every face of Pare opens them.
@@ -93,8 +96,8 @@ struct ModelWithData
 /// Opens `modelSpec` and `dataSpec` together: a model file first, since its record says how to read the data (input
 /// shape and normalization, where `options` leaves them empty); a zoo architecture after the data, built for its
 /// sample shape and classes with `options.seed`.
-[[nodiscard]] ModelWithData openModelWithData(const std::string& modelSpec, const std::string& dataSpec,
-                                              DatasetOptions options = {});
+[[nodiscard]] ModelWithData
+openModelWithData(const std::string& modelSpec, const std::string& dataSpec, DatasetOptions options = {});
 
 /// `options` with the input shape and normalization of `record` where `options` leaves them empty.
 [[nodiscard]] DatasetOptions dataOptionsFor(const ModelRecord& record, DatasetOptions options = {});
@@ -104,7 +107,9 @@ struct ModelWithData
 
 /// A snapshot of `model` as it is, named `step`: accuracy on the test split, sizes, latency, per-layer figures.
 /// `bits` gives the per-layer bit-widths by layer name (missing layers are 32).
-[[nodiscard]] Snapshot takeSnapshot(const Model& model, const Dataset& data, const std::string& step,
+[[nodiscard]] Snapshot takeSnapshot(const Model& model,
+                                    const Dataset& data,
+                                    const std::string& step,
                                     const std::vector<std::pair<std::string, int>>& bits = {},
                                     const SnapshotOptions& options = {});
 

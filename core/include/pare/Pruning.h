@@ -55,7 +55,7 @@ struct PruneOptions
 
 struct LayerSparsity
 {
-    std::string name; ///< the layer's dotted path, as in ModelSummary
+    std::string name;    ///< the layer's dotted path, as in ModelSummary
     int64_t weights = 0; ///< before pruning (filters: the layer's weights before channels were removed)
     int64_t nonzero = 0; ///< after (filters: the weights the smaller layer kept)
     [[nodiscard]] double sparsity() const { return weights > 0 ? 1.0 - double(nonzero) / double(weights) : 0.0; }
@@ -74,8 +74,11 @@ struct PruneResult
 
 /// Prunes `model` in place. Pruned weights are exactly zero and stay zero through fine-tuning: their gradients are
 /// masked before every optimizer step and the mask is applied again after it. Throws InputError for bad options.
-[[nodiscard]] PruneResult prune(Model& model, const Dataset& data, const PruneOptions& options,
-                                const TrainProgressCallback& progress = {}, const CancelFlag* cancel = nullptr);
+[[nodiscard]] PruneResult prune(Model& model,
+                                const Dataset& data,
+                                const PruneOptions& options,
+                                const TrainProgressCallback& progress = {},
+                                const CancelFlag* cancel = nullptr);
 
 /// Zero and non-zero weights of every prunable layer, as they are now.
 [[nodiscard]] std::vector<LayerSparsity> measureSparsity(const Model& model);

@@ -102,7 +102,9 @@ struct QuantizeResult
 };
 
 /// Quantizes `model`'s weights in place. `data` is needed only when fine-tuning (finetune.epochs > 0).
-[[nodiscard]] QuantizeResult quantizeWeights(Model& model, const Dataset& data, const QuantizeOptions& options,
+[[nodiscard]] QuantizeResult quantizeWeights(Model& model,
+                                             const Dataset& data,
+                                             const QuantizeOptions& options,
                                              const TrainProgressCallback& progress = {},
                                              const CancelFlag* cancel = nullptr);
 

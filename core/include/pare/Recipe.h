@@ -62,13 +62,14 @@ struct Recipe
     void save(const std::string& path, bool overwrite = false) const;
 
     /// What `pare compress` and the studio build from their controls: prune (ratio > 0), then distill
-    /// (temperature > 0), then quantize (bits < 32, or an int8 engine), then evaluate; each step with the defaults measured to work on the bundled LeNet-5.
+    /// (temperature > 0), then quantize (bits < 32, or an int8 engine), then evaluate; each step with the defaults
+    /// measured to work on the bundled LeNet-5.
     struct Simple
     {
         double pruneRatio = 0.0;
         PruneMethod pruneMethod = PruneMethod::MagnitudeGlobal;
-        // Measured on the bundled LeNet-5 at 95% + 4-bit k-means: oneshot with 3 epochs lost 0.55 points, oneshot with 2
-        // lost 0.82, gradual with 2 lost 1.35 (it prunes later, leaving less time to recover).
+        // Measured on the bundled LeNet-5 at 95% + 4-bit k-means: oneshot with 3 epochs lost 0.55 points, oneshot with
+        // 2 lost 0.82, gradual with 2 lost 1.35 (it prunes later, leaving less time to recover).
         PruneSchedule pruneSchedule = PruneSchedule::OneShot;
         int finetuneEpochs = 3;
         Allocation allocate = Allocation::Uniform;

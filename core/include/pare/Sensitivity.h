@@ -16,10 +16,10 @@ class Model;
 /// How sensitive each layer is: accuracy when that layer alone is pruned (by magnitude, no fine-tuning) or quantized.
 struct SensitivityOptions
 {
-    std::vector<double> ratios{0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95};
-    std::vector<int> bits{8, 6, 4, 3, 2};
+    std::vector<double> ratios { 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95 };
+    std::vector<int> bits { 8, 6, 4, 3, 2 };
     QuantScheme scheme = QuantScheme::KMeans; ///< quantization scheme of the bit-width curves
-    bool perChannel = false;       ///< levels per output channel (uniform and symmetric)
+    bool perChannel = false;                  ///< levels per output channel (uniform and symmetric)
     /// Images of the validation split evaluated per point (0: all); without a validation split, the test split.
     int64_t images = 3000;
 };
@@ -46,7 +46,8 @@ struct SensitivityResult
 };
 
 /// Measures every conv and linear layer's curves on copies of `model`; the model itself is not changed.
-[[nodiscard]] SensitivityResult analyzeSensitivity(const Model& model, const Dataset& data,
+[[nodiscard]] SensitivityResult analyzeSensitivity(const Model& model,
+                                                   const Dataset& data,
                                                    const SensitivityOptions& options = {},
                                                    const CancelFlag* cancel = nullptr);
 

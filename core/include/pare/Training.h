@@ -18,7 +18,7 @@ struct TrainOptions
     int epochs = 4;
     int64_t batchSize = 64;
     Optimizer optimizer = Optimizer::Sgd;
-    double learningRate = 0.0;     ///< 0: the optimizer's default (sgd 0.02, adam 0.001)
+    double learningRate = 0.0; ///< 0: the optimizer's default (sgd 0.02, adam 0.001)
     double momentum = 0.9;
     double weightDecay = -1.0; ///< negative: the optimizer's default (sgd 5e-4, adam 0)
     LrSchedule schedule = LrSchedule::Cosine;
@@ -70,8 +70,11 @@ struct TrainHooks
 
 /// Trains `model` in place on the training split. Checks `cancel` before every batch; after a cancel the
 /// model is left as the last finished batch made it, in evaluation mode, ready to evaluate.
-[[nodiscard]] TrainResult train(Model& model, const Dataset& data, const TrainOptions& options,
-                                const TrainProgressCallback& progress = {}, const CancelFlag* cancel = nullptr,
+[[nodiscard]] TrainResult train(Model& model,
+                                const Dataset& data,
+                                const TrainOptions& options,
+                                const TrainProgressCallback& progress = {},
+                                const CancelFlag* cancel = nullptr,
                                 const TrainHooks& hooks = {});
 
 struct EvalResult
@@ -85,8 +88,11 @@ struct EvalResult
     double imagesPerSecond = 0.0;
 };
 
-[[nodiscard]] EvalResult evaluate(const Model& model, const Dataset& data, Split split = Split::Test,
-                                  int64_t batchSize = 256, const CancelFlag* cancel = nullptr);
+[[nodiscard]] EvalResult evaluate(const Model& model,
+                                  const Dataset& data,
+                                  Split split = Split::Test,
+                                  int64_t batchSize = 256,
+                                  const CancelFlag* cancel = nullptr);
 
 struct LatencyResult
 {
@@ -95,8 +101,8 @@ struct LatencyResult
     int repeats = 0;
 };
 
-[[nodiscard]] LatencyResult measureLatency(const Model& model, const std::vector<int64_t>& inputShape,
-                                           int repeats = 15);
+[[nodiscard]] LatencyResult
+measureLatency(const Model& model, const std::vector<int64_t>& inputShape, int repeats = 15);
 
 /// Throws InputError naming the model when it cannot take the data's samples or its outputs do not
 /// match the data set's classes.

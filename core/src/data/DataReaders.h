@@ -44,7 +44,7 @@ struct ImageFolderContents
 /// One sub-folder per class, class index = position of the name in sorted order; files at the top level
 /// are ignored. Images are converted to `channels` (1 or 3) and `height` x `width`; a value of 0 takes it from
 /// the first decodable image.
-[[nodiscard]] ImageFolderContents readImageFolder(const std::string& folder, int64_t channels, int64_t height,
-                                                  int64_t width);
+[[nodiscard]] ImageFolderContents
+readImageFolder(const std::string& folder, int64_t channels, int64_t height, int64_t width);
 
 } // namespace pare::data

@@ -14,10 +14,10 @@
 namespace pare {
 namespace {
 
-const std::vector<std::string> kFashionClasses = {"T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
-                                                  "Sandal",      "Shirt",   "Sneaker",  "Bag",   "Ankle boot"};
-const std::vector<std::string> kCifarClasses = {"airplane", "automobile", "bird",  "cat",  "deer",
-                                                "dog",      "frog",       "horse", "ship", "truck"};
+const std::vector<std::string> kFashionClasses
+    = { "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot" };
+const std::vector<std::string> kCifarClasses
+    = { "airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck" };
 
 enum class Source
 {
@@ -60,25 +60,26 @@ Resolved resolve(const std::string& spec)
     if (spec == kFashionMnistSpec) {
         if (!files::isDirectory(fashionMnistFolder()))
             throw inputError(fashionMnistFolder(), "not found; install the Debian package dataset-fashion-mnist");
-        return {Source::Idx, fashionMnistFolder(), true};
+        return { Source::Idx, fashionMnistFolder(), true };
     }
     if (startsWith(spec, "mnist:")) {
         const auto folder = spec.substr(6);
         files::requireDirectory(folder);
-        return {Source::Idx, folder, false};
+        return { Source::Idx, folder, false };
     }
     if (startsWith(spec, "cifar10:")) {
         const auto folder = spec.substr(8);
         files::requireDirectory(folder);
-        return {Source::Cifar10, folder, false};
+        return { Source::Cifar10, folder, false };
     }
     files::requireDirectory(spec);
     if (!data::findIdxFile(spec, "train-images-idx3-ubyte").empty()
         || !data::findIdxFile(spec, "t10k-images-idx3-ubyte").empty())
-        return {Source::Idx, spec, files::sameFile(spec, fashionMnistFolder())};
-    if (files::exists(files::joinPath(spec, "data_batch_1.bin")) || files::exists(files::joinPath(spec, "test_batch.bin")))
-        return {Source::Cifar10, spec, false};
-    return {Source::ImageFolder, spec, false};
+        return { Source::Idx, spec, files::sameFile(spec, fashionMnistFolder()) };
+    if (files::exists(files::joinPath(spec, "data_batch_1.bin"))
+        || files::exists(files::joinPath(spec, "test_batch.bin")))
+        return { Source::Cifar10, spec, false };
+    return { Source::ImageFolder, spec, false };
 }
 
 std::string requireIdx(const std::string& folder, const std::string& stem)
@@ -94,7 +95,7 @@ std::string requireIdx(const std::string& folder, const std::string& stem)
 torch::Tensor toFloat(const data::RawImages& raw, const std::vector<int64_t>& shape)
 {
     auto images = torch::from_blob(const_cast<uint8_t*>(raw.pixels.data()),
-                                   {raw.count, raw.channels, raw.height, raw.width}, torch::kUInt8)
+                                   { raw.count, raw.channels, raw.height, raw.width }, torch::kUInt8)
                       .to(torch::kFloat32)
                       .div_(255.0f);
     if (shape.empty())
@@ -102,7 +103,7 @@ torch::Tensor toFloat(const data::RawImages& raw, const std::vector<int64_t>& sh
     const int64_t channels = shape[0];
     if (channels != raw.channels) {
         if (raw.channels == 1)
-            images = images.repeat({1, channels, 1, 1});
+            images = images.repeat({ 1, channels, 1, 1 });
         else if (channels == 1 && raw.channels == 3)
             images = (images.select(1, 0) * 0.299f + images.select(1, 1) * 0.587f + images.select(1, 2) * 0.114f)
                          .unsqueeze(1);
@@ -111,10 +112,11 @@ torch::Tensor toFloat(const data::RawImages& raw, const std::vector<int64_t>& sh
                              + std::to_string(channels) + " channels");
     }
     if (shape[1] != raw.height || shape[2] != raw.width)
-        images = torch::nn::functional::interpolate(images, torch::nn::functional::InterpolateFuncOptions()
-                                                                .size(std::vector<int64_t>{shape[1], shape[2]})
-                                                                .mode(torch::kBilinear)
-                                                                .align_corners(false));
+        images = torch::nn::functional::interpolate(images,
+                                                    torch::nn::functional::InterpolateFuncOptions()
+                                                        .size(std::vector<int64_t> { shape[1], shape[2] })
+                                                        .mode(torch::kBilinear)
+                                                        .align_corners(false));
     return images.contiguous();
 }
 
@@ -184,8 +186,8 @@ std::vector<float> Dataset::samplePixels(Split split, int64_t index) const
 {
     const auto& info = m_impl->info;
     const auto channels = info.sampleShape[0];
-    auto mean = torch::tensor(info.mean).view({channels, 1, 1});
-    auto std = torch::tensor(info.std).view({channels, 1, 1});
+    auto mean = torch::tensor(info.mean).view({ channels, 1, 1 });
+    auto std = torch::tensor(info.std).view({ channels, 1, 1 });
     auto pixels = (m_impl->images(split)[index] * std + mean).clamp(0.0, 1.0).contiguous();
     return std::vector<float>(pixels.data_ptr<float>(), pixels.data_ptr<float>() + pixels.numel());
 }
@@ -208,7 +210,7 @@ Dataset Dataset::load(const std::string& spec, const DatasetOptions& options)
     torch::Tensor trainAll, trainAllLabels;
     bool hasTrainSplit = true;
     if (where.kind == Source::Idx) {
-        info.classNames = where.fashion ? kFashionClasses : std::vector<std::string>{};
+        info.classNames = where.fashion ? kFashionClasses : std::vector<std::string> {};
         if (info.classNames.empty())
             for (int c = 0; c < 10; ++c)
                 info.classNames.push_back(std::to_string(c));
@@ -233,7 +235,7 @@ Dataset Dataset::load(const std::string& spec, const DatasetOptions& options)
             batches.push_back(files::joinPath(where.folder, "data_batch_" + std::to_string(b) + ".bin"));
         const auto classes = static_cast<int64_t>(info.classNames.size());
         const auto train = data::readCifarBatches(batches, classes);
-        const auto test = data::readCifarBatches({files::joinPath(where.folder, "test_batch.bin")}, classes);
+        const auto test = data::readCifarBatches({ files::joinPath(where.folder, "test_batch.bin") }, classes);
         trainAll = toFloat(train, options.inputShape);
         trainAllLabels = toLabels(train);
         impl->testImages = toFloat(test, options.inputShape);
@@ -260,7 +262,7 @@ Dataset Dataset::load(const std::string& spec, const DatasetOptions& options)
         hasTrainSplit = false;
     }
     const int64_t channels = trainAll.size(1);
-    info.sampleShape = {channels, trainAll.size(2), trainAll.size(3)};
+    info.sampleShape = { channels, trainAll.size(2), trainAll.size(3) };
 
     // Normalization: the user's values, else the known statistics of the data set, else the training data's.
     if (!options.mean.empty() || !options.std.empty()) {
@@ -269,11 +271,11 @@ Dataset Dataset::load(const std::string& spec, const DatasetOptions& options)
         info.mean = expandPerChannel(options.mean, channels, "mean");
         info.std = expandPerChannel(options.std, channels, "std");
     } else if (where.fashion && channels == 1) {
-        info.mean = {0.2860f};
-        info.std = {0.3530f};
+        info.mean = { 0.2860f };
+        info.std = { 0.3530f };
     } else {
-        const auto mean = trainAll.mean({0, 2, 3});
-        const auto std = trainAll.std({0, 2, 3});
+        const auto mean = trainAll.mean({ 0, 2, 3 });
+        const auto std = trainAll.std({ 0, 2, 3 });
         for (int64_t c = 0; c < channels; ++c) {
             info.mean.push_back(mean[c].item<float>());
             info.std.push_back(std::max(std[c].item<float>(), 1e-6f));
@@ -282,8 +284,8 @@ Dataset Dataset::load(const std::string& spec, const DatasetOptions& options)
     for (float s : info.std)
         if (!(s > 0.0f))
             throw InputError("std: must be positive");
-    const auto meanTensor = torch::tensor(info.mean).view({1, channels, 1, 1});
-    const auto stdTensor = torch::tensor(info.std).view({1, channels, 1, 1});
+    const auto meanTensor = torch::tensor(info.mean).view({ 1, channels, 1, 1 });
+    const auto stdTensor = torch::tensor(info.std).view({ 1, channels, 1, 1 });
     trainAll = (trainAll - meanTensor).div_(stdTensor);
     impl->testImages = hasTrainSplit ? (impl->testImages - meanTensor).div_(stdTensor) : trainAll;
 

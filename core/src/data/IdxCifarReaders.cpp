@@ -35,7 +35,7 @@ public:
                 throw inputError(path, "truncated gzip file (" + std::to_string(onDisk) + " bytes)");
             std::ifstream in(path, std::ios::binary);
             in.seekg(-4, std::ios::end);
-            std::array<unsigned char, 4> trailer{};
+            std::array<unsigned char, 4> trailer {};
             in.read(reinterpret_cast<char*>(trailer.data()), 4);
             m_size = int64_t(trailer[0]) | int64_t(trailer[1]) << 8 | int64_t(trailer[2]) << 16
                 | int64_t(trailer[3]) << 24;
@@ -67,7 +67,8 @@ public:
             if (n <= 0) {
                 int code = 0;
                 const char* message = ::gzerror(m_file, &code);
-                throw inputError(m_path, std::string("truncated or corrupt while reading ") + what
+                throw inputError(m_path,
+                                 std::string("truncated or corrupt while reading ") + what
                                      + (code != Z_OK && message ? std::string(" (") + message + ")" : ""));
             }
             out += n;
@@ -95,18 +96,19 @@ uint32_t bigEndian32(const unsigned char* p)
 }
 
 /// Reads an IDX header: the magic number, which must be `expectedMagic`, and `dimensions` sizes.
-std::vector<int64_t> readIdxHeader(ByteSource& source, const std::string& path, uint32_t expectedMagic, int dimensions,
-                                   const char* kind)
+std::vector<int64_t>
+readIdxHeader(ByteSource& source, const std::string& path, uint32_t expectedMagic, int dimensions, const char* kind)
 {
     const int64_t headerBytes = 4 + 4 * int64_t(dimensions);
     if (source.size() < headerBytes)
         throw inputError(path, std::string("too short for an IDX ") + kind + " header");
-    std::array<unsigned char, 16> header{};
+    std::array<unsigned char, 16> header {};
     source.read(header.data(), headerBytes, "the IDX header");
     const uint32_t magic = bigEndian32(header.data());
     if (magic != expectedMagic)
-        throw inputError(path, std::string("not an IDX ") + kind + " file (magic number " + hex32(magic) + ", expected "
-                                   + hex32(expectedMagic) + ")");
+        throw inputError(path,
+                         std::string("not an IDX ") + kind + " file (magic number " + hex32(magic) + ", expected "
+                             + hex32(expectedMagic) + ")");
     std::vector<int64_t> dims;
     for (int d = 0; d < dimensions; ++d)
         dims.push_back(bigEndian32(header.data() + 4 + 4 * d));
@@ -114,24 +116,25 @@ std::vector<int64_t> readIdxHeader(ByteSource& source, const std::string& path, 
 }
 
 /// Checks that `claimed` payload bytes after a header of `headerBytes` fit in the source.
-void requireHolds(const ByteSource& source, const std::string& path, int64_t headerBytes, int64_t claimed,
-                  const std::string& claim)
+void requireHolds(
+    const ByteSource& source, const std::string& path, int64_t headerBytes, int64_t claimed, const std::string& claim)
 {
     const int64_t needed = headerBytes + claimed;
     const int64_t have = source.size();
     // gzip records the decompressed size modulo 2^32; a truncated gzip file has a garbage trailer, caught too.
     const bool fits = source.gzipped() ? (needed & 0xffffffffLL) == have : needed <= have;
     if (!fits)
-        throw inputError(path, "header claims " + claim + " (" + std::to_string(needed) + " bytes) but the file holds "
-                                   + std::to_string(have) + (source.gzipped() ? " bytes uncompressed, or is truncated"
-                                                                              : " bytes"));
+        throw inputError(path,
+                         "header claims " + claim + " (" + std::to_string(needed) + " bytes) but the file holds "
+                             + std::to_string(have)
+                             + (source.gzipped() ? " bytes uncompressed, or is truncated" : " bytes"));
 }
 
 } // namespace
 
 std::string findIdxFile(const std::string& folder, const std::string& stem)
 {
-    for (const std::string& candidate : {files::joinPath(folder, stem), files::joinPath(folder, stem + ".gz")})
+    for (const std::string& candidate : { files::joinPath(folder, stem), files::joinPath(folder, stem + ".gz") })
         if (files::exists(candidate) && !files::isDirectory(candidate))
             return candidate;
     return {};
@@ -148,8 +151,8 @@ RawImages readIdx(const std::string& imagesPath, const std::string& labelsPath, 
         raw.width = dims[2];
         raw.channels = 1;
         if (raw.height == 0 || raw.width == 0 || raw.height > 4096 || raw.width > 4096)
-            throw inputError(imagesPath, "implausible image size " + std::to_string(raw.height) + "x"
-                                             + std::to_string(raw.width));
+            throw inputError(imagesPath,
+                             "implausible image size " + std::to_string(raw.height) + "x" + std::to_string(raw.width));
         const int64_t payload = raw.count * raw.height * raw.width;
         requireHolds(source, imagesPath, 16, payload,
                      std::to_string(raw.count) + " images of " + std::to_string(raw.height) + "x"
@@ -161,16 +164,18 @@ RawImages readIdx(const std::string& imagesPath, const std::string& labelsPath, 
         ByteSource source(labelsPath);
         const int64_t count = readIdxHeader(source, labelsPath, 0x801, 1, "label")[0];
         if (count != raw.count)
-            throw inputError(labelsPath, std::to_string(count) + " labels for " + std::to_string(raw.count)
-                                             + " images in " + imagesPath);
+            throw inputError(labelsPath,
+                             std::to_string(count) + " labels for " + std::to_string(raw.count) + " images in "
+                                 + imagesPath);
         requireHolds(source, labelsPath, 8, count, std::to_string(count) + " labels");
         std::vector<uint8_t> bytes(static_cast<size_t>(count));
         source.read(bytes.data(), count, "the labels");
         raw.labels.resize(bytes.size());
         for (size_t i = 0; i < bytes.size(); ++i) {
             if (bytes[i] >= classCount)
-                throw inputError(labelsPath, "label " + std::to_string(bytes[i]) + " of item " + std::to_string(i)
-                                                 + " is outside the class range 0.." + std::to_string(classCount - 1));
+                throw inputError(labelsPath,
+                                 "label " + std::to_string(bytes[i]) + " of item " + std::to_string(i)
+                                     + " is outside the class range 0.." + std::to_string(classCount - 1));
             raw.labels[i] = bytes[i];
         }
     }
@@ -189,8 +194,9 @@ RawImages readCifarBatches(const std::vector<std::string>& paths, int64_t classC
     for (const auto& path : paths) {
         const int64_t size = files::requireRegularFile(path);
         if (size % recordBytes != 0)
-            throw inputError(path, "truncated: " + std::to_string(size) + " bytes is not a whole number of "
-                                       + std::to_string(recordBytes) + "-byte CIFAR-10 records");
+            throw inputError(path,
+                             "truncated: " + std::to_string(size) + " bytes is not a whole number of "
+                                 + std::to_string(recordBytes) + "-byte CIFAR-10 records");
         total += size / recordBytes;
     }
     raw.count = total;
@@ -203,9 +209,9 @@ RawImages readCifarBatches(const std::vector<std::string>& paths, int64_t classC
         while (in.read(record.data(), recordBytes)) {
             const int64_t label = static_cast<unsigned char>(record[0]);
             if (label >= classCount)
-                throw inputError(path, "label " + std::to_string(label) + " of record "
-                                           + std::to_string(index) + " is outside the class range 0.."
-                                           + std::to_string(classCount - 1));
+                throw inputError(path,
+                                 "label " + std::to_string(label) + " of record " + std::to_string(index)
+                                     + " is outside the class range 0.." + std::to_string(classCount - 1));
             raw.labels[index] = label;
             std::copy(record.begin() + 1, record.end(), raw.pixels.begin() + index * pixelsPerImage);
             ++index;

@@ -93,8 +93,9 @@ ImageFolderContents readImageFolder(const std::string& folder, int64_t channels,
     raw.height = height;
     raw.width = width;
     if (raw.count == 0)
-        throw inputError(folder, "no decodable image in " + std::to_string(samples.size()) + " files under "
-                                     + std::to_string(contents.classNames.size()) + " class folders");
+        throw inputError(folder,
+                         "no decodable image in " + std::to_string(samples.size()) + " files under "
+                             + std::to_string(contents.classNames.size()) + " class folders");
     return contents;
 }
 

@@ -62,8 +62,8 @@ ExportReport exportModel(const Model& model, const std::string& path, const Expo
         report.onnxCheck = check;
         report.verified = onnxVerified(check, options.data != nullptr);
         if (check.images - check.sameTopOne > check.nearTieDifferences)
-            throw ExportMismatch(path + ": the ONNX export disagrees with LibTorch beyond near-ties (" +
-                                 report.verified + "); nothing was written");
+            throw ExportMismatch(path + ": the ONNX export disagrees with LibTorch beyond near-ties (" + report.verified
+                                 + "); nothing was written");
         report.bytes = files::writeAtomically(path, bytes, options.overwrite);
         return report;
     }
@@ -76,8 +76,7 @@ ExportReport exportModel(const Model& model, const std::string& path, const Expo
     });
     const auto& engine = model.record().int8Engine;
     report.verified = engine && report.format == ModelFormat::TorchScript
-        ? "loaded back: " + std::to_string(report.reloadedInt8Operations) + " int8 operations on " +
-            optionName(*engine)
+        ? "loaded back: " + std::to_string(report.reloadedInt8Operations) + " int8 operations on " + optionName(*engine)
         : "loaded back: " + withThousands(report.reloadedParameters) + " parameters";
     return report;
 }

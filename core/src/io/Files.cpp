@@ -67,7 +67,9 @@ std::string readAll(const std::string& path)
     return buffer.str();
 }
 
-int64_t writeAtomically(const std::string& path, const std::string& bytes, bool overwrite,
+int64_t writeAtomically(const std::string& path,
+                        const std::string& bytes,
+                        bool overwrite,
                         const std::function<void(const std::string& temporaryPath)>& checkBeforeRename)
 {
     std::error_code ec;

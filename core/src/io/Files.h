@@ -25,7 +25,9 @@ void requireDirectory(const std::string& path);
 /// sees half a file and a failure leaves any old file intact. Refuses an existing file unless overwrite.
 /// Returns the size of the file on disk. `checkBeforeRename`, if given, is called with the temporary file's path once
 /// it is complete; when it throws, the temporary file is removed and nothing reaches `path`.
-int64_t writeAtomically(const std::string& path, const std::string& bytes, bool overwrite,
+int64_t writeAtomically(const std::string& path,
+                        const std::string& bytes,
+                        bool overwrite,
                         const std::function<void(const std::string& temporaryPath)>& checkBeforeRename = {});
 
 /// `folder` and `name` joined with one separator, however the user spelled the folder ("data/" or "data").

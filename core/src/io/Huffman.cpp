@@ -20,11 +20,12 @@ std::vector<uint8_t> codeLengths(const std::vector<uint64_t>& counts)
     };
     const int alphabet = static_cast<int>(counts.size());
     std::vector<int> parent;
-    auto heavier = [](const Node& a, const Node& b) { return a.count > b.count || (a.count == b.count && a.index > b.index); };
+    auto heavier
+        = [](const Node& a, const Node& b) { return a.count > b.count || (a.count == b.count && a.index > b.index); };
     std::priority_queue<Node, std::vector<Node>, decltype(heavier)> queue(heavier);
     for (int s = 0; s < alphabet; ++s)
         if (counts[size_t(s)] > 0)
-            queue.push({counts[size_t(s)], s});
+            queue.push({ counts[size_t(s)], s });
     std::vector<uint8_t> lengths(counts.size(), 0);
     if (queue.size() == 1) {
         lengths[size_t(queue.top().index)] = 1;
@@ -40,7 +41,7 @@ std::vector<uint8_t> codeLengths(const std::vector<uint64_t>& counts)
         parent.push_back(-1);
         parent[size_t(a.index)] = inner;
         parent[size_t(b.index)] = inner;
-        queue.push({a.count + b.count, inner});
+        queue.push({ a.count + b.count, inner });
     }
     for (int s = 0; s < alphabet; ++s) {
         if (counts[size_t(s)] == 0)
@@ -120,7 +121,8 @@ std::optional<std::vector<uint32_t>> decodeHuffman(const char* data, size_t size
     const auto streamSize = huffmanStreamSize(data, size, alphabet);
     if (!streamSize)
         return std::nullopt;
-    std::vector<uint8_t> lengths(reinterpret_cast<const uint8_t*>(data), reinterpret_cast<const uint8_t*>(data) + alphabet);
+    std::vector<uint8_t> lengths(reinterpret_cast<const uint8_t*>(data),
+                                 reinterpret_cast<const uint8_t*>(data) + alphabet);
     if (*std::max_element(lengths.begin(), lengths.end()) > kMaxCodeLength)
         return std::nullopt;
     // Per code length: the first canonical code, how many codes, and where their symbols start in `sorted`.

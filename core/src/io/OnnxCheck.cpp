@@ -30,12 +30,11 @@ void compareBatch(cv::dnn::Net& net, torch::jit::Module& module, const torch::Te
     const cv::Mat blob(static_cast<int>(sizes.size()), sizes.data(), CV_32F, input.data_ptr<float>());
     net.setInput(blob);
     const cv::Mat out = net.forward();
-    const auto opencv = torch::from_blob(const_cast<float*>(out.ptr<float>()), {input.size(0), int64_t(out.total()) / input.size(0)},
-                                         torch::kFloat)
+    const auto opencv = torch::from_blob(const_cast<float*>(out.ptr<float>()),
+                                         { input.size(0), int64_t(out.total()) / input.size(0) }, torch::kFloat)
                             .clone();
     const auto torchOut = forward(module, input);
-    check.maxAbsLogitDifference =
-        std::max(check.maxAbsLogitDifference, (torchOut - opencv).abs().max().item<double>());
+    check.maxAbsLogitDifference = std::max(check.maxAbsLogitDifference, (torchOut - opencv).abs().max().item<double>());
     const auto a = torchOut.argmax(1);
     const auto b = opencv.argmax(1);
     const auto same = a.eq(b);
@@ -51,8 +50,8 @@ void compareBatch(cv::dnn::Net& net, torch::jit::Module& module, const torch::Te
 
 } // namespace
 
-OnnxCheck checkOnnxWithOpenCv(const std::string& onnxBytes, const Model& model, const Dataset& data, int64_t count,
-                              Split split)
+OnnxCheck
+checkOnnxWithOpenCv(const std::string& onnxBytes, const Model& model, const Dataset& data, int64_t count, Split split)
 {
     auto net = readNet(onnxBytes, model.origin());
     const auto& images = data.impl().images(split);
@@ -66,8 +65,8 @@ OnnxCheck checkOnnxWithOpenCv(const std::string& onnxBytes, const Model& model, 
     return check;
 }
 
-OnnxCheck checkOnnxWithOpenCvOnRandomInputs(const std::string& onnxBytes, const Model& model, int64_t count,
-                                            uint64_t seed)
+OnnxCheck
+checkOnnxWithOpenCvOnRandomInputs(const std::string& onnxBytes, const Model& model, int64_t count, uint64_t seed)
 {
     const auto& shape = model.record().inputShape;
     if (shape.size() != 3)
@@ -77,7 +76,7 @@ OnnxCheck checkOnnxWithOpenCvOnRandomInputs(const std::string& onnxBytes, const 
     module.eval();
     torch::InferenceMode inference;
     auto generator = seededGenerator(seed);
-    const auto inputs = torch::randn({count, shape[0], shape[1], shape[2]}, generator);
+    const auto inputs = torch::randn({ count, shape[0], shape[1], shape[2] }, generator);
     OnnxCheck check;
     compareBatch(net, module, inputs, check);
     return check;

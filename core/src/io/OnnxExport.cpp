@@ -34,7 +34,8 @@ public:
     {
     }
 
-    void convert(const std::shared_ptr<torch::jit::Graph>& graph, const std::vector<int64_t>& inputShape,
+    void convert(const std::shared_ptr<torch::jit::Graph>& graph,
+                 const std::vector<int64_t>& inputShape,
                  const std::vector<int64_t>& outputShape)
     {
         const auto inputs = graph->inputs();
@@ -87,7 +88,7 @@ private:
         if (!v)
             fail(node, "an argument that is not a constant");
         if (v->isInt())
-            return {v->toInt()};
+            return { v->toInt() };
         if (!v->isIntList())
             fail(node, "expected a list of integers");
         return v->toIntVector();
@@ -202,7 +203,7 @@ private:
     {
         if (padding.size() == 1)
             padding.push_back(padding[0]);
-        return {padding[0], padding[1], padding[0], padding[1]};
+        return { padding[0], padding[1], padding[0], padding[1] };
     }
 
     static std::vector<int64_t> pair(std::vector<int64_t> v)
@@ -212,18 +213,24 @@ private:
         return v;
     }
 
-    void conv(Node* node, Value* input, Value* weight, Value* bias, Value* stride, Value* padding, Value* dilation,
+    void conv(Node* node,
+              Value* input,
+              Value* weight,
+              Value* bias,
+              Value* stride,
+              Value* padding,
+              Value* dilation,
               Value* groups)
     {
         const auto w = constant(weight);
         if (!w || !w->isTensor() || w->toTensor().dim() != 4)
             fail(node, "only 2-d convolutions with constant weights are covered");
-        std::vector<std::string> inputs{tensor(node, input), tensor(node, weight)};
+        std::vector<std::string> inputs { tensor(node, input), tensor(node, weight) };
         if (!isNone(bias))
             inputs.push_back(tensor(node, bias));
         auto& n = emit("Conv", inputs, node->output(), 4);
         const auto kernel = w->toTensor().sizes();
-        attr(n, "kernel_shape", std::vector<int64_t>{kernel[2], kernel[3]});
+        attr(n, "kernel_shape", std::vector<int64_t> { kernel[2], kernel[3] });
         attr(n, "strides", pair(ints(node, stride)));
         attr(n, "pads", pads2d(ints(node, padding)));
         attr(n, "dilations", pair(ints(node, dilation)));
@@ -233,7 +240,7 @@ private:
     void linear(Node* node, Value* input, Value* weight, Value* bias)
     {
         if (rank(input) == 2) {
-            std::vector<std::string> inputs{tensor(node, input), tensor(node, weight)};
+            std::vector<std::string> inputs { tensor(node, input), tensor(node, weight) };
             if (!isNone(bias))
                 inputs.push_back(tensor(node, bias));
             auto& n = emit("Gemm", inputs, node->output(), 2);
@@ -246,11 +253,11 @@ private:
             fail(node, "linear layers need constant weights");
         const auto transposed = fresh("weight_t");
         addInitializer(transposed, w->toTensor().t());
-        auto& mm = emit("MatMul", {tensor(node, input), transposed}, node->output(), rank(input));
+        auto& mm = emit("MatMul", { tensor(node, input), transposed }, node->output(), rank(input));
         if (!isNone(bias)) {
             const auto product = mm.output(0);
             Value* out = node->output();
-            emit("Add", {product, tensor(node, bias)}, out, rank(input));
+            emit("Add", { product, tensor(node, bias) }, out, rank(input));
         }
     }
 
@@ -259,13 +266,13 @@ private:
         auto kernel = pair(ints(node, node->input(1)));
         auto stride = ints(node, node->input(2));
         stride = stride.empty() ? kernel : pair(stride);
-        auto& n = emit(op, {tensor(node, node->input(0))}, node->output(), 4);
+        auto& n = emit(op, { tensor(node, node->input(0)) }, node->output(), 4);
         attr(n, "kernel_shape", kernel);
         attr(n, "strides", stride);
         attr(n, "pads", pads2d(ints(node, node->input(3))));
         if (isMax) {
             const auto dilation = pair(ints(node, node->input(4)));
-            if (dilation != std::vector<int64_t>{1, 1})
+            if (dilation != std::vector<int64_t> { 1, 1 })
                 fail(node, "dilated max pooling is not covered");
             attr(n, "ceil_mode", int64_t(constant(node->input(5))->toBool()));
         } else {
@@ -284,13 +291,13 @@ private:
         if (auto v = constant(shape)) {
             auto dims = v->toIntVector();
             if (dims.size() == 2 && (dims[1] == -1 || dims[0] == -1) && rank(input) >= 2) {
-                auto& n = emit("Flatten", {tensor(node, input)}, node->output(), 2);
+                auto& n = emit("Flatten", { tensor(node, input) }, node->output(), 2);
                 attr(n, "axis", int64_t(1));
                 return;
             }
             const auto name = fresh("shape");
             addInitializer(name, torch::tensor(dims, torch::kLong));
-            emit("Reshape", {tensor(node, input), name}, node->output(), int(dims.size()));
+            emit("Reshape", { tensor(node, input), name }, node->output(), int(dims.size()));
             return;
         }
         // [x.size(0), -1] built at run time.
@@ -298,10 +305,10 @@ private:
         if (list->kind() == c10::prim::ListConstruct && list->inputs().size() == 2) {
             const Node* size = list->input(0)->node();
             const auto second = constant(list->input(1));
-            const bool batchFirst = size->kind() == c10::aten::size && size->input(0) == input &&
-                constant(size->input(1)) && constant(size->input(1))->toInt() == 0;
+            const bool batchFirst = size->kind() == c10::aten::size && size->input(0) == input
+                && constant(size->input(1)) && constant(size->input(1))->toInt() == 0;
             if (batchFirst && second && second->isInt() && rank(input) >= 2) {
-                auto& n = emit("Flatten", {tensor(node, input)}, node->output(), 2);
+                auto& n = emit("Flatten", { tensor(node, input) }, node->output(), 2);
                 attr(n, "axis", int64_t(1));
                 return;
             }
@@ -326,56 +333,56 @@ private:
                             fail(node, "control flow that computes tensors is not covered");
             return;
         }
-        if (op == "aten::dropout" || op == "aten::dropout_" || op == "aten::feature_dropout" ||
-            op == "aten::contiguous" || op == "aten::detach" || op == "aten::clone") {
+        if (op == "aten::dropout" || op == "aten::dropout_" || op == "aten::feature_dropout" || op == "aten::contiguous"
+            || op == "aten::detach" || op == "aten::clone") {
             m_names[node->output()] = tensor(node, node->input(0));
             m_ranks[node->output()] = rank(node->input(0));
             return;
         }
         if (op == "aten::conv2d") {
-            conv(node, node->input(0), node->input(1), node->input(2), node->input(3), node->input(4),
-                 node->input(5), node->input(6));
+            conv(node, node->input(0), node->input(1), node->input(2), node->input(3), node->input(4), node->input(5),
+                 node->input(6));
         } else if (op == "aten::_convolution") {
             if (constant(node->input(6)) && constant(node->input(6))->toBool())
                 fail(node, "transposed convolutions are not covered");
-            conv(node, node->input(0), node->input(1), node->input(2), node->input(3), node->input(4),
-                 node->input(5), node->input(8));
+            conv(node, node->input(0), node->input(1), node->input(2), node->input(3), node->input(4), node->input(5),
+                 node->input(8));
         } else if (op == "aten::linear") {
             linear(node, node->input(0), node->input(1), node->input(2));
         } else if (op == "aten::addmm") { // bias + x @ w (traced linear layers)
             if (number(node, node->input(3)) != 1.0 || number(node, node->input(4)) != 1.0)
                 fail(node, "addmm with beta or alpha other than 1 is not covered");
-            emit("Gemm", {tensor(node, node->input(1)), tensor(node, node->input(2)), tensor(node, node->input(0))},
+            emit("Gemm", { tensor(node, node->input(1)), tensor(node, node->input(2)), tensor(node, node->input(0)) },
                  node->output(), 2);
         } else if (op == "aten::matmul" || op == "aten::mm") {
-            emit("MatMul", {tensor(node, node->input(0)), tensor(node, node->input(1))}, node->output(),
+            emit("MatMul", { tensor(node, node->input(0)), tensor(node, node->input(1)) }, node->output(),
                  std::max(rank(node->input(0)), rank(node->input(1))));
         } else if (op == "aten::t" && rank(node->input(0)) == 2) {
-            auto& n = emit("Transpose", {tensor(node, node->input(0))}, node->output(), 2);
-            attr(n, "perm", std::vector<int64_t>{1, 0});
+            auto& n = emit("Transpose", { tensor(node, node->input(0)) }, node->output(), 2);
+            attr(n, "perm", std::vector<int64_t> { 1, 0 });
         } else if (op == "aten::relu" || op == "aten::relu_") {
-            emit("Relu", {tensor(node, node->input(0))}, node->output(), rank(node->input(0)));
+            emit("Relu", { tensor(node, node->input(0)) }, node->output(), rank(node->input(0)));
         } else if (op == "aten::sigmoid" || op == "aten::sigmoid_") {
-            emit("Sigmoid", {tensor(node, node->input(0))}, node->output(), rank(node->input(0)));
+            emit("Sigmoid", { tensor(node, node->input(0)) }, node->output(), rank(node->input(0)));
         } else if (op == "aten::tanh" || op == "aten::tanh_") {
-            emit("Tanh", {tensor(node, node->input(0))}, node->output(), rank(node->input(0)));
+            emit("Tanh", { tensor(node, node->input(0)) }, node->output(), rank(node->input(0)));
         } else if (op == "aten::leaky_relu" || op == "aten::leaky_relu_") {
-            auto& n = emit("LeakyRelu", {tensor(node, node->input(0))}, node->output(), rank(node->input(0)));
+            auto& n = emit("LeakyRelu", { tensor(node, node->input(0)) }, node->output(), rank(node->input(0)));
             attr(n, "alpha", float(number(node, node->input(1))));
         } else if (op == "aten::max_pool2d") {
             pool(node, "MaxPool", true);
         } else if (op == "aten::avg_pool2d") {
             pool(node, "AveragePool", false);
         } else if (op == "aten::adaptive_avg_pool2d") {
-            if (pair(ints(node, node->input(1))) != std::vector<int64_t>{1, 1})
+            if (pair(ints(node, node->input(1))) != std::vector<int64_t> { 1, 1 })
                 fail(node, "adaptive average pooling is covered to 1x1 only");
-            emit("GlobalAveragePool", {tensor(node, node->input(0))}, node->output(), 4);
+            emit("GlobalAveragePool", { tensor(node, node->input(0)) }, node->output(), 4);
         } else if (op == "aten::flatten") {
             const auto start = integer(node, node->input(1));
             const auto end = integer(node, node->input(2));
             if (end != -1 && end != rank(node->input(0)) - 1)
                 fail(node, "flatten up to a dimension other than the last is not covered");
-            auto& n = emit("Flatten", {tensor(node, node->input(0))}, node->output(), int(start) + 1);
+            auto& n = emit("Flatten", { tensor(node, node->input(0)) }, node->output(), int(start) + 1);
             attr(n, "axis", start);
         } else if (op == "aten::view" || op == "aten::reshape") {
             reshape(node);
@@ -383,10 +390,10 @@ private:
             if (node->inputs().size() > 2 && number(node, node->input(2)) != 1.0)
                 fail(node, "alpha other than 1 is not covered");
             const bool add = op == "aten::add" || op == "aten::add_";
-            emit(add ? "Add" : "Sub", {tensor(node, node->input(0)), tensor(node, node->input(1))}, node->output(),
+            emit(add ? "Add" : "Sub", { tensor(node, node->input(0)), tensor(node, node->input(1)) }, node->output(),
                  std::max(rank(node->input(0)), rank(node->input(1))));
         } else if (op == "aten::mul" || op == "aten::mul_") {
-            emit("Mul", {tensor(node, node->input(0)), tensor(node, node->input(1))}, node->output(),
+            emit("Mul", { tensor(node, node->input(0)), tensor(node, node->input(1)) }, node->output(),
                  std::max(rank(node->input(0)), rank(node->input(1))));
         } else if (op == "aten::cat") {
             Node* list = node->input(0)->node();
@@ -398,19 +405,20 @@ private:
             auto& n = emit("Concat", parts, node->output(), rank(list->input(0)));
             attr(n, "axis", integer(node, node->input(1)));
         } else if (op == "aten::softmax" || op == "aten::log_softmax") {
-            auto& n = emit(op == "aten::softmax" ? "Softmax" : "LogSoftmax", {tensor(node, node->input(0))},
+            auto& n = emit(op == "aten::softmax" ? "Softmax" : "LogSoftmax", { tensor(node, node->input(0)) },
                            node->output(), rank(node->input(0)));
             attr(n, "axis", integer(node, node->input(1)));
         } else if (op == "aten::fake_quantize_per_tensor_affine") {
             // ONNX's form for these is QuantizeLinear/DequantizeLinear, but OpenCV 4.6 DNN, which checks every
             // export, disagreed on the QDQ graph we tried (1,015 of 10,000 top-1 agreeing). Refuse rather than
             // write a file that cannot be verified.
-            fail(node, "quantized activations have no ONNX form Pare can verify; export the model before its "
-                       "activations were quantized, or write .pt or .pare");
+            fail(node,
+                 "quantized activations have no ONNX form Pare can verify; export the model before its "
+                 "activations were quantized, or write .pt or .pare");
         } else if (op == "aten::batch_norm") {
             // A BatchNorm the freezing pass could not fold into a convolution (after a linear layer, or first).
-            std::vector<std::string> inputs{tensor(node, node->input(0))};
-            for (int i : {1, 2, 3, 4})
+            std::vector<std::string> inputs { tensor(node, node->input(0)) };
+            for (int i : { 1, 2, 3, 4 })
                 inputs.push_back(tensor(node, node->input(i)));
             auto& n = emit("BatchNormalization", inputs, node->output(), rank(node->input(0)));
             attr(n, "epsilon", float(number(node, node->input(7))));
@@ -431,8 +439,9 @@ private:
 std::string exportModel(const Model::Impl& model, const std::vector<int64_t>& inputShape)
 {
     if (inputShape.size() != 3)
-        throw inputError(model.origin, "cannot export to ONNX without an input shape C,H,W (the model has no "
-                                       "pare.json record; give --input-shape)");
+        throw inputError(model.origin,
+                         "cannot export to ONNX without an input shape C,H,W (the model has no "
+                         "pare.json record; give --input-shape)");
     auto module = model.module.clone();
     module.eval();
     torch::jit::Module frozen;
@@ -444,7 +453,7 @@ std::string exportModel(const Model::Impl& model, const std::vector<int64_t>& in
     std::vector<int64_t> outputShape;
     {
         torch::InferenceMode inference;
-        outputShape = forward(module, torch::zeros({1, inputShape[0], inputShape[1], inputShape[2]})).sizes().vec();
+        outputShape = forward(module, torch::zeros({ 1, inputShape[0], inputShape[1], inputShape[2] })).sizes().vec();
     }
     auto graph = frozen.get_method("forward").graph()->copy();
     torch::jit::FoldFrozenConvBatchnorm(graph);

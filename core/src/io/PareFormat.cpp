@@ -8,33 +8,31 @@
 #include <nlohmann/json.hpp>
 #include <zstd.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <fstream>
 #include <map>
 #include <memory>
 #include <optional>
-#include <algorithm>
 #include <sstream>
 
 namespace pare::format {
 namespace {
 
-constexpr char kMagic[4] = {'P', 'A', 'R', 'E'};
+constexpr char kMagic[4] = { 'P', 'A', 'R', 'E' };
 /// 2 added Huffman-coded symbol streams and gap-coded masks; version 1 files still load.
 constexpr uint32_t kVersion = 2;
 constexpr int kZstdLevel = 19;
 /// A decoded body larger than this is not a LeNet-sized model but a corrupt or hostile header.
 constexpr uint64_t kMaxBodyBytes = uint64_t(4) << 30;
 
-template <typename T>
-void put(std::string& out, T value)
+template <typename T> void put(std::string& out, T value)
 {
     out.append(reinterpret_cast<const char*>(&value), sizeof value);
 }
 
-template <typename T>
-T get(const std::string& in, size_t& offset, const std::string& path)
+template <typename T> T get(const std::string& in, size_t& offset, const std::string& path)
 {
     if (offset + sizeof(T) > in.size())
         throw inputError(path, "truncated .pare file");
@@ -101,8 +99,14 @@ std::string encodeSymbols(const std::vector<uint32_t>& symbols, int bits, nlohma
     return packed;
 }
 
-std::vector<uint32_t> decodeSymbols(const std::string& body, size_t& at, size_t end, size_t count, int bits,
-                                    const nlohmann::json& entry, const char* key, const std::string& path)
+std::vector<uint32_t> decodeSymbols(const std::string& body,
+                                    size_t& at,
+                                    size_t end,
+                                    size_t count,
+                                    int bits,
+                                    const nlohmann::json& entry,
+                                    const char* key,
+                                    const std::string& path)
 {
     const auto coding = entry.value(key, std::string("packed"));
     if (coding == "huffman" && bits >= 1 && bits <= kMaxHuffmanBits) {
@@ -149,8 +153,8 @@ std::string encodeMask(const std::vector<uint32_t>& mask, const std::vector<int6
     return bitmap;
 }
 
-std::vector<uint32_t> decodeMask(const std::string& body, size_t& at, size_t end, int64_t n,
-                                 const nlohmann::json& entry, const std::string& path)
+std::vector<uint32_t> decodeMask(
+    const std::string& body, size_t& at, size_t end, int64_t n, const nlohmann::json& entry, const std::string& path)
 {
     const auto coding = entry.value("mask", std::string("bitmap"));
     if (coding == "bitmap") {
@@ -165,7 +169,7 @@ std::vector<uint32_t> decodeMask(const std::string& body, size_t& at, size_t end
     const auto symbolCount = entry.at("mask_symbols").get<size_t>();
     if (symbolCount > size_t(n) + 1)
         throw inputError(path, "corrupt .pare file (bad mask)");
-    nlohmann::json coded{{"gaps", "huffman"}};
+    nlohmann::json coded { { "gaps", "huffman" } };
     const auto gaps = decodeSymbols(body, at, end, symbolCount, 8, coded, "gaps", path);
     std::vector<uint32_t> mask(size_t(n), 0);
     int64_t position = -1, pending = 0;
@@ -192,8 +196,8 @@ struct ChannelLattice
 };
 
 /// Finds the scale of values that uniform or symmetric quantization put on k * scale (the step between levels is
-/// a fraction of the smallest gap between distinct values, or the largest magnitude over an integer), checking that every value is reproduced bit for
-/// bit by the one float multiplication the decoder will do.
+/// a fraction of the smallest gap between distinct values, or the largest magnitude over an integer), checking that
+/// every value is reproduced bit for bit by the one float multiplication the decoder will do.
 std::optional<ChannelLattice> findLattice(const std::vector<float>& values)
 {
     ChannelLattice lattice;
@@ -228,7 +232,7 @@ std::optional<ChannelLattice> findLattice(const std::vector<float>& values)
         if (ks[largest] == 0 || std::llabs(ks[largest]) > 65535)
             continue;
         const float estimate = values[largest] / float(ks[largest]);
-        for (int ulps : {0, 1, -1, 2, -2, 3, -3}) { // the scale that was used is within a few ulps of the estimate
+        for (int ulps : { 0, 1, -1, 2, -2, 3, -3 }) { // the scale that was used is within a few ulps of the estimate
             float candidate = estimate;
             for (int u = 0; u < std::abs(ulps); ++u)
                 candidate = std::nextafter(candidate, ulps > 0 ? INFINITY : -INFINITY);
@@ -249,8 +253,12 @@ std::optional<ChannelLattice> findLattice(const std::vector<float>& values)
 
 /// Per-channel uniform or symmetric levels: a scale and a smallest k per output channel, then every k packed.
 /// Smaller than a codebook when each channel has its own levels (a shared codebook would exceed 256 entries).
-bool encodeLattices(const std::vector<float>& values, const std::vector<int64_t>& positions, int64_t channels,
-                    int64_t perChannel, std::string& blob, nlohmann::json& entry)
+bool encodeLattices(const std::vector<float>& values,
+                    const std::vector<int64_t>& positions,
+                    int64_t channels,
+                    int64_t perChannel,
+                    std::string& blob,
+                    nlohmann::json& entry)
 {
     std::vector<std::vector<float>> byChannel(static_cast<size_t>(channels));
     for (size_t i = 0; i < values.size(); ++i)
@@ -338,7 +346,7 @@ std::string encodeWeight(const torch::Tensor& weight, nlohmann::json& entry)
     const int64_t channels = weight.dim() > 0 ? weight.size(0) : 1;
     if (!values.empty() && channels > 0 && encodeLattices(values, positions, channels, n / channels, blob, entry))
         return blob;
-    const auto valueTensor = torch::from_blob(values.data(), {int64_t(values.size())}, torch::kFloat);
+    const auto valueTensor = torch::from_blob(values.data(), { int64_t(values.size()) }, torch::kFloat);
     if (valueTensor.to(torch::kHalf).to(torch::kFloat).equal(valueTensor)) {
         const auto half = valueTensor.to(torch::kHalf).contiguous();
         blob.append(reinterpret_cast<const char*>(half.data_ptr()), values.size() * 2);
@@ -350,8 +358,8 @@ std::string encodeWeight(const torch::Tensor& weight, nlohmann::json& entry)
     return blob;
 }
 
-torch::Tensor decodeWeight(const std::string& body, size_t begin, size_t end, const nlohmann::json& entry,
-                           const std::string& path)
+torch::Tensor
+decodeWeight(const std::string& body, size_t begin, size_t end, const nlohmann::json& entry, const std::string& path)
 {
     const auto shape = entry.at("shape").get<std::vector<int64_t>>();
     int64_t n = 1;
@@ -421,7 +429,7 @@ torch::Tensor decodeWeight(const std::string& body, size_t begin, size_t end, co
         }
     } else if (encoding == "fp16") {
         need(size_t(count) * 2);
-        auto half = torch::empty({count}, torch::kHalf);
+        auto half = torch::empty({ count }, torch::kHalf);
         std::memcpy(half.data_ptr(), body.data() + at, size_t(count) * 2);
         const auto full = half.to(torch::kFloat);
         std::memcpy(values.data(), full.data_ptr<float>(), size_t(count) * 4);
@@ -431,7 +439,7 @@ torch::Tensor decodeWeight(const std::string& body, size_t begin, size_t end, co
     } else {
         throw inputError(path, "corrupt .pare file (unknown encoding '" + encoding + "')");
     }
-    auto weight = torch::zeros({n});
+    auto weight = torch::zeros({ n });
     auto* out = weight.data_ptr<float>();
     if (sparse) {
         size_t next = 0;
@@ -474,14 +482,14 @@ std::string encodePare(const Model::Impl& model)
     const auto original = layerWeights(model.module);
     const auto emptied = layerWeights(stripped);
     for (size_t i = 0; i < original.size(); ++i) {
-        nlohmann::json entry{{"layer", original[i].layer}, {"shape", original[i].weight.sizes().vec()}};
+        nlohmann::json entry { { "layer", original[i].layer }, { "shape", original[i].weight.sizes().vec() } };
         const auto blob = encodeWeight(original[i].weight, entry);
         entry["offset"] = blobs.size();
         entry["length"] = blob.size();
         blobs += blob;
         layers.push_back(entry);
         torch::NoGradGuard noGrad;
-        emptied[i].weight.set_data(torch::empty({0}));
+        emptied[i].weight.set_data(torch::empty({ 0 }));
     }
     std::ostringstream archive;
     torch::jit::ExtraFilesMap extra;
@@ -489,7 +497,8 @@ std::string encodePare(const Model::Impl& model)
         extra["pare.json"] = model.record.toJson();
     stripped.save(archive, extra);
 
-    const std::string header = nlohmann::json{{"format", "pare"}, {"version", kVersion}, {"layers", layers}}.dump();
+    const std::string header
+        = nlohmann::json { { "format", "pare" }, { "version", kVersion }, { "layers", layers } }.dump();
     std::string body;
     put(body, uint32_t(header.size()));
     body += header;
@@ -502,7 +511,8 @@ std::string encodePare(const Model::Impl& model)
     ZSTD_CCtx_setParameter(context.get(), ZSTD_c_compressionLevel, kZstdLevel);
     ZSTD_CCtx_setParameter(context.get(), ZSTD_c_checksumFlag, 1);
     std::string compressed(ZSTD_compressBound(body.size()), '\0');
-    const size_t written = ZSTD_compress2(context.get(), compressed.data(), compressed.size(), body.data(), body.size());
+    const size_t written
+        = ZSTD_compress2(context.get(), compressed.data(), compressed.size(), body.data(), body.size());
     if (ZSTD_isError(written))
         throw std::runtime_error(std::string("zstd: ") + ZSTD_getErrorName(written));
     compressed.resize(written);
@@ -549,7 +559,7 @@ void decodePare(const std::string& bytes, const std::string& path, Model::Impl& 
     at += archiveSize;
     const size_t blobsBegin = at;
 
-    torch::jit::ExtraFilesMap extra{{"pare.json", ""}};
+    torch::jit::ExtraFilesMap extra { { "pare.json", "" } };
     try {
         into.module = torch::jit::load(archive, torch::kCPU, extra);
     } catch (const std::exception& e) {

@@ -1,11 +1,11 @@
 #include "model/ModelImpl.h"
 
 #include "io/Files.h"
-#include "quant/Int8.h"
 #include "io/OnnxExport.h"
 #include "io/PareFormat.h"
 #include "pare/BuildConfig.h"
 #include "pare/Error.h"
+#include "quant/Int8.h"
 
 #include <ATen/record_function.h>
 #include <caffe2/serialize/inline_container.h>
@@ -32,8 +32,8 @@ void diagnoseArchive(const std::string& path, int64_t size)
     }
     const std::string howToSave = "; save the model with torch.jit.save(torch.jit.script(model), 'model.pt')";
     if (!head.empty() && static_cast<unsigned char>(head[0]) == 0x80)
-        throw inputError(path, "a pickled file from torch.save (legacy format, e.g. a state_dict), not TorchScript"
-                                   + howToSave);
+        throw inputError(
+            path, "a pickled file from torch.save (legacy format, e.g. a state_dict), not TorchScript" + howToSave);
     if (head.size() < 4 || head.compare(0, 4, "PK\x03\x04") != 0)
         throw inputError(path, "not a TorchScript archive (not a zip file)");
     std::unique_ptr<caffe2::serialize::PyTorchStreamReader> reader;
@@ -50,8 +50,8 @@ void diagnoseArchive(const std::string& path, int64_t size)
         hasCode = hasCode || name.rfind("code/", 0) == 0;
     if (!hasCode || !reader->hasRecord("constants.pkl")) {
         if (reader->hasRecord("data.pkl"))
-            throw inputError(path, "a pickled file from torch.save (a state_dict or checkpoint), not TorchScript"
-                                       + howToSave);
+            throw inputError(
+                path, "a pickled file from torch.save (a state_dict or checkpoint), not TorchScript" + howToSave);
         throw inputError(path, "not a TorchScript archive (missing constants.pkl or code/)");
     }
 }
@@ -182,9 +182,9 @@ ModelRecord ModelRecord::fromJson(const std::string& json, const std::string& or
     try {
         const auto j = nlohmann::json::parse(json);
         record.inputShape = j.at("input_shape").get<std::vector<int64_t>>();
-        record.mean = j.value("mean", std::vector<float>{});
-        record.std = j.value("std", std::vector<float>{});
-        record.classes = j.value("classes", std::vector<std::string>{});
+        record.mean = j.value("mean", std::vector<float> {});
+        record.std = j.value("std", std::vector<float> {});
+        record.classes = j.value("classes", std::vector<std::string> {});
         const auto engine = j.value("int8_engine", std::string());
         if (!engine.empty())
             record.int8Engine = parseOption<Int8Engine>(engine, "int8_engine");
@@ -203,8 +203,8 @@ ModelRecord ModelRecord::fromJson(const std::string& json, const std::string& or
 void requireFloatModel(const Model::Impl& model, const std::string& what)
 {
     if (model.int8 || model.record.int8Engine)
-        throw inputError(model.origin, "runs on the int8 engine and cannot " + what
-                                           + " any further; start from the float model");
+        throw inputError(model.origin,
+                         "runs on the int8 engine and cannot " + what + " any further; start from the float model");
 }
 
 Model::Model(std::unique_ptr<Impl> impl)
@@ -221,8 +221,9 @@ Model Model::load(const std::string& path)
     auto impl = std::make_unique<Impl>();
     impl->origin = path;
     if (formatForPath(path) == ModelFormat::Onnx)
-        throw inputError(path, "Pare writes ONNX for other runtimes but reads only TorchScript (.pt) and .pare "
-                               "models; open the .pt or .pare file this export came from");
+        throw inputError(path,
+                         "Pare writes ONNX for other runtimes but reads only TorchScript (.pt) and .pare "
+                         "models; open the .pt or .pare file this export came from");
     if (format::looksLikePare(path)) {
         format::decodePare(files::readAll(path), path, *impl);
         return Model(std::move(impl));
@@ -233,7 +234,7 @@ Model Model::load(const std::string& path)
     const auto engine = recordedInt8Engine(path);
     if (engine)
         int8::useEngine(*engine, path);
-    torch::jit::ExtraFilesMap extra{{kRecordFile, ""}};
+    torch::jit::ExtraFilesMap extra { { kRecordFile, "" } };
     try {
         impl->module = torch::jit::load(path, torch::kCPU, extra);
     } catch (const std::exception& e) {
@@ -358,8 +359,9 @@ ModelSummary Model::inspect(const std::vector<int64_t>& inputShape) const
     summary.architecture = className(module);
     summary.inputShape = inputShape.empty() ? m_impl->record.inputShape : inputShape;
     if (summary.inputShape.size() != 3)
-        throw inputError(m_impl->origin, "input shape unknown (the model has no pare.json record); pass "
-                                         "--input-shape C,H,W");
+        throw inputError(m_impl->origin,
+                         "input shape unknown (the model has no pare.json record); pass "
+                         "--input-shape C,H,W");
 
     MacCounter counter;
     for (const auto& named : module.named_modules()) {
@@ -402,9 +404,10 @@ ModelSummary Model::inspect(const std::vector<int64_t>& inputShape) const
         } catch (const std::exception& e) {
             at::removeCallback(handle);
             tCounter = nullptr;
-            throw inputError(m_impl->origin, "does not run on input of shape [" + std::to_string(shape[1]) + ","
-                                                 + std::to_string(shape[2]) + "," + std::to_string(shape[3])
-                                                 + "]: " + conciseTorchError(e));
+            throw inputError(m_impl->origin,
+                             "does not run on input of shape [" + std::to_string(shape[1]) + ","
+                                 + std::to_string(shape[2]) + "," + std::to_string(shape[3])
+                                 + "]: " + conciseTorchError(e));
         }
         at::removeCallback(handle);
         tCounter = nullptr;
@@ -425,9 +428,10 @@ std::string bundledModelPath()
     std::error_code ec;
     // A relocated install finds it next to its binary (prefix/bin/pare -> prefix/share/pare/models).
     const auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
-    const std::string besideBinary = ec ? std::string() : (exe.parent_path().parent_path() / "share/pare/models").string();
-    for (const std::string& folder : {std::string(PARE_SOURCE_DIR) + "/resources/models", besideBinary,
-                                      std::string(PARE_INSTALL_DATADIR) + "/models"})
+    const std::string besideBinary
+        = ec ? std::string() : (exe.parent_path().parent_path() / "share/pare/models").string();
+    for (const std::string& folder : { std::string(PARE_SOURCE_DIR) + "/resources/models", besideBinary,
+                                       std::string(PARE_INSTALL_DATADIR) + "/models" })
         if (files::exists(folder + "/" + name))
             return folder + "/" + name;
     return {};

@@ -42,7 +42,7 @@ constexpr int64_t kInferenceBatch = 256;
 /// Runs the module's forward on a batch; the module must already be in the wanted train/eval mode.
 inline torch::Tensor forward(torch::jit::Module& module, const torch::Tensor& input)
 {
-    return module.forward({input}).toTensor();
+    return module.forward({ input }).toTensor();
 }
 
 /// One line out of a LibTorch error: the interpreter wraps the real cause ("RuntimeError: mat1 and mat2 shapes
@@ -73,7 +73,7 @@ inline std::vector<LayerWeight> layerWeights(const torch::jit::Module& module)
     for (const auto& named : module.named_modules())
         for (const auto& p : named.value.named_parameters(/*recurse=*/false))
             if (p.name == "weight" && p.value.dim() >= 2)
-                weights.push_back({named.name, p.value});
+                weights.push_back({ named.name, p.value });
     return weights;
 }
 

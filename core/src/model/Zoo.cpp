@@ -73,20 +73,21 @@ public:
     {
         auto m = module("Conv2d");
         const int64_t fanIn = in * kernel * kernel;
-        m.register_parameter("weight", uniform({out, in, kernel, kernel}, fanIn), false);
+        m.register_parameter("weight", uniform({ out, in, kernel, kernel }, fanIn), false);
         if (bias)
-            m.register_parameter("bias", uniform({out}, fanIn), false);
+            m.register_parameter("bias", uniform({ out }, fanIn), false);
         const std::string s = std::to_string(stride), p = std::to_string(padding);
-        m.define("def forward(self, x):\n    return torch.conv2d(x, self.weight, " + std::string(bias ? "self.bias" : "None")
-                 + ", [" + s + ", " + s + "], [" + p + ", " + p + "], [1, 1], 1)\n");
+        m.define("def forward(self, x):\n    return torch.conv2d(x, self.weight, "
+                 + std::string(bias ? "self.bias" : "None") + ", [" + s + ", " + s + "], [" + p + ", " + p
+                 + "], [1, 1], 1)\n");
         return m;
     }
 
     torch::jit::Module linear(int64_t in, int64_t out)
     {
         auto m = module("Linear");
-        m.register_parameter("weight", uniform({out, in}, in), false);
-        m.register_parameter("bias", uniform({out}, in), false);
+        m.register_parameter("weight", uniform({ out, in }, in), false);
+        m.register_parameter("bias", uniform({ out }, in), false);
         m.define("def forward(self, x):\n    return torch.linear(x, self.weight, self.bias)\n");
         return m;
     }
@@ -94,10 +95,10 @@ public:
     torch::jit::Module batchNorm(int64_t channels)
     {
         auto m = module("BatchNorm2d");
-        m.register_parameter("weight", torch::ones({channels}), false);
-        m.register_parameter("bias", torch::zeros({channels}), false);
-        m.register_buffer("running_mean", torch::zeros({channels}));
-        m.register_buffer("running_var", torch::ones({channels}));
+        m.register_parameter("weight", torch::ones({ channels }), false);
+        m.register_parameter("bias", torch::zeros({ channels }), false);
+        m.register_buffer("running_mean", torch::zeros({ channels }));
+        m.register_buffer("running_var", torch::ones({ channels }));
         m.define("def forward(self, x):\n"
                  "    return torch.batch_norm(x, self.weight, self.bias, self.running_mean, self.running_var,\n"
                  "                            self.training, 0.1, 1e-05, False)\n");
@@ -166,8 +167,9 @@ torch::jit::Module basicBlock(Builder& b, int64_t in, int64_t out, int64_t strid
 def forward(self, x):
     y = torch.relu(self.bn1.forward(self.conv1.forward(x)))
     y = self.bn2.forward(self.conv2.forward(y))
-)") + (projection ? "    return torch.relu(y + self.shortcut_bn.forward(self.shortcut_conv.forward(x)))\n"
-                  : "    return torch.relu(y + x)\n"));
+)")
+             + (projection ? "    return torch.relu(y + self.shortcut_bn.forward(self.shortcut_conv.forward(x)))\n"
+                           : "    return torch.relu(y + x)\n"));
     return m;
 }
 
@@ -201,8 +203,9 @@ struct Architecture
 
 const std::vector<Architecture>& architectures()
 {
-    static const std::vector<Architecture> zoo{
-        {"lenet5", lenet5, {1, 28, 28}}, {"lenet300", lenet300, {1, 28, 28}}, {"resnet8", resnet8, {3, 32, 32}}};
+    static const std::vector<Architecture> zoo { { "lenet5", lenet5, { 1, 28, 28 } },
+                                                 { "lenet300", lenet300, { 1, 28, 28 } },
+                                                 { "resnet8", resnet8, { 3, 32, 32 } } };
     return zoo;
 }
 

@@ -45,15 +45,18 @@ ModelWithData openModelWithData(const std::string& modelSpec, const std::string&
     if (Model::namesZooModel(modelSpec)) {
         auto data = Dataset::load(dataSpec, options);
         auto model = Model::open(modelSpec, data.info().sampleShape, data.classCount(), options.seed);
-        return {std::move(model), std::move(data)};
+        return { std::move(model), std::move(data) };
     }
     auto model = Model::open(modelSpec);
     auto data = Dataset::load(dataSpec, dataOptionsFor(model.record(), std::move(options)));
-    return {std::move(model), std::move(data)};
+    return { std::move(model), std::move(data) };
 }
 
-Snapshot takeSnapshot(const Model& model, const Dataset& data, const std::string& step,
-                      const std::vector<std::pair<std::string, int>>& bits, const SnapshotOptions& options)
+Snapshot takeSnapshot(const Model& model,
+                      const Dataset& data,
+                      const std::string& step,
+                      const std::vector<std::pair<std::string, int>>& bits,
+                      const SnapshotOptions& options)
 {
     Snapshot snapshot;
     snapshot.step = step;
@@ -91,8 +94,11 @@ Snapshot takeSnapshot(const Model& model, const Dataset& data, const std::string
     return snapshot;
 }
 
-PipelineResult runPipeline(const Model& original, const Dataset& data, const Recipe& recipe,
-                           const PipelineCallbacks& callbacks, const CancelFlag* cancel,
+PipelineResult runPipeline(const Model& original,
+                           const Dataset& data,
+                           const Recipe& recipe,
+                           const PipelineCallbacks& callbacks,
+                           const CancelFlag* cancel,
                            const SnapshotOptions& snapshotOptions)
 {
     if (recipe.steps.empty())
@@ -146,10 +152,10 @@ PipelineResult runPipeline(const Model& original, const Dataset& data, const Rec
         const std::string name = RecipeStep::kindName(step.kind);
         const TrainProgressCallback progress = [&](const TrainProgress& p) {
             if (callbacks.progress)
-                callbacks.progress({i + 1, stepCount, name, p});
+                callbacks.progress({ i + 1, stepCount, name, p });
         };
         if (callbacks.progress)
-            callbacks.progress({i + 1, stepCount, name, {}});
+            callbacks.progress({ i + 1, stepCount, name, {} });
 
         const auto stepStarted = std::chrono::steady_clock::now();
         TrainResult trained;
@@ -163,8 +169,8 @@ PipelineResult runPipeline(const Model& original, const Dataset& data, const Rec
         }
         case RecipeStep::Kind::Distill: {
             const auto& spec = step.distill;
-            const Model& teacher =
-                spec.teacherKind() == TeacherKind::Original ? original : namedModels.at(spec.teacher);
+            const Model& teacher
+                = spec.teacherKind() == TeacherKind::Original ? original : namedModels.at(spec.teacher);
             const bool self = spec.studentKind() == StudentKind::Self;
             if (!self) {
                 model = namedModels.at(spec.student).clone();

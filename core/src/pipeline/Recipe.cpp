@@ -40,8 +40,7 @@ public:
             fail("expected an object");
     }
 
-    template <typename T>
-    void read(const char* key, T& value)
+    template <typename T> void read(const char* key, T& value)
     {
         m_known.insert(key);
         const auto it = m_object.find(key);
@@ -74,8 +73,7 @@ public:
     }
 
     /// A value of an option set, by its name in the set's table (pare/Options.h).
-    template <typename E>
-    void readOption(const char* key, E& value)
+    template <typename E> void readOption(const char* key, E& value)
     {
         std::string name = optionName(value);
         read(key, name);
@@ -181,8 +179,8 @@ RecipeStep readQuantize(StepReader& in)
             q.perChannel = implied.perChannel;
         if (!in.has("activation_bits"))
             q.activationBits = implied.activationBits;
-        if (q.bits != implied.bits || q.scheme != implied.scheme || !q.perChannel ||
-            q.activationBits != implied.activationBits || !q.layerBits.empty())
+        if (q.bits != implied.bits || q.scheme != implied.scheme || !q.perChannel
+            || q.activationBits != implied.activationBits || !q.layerBits.empty())
             in.fail("'engine' runs 8-bit symmetric per-channel weights and 8-bit activations (bits 8, scheme "
                     "symmetric, per_channel true, activation_bits 8, no layer_bits)");
     }
@@ -212,21 +210,22 @@ std::string RecipeStep::describe() const
     switch (kind) {
     case Kind::Prune:
         out << "prune " << optionName(prune.method) << " " << percent(prune.ratio) << " " << optionName(prune.schedule)
-            << (prune.allocate == Allocation::Sensitivity ? " by sensitivity" : "") << ", " << prune.finetune.epochs << " ep";
+            << (prune.allocate == Allocation::Sensitivity ? " by sensitivity" : "") << ", " << prune.finetune.epochs
+            << " ep";
         break;
     case Kind::Distill:
-        out << "distill " << distill.student << " T=" << distill.options.temperature
-            << " a=" << distill.options.alpha << ", " << distill.options.train.epochs << " ep";
+        out << "distill " << distill.student << " T=" << distill.options.temperature << " a=" << distill.options.alpha
+            << ", " << distill.options.train.epochs << " ep";
         break;
     case Kind::Quantize:
         out << "quantize " << quantize.bits << "-bit " << optionName(quantize.scheme)
             << (quantize.perChannel ? " per-channel" : "") << (quantize.layerBits.empty() ? "" : " mixed")
             << (quantize.allocate == Allocation::Sensitivity ? " by sensitivity" : "")
-            << (quantize.activationBits < 32 ? ", activations " + std::to_string(quantize.activationBits) + "-bit " +
-                                                   optionName(quantize.calibration)
+            << (quantize.activationBits < 32 ? ", activations " + std::to_string(quantize.activationBits) + "-bit "
+                        + optionName(quantize.calibration)
                                              : std::string())
-            << (quantize.engine ? std::string(", int8 on ") + optionName(*quantize.engine) : std::string()) << ", " << quantize.finetune.epochs
-            << " ep";
+            << (quantize.engine ? std::string(", int8 on ") + optionName(*quantize.engine) : std::string()) << ", "
+            << quantize.finetune.epochs << " ep";
         break;
     case Kind::Evaluate:
         out << "evaluate";
@@ -242,28 +241,28 @@ std::string Recipe::toJson() const
         json body = json::object();
         switch (s.kind) {
         case RecipeStep::Kind::Prune:
-            body = {{"method", optionName(s.prune.method)},
-                    {"ratio", s.prune.ratio},
-                    {"schedule", optionName(s.prune.schedule)},
-                    {"finetune_epochs", s.prune.finetune.epochs},
-                    {"allocate", optionName(s.prune.allocate)}};
+            body = { { "method", optionName(s.prune.method) },
+                     { "ratio", s.prune.ratio },
+                     { "schedule", optionName(s.prune.schedule) },
+                     { "finetune_epochs", s.prune.finetune.epochs },
+                     { "allocate", optionName(s.prune.allocate) } };
             if (!s.prune.layerRatios.empty())
                 body["layer_ratios"] = s.prune.layerRatios;
             if (s.prune.method == PruneMethod::Activation)
                 body["criterion"] = optionName(s.prune.activationCriterion);
             break;
         case RecipeStep::Kind::Distill:
-            body = {{"teacher", s.distill.teacher},
-                    {"student", s.distill.student},
-                    {"temperature", s.distill.options.temperature},
-                    {"alpha", s.distill.options.alpha},
-                    {"epochs", s.distill.options.train.epochs}};
+            body = { { "teacher", s.distill.teacher },
+                     { "student", s.distill.student },
+                     { "temperature", s.distill.options.temperature },
+                     { "alpha", s.distill.options.alpha },
+                     { "epochs", s.distill.options.train.epochs } };
             break;
         case RecipeStep::Kind::Quantize:
-            body = {{"bits", s.quantize.bits},
-                    {"scheme", optionName(s.quantize.scheme)},
-                    {"per_channel", s.quantize.perChannel},
-                    {"finetune_epochs", s.quantize.finetune.epochs}};
+            body = { { "bits", s.quantize.bits },
+                     { "scheme", optionName(s.quantize.scheme) },
+                     { "per_channel", s.quantize.perChannel },
+                     { "finetune_epochs", s.quantize.finetune.epochs } };
             if (!s.quantize.layerBits.empty())
                 body["layer_bits"] = s.quantize.layerBits;
             if (s.quantize.allocate != Allocation::Uniform)
@@ -283,9 +282,9 @@ std::string Recipe::toJson() const
         case RecipeStep::Kind::Evaluate:
             break;
         }
-        steps.push_back(json{{RecipeStep::kindName(s.kind), body}});
+        steps.push_back(json { { RecipeStep::kindName(s.kind), body } });
     }
-    return json{{"version", kVersion}, {"seed", seed}, {"steps", steps}}.dump(2) + "\n";
+    return json { { "version", kVersion }, { "seed", seed }, { "steps", steps } }.dump(2) + "\n";
 }
 
 Recipe Recipe::fromJson(const std::string& text, const std::string& origin)
@@ -318,8 +317,8 @@ Recipe Recipe::fromJson(const std::string& text, const std::string& origin)
         const auto& [name, body] = *steps[i].items().begin();
         StepReader in(body, where + "." + name, origin);
         std::optional<RecipeStep::Kind> kind;
-        for (const auto k : {RecipeStep::Kind::Prune, RecipeStep::Kind::Distill, RecipeStep::Kind::Quantize,
-                             RecipeStep::Kind::Evaluate})
+        for (const auto k : { RecipeStep::Kind::Prune, RecipeStep::Kind::Distill, RecipeStep::Kind::Quantize,
+                              RecipeStep::Kind::Evaluate })
             if (name == RecipeStep::kindName(k))
                 kind = k;
         if (!kind)
@@ -342,8 +341,10 @@ Recipe Recipe::fromJson(const std::string& text, const std::string& origin)
         in.finish();
         if (!recipe.steps.empty() && recipe.steps.back().kind == RecipeStep::Kind::Quantize
             && recipe.steps.back().quantize.engine && step.kind != RecipeStep::Kind::Evaluate)
-            throw inputError(origin, where + ": a model on the int8 engine can only be evaluated; quantize with "
-                                     "'engine' must be the last step before evaluate");
+            throw inputError(origin,
+                             where
+                                 + ": a model on the int8 engine can only be evaluated; quantize with "
+                                   "'engine' must be the last step before evaluate");
         recipe.steps.push_back(step);
     }
     return recipe;

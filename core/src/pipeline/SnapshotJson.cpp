@@ -13,38 +13,38 @@ std::string snapshotToJson(const Snapshot& s)
 {
     json layers = json::array();
     for (const auto& l : s.layers)
-        layers.push_back(json{{"name", l.name},
-                              {"type", l.type},
-                              {"weight_shape", l.weightShape},
-                              {"weights", l.weights},
-                              {"nonzero", l.nonzero},
-                              {"sparsity", l.sparsity()},
-                              {"bits", l.bits},
-                              {"macs", l.macs}});
+        layers.push_back(json { { "name", l.name },
+                                { "type", l.type },
+                                { "weight_shape", l.weightShape },
+                                { "weights", l.weights },
+                                { "nonzero", l.nonzero },
+                                { "sparsity", l.sparsity() },
+                                { "bits", l.bits },
+                                { "macs", l.macs } });
     json epochs = json::array();
     for (const auto& e : s.epochs)
-        epochs.push_back(json{{"epoch", e.epoch},
-                              {"train_loss", e.trainLoss},
-                              {"validation_accuracy", e.validationAccuracy},
-                              {"validation_loss", e.validationLoss},
-                              {"seconds", e.seconds}});
-    json out{{"index", s.index},
-             {"step", s.step},
-             {"settings", s.settings},
-             {"accuracy", s.accuracy},
-             {"loss", s.loss},
-             {"params", s.params},
-             {"nonzero_params", s.nonzeroParams},
-             {"macs", s.macs},
-             {"latency_ms", {{"batch1", s.latency.batch1Ms}, {"batch256", s.latency.batch256Ms}}},
-             {"sizes",
-              {{"dense_fp32", s.sizes.denseFp32},
-               {"torchscript", s.sizes.torchScript},
-               {"pare", s.sizes.pare},
-               {"onnx", s.sizes.onnx >= 0 ? json(s.sizes.onnx) : json(nullptr)}}},
-             {"layers", layers},
-             {"epochs", epochs},
-             {"step_seconds", s.stepSeconds}};
+        epochs.push_back(json { { "epoch", e.epoch },
+                                { "train_loss", e.trainLoss },
+                                { "validation_accuracy", e.validationAccuracy },
+                                { "validation_loss", e.validationLoss },
+                                { "seconds", e.seconds } });
+    json out { { "index", s.index },
+               { "step", s.step },
+               { "settings", s.settings },
+               { "accuracy", s.accuracy },
+               { "loss", s.loss },
+               { "params", s.params },
+               { "nonzero_params", s.nonzeroParams },
+               { "macs", s.macs },
+               { "latency_ms", { { "batch1", s.latency.batch1Ms }, { "batch256", s.latency.batch256Ms } } },
+               { "sizes",
+                 { { "dense_fp32", s.sizes.denseFp32 },
+                   { "torchscript", s.sizes.torchScript },
+                   { "pare", s.sizes.pare },
+                   { "onnx", s.sizes.onnx >= 0 ? json(s.sizes.onnx) : json(nullptr) } } },
+               { "layers", layers },
+               { "epochs", epochs },
+               { "step_seconds", s.stepSeconds } };
     if (s.teacherAgreement >= 0)
         out["teacher_agreement"] = s.teacherAgreement;
     return out.dump();
@@ -83,9 +83,9 @@ Snapshot snapshotFromJson(const std::string& text, const std::string& origin)
             s.layers.push_back(std::move(layer));
         }
         for (const auto& e : in.value("epochs", json::array()))
-            s.epochs.push_back({e.at("epoch").get<int>(), e.value("train_loss", 0.0),
-                                e.value("validation_accuracy", -1.0), e.value("validation_loss", -1.0),
-                                e.value("seconds", 0.0)});
+            s.epochs.push_back({ e.at("epoch").get<int>(), e.value("train_loss", 0.0),
+                                 e.value("validation_accuracy", -1.0), e.value("validation_loss", -1.0),
+                                 e.value("seconds", 0.0) });
         s.teacherAgreement = in.value("teacher_agreement", -1.0);
         s.stepSeconds = in.value("step_seconds", 0.0);
         return s;

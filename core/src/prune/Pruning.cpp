@@ -23,7 +23,7 @@ std::vector<PrunableWeight> prunableWeights(const torch::jit::Module& module)
 {
     std::vector<PrunableWeight> weights;
     for (auto& w : layerWeights(module))
-        weights.push_back({w.layer, w.weight, torch::ones_like(w.weight)});
+        weights.push_back({ w.layer, w.weight, torch::ones_like(w.weight) });
     return weights;
 }
 
@@ -92,8 +92,11 @@ double cubicSparsity(double target, int step, int steps)
 }
 
 /// Structured pruning removes channels at once (the module changes shape), then fine-tunes the smaller model.
-PruneResult pruneFiltersAndFineTune(Model& model, const Dataset& data, const PruneOptions& options,
-                                    const TrainProgressCallback& progress, const CancelFlag* cancel)
+PruneResult pruneFiltersAndFineTune(Model& model,
+                                    const Dataset& data,
+                                    const PruneOptions& options,
+                                    const TrainProgressCallback& progress,
+                                    const CancelFlag* cancel)
 {
     if (options.schedule != PruneSchedule::OneShot)
         throw InputError("schedule: channels are removed one-shot (gradual applies to the magnitude methods)");
@@ -103,9 +106,9 @@ PruneResult pruneFiltersAndFineTune(Model& model, const Dataset& data, const Pru
     const auto calibration = byActivation
         ? images.slice(0, 0, std::min<int64_t>(options.calibrationImages, images.size(0)))
         : torch::Tensor();
-    const auto outcome = structured::pruneFilters(model, options.ratio, data.info().sampleShape,
-                                                  byActivation ? std::optional(options.activationCriterion) : std::nullopt,
-                                                  calibration);
+    const auto outcome = structured::pruneFilters(
+        model, options.ratio, data.info().sampleShape,
+        byActivation ? std::optional(options.activationCriterion) : std::nullopt, calibration);
     PruneResult result;
     if (options.finetune.epochs > 0)
         result.finetune = train(model, data, options.finetune, progress, cancel);
@@ -124,11 +127,14 @@ std::vector<LayerSparsity> measureSparsity(const Model& model)
     std::vector<LayerSparsity> layers;
     torch::NoGradGuard noGrad;
     for (const auto& w : prunableWeights(model.impl().module))
-        layers.push_back({w.layer, w.weight.numel(), w.weight.count_nonzero().item<int64_t>()});
+        layers.push_back({ w.layer, w.weight.numel(), w.weight.count_nonzero().item<int64_t>() });
     return layers;
 }
 
-PruneResult prune(Model& model, const Dataset& data, const PruneOptions& options, const TrainProgressCallback& progress,
+PruneResult prune(Model& model,
+                  const Dataset& data,
+                  const PruneOptions& options,
+                  const TrainProgressCallback& progress,
                   const CancelFlag* cancel)
 {
     requireFloatModel(model.impl(), "prune");
@@ -147,7 +153,7 @@ PruneResult prune(Model& model, const Dataset& data, const PruneOptions& options
     }
     if (options.allocate == Allocation::Sensitivity) {
         // Per-layer ratios with the least predicted loss for the overall ratio, then layer-wise pruning to them.
-        const auto sensitivity = analyzeSensitivity(model, data, SensitivityOptions{}, cancel);
+        const auto sensitivity = analyzeSensitivity(model, data, SensitivityOptions {}, cancel);
         PruneOptions allocated = options;
         allocated.method = PruneMethod::MagnitudeLayer;
         allocated.allocate = Allocation::Uniform;

@@ -35,8 +35,8 @@ double accuracyOn(const Model& model, const Dataset& data, Split split, int64_t 
 
 } // namespace
 
-SensitivityResult analyzeSensitivity(const Model& model, const Dataset& data, const SensitivityOptions& options,
-                                     const CancelFlag* cancel)
+SensitivityResult
+analyzeSensitivity(const Model& model, const Dataset& data, const SensitivityOptions& options, const CancelFlag* cancel)
 {
     checkCompatible(model, data);
     const auto started = std::chrono::steady_clock::now();
@@ -85,8 +85,8 @@ SensitivityResult analyzeSensitivity(const Model& model, const Dataset& data, co
     return result;
 }
 
-std::vector<std::vector<std::pair<std::string, int>>> allocateBits(const SensitivityResult& s, double targetBits,
-                                                                   int candidates)
+std::vector<std::vector<std::pair<std::string, int>>>
+allocateBits(const SensitivityResult& s, double targetBits, int candidates)
 {
     if (s.bits.empty())
         throw InputError("allocate sensitivity: the analysis measured no bit-widths");
@@ -151,9 +151,9 @@ std::vector<std::pair<std::string, double>> allocateRatios(const SensitivityResu
 {
     struct Curve
     {
-        std::vector<double> ratio{0.0}; ///< measured ratios, from 0
-        std::vector<double> loss{0.0};  ///< accuracy lost, non-decreasing
-        size_t at = 0;                  ///< index of the point the layer is at
+        std::vector<double> ratio { 0.0 }; ///< measured ratios, from 0
+        std::vector<double> loss { 0.0 };  ///< accuracy lost, non-decreasing
+        size_t at = 0;                     ///< index of the point the layer is at
         int64_t weights = 0;
     };
     std::vector<Curve> curves;
@@ -187,8 +187,8 @@ std::vector<std::pair<std::string, double>> allocateRatios(const SensitivityResu
             }
         }
         if (best < 0)
-            throw InputError("ratio: " + std::to_string(target) +
-                             " is more than pruning every layer to its largest measured ratio removes");
+            throw InputError("ratio: " + std::to_string(target)
+                             + " is more than pruning every layer to its largest measured ratio removes");
         auto& c = curves[size_t(best)];
         const double step = (c.ratio[c.at + 1] - c.ratio[c.at]) * double(c.weights);
         if (removed + step >= wanted) {
@@ -223,28 +223,29 @@ std::string sensitivityCsv(const SensitivityResult& s)
     return out.str();
 }
 
-std::string sensitivityJson(const SensitivityResult& s, const std::vector<std::pair<std::string, double>>& allocation,
+std::string sensitivityJson(const SensitivityResult& s,
+                            const std::vector<std::pair<std::string, double>>& allocation,
                             double target)
 {
     nlohmann::json layers = nlohmann::json::array();
     for (const auto& layer : s.layers)
-        layers.push_back({{"name", layer.name},
-                          {"weights", layer.weights},
-                          {"prune_accuracy", layer.pruneAccuracy},
-                          {"quantize_accuracy", layer.quantizeAccuracy}});
-    nlohmann::json out{{"ratios", s.ratios},
-                       {"bits", s.bits},
-                       {"scheme", optionName(s.scheme)},
-                       {"split", s.split == Split::Validation ? "validation" : "test"},
-                       {"images", s.images},
-                       {"baseline_accuracy", s.baselineAccuracy},
-                       {"seconds", s.seconds},
-                       {"layers", layers}};
+        layers.push_back({ { "name", layer.name },
+                           { "weights", layer.weights },
+                           { "prune_accuracy", layer.pruneAccuracy },
+                           { "quantize_accuracy", layer.quantizeAccuracy } });
+    nlohmann::json out { { "ratios", s.ratios },
+                         { "bits", s.bits },
+                         { "scheme", optionName(s.scheme) },
+                         { "split", s.split == Split::Validation ? "validation" : "test" },
+                         { "images", s.images },
+                         { "baseline_accuracy", s.baselineAccuracy },
+                         { "seconds", s.seconds },
+                         { "layers", layers } };
     if (!allocation.empty()) {
         nlohmann::json ratios = nlohmann::json::object();
         for (const auto& [name, r] : allocation)
             ratios[name] = r;
-        out["allocation"] = {{"target_sparsity", target}, {"ratios", ratios}};
+        out["allocation"] = { { "target_sparsity", target }, { "ratios", ratios } };
     }
     return out.dump(2) + "\n";
 }

@@ -59,7 +59,7 @@ std::pair<torch::jit::Module, std::string> ownerOf(const torch::jit::Module& mod
         m = m.attr(rest.substr(0, dot)).toModule();
         rest = rest.substr(dot + 1);
     }
-    return {m, rest};
+    return { m, rest };
 }
 
 /// The tensor at `path`; undefined when the attribute is not a tensor (a bias that is None).
@@ -187,16 +187,16 @@ private:
         if (const auto in = refOf(input)) {
             if (isConv && in->flattened)
                 refuse(node, "a convolution reads flattened features");
-            space(in->space).consumers.push_back({weightPath, 1, in->flattened ? -1 : 1});
+            space(in->space).consumers.push_back({ weightPath, 1, in->flattened ? -1 : 1 });
         }
         const auto layer = weightPath.substr(0, weightPath.rfind('.'));
         const int id = newSpace(weight.size(0), layer);
-        space(id).producers.push_back({weightPath, 0, 1});
+        space(id).producers.push_back({ weightPath, 0, 1 });
         space(id).values.push_back(node->output());
         const auto biasPath = pathOf(biasValue);
         if (!biasPath.empty() && tensorAt(*m_module, biasPath).defined())
-            space(id).producers.push_back({biasPath, 0, 1});
-        m_refs[node->output()] = Ref{id, false};
+            space(id).producers.push_back({ biasPath, 0, 1 });
+        m_refs[node->output()] = Ref { id, false };
     }
 
     void visit(Node* node)
@@ -235,21 +235,35 @@ private:
         if (op == "aten::batch_norm") {
             const auto in = refOf(node->input(0));
             if (in) {
-                for (int i : {1, 2, 3, 4}) {
+                for (int i : { 1, 2, 3, 4 }) {
                     const auto path = pathOf(node->input(i));
                     if (path.empty())
                         refuse(node, "its parameters are not attributes of a submodule");
-                    space(in->space).followers.push_back({path, 0, 1});
+                    space(in->space).followers.push_back({ path, 0, 1 });
                 }
                 m_refs[node->output()] = *in;
             }
             return;
         }
-        static const std::set<std::string> channelWise{
-            "aten::relu", "aten::relu_", "aten::sigmoid", "aten::sigmoid_", "aten::tanh", "aten::tanh_",
-            "aten::hardtanh", "aten::hardtanh_", "aten::leaky_relu", "aten::leaky_relu_", "aten::dropout",
-            "aten::dropout_", "aten::feature_dropout", "aten::max_pool2d", "aten::avg_pool2d",
-            "aten::adaptive_avg_pool2d", "aten::contiguous", "aten::clone", "aten::detach"};
+        static const std::set<std::string> channelWise { "aten::relu",
+                                                         "aten::relu_",
+                                                         "aten::sigmoid",
+                                                         "aten::sigmoid_",
+                                                         "aten::tanh",
+                                                         "aten::tanh_",
+                                                         "aten::hardtanh",
+                                                         "aten::hardtanh_",
+                                                         "aten::leaky_relu",
+                                                         "aten::leaky_relu_",
+                                                         "aten::dropout",
+                                                         "aten::dropout_",
+                                                         "aten::feature_dropout",
+                                                         "aten::max_pool2d",
+                                                         "aten::avg_pool2d",
+                                                         "aten::adaptive_avg_pool2d",
+                                                         "aten::contiguous",
+                                                         "aten::clone",
+                                                         "aten::detach" };
         if (channelWise.count(op)) {
             if (const auto in = refOf(node->input(0))) {
                 m_refs[node->output()] = *in;
@@ -275,17 +289,17 @@ private:
                     toBatchByFeatures = dims.size() == 2 && dims[1] == -1;
                 } else if (list->kind() == c10::prim::ListConstruct && list->inputs().size() == 2) {
                     const auto second = torch::jit::toIValue(list->input(1));
-                    toBatchByFeatures = list->input(0)->node()->kind() == c10::aten::size && second &&
-                        second->toInt() == -1;
+                    toBatchByFeatures
+                        = list->input(0)->node()->kind() == c10::aten::size && second && second->toInt() == -1;
                 }
             }
             if (!toBatchByFeatures)
                 refuse(node, "only flattening to [batch, features] is covered");
-            m_refs[node->output()] = {in->space, true};
+            m_refs[node->output()] = { in->space, true };
             return;
         }
-        if (op == "aten::add" || op == "aten::add_" || op == "aten::sub" || op == "aten::sub_" ||
-            op == "aten::mul" || op == "aten::mul_") {
+        if (op == "aten::add" || op == "aten::add_" || op == "aten::sub" || op == "aten::sub_" || op == "aten::mul"
+            || op == "aten::mul_") {
             const auto a = refOf(node->input(0));
             const auto b = refOf(node->input(1));
             const bool bIsTensor = node->input(1)->type()->kind() == c10::TypeKind::TensorType;
@@ -296,7 +310,7 @@ private:
                 const int ra = root(a->space), rb = root(b->space);
                 if (ra != rb)
                     m_parent[size_t(rb)] = ra;
-                m_refs[node->output()] = Ref{ra, a->flattened};
+                m_refs[node->output()] = Ref { ra, a->flattened };
             } else if (a && !bIsTensor) {
                 m_refs[node->output()] = *a; // times or plus a number
             } else if (a || b) {
@@ -321,13 +335,15 @@ private:
 /// Per-channel statistics of the values each group measures, over calibration images: the frozen graph is run with
 /// those values added as outputs. Mean activation (higher keeps the channel) or 1 - APoZ, the share of non-zero
 /// activations (Hu et al. 2016).
-std::vector<torch::Tensor> activationScores(torch::jit::Module& frozen, std::vector<Space>& groups,
-                                            const torch::Tensor& images, ActivationCriterion criterion)
+std::vector<torch::Tensor> activationScores(torch::jit::Module& frozen,
+                                            std::vector<Space>& groups,
+                                            const torch::Tensor& images,
+                                            ActivationCriterion criterion)
 {
     // The graph is the throwaway frozen copy's: it now returns (logits, probe 1, probe 2, ...) as one tuple.
     auto graph = frozen.get_method("forward").graph();
     std::vector<size_t> probes(groups.size(), SIZE_MAX);
-    std::vector<Value*> outputs{graph->outputs()[0]};
+    std::vector<Value*> outputs { graph->outputs()[0] };
     for (size_t g = 0; g < groups.size(); ++g)
         if (!groups[g].values.empty()) {
             probes[g] = outputs.size();
@@ -340,7 +356,8 @@ std::vector<torch::Tensor> activationScores(torch::jit::Module& frozen, std::vec
     std::vector<torch::Tensor> sums(groups.size());
     torch::InferenceMode inference;
     for (int64_t begin = 0; begin < images.size(0); begin += kInferenceBatch) {
-        torch::jit::Stack stack{frozen._ivalue(), images.slice(0, begin, std::min(images.size(0), begin + kInferenceBatch))};
+        torch::jit::Stack stack { frozen._ivalue(),
+                                  images.slice(0, begin, std::min(images.size(0), begin + kInferenceBatch)) };
         probe.run(stack);
         const auto results = stack.back().toTupleRef().elements();
         for (size_t g = 0; g < groups.size(); ++g) {
@@ -359,7 +376,10 @@ std::vector<torch::Tensor> activationScores(torch::jit::Module& frozen, std::vec
 
 } // namespace
 
-Outcome pruneFilters(Model& model, double ratio, const std::vector<int64_t>& shape, std::optional<ActivationCriterion> byActivation,
+Outcome pruneFilters(Model& model,
+                     double ratio,
+                     const std::vector<int64_t>& shape,
+                     std::optional<ActivationCriterion> byActivation,
                      const torch::Tensor& calibration)
 {
     auto& original = model.impl().module;
@@ -400,7 +420,7 @@ Outcome pruneFilters(Model& model, double ratio, const std::vector<int64_t>& sha
             score = activations[g];
         } else {
             // L1 norm of each channel's filters, summed over every layer that writes the channel (residual groups).
-            score = torch::zeros({group.size});
+            score = torch::zeros({ group.size });
             for (const auto& p : group.producers) {
                 const auto w = tensorAt(original, p.path);
                 score += w.dim() > 1 ? w.abs().flatten(1).sum(1) : w.abs();
@@ -417,10 +437,10 @@ Outcome pruneFilters(Model& model, double ratio, const std::vector<int64_t>& sha
             const auto w = tensorAt(pruned, c.path);
             const int64_t factor = c.factor > 0 ? c.factor : w.size(1) / group.size;
             if (factor * group.size != w.size(1))
-                throw inputError(model.origin(), "cannot prune filters: " + c.path + " reads " +
-                                                     std::to_string(w.size(1)) + " inputs, not a multiple of the " +
-                                                     std::to_string(group.size) + " channels of " + group.layer +
-                                                     "; the model was not changed");
+                throw inputError(model.origin(),
+                                 "cannot prune filters: " + c.path + " reads " + std::to_string(w.size(1))
+                                     + " inputs, not a multiple of the " + std::to_string(group.size) + " channels of "
+                                     + group.layer + "; the model was not changed");
             auto columns = kept;
             if (factor > 1)
                 columns = (kept.unsqueeze(1) * factor + torch::arange(factor).unsqueeze(0)).flatten();
@@ -430,16 +450,17 @@ Outcome pruneFilters(Model& model, double ratio, const std::vector<int64_t>& sha
     if (shape.size() == 3) {
         try {
             pruned.eval();
-            (void)pruned.forward({torch::zeros({2, shape[0], shape[1], shape[2]})});
+            (void)pruned.forward({ torch::zeros({ 2, shape[0], shape[1], shape[2] }) });
         } catch (const std::exception& e) {
-            throw inputError(model.origin(), "cannot prune filters: the rewired module fails (" +
-                                                 conciseTorchError(e) + "); the model was not changed");
+            throw inputError(model.origin(),
+                             "cannot prune filters: the rewired module fails (" + conciseTorchError(e)
+                                 + "); the model was not changed");
         }
     }
     original = pruned;
     for (const auto& w : layerWeights(original))
-        outcome.layers.push_back({w.layer, before.count(w.layer) ? before.at(w.layer) : w.weight.numel(),
-                                  w.weight.count_nonzero().item<int64_t>()});
+        outcome.layers.push_back({ w.layer, before.count(w.layer) ? before.at(w.layer) : w.weight.numel(),
+                                   w.weight.count_nonzero().item<int64_t>() });
     outcome.parametersAfter = model.parameterCount();
     return outcome;
 }

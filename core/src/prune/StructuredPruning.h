@@ -24,7 +24,9 @@ struct Outcome
 /// unchanged. `inputShape` ([C,H,W]) is what a forward pass checks the rewired module with.
 /// `byActivation`: empty ranks channels by filter norms (L1); Mean by their mean activation over `calibration` images,
 /// Apoz by their share of non-zero activations.
-Outcome pruneFilters(Model& model, double ratio, const std::vector<int64_t>& inputShape,
+Outcome pruneFilters(Model& model,
+                     double ratio,
+                     const std::vector<int64_t>& inputShape,
                      std::optional<ActivationCriterion> byActivation = std::nullopt,
                      const torch::Tensor& calibration = {});
 

@@ -9,9 +9,9 @@
 
 #include <torch/csrc/jit/passes/inliner.h>
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
-#include <algorithm>
 #include <map>
 
 namespace pare::int8 {
@@ -50,16 +50,16 @@ struct Activation
 /// directly follow it (the int8 engine folds those into the layer).
 std::vector<Activation> findActivations(Graph& graph)
 {
-    std::vector<Activation> found{{graph.inputs().at(1), "input"}};
+    std::vector<Activation> found { { graph.inputs().at(1), "input" } };
     std::map<std::string, int> unnamed;
     for (Node* node : graph.nodes()) {
         std::string name;
-        if (isOneOf(node, {"aten::conv2d", "aten::_convolution", "aten::linear"})) {
+        if (isOneOf(node, { "aten::conv2d", "aten::_convolution", "aten::linear" })) {
             name = layerOfWeight(node->input(1));
-        } else if (isOneOf(node, {"aten::add", "aten::add_"})) {
+        } else if (isOneOf(node, { "aten::add", "aten::add_" })) {
             if (node->inputs().size() < 2 || node->input(1)->type()->kind() != c10::TypeKind::TensorType)
                 continue; // plus a number
-        } else if (!isOneOf(node, {"aten::addmm", "aten::cat"})) {
+        } else if (!isOneOf(node, { "aten::addmm", "aten::cat" })) {
             continue;
         }
         if (name.empty()) {
@@ -67,15 +67,15 @@ std::vector<Activation> findActivations(Graph& graph)
             name = kind + "#" + std::to_string(++unnamed[kind]);
         }
         Value* value = node->output();
-        if (Node* user = soleUser(value); user && isOneOf(user, {"aten::batch_norm"}) && user->input(0) == value) {
+        if (Node* user = soleUser(value); user && isOneOf(user, { "aten::batch_norm" }) && user->input(0) == value) {
             value = user->output();
             name += "+bn";
         }
-        if (Node* user = soleUser(value); user && isOneOf(user, {"aten::relu", "aten::relu_"})) {
+        if (Node* user = soleUser(value); user && isOneOf(user, { "aten::relu", "aten::relu_" })) {
             value = user->output();
             name += "+relu";
         }
-        found.push_back({value, name});
+        found.push_back({ value, name });
     }
     return found;
 }
@@ -93,7 +93,7 @@ std::vector<Observed> observe(torch::jit::Module& module, Graph& forwardGraph, c
 {
     auto graph = forwardGraph.copy();
     const auto activations = findActivations(*graph);
-    std::vector<Value*> outputs{graph->outputs()[0]};
+    std::vector<Value*> outputs { graph->outputs()[0] };
     for (const auto& a : activations)
         outputs.push_back(a.value);
     graph->eraseOutput(0);
@@ -106,8 +106,8 @@ std::vector<Observed> observe(torch::jit::Module& module, Graph& forwardGraph, c
     module.eval();
     for (int pass = 0; pass < 2; ++pass) {
         for (int64_t begin = 0; begin < images.size(0); begin += kInferenceBatch) {
-            torch::jit::Stack stack{module._ivalue(),
-                                    images.slice(0, begin, std::min(images.size(0), begin + kInferenceBatch))};
+            torch::jit::Stack stack { module._ivalue(),
+                                      images.slice(0, begin, std::min(images.size(0), begin + kInferenceBatch)) };
             probe.run(stack);
             const auto results = stack.back().toTupleRef().elements();
             for (size_t i = 0; i < observed.size(); ++i) {
@@ -148,7 +148,7 @@ QParams qparamsFor(double low, double high, int bits)
 std::pair<double, double> clippingRange(const Observed& o, const CalibrationOptions& options)
 {
     if (!o.histogram.defined() || options.method == Calibration::MinMax)
-        return {o.low, o.high};
+        return { o.low, o.high };
     const double lowEdge = std::min(o.low, 0.0), highEdge = std::max(o.high, 0.0);
     const double width = (highEdge - lowEdge) / kBins;
     const auto counts = o.histogram.to(torch::kDouble);
@@ -157,14 +157,15 @@ std::pair<double, double> clippingRange(const Observed& o, const CalibrationOpti
         const double tail = (100.0 - options.percentile) / 100.0;
         const auto lowBin = (cumulative < tail).sum().item<int64_t>();
         const auto highBin = (cumulative < 1.0 - tail).sum().item<int64_t>();
-        return {std::max(o.low, lowEdge + width * double(lowBin)), std::min(o.high, lowEdge + width * double(highBin + 1))};
+        return { std::max(o.low, lowEdge + width * double(lowBin)),
+                 std::min(o.high, lowEdge + width * double(highBin + 1)) };
     }
     // MSE: shrink the range towards zero, step by step, and keep the one whose rounding plus clipping error over the
     // histogram is smallest. Wide tails (a few large activations) are clipped when that costs less than coarse steps.
     const auto centres = torch::arange(kBins, torch::kDouble) * width + lowEdge + width / 2;
     const double levels = std::pow(2.0, options.bits) - 1.0;
     double bestError = std::numeric_limits<double>::infinity();
-    std::pair<double, double> best{o.low, o.high};
+    std::pair<double, double> best { o.low, o.high };
     for (int step = 100; step >= 5; --step) {
         const double shrink = step / 100.0;
         const double low = o.low * shrink, high = o.high * shrink;
@@ -174,7 +175,7 @@ std::pair<double, double> clippingRange(const Observed& o, const CalibrationOpti
         const double error = ((restored - centres).pow(2) * counts).sum().item<double>();
         if (error < bestError) {
             bestError = error;
-            best = {low, high};
+            best = { low, high };
         }
     }
     return best;
@@ -191,8 +192,10 @@ bool hasQuantizedActivations(const torch::jit::Module& module)
     return false;
 }
 
-std::vector<ActivationQuantization> quantizeActivations(torch::jit::Module& module, const torch::Tensor& images,
-                                                        const CalibrationOptions& options, const std::string& origin)
+std::vector<ActivationQuantization> quantizeActivations(torch::jit::Module& module,
+                                                        const torch::Tensor& images,
+                                                        const CalibrationOptions& options,
+                                                        const std::string& origin)
 {
     if (options.bits < 1 || options.bits > 8)
         throw InputError("activation bits: expected 1..8, got " + std::to_string(options.bits));
@@ -214,10 +217,10 @@ std::vector<ActivationQuantization> quantizeActivations(torch::jit::Module& modu
         Value* value = activations[i].value;
         Node* first = graph->nodes().front();
         torch::jit::WithInsertPoint guard(value->node()->kind() == c10::prim::Param ? first : value->node()->next());
-        Value* quantized = graph->insert(kFakeQuantize, {value, q.scale, q.zeroPoint, int64_t(0), levels});
+        Value* quantized = graph->insert(kFakeQuantize, { value, q.scale, q.zeroPoint, int64_t(0), levels });
         value->replaceAllUsesWith(quantized);
         quantized->node()->replaceInput(0, value);
-        report.push_back({activations[i].name, options.bits, low, high, q.scale, q.zeroPoint});
+        report.push_back({ activations[i].name, options.bits, low, high, q.scale, q.zeroPoint });
     }
     return report;
 }

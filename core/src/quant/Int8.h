@@ -57,8 +57,10 @@ struct CalibrationOptions
 /// each conv/linear output after the BatchNorm and ReLU that follow it, each tensor sum and concatenation), with a
 /// scale and zero point calibrated on `images`. `module` must own its class type (a Module::clone(), not a
 /// deepcopy()), since its forward graph is edited in place, and must not hold fake-quantize nodes yet.
-std::vector<ActivationQuantization> quantizeActivations(torch::jit::Module& module, const torch::Tensor& images,
-                                                        const CalibrationOptions& options, const std::string& origin);
+std::vector<ActivationQuantization> quantizeActivations(torch::jit::Module& module,
+                                                        const torch::Tensor& images,
+                                                        const CalibrationOptions& options,
+                                                        const std::string& origin);
 
 /// True when `module`'s forward already holds fake-quantize nodes.
 bool hasQuantizedActivations(const torch::jit::Module& module);

@@ -43,7 +43,7 @@ torch::jit::Stack callOperator(const char* name, torch::jit::Stack stack)
 
 std::vector<int64_t> pairOf(const c10::IValue& value)
 {
-    auto v = value.isInt() ? std::vector<int64_t>{value.toInt()} : value.toIntVector();
+    auto v = value.isInt() ? std::vector<int64_t> { value.toInt() } : value.toIntVector();
     if (v.size() == 1)
         v.push_back(v[0]);
     return v;
@@ -53,9 +53,9 @@ std::vector<int64_t> pairOf(const c10::IValue& value)
 torch::Tensor qint8Weight(const torch::Tensor& weight)
 {
     const auto w = weight.detach().to(torch::kFloat).contiguous();
-    auto scales = w.reshape({w.size(0), -1}).abs().amax(1) / 127.0;
+    auto scales = w.reshape({ w.size(0), -1 }).abs().amax(1) / 127.0;
     scales = torch::where(scales > 0, scales, torch::ones_like(scales)).to(torch::kDouble);
-    return torch::quantize_per_channel(w, scales, torch::zeros({w.size(0)}, torch::kLong), 0, torch::kQInt8);
+    return torch::quantize_per_channel(w, scales, torch::zeros({ w.size(0) }, torch::kLong), 0, torch::kQInt8);
 }
 
 struct OutputQuantization
@@ -80,17 +80,17 @@ public:
         for (Node* node : nodes) {
             if (node->kind() == kFakeQuantize)
                 fakeQuantize(node);
-            else if (isOneOf(node, {"aten::conv2d", "aten::_convolution"}))
+            else if (isOneOf(node, { "aten::conv2d", "aten::_convolution" }))
                 convolution(node);
-            else if (isOneOf(node, {"aten::linear"}))
+            else if (isOneOf(node, { "aten::linear" }))
                 linear(node);
-            else if (isOneOf(node, {"aten::add", "aten::add_"}))
+            else if (isOneOf(node, { "aten::add", "aten::add_" }))
                 add(node);
-            else if (isOneOf(node, {"aten::cat"}))
+            else if (isOneOf(node, { "aten::cat" }))
                 concatenate(node);
-            else if (isOneOf(node, {"aten::max_pool2d", "aten::relu", "aten::relu_", "aten::flatten", "aten::view",
-                                    "aten::reshape", "aten::adaptive_avg_pool2d", "aten::avg_pool2d",
-                                    "aten::contiguous"}))
+            else if (isOneOf(node,
+                             { "aten::max_pool2d", "aten::relu", "aten::relu_", "aten::flatten", "aten::view",
+                               "aten::reshape", "aten::adaptive_avg_pool2d", "aten::avg_pool2d", "aten::contiguous" }))
                 sameScale(node);
             else if (node->kind() == c10::aten::size && quantized(node->input(0)))
                 node->replaceInput(0, quantized(node->input(0)));
@@ -104,8 +104,9 @@ public:
 private:
     [[noreturn]] void fail(const Node* node, const std::string& problem) const
     {
-        throw inputError(m_origin, std::string("cannot run on the int8 engine: node ") + node->kind().toQualString()
-                                       + ": " + problem);
+        throw inputError(m_origin,
+                         std::string("cannot run on the int8 engine: node ") + node->kind().toQualString() + ": "
+                             + problem);
     }
 
     Value* quantized(Value* value) const
@@ -118,7 +119,7 @@ private:
     void stand(Value* q, Value* floatValue)
     {
         torch::jit::WithInsertPoint guard(q->node()->next());
-        Value* dequantized = m_graph->insert(c10::aten::dequantize, {q});
+        Value* dequantized = m_graph->insert(c10::aten::dequantize, { q });
         floatValue->replaceAllUsesWith(dequantized);
         m_quantizedOf[dequantized] = q;
     }
@@ -132,9 +133,10 @@ private:
         if (!scale || !zeroPoint || !low || !high)
             fail(fakeQuantize, "a scale or zero point that is not a constant");
         if (low->toInt() != 0 || high->toInt() != 255)
-            fail(fakeQuantize, "activations on " + std::to_string(high->toInt() + 1)
-                                   + " levels; the int8 engine needs 8-bit activations (256 levels)");
-        return {scale->toDouble(), zeroPoint->toInt()};
+            fail(fakeQuantize,
+                 "activations on " + std::to_string(high->toInt() + 1)
+                     + " levels; the int8 engine needs 8-bit activations (256 levels)");
+        return { scale->toDouble(), zeroPoint->toInt() };
     }
 
     /// The fake-quantize node that the output of `node` reaches directly or through one ReLU.
@@ -142,18 +144,19 @@ private:
     {
         Node* user = soleUser(node->output());
         if (user && user->kind() == kFakeQuantize)
-            return OutputQuantization{user, false};
-        if (user && isOneOf(user, {"aten::relu", "aten::relu_"})) {
+            return OutputQuantization { user, false };
+        if (user && isOneOf(user, { "aten::relu", "aten::relu_" })) {
             Node* next = soleUser(user->output());
             if (next && next->kind() == kFakeQuantize)
-                return OutputQuantization{next, true};
+                return OutputQuantization { next, true };
         }
         return std::nullopt;
     }
 
     /// Inserts `fused` (a quantized:: operation producing the output the fake-quantize node describes) before
     /// `node`, and lets it stand for that node's quantized result.
-    void replaceWith(Node* node, const OutputQuantization& out, const char* fused, std::vector<torch::jit::NamedValue> args)
+    void
+    replaceWith(Node* node, const OutputQuantization& out, const char* fused, std::vector<torch::jit::NamedValue> args)
     {
         const auto [scale, zeroPoint] = qparams(out.fakeQuantize);
         args.emplace_back(scale);
@@ -163,11 +166,11 @@ private:
             torch::jit::WithInsertPoint guard(node);
             q = m_graph->insert(op(fused), args);
         }
-        m_qparams[q] = {scale, zeroPoint};
+        m_qparams[q] = { scale, zeroPoint };
         stand(q, out.fakeQuantize->output());
         // What only looks at the float results (BatchNorm's aten::dim check) looks at q instead, so the float
         // layer loses its last use and goes.
-        for (Value* result : {node->output(), out.relu ? soleUser(node->output())->output() : nullptr}) {
+        for (Value* result : { node->output(), out.relu ? soleUser(node->output())->output() : nullptr }) {
             if (!result)
                 continue;
             const auto uses = result->uses();
@@ -190,7 +193,7 @@ private:
             return; // taken over by the operation before it
         const auto [scale, zeroPoint] = qparams(node);
         Value* input = node->input(0);
-        if (Value* q = quantized(input); q && m_qparams[q] == std::pair{scale, zeroPoint}) {
+        if (Value* q = quantized(input); q && m_qparams[q] == std::pair { scale, zeroPoint }) {
             node->output()->replaceAllUsesWith(input); // already on these levels (after max pooling, a flatten)
             return;
         }
@@ -198,9 +201,9 @@ private:
         {
             torch::jit::WithInsertPoint guard(node);
             q = m_graph->insert(c10::aten::quantize_per_tensor,
-                                {input, scale, zeroPoint, static_cast<int64_t>(c10::ScalarType::QUInt8)});
+                                { input, scale, zeroPoint, static_cast<int64_t>(c10::ScalarType::QUInt8) });
         }
-        m_qparams[q] = {scale, zeroPoint};
+        m_qparams[q] = { scale, zeroPoint };
         stand(q, node->output());
     }
 
@@ -211,7 +214,8 @@ private:
         const auto weight = torch::jit::toIValue(node->input(1));
         if (!input || !out || !weight || !weight->isTensor() || weight->toTensor().dim() != 4)
             return; // stays in float
-        const bool transposed = node->kind() == c10::aten::_convolution && torch::jit::toIValue(node->input(6))->toBool();
+        const bool transposed
+            = node->kind() == c10::aten::_convolution && torch::jit::toIValue(node->input(6))->toBool();
         if (transposed)
             return;
         const auto bias = torch::jit::toIValue(node->input(2));
@@ -222,14 +226,14 @@ private:
         if (!bias || !groups || !stride || !padding || !dilation)
             return;
         auto packed = callOperator("quantized::conv2d_prepack",
-                                   {qint8Weight(weight->toTensor()), bias->isNone() ? c10::IValue() : *bias,
-                                    pairOf(*stride), pairOf(*padding), pairOf(*dilation), groups->toInt()});
+                                   { qint8Weight(weight->toTensor()), bias->isNone() ? c10::IValue() : *bias,
+                                     pairOf(*stride), pairOf(*padding), pairOf(*dilation), groups->toInt() });
         Value* packedValue = nullptr;
         {
             torch::jit::WithInsertPoint guard(node);
             packedValue = packedAttribute(packed.at(0));
         }
-        replaceWith(node, *out, out->relu ? "quantized::conv2d_relu" : "quantized::conv2d", {input, packedValue});
+        replaceWith(node, *out, out->relu ? "quantized::conv2d_relu" : "quantized::conv2d", { input, packedValue });
     }
 
     void linear(Node* node)
@@ -241,13 +245,13 @@ private:
         if (!input || !out || !weight || !weight->isTensor() || !bias)
             return;
         auto packed = callOperator("quantized::linear_prepack",
-                                   {qint8Weight(weight->toTensor()), bias->isNone() ? c10::IValue() : *bias});
+                                   { qint8Weight(weight->toTensor()), bias->isNone() ? c10::IValue() : *bias });
         Value* packedValue = nullptr;
         {
             torch::jit::WithInsertPoint guard(node);
             packedValue = packedAttribute(packed.at(0));
         }
-        replaceWith(node, *out, out->relu ? "quantized::linear_relu" : "quantized::linear", {input, packedValue});
+        replaceWith(node, *out, out->relu ? "quantized::linear_relu" : "quantized::linear", { input, packedValue });
     }
 
     void add(Node* node)
@@ -256,12 +260,12 @@ private:
             return;
         Value* a = quantized(node->input(0));
         Value* b = quantized(node->input(1));
-        const auto alpha = node->inputs().size() > 2 ? torch::jit::toIValue(node->input(2))
-                                                        : c10::optional<c10::IValue>(int64_t(1));
+        const auto alpha
+            = node->inputs().size() > 2 ? torch::jit::toIValue(node->input(2)) : c10::optional<c10::IValue>(int64_t(1));
         const auto out = outputQuantization(node);
         if (!a || !b || !out || !alpha || !(alpha->isInt() ? alpha->toInt() == 1 : alpha->toDouble() == 1.0))
             return;
-        replaceWith(node, *out, out->relu ? "quantized::add_relu" : "quantized::add", {a, b});
+        replaceWith(node, *out, out->relu ? "quantized::add_relu" : "quantized::add", { a, b });
     }
 
     void concatenate(Node* node)
@@ -281,7 +285,7 @@ private:
             torch::jit::WithInsertPoint guard(node);
             quantizedList = m_graph->insertNode(m_graph->createList(c10::TensorType::get(), parts))->output();
         }
-        replaceWith(node, *out, "quantized::cat", {quantizedList, node->input(1)});
+        replaceWith(node, *out, "quantized::cat", { quantizedList, node->input(1) });
     }
 
     /// Pooling, ReLU and reshapes run on the quantized tensor and keep its scale and zero point.
@@ -291,9 +295,9 @@ private:
         if (!q)
             return;
         Node* clone = nullptr;
-        if (isOneOf(node, {"aten::relu_"})) { // in place on a tensor other values share: take the copying form
+        if (isOneOf(node, { "aten::relu_" })) { // in place on a tensor other values share: take the copying form
             torch::jit::WithInsertPoint guard(node);
-            clone = m_graph->insert(c10::aten::relu, {q})->node();
+            clone = m_graph->insert(c10::aten::relu, { q })->node();
         } else {
             clone = m_graph->createClone(node, [&](Value* v) { return v == node->input(0) ? q : v; });
             clone->insertAfter(node);
@@ -305,8 +309,8 @@ private:
     torch::jit::Module& m_module;
     std::shared_ptr<Graph> m_graph;
     std::string m_origin;
-    std::map<Value*, Value*> m_quantizedOf;                    ///< dequantize(q) -> q
-    std::map<Value*, std::pair<double, int64_t>> m_qparams;    ///< q -> its scale and zero point
+    std::map<Value*, Value*> m_quantizedOf;                 ///< dequantize(q) -> q
+    std::map<Value*, std::pair<double, int64_t>> m_qparams; ///< q -> its scale and zero point
     int m_packed = 0;
 };
 
@@ -325,8 +329,9 @@ torch::jit::Module lowerToInt8(const torch::jit::Module& module, Int8Engine engi
 {
     useEngine(engine, origin);
     if (!hasQuantizedActivations(module))
-        throw inputError(origin, "cannot run on the int8 engine: its activations are not quantized (8-bit "
-                                 "activations are needed)");
+        throw inputError(origin,
+                         "cannot run on the int8 engine: its activations are not quantized (8-bit "
+                         "activations are needed)");
     torch::jit::Module frozen;
     {
         torch::NoGradGuard noGrad;
@@ -335,8 +340,8 @@ torch::jit::Module lowerToInt8(const torch::jit::Module& module, Int8Engine engi
         try {
             frozen = torch::jit::freeze(copy);
         } catch (const std::exception& e) {
-            throw inputError(origin, "cannot run on the int8 engine: freezing the module failed: "
-                                         + conciseTorchError(e));
+            throw inputError(origin,
+                             "cannot run on the int8 engine: freezing the module failed: " + conciseTorchError(e));
         }
     }
     auto graph = frozen.get_method("forward").graph();
@@ -355,14 +360,14 @@ std::vector<Int8Operation> operations(const torch::jit::Module& int8Module)
         const std::string kind = node->kind().toQualString();
         if (kind.rfind("quantized::", 0) != 0 && kind != "aten::quantize_per_tensor" && kind != "aten::dequantize")
             continue;
-        Int8Operation operation{kind, {}, {}};
+        Int8Operation operation { kind, {}, {} };
         const bool conv = kind.rfind("quantized::conv2d", 0) == 0;
         if (conv || kind.rfind("quantized::linear", 0) == 0) {
             const Node* packed = node->input(1)->node();
             if (packed->kind() == c10::prim::GetAttr) {
                 const auto object = int8Module.attr(packed->s(c10::attr::name));
-                const auto unpacked = callOperator(conv ? "quantized::conv2d_unpack" : "quantized::linear_unpack",
-                                                   {object});
+                const auto unpacked
+                    = callOperator(conv ? "quantized::conv2d_unpack" : "quantized::linear_unpack", { object });
                 const auto weight = unpacked.at(0).toTensor();
                 operation.weightType = c10::toString(weight.scalar_type());
                 operation.weightShape = weight.sizes().vec();

@@ -1,6 +1,6 @@
-#include "quant/Int8.h"
 #include "data/DatasetImpl.h"
 #include "model/ModelImpl.h"
+#include "quant/Int8.h"
 
 #include "pare/Error.h"
 #include "pare/Pipeline.h"
@@ -16,7 +16,7 @@ namespace {
 /// The weight as rows of quantization groups: one row per output channel, or a single row.
 torch::Tensor groups(const torch::Tensor& w, bool perChannel)
 {
-    return perChannel ? w.reshape({w.size(0), -1}) : w.reshape({1, -1});
+    return perChannel ? w.reshape({ w.size(0), -1 }) : w.reshape({ 1, -1 });
 }
 
 /// Affine levels between min and max (both widened to include 0), zero point rounded so 0 is a level.
@@ -54,8 +54,8 @@ torch::Tensor quantizeSymmetric(const torch::Tensor& w, int bits, bool perChanne
 /// their minimum and maximum, refined by Lloyd's iterations; zeros are kept out of the clusters and stay zero.
 struct Codebook
 {
-    torch::Tensor centroids;   ///< [K]
-    torch::Tensor assignment;  ///< cluster of every weight, flattened; -1 for zeros
+    torch::Tensor centroids;  ///< [K]
+    torch::Tensor assignment; ///< cluster of every weight, flattened; -1 for zeros
 };
 
 torch::Tensor nearestCentroid(const torch::Tensor& values, const torch::Tensor& sortedCentroids)
@@ -71,9 +71,9 @@ Codebook buildCodebook(const torch::Tensor& w, int bits)
     const auto nonzero = flat != 0;
     const auto values = flat.masked_select(nonzero);
     Codebook book;
-    book.assignment = torch::full({flat.numel()}, -1, torch::kInt64);
+    book.assignment = torch::full({ flat.numel() }, -1, torch::kInt64);
     if (values.numel() == 0) {
-        book.centroids = torch::zeros({1});
+        book.centroids = torch::zeros({ 1 });
         return book;
     }
     const int64_t k = std::min<int64_t>(int64_t(1) << bits, values.numel());
@@ -81,8 +81,8 @@ Codebook buildCodebook(const torch::Tensor& w, int bits)
     torch::Tensor index;
     for (int iteration = 0; iteration < 25; ++iteration) {
         index = nearestCentroid(values, centroids);
-        const auto sums = torch::zeros({k}).index_add_(0, index, values);
-        const auto counts = torch::zeros({k}).index_add_(0, index, torch::ones_like(values));
+        const auto sums = torch::zeros({ k }).index_add_(0, index, values);
+        const auto counts = torch::zeros({ k }).index_add_(0, index, torch::ones_like(values));
         const auto updated = torch::where(counts > 0, sums / counts.clamp_min(1.0), centroids);
         const bool converged = torch::allclose(updated, centroids);
         centroids = std::get<0>(updated.sort());
@@ -109,8 +109,8 @@ void refitCentroids(Codebook& book, const torch::Tensor& shadow)
     const auto index = book.assignment.masked_select(member);
     const auto values = flat.masked_select(member);
     const int64_t k = book.centroids.size(0);
-    const auto sums = torch::zeros({k}).index_add_(0, index, values);
-    const auto counts = torch::zeros({k}).index_add_(0, index, torch::ones_like(values));
+    const auto sums = torch::zeros({ k }).index_add_(0, index, values);
+    const auto counts = torch::zeros({ k }).index_add_(0, index, torch::ones_like(values));
     book.centroids = torch::where(counts > 0, sums / counts.clamp_min(1.0), book.centroids);
 }
 
@@ -135,27 +135,30 @@ struct QuantizedLayer
 
 } // namespace
 
-QuantizeResult quantizeWeights(Model& model, const Dataset& data, const QuantizeOptions& options,
-                               const TrainProgressCallback& progress, const CancelFlag* cancel)
+QuantizeResult quantizeWeights(Model& model,
+                               const Dataset& data,
+                               const QuantizeOptions& options,
+                               const TrainProgressCallback& progress,
+                               const CancelFlag* cancel)
 {
     const auto validBits = [](int b) { return (b >= 1 && b <= 8) || b == 16 || b == 32; };
     if (!validBits(options.bits))
         throw InputError("bits: expected 1..8, 16 (fp16) or 32 (none), got " + std::to_string(options.bits));
     for (const auto& [layer, b] : options.layerBits)
         if (!validBits(b))
-            throw InputError("bits of layer " + layer + ": expected 1..8, 16 (fp16) or 32 (none), got " +
-                             std::to_string(b));
+            throw InputError("bits of layer " + layer + ": expected 1..8, 16 (fp16) or 32 (none), got "
+                             + std::to_string(b));
     const bool quantizeActivations = options.activationBits != 32;
     if (quantizeActivations && (options.activationBits < 1 || options.activationBits > 8))
         throw InputError("activation bits: expected 1..8, or 32 for float activations, got "
                          + std::to_string(options.activationBits));
     if (options.engine) {
         const auto implied = QuantizeOptions::forEngine(*options.engine);
-        if (options.bits != implied.bits || options.scheme != implied.scheme || !options.perChannel ||
-            options.activationBits != implied.activationBits || !options.layerBits.empty())
-            throw InputError(std::string("engine ") + optionName(*options.engine) +
-                             ": the int8 engine runs 8-bit symmetric per-channel weights and 8-bit activations (bits "
-                             "8, scheme symmetric, per channel, activation bits 8, no per-layer bits)");
+        if (options.bits != implied.bits || options.scheme != implied.scheme || !options.perChannel
+            || options.activationBits != implied.activationBits || !options.layerBits.empty())
+            throw InputError(std::string("engine ") + optionName(*options.engine)
+                             + ": the int8 engine runs 8-bit symmetric per-channel weights and 8-bit activations (bits "
+                               "8, scheme symmetric, per channel, activation bits 8, no per-layer bits)");
         int8::useEngine(*options.engine, model.origin());
     }
     if (options.allocate == Allocation::Sensitivity) {
@@ -217,8 +220,11 @@ QuantizeResult quantizeWeights(Model& model, const Dataset& data, const Quantize
             throw inputError(model.origin(), "bits for layer '" + layer + "', which the model does not have");
     for (const auto& w : weights) {
         const auto named = options.layerBits.find(w.layer);
-        layers.push_back({w, torch::Tensor(), torch::Tensor(), {}, named == options.layerBits.end() ? options.bits
-                                                                                                    : named->second});
+        layers.push_back({ w,
+                           torch::Tensor(),
+                           torch::Tensor(),
+                           {},
+                           named == options.layerBits.end() ? options.bits : named->second });
     }
     auto quantize = [&](QuantizedLayer& layer, const torch::Tensor& source) -> torch::Tensor {
         const int bits = layer.bits;
@@ -229,7 +235,7 @@ QuantizeResult quantizeWeights(Model& model, const Dataset& data, const Quantize
         if (layer.kmeans(options.scheme))
             return applyCodebook(source, layer.book);
         return options.scheme == QuantScheme::Symmetric ? quantizeSymmetric(source, bits, options.perChannel)
-                                             : quantizeUniform(source, bits, options.perChannel);
+                                                        : quantizeUniform(source, bits, options.perChannel);
     };
 
     QuantizeResult result;
@@ -257,10 +263,10 @@ QuantizeResult quantizeWeights(Model& model, const Dataset& data, const Quantize
         const auto& images = data.impl().trainImages;
         const int64_t count = std::min<int64_t>(std::max<int64_t>(options.calibrationImages, 1), images.size(0));
         auto generator = seededGenerator(options.finetune.seed);
-        const auto sample = images.index_select(0, torch::randperm(images.size(0), generator, torch::kLong)
-                                                       .slice(0, 0, count));
+        const auto sample
+            = images.index_select(0, torch::randperm(images.size(0), generator, torch::kLong).slice(0, 0, count));
         result.activations = int8::quantizeActivations(
-            model.impl().module, sample, {options.activationBits, options.calibration, options.percentile},
+            model.impl().module, sample, { options.activationBits, options.calibration, options.percentile },
             model.origin());
     }
 
@@ -291,8 +297,8 @@ QuantizeResult quantizeWeights(Model& model, const Dataset& data, const Quantize
     }
     torch::NoGradGuard noGrad;
     for (size_t i = 0; i < layers.size(); ++i)
-        result.layers[i].distinctValues =
-            distinctValues(layers[i].weight.weight, options.perChannel && !layers[i].kmeans(options.scheme));
+        result.layers[i].distinctValues
+            = distinctValues(layers[i].weight.weight, options.perChannel && !layers[i].kmeans(options.scheme));
     if (options.engine && !result.finetune.cancelled) {
         model.impl().int8 = int8::lowerToInt8(model.impl().module, *options.engine, model.origin());
         // The record carries the engine; a model without one gets the input contract of the data it was calibrated on.
@@ -332,7 +338,7 @@ QuantizeOptions QuantizeOptions::forEngine(Int8Engine engine, QuantizeOptions op
 
 QuantizeOptions QuantizeOptions::forEngine(Int8Engine engine)
 {
-    return forEngine(engine, QuantizeOptions{});
+    return forEngine(engine, QuantizeOptions {});
 }
 
 } // namespace pare

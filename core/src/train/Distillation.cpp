@@ -25,9 +25,13 @@ torch::Tensor softTargets(const torch::Tensor& teacherLogits, double temperature
 class FusedDistillationLoss : public torch::autograd::Function<FusedDistillationLoss>
 {
 public:
-    static torch::autograd::variable_list forward(torch::autograd::AutogradContext* context, const torch::Tensor& logits,
-                                                  const torch::Tensor& teacherProb, const torch::Tensor& teacherLog,
-                                                  const torch::Tensor& labels, double temperature, double alpha)
+    static torch::autograd::variable_list forward(torch::autograd::AutogradContext* context,
+                                                  const torch::Tensor& logits,
+                                                  const torch::Tensor& teacherProb,
+                                                  const torch::Tensor& teacherLog,
+                                                  const torch::Tensor& labels,
+                                                  double temperature,
+                                                  double alpha)
     {
         const double batch = double(logits.size(0));
         const auto studentLogT = torch::log_softmax(logits / temperature, 1);
@@ -35,11 +39,11 @@ public:
         const auto soft = (teacherProb * (teacherLog - studentLogT)).sum() * (temperature * temperature / batch);
         const auto hard = studentLog.gather(1, labels.unsqueeze(1)).sum() * (-1.0 / batch);
         const auto total = soft * alpha + hard * (1.0 - alpha);
-        context->save_for_backward({studentLogT, studentLog, teacherProb, labels});
+        context->save_for_backward({ studentLogT, studentLog, teacherProb, labels });
         context->saved_data["temperature"] = temperature;
         context->saved_data["alpha"] = alpha;
-        context->mark_non_differentiable({soft, hard});
-        return {total, soft, hard};
+        context->mark_non_differentiable({ soft, hard });
+        return { total, soft, hard };
     }
 
     static torch::autograd::variable_list backward(torch::autograd::AutogradContext* context,
@@ -51,10 +55,10 @@ public:
         const auto& labels = saved[3];
         const double batch = double(labels.size(0));
         auto hard = saved[1].exp();
-        hard.scatter_add_(1, labels.unsqueeze(1), torch::full({labels.size(0), 1}, -1.0, hard.options()));
+        hard.scatter_add_(1, labels.unsqueeze(1), torch::full({ labels.size(0), 1 }, -1.0, hard.options()));
         auto gradient = (saved[0].exp() - saved[2]).mul_(alpha * temperature / batch).add_(hard, (1.0 - alpha) / batch);
         gradient.mul_(gradients[0]);
-        return {gradient, torch::Tensor(), torch::Tensor(), torch::Tensor(), torch::Tensor(), torch::Tensor()};
+        return { gradient, torch::Tensor(), torch::Tensor(), torch::Tensor(), torch::Tensor(), torch::Tensor() };
     }
 };
 
@@ -62,7 +66,7 @@ torch::Tensor rowsToTensor(const std::vector<std::vector<float>>& rows)
 {
     const int64_t n = static_cast<int64_t>(rows.size());
     const int64_t k = n > 0 ? static_cast<int64_t>(rows[0].size()) : 0;
-    auto t = torch::empty({n, k});
+    auto t = torch::empty({ n, k });
     for (int64_t i = 0; i < n; ++i) {
         if (static_cast<int64_t>(rows[i].size()) != k)
             throw InputError("logit rows differ in length");
@@ -90,23 +94,29 @@ torch::Tensor teacherLogits(const Model& teacher, const torch::Tensor& images, c
 } // namespace
 
 DistillLoss distillationLoss(const std::vector<std::vector<float>>& studentLogits,
-                             const std::vector<std::vector<float>>& teacherLogits, const std::vector<int64_t>& labels,
-                             double temperature, double alpha)
+                             const std::vector<std::vector<float>>& teacherLogits,
+                             const std::vector<int64_t>& labels,
+                             double temperature,
+                             double alpha)
 {
     const auto logits = rowsToTensor(studentLogits).requires_grad_(true);
     const auto teacherLog = softTargets(rowsToTensor(teacherLogits), temperature);
     const auto terms = FusedDistillationLoss::apply(logits, teacherLog.exp(), teacherLog,
                                                     torch::tensor(labels, torch::kInt64), temperature, alpha);
     terms[0].backward();
-    DistillLoss loss{terms[1].item<double>(), terms[2].item<double>(), terms[0].item<double>(), {}};
+    DistillLoss loss { terms[1].item<double>(), terms[2].item<double>(), terms[0].item<double>(), {} };
     const auto gradient = logits.grad().contiguous();
     for (int64_t i = 0; i < gradient.size(0); ++i)
         loss.gradient.emplace_back(gradient[i].data_ptr<float>(), gradient[i].data_ptr<float>() + gradient.size(1));
     return loss;
 }
 
-DistillResult distill(const Model& teacher, Model& student, const Dataset& data, const DistillOptions& options,
-                      const TrainProgressCallback& progress, const CancelFlag* cancel)
+DistillResult distill(const Model& teacher,
+                      Model& student,
+                      const Dataset& data,
+                      const DistillOptions& options,
+                      const TrainProgressCallback& progress,
+                      const CancelFlag* cancel)
 {
     if (!(options.temperature >= 1.0 && options.temperature <= 20.0))
         throw InputError("temperature: must be in [1, 20]");
@@ -134,24 +144,24 @@ DistillResult distill(const Model& teacher, Model& student, const Dataset& data,
         int64_t images = 0;
     };
     std::vector<Sums> perEpoch(static_cast<size_t>(std::max(options.train.epochs, 0)) + 1);
-    const BatchLoss loss = [&](const torch::Tensor& logits, const torch::Tensor& labels, const torch::Tensor& indices,
-                               int epoch) {
-        const auto terms = FusedDistillationLoss::apply(logits, targetProbabilities.index_select(0, indices),
-                                                        targets.index_select(0, indices), labels, options.temperature,
-                                                        options.alpha);
-        auto& sums = perEpoch[static_cast<size_t>(epoch)];
-        const auto n = labels.size(0);
-        sums.soft += terms[1].item<double>() * double(n);
-        sums.hard += terms[2].item<double>() * double(n);
-        sums.images += n;
-        return terms[0];
-    };
-    const TrainHooks hooks = options.keepZeros ? zeroKeepingHooks(student.impl().module) : TrainHooks{};
+    const BatchLoss loss
+        = [&](const torch::Tensor& logits, const torch::Tensor& labels, const torch::Tensor& indices, int epoch) {
+              const auto terms = FusedDistillationLoss::apply(logits, targetProbabilities.index_select(0, indices),
+                                                              targets.index_select(0, indices), labels,
+                                                              options.temperature, options.alpha);
+              auto& sums = perEpoch[static_cast<size_t>(epoch)];
+              const auto n = labels.size(0);
+              sums.soft += terms[1].item<double>() * double(n);
+              sums.hard += terms[2].item<double>() * double(n);
+              sums.images += n;
+              return terms[0];
+          };
+    const TrainHooks hooks = options.keepZeros ? zeroKeepingHooks(student.impl().module) : TrainHooks {};
     result.training = trainWithLoss(student, data, options.train, loss, progress, cancel, hooks);
     for (int epoch = 1; epoch < static_cast<int>(perEpoch.size()); ++epoch) {
         const auto& sums = perEpoch[static_cast<size_t>(epoch)];
         if (sums.images > 0)
-            result.lossTerms.push_back({epoch, sums.soft / double(sums.images), sums.hard / double(sums.images)});
+            result.lossTerms.push_back({ epoch, sums.soft / double(sums.images), sums.hard / double(sums.images) });
     }
     return result;
 }

@@ -3,8 +3,8 @@
 // The training loop's seams for the techniques that reuse it: another loss (distillation) and hooks that constrain
 // the weights (pruning masks). Only core/src includes this.
 
-#include "pare/Training.h"
 #include "model/ModelImpl.h"
+#include "pare/Training.h"
 
 #include <functional>
 #include <memory>
@@ -13,12 +13,17 @@ namespace pare {
 
 /// The loss a training run minimizes for one batch: logits, labels, the batch's indices into the training split,
 /// and the 1-based epoch. Cross-entropy for plain training; distillation adds the teacher's soft targets.
-using BatchLoss = std::function<torch::Tensor(const torch::Tensor& logits, const torch::Tensor& labels,
-                                              const torch::Tensor& indices, int epoch)>;
+using BatchLoss = std::function<torch::Tensor(
+    const torch::Tensor& logits, const torch::Tensor& labels, const torch::Tensor& indices, int epoch)>;
 
 /// pare::train with another loss (Training.cpp).
-TrainResult trainWithLoss(Model& model, const Dataset& data, const TrainOptions& options, const BatchLoss& loss,
-                          const TrainProgressCallback& progress, const CancelFlag* cancel, const TrainHooks& hooks);
+TrainResult trainWithLoss(Model& model,
+                          const Dataset& data,
+                          const TrainOptions& options,
+                          const BatchLoss& loss,
+                          const TrainProgressCallback& progress,
+                          const CancelFlag* cancel,
+                          const TrainHooks& hooks);
 
 /// Training hooks that keep every exact zero of the module's layer weights at zero: gradients masked before each
 /// step, masks re-applied after it (weight decay and momentum would otherwise move them).
@@ -32,7 +37,7 @@ inline TrainHooks zeroKeepingHooks(const torch::jit::Module& module)
     {
         torch::NoGradGuard noGrad;
         for (const auto& w : layerWeights(module))
-            masked->push_back({w.weight, w.weight.ne(0).to(w.weight.scalar_type())});
+            masked->push_back({ w.weight, w.weight.ne(0).to(w.weight.scalar_type()) });
     }
     TrainHooks hooks;
     hooks.beforeOptimizerStep = [masked](int64_t, int64_t) {

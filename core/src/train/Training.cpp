@@ -36,8 +36,8 @@ double learningRateAt(const TrainOptions& options, double base, int64_t step, in
     return base;
 }
 
-std::unique_ptr<torch::optim::Optimizer> makeOptimizer(const TrainOptions& options, double rate,
-                                                       std::vector<torch::Tensor> parameters)
+std::unique_ptr<torch::optim::Optimizer>
+makeOptimizer(const TrainOptions& options, double rate, std::vector<torch::Tensor> parameters)
 {
     if (options.optimizer == Optimizer::Adam) {
         const double decay = options.weightDecay >= 0 ? options.weightDecay : 0.0;
@@ -60,7 +60,8 @@ void setWeightLayout(const std::vector<torch::Tensor>& parameters, at::MemoryFor
 /// Channels-last (NHWC) is the layout oneDNN's convolutions and LibTorch's pooling kernels are fastest in on CPU:
 /// measured in bench/, LeNet-5 trains ~40% faster than in NCHW. Memory layout does not change results, but a model
 /// may `view` a conv output in a way only NCHW allows, so one trial batch decides, and NCHW stays the fallback.
-bool tryChannelsLast(torch::jit::Module& module, const std::vector<torch::Tensor>& parameters,
+bool tryChannelsLast(torch::jit::Module& module,
+                     const std::vector<torch::Tensor>& parameters,
                      const torch::Tensor& images)
 {
     if (images.dim() != 4 || std::getenv("PARE_NCHW"))
@@ -79,16 +80,25 @@ bool tryChannelsLast(torch::jit::Module& module, const std::vector<torch::Tensor
 
 } // namespace
 
-TrainResult train(Model& model, const Dataset& data, const TrainOptions& options, const TrainProgressCallback& progress,
-                  const CancelFlag* cancel, const TrainHooks& hooks)
+TrainResult train(Model& model,
+                  const Dataset& data,
+                  const TrainOptions& options,
+                  const TrainProgressCallback& progress,
+                  const CancelFlag* cancel,
+                  const TrainHooks& hooks)
 {
     const BatchLoss crossEntropy = [](const torch::Tensor& logits, const torch::Tensor& labels, const torch::Tensor&,
                                       int) { return torch::nn::functional::cross_entropy(logits, labels); };
     return trainWithLoss(model, data, options, crossEntropy, progress, cancel, hooks);
 }
 
-TrainResult trainWithLoss(Model& model, const Dataset& data, const TrainOptions& options, const BatchLoss& batchLoss,
-                          const TrainProgressCallback& progress, const CancelFlag* cancel, const TrainHooks& hooks)
+TrainResult trainWithLoss(Model& model,
+                          const Dataset& data,
+                          const TrainOptions& options,
+                          const BatchLoss& batchLoss,
+                          const TrainProgressCallback& progress,
+                          const CancelFlag* cancel,
+                          const TrainHooks& hooks)
 {
     requireFloatModel(model.impl(), "train");
     if (options.epochs < 0)
@@ -103,7 +113,9 @@ TrainResult trainWithLoss(Model& model, const Dataset& data, const TrainOptions&
     const int64_t count = images.size(0);
     const int64_t batches = (count + options.batchSize - 1) / options.batchSize;
     const int64_t totalSteps = batches * options.epochs;
-    const double baseRate = options.learningRate > 0 ? options.learningRate : options.optimizer == Optimizer::Adam ? 1e-3 : 0.02;
+    const double baseRate = options.learningRate > 0 ? options.learningRate
+        : options.optimizer == Optimizer::Adam       ? 1e-3
+                                                     : 0.02;
 
     std::vector<torch::Tensor> parameters;
     for (auto p : module.parameters()) {
@@ -133,7 +145,8 @@ TrainResult trainWithLoss(Model& model, const Dataset& data, const TrainOptions&
             const double rate = learningRateAt(options, baseRate, step, totalSteps);
             for (auto& group : optimizer->param_groups())
                 group.options().set_lr(rate);
-            const auto index = order.slice(0, batch * options.batchSize, std::min(count, (batch + 1) * options.batchSize));
+            const auto index
+                = order.slice(0, batch * options.batchSize, std::min(count, (batch + 1) * options.batchSize));
             const auto x = images.index_select(0, index).contiguous(layout);
             const auto y = labels.index_select(0, index);
             optimizer->zero_grad();
@@ -197,7 +210,7 @@ EvalResult evaluate(const Model& model, const Dataset& data, Split split, int64_
     const bool wasTraining = module.is_training();
     module.eval();
     const auto start = Clock::now();
-    auto confusion = torch::zeros({classes * classes}, torch::kInt64);
+    auto confusion = torch::zeros({ classes * classes }, torch::kInt64);
     double lossSum = 0.0;
     int64_t correct = 0;
     const int64_t count = images.size(0);
@@ -209,9 +222,9 @@ EvalResult evaluate(const Model& model, const Dataset& data, Split split, int64_
         const auto y = labels.slice(0, begin, end);
         const auto logits = forward(module, x);
         if (logits.dim() != 2 || logits.size(1) != classes)
-            throw inputError(model.origin(), "has " + std::to_string(logits.dim() == 2 ? logits.size(1) : logits.numel())
-                                                 + " outputs but the data set has " + std::to_string(classes)
-                                                 + " classes");
+            throw inputError(model.origin(),
+                             "has " + std::to_string(logits.dim() == 2 ? logits.size(1) : logits.numel())
+                                 + " outputs but the data set has " + std::to_string(classes) + " classes");
         lossSum += torch::nn::functional::cross_entropy(
                        logits, y, torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kSum))
                        .item<double>();
@@ -228,7 +241,7 @@ EvalResult evaluate(const Model& model, const Dataset& data, Split split, int64_
     result.accuracy = double(correct) / double(result.images);
     result.loss = lossSum / double(result.images);
     result.imagesPerSecond = double(result.images) / std::max(result.seconds, 1e-9);
-    const auto table = confusion.view({classes, classes});
+    const auto table = confusion.view({ classes, classes });
     result.confusion.assign(classes, std::vector<int64_t>(classes, 0));
     result.perClassAccuracy.assign(classes, 0.0);
     for (int64_t t = 0; t < classes; ++t) {
@@ -272,14 +285,14 @@ LatencyResult measureLatency(const Model& model, const std::vector<int64_t>& inp
 void checkCompatible(const Model& model, const Dataset& data)
 {
     const auto& shape = data.info().sampleShape;
-    const std::string shapeText =
-        "[" + std::to_string(shape[0]) + "," + std::to_string(shape[1]) + "," + std::to_string(shape[2]) + "]";
+    const std::string shapeText
+        = "[" + std::to_string(shape[0]) + "," + std::to_string(shape[1]) + "," + std::to_string(shape[2]) + "]";
     const auto& record = model.record();
     if (record.inputShape.size() == 3 && record.inputShape != shape)
-        throw inputError(model.origin(), "expects input [" + std::to_string(record.inputShape[0]) + ","
-                                             + std::to_string(record.inputShape[1]) + ","
-                                             + std::to_string(record.inputShape[2]) + "] but the data gives "
-                                             + shapeText);
+        throw inputError(model.origin(),
+                         "expects input [" + std::to_string(record.inputShape[0]) + ","
+                             + std::to_string(record.inputShape[1]) + "," + std::to_string(record.inputShape[2])
+                             + "] but the data gives " + shapeText);
     auto& module = executable(model.impl());
     torch::Tensor logits;
     {

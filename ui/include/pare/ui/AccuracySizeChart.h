@@ -54,7 +54,8 @@ public:
 
     /// The points of `points` (size, accuracy) that no other point beats on both: smaller or equal size and higher
     /// or equal accuracy. Sorted by size.
-    [[nodiscard]] static std::vector<std::pair<double, double>> paretoFront(std::vector<std::pair<double, double>> points);
+    [[nodiscard]] static std::vector<std::pair<double, double>>
+    paretoFront(std::vector<std::pair<double, double>> points);
 
 signals:
     void runClicked(int runId);

@@ -47,7 +47,7 @@ private:
     std::unique_ptr<QThread> m_thread;
     CancelFlag m_cancel;
     /// From launch() until the work returns; the thread itself may still be finishing after that.
-    std::atomic<bool> m_busy{false};
+    std::atomic<bool> m_busy { false };
 };
 
 } // namespace pare::ui

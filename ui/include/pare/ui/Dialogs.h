@@ -24,7 +24,9 @@ public:
     static QString saveFileName(QWidget* parent, const QString& caption, const QString& dir, const QString& filter);
     static QString directory(QWidget* parent, const QString& caption, const QString& dir);
     static void error(QWidget* parent, const QString& title, const QString& message);
-    static QMessageBox::StandardButton question(QWidget* parent, const QString& title, const QString& text,
+    static QMessageBox::StandardButton question(QWidget* parent,
+                                                const QString& title,
+                                                const QString& text,
                                                 QMessageBox::StandardButtons buttons,
                                                 QMessageBox::StandardButton fallback);
 };

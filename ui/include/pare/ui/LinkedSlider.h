@@ -20,8 +20,8 @@ public:
     /// and renamed).
     static LinkedSlider* integer(const QString& name, int low, int high, QWidget* parent, QSpinBox* spin = nullptr);
     /// A decimal control on a QDoubleSpinBox with `decimals` and `step`.
-    static LinkedSlider* decimal(const QString& name, double low, double high, double scale, int decimals,
-                                 double step, QWidget* parent);
+    static LinkedSlider*
+    decimal(const QString& name, double low, double high, double scale, int decimals, double step, QWidget* parent);
 
     [[nodiscard]] QSlider* slider() const { return m_slider; }
     /// The integer spin box; null for a decimal control.

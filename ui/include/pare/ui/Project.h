@@ -55,10 +55,10 @@ struct RunRecord
 {
     int id = 0;
     QString recipeJson;
-    QString label;          ///< the settings in one line, for tables and tooltips
+    QString label; ///< the settings in one line, for tables and tooltips
     std::vector<Snapshot> snapshots;
-    QString modelFile;      ///< the compressed model (.pare), for inspection and export; empty if none
-    bool finished = false;  ///< false while running, and for a cancelled or failed run
+    QString modelFile;     ///< the compressed model (.pare), for inspection and export; empty if none
+    bool finished = false; ///< false while running, and for a cancelled or failed run
     bool cancelled = false;
     double seconds = 0.0;
     QDateTime started;

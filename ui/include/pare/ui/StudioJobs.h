@@ -16,8 +16,8 @@ namespace pare::ui {
 struct Workspace
 {
     int request = 0; ///< which LoadJob::start made it: the window shows only its latest request's workspace
-    QString model; ///< file path or zoo spec
-    QString data;  ///< data set spec
+    QString model;   ///< file path or zoo spec
+    QString data;    ///< data set spec
     ModelSummary summary;
     qint64 fileBytes = 0; ///< 0 for a zoo architecture
     bool hasRecord = false;

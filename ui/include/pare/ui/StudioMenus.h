@@ -38,7 +38,10 @@ private:
     void buildMenus();
     void showAbout();
     /// A file chosen in a dialog: `save` asks for a name to write, otherwise for one to open.
-    void withChosenFile(bool save, const QString& title, const QString& suggestion, const QString& filter,
+    void withChosenFile(bool save,
+                        const QString& title,
+                        const QString& suggestion,
+                        const QString& filter,
                         const std::function<void(const QString&)>& use);
 
     MainWindow& m_window;

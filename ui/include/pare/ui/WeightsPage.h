@@ -18,10 +18,10 @@ class WeightView;
 /// What the weights page asks for: one layer of the workspace's model, and of a run's compressed model if any.
 struct WeightsRequest
 {
-    QString model;            ///< the workspace's model spec (file or zoo name)
+    QString model;                   ///< the workspace's model spec (file or zoo name)
     std::vector<int64_t> inputShape; ///< for a zoo model: the data's sample shape
     int64_t classes = 0;
-    QString runModel;         ///< the run's compressed model file; empty: none
+    QString runModel; ///< the run's compressed model file; empty: none
     int runId = -1;
     QString layer;
 };
