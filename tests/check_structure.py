@@ -34,7 +34,7 @@ def line_limits(top: Path) -> list:
 
 def option_literals(top: Path) -> list:
     # The names live once, in the tables of Options.h: {PruneMethod::Filters, "filters"}.
-    names = re.findall(r'::\w+, "([a-z0-9-]+)"\}', (top / "core/include/pare/Options.h").read_text())
+    names = re.findall(r'::\w+, "([a-z0-9-]+)" ?\}', (top / "core/include/pare/Options.h").read_text())
     if len(names) < 20:
         return [f"found only {len(names)} option names in Options.h: its tables changed shape; fix this check"]
     literal = r'(?:"|(?:QLatin1String|QStringLiteral|u)\(")(?:' + "|".join(map(re.escape, names)) + r')"\)?'

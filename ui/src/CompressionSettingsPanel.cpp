@@ -291,6 +291,16 @@ void CompressionSettingsPanel::applySettings(const StudioSettings& s)
     m_engineCombo->setCurrentIndex(std::max(0, m_engineCombo->findData(s.engine ? int(*s.engine) : kNoEngine)));
 }
 
+void CompressionSettingsPanel::applyLayerRatios(const std::map<std::string, double>& ratios)
+{
+    auto s = settings();
+    if (isStructured(s.pruneMethod))
+        s.pruneMethod = PruneMethod::MagnitudeGlobal;
+    s.allocate = LayerRatioSource::Applied;
+    s.layerRatios = ratios;
+    applySettings(s);
+}
+
 void CompressionSettingsPanel::setRunState(bool canRun, bool running)
 {
     m_runButton->setEnabled(canRun);

@@ -36,7 +36,6 @@ MainWindow::MainWindow(const Options& options, QWidget* parent)
     , m_session(new ProjectSession(this))
     , m_runs(new RunsController(m_session->project(), this))
     , m_loader(new WorkspaceLoader(this))
-    , m_sensitivityJob(new SensitivityJob(this))
 {
     setObjectName(QStringLiteral("mainWindow"));
     setAcceptDrops(true);
@@ -72,16 +71,6 @@ MainWindow::MainWindow(const Options& options, QWidget* parent)
 
 MainWindow::~MainWindow() = default;
 
-QString MainWindow::untitledProjectPath()
-{
-    return ProjectSession::untitledPath();
-}
-
-const Project& MainWindow::project() const
-{
-    return m_session->project();
-}
-
 WeightView* MainWindow::weightView() const
 {
     return m_weightsPage->view();
@@ -95,21 +84,6 @@ StudioSettings MainWindow::settings() const
 void MainWindow::applySettings(const StudioSettings& settings)
 {
     m_settingsPanel->applySettings(settings);
-}
-
-bool MainWindow::isLoading() const
-{
-    return m_loader->isLoading();
-}
-
-bool MainWindow::isRunning() const
-{
-    return m_runs->isRunning();
-}
-
-QString MainWindow::projectPath() const
-{
-    return m_session->path();
 }
 
 bool MainWindow::tryOrReport(const QString& title, const std::function<void()>& action)
@@ -133,17 +107,15 @@ void MainWindow::buildCentre()
     m_runsModel = m_views->runsModel();
     connect(m_views, &ViewTabs::runClicked, this, &MainWindow::selectRun);
     connect(m_weightsPage, &WeightsPage::failed, this, [this](const QString& m) { m_statusLabel->setText(m); });
-    connect(m_sensitivityView, &SensitivityView::measureRequested, this, &MainWindow::measureSensitivity);
-    connect(m_sensitivityView, &SensitivityView::applyRequested, this,
-            [this](const std::map<std::string, double>& ratios) {
-                auto s = settings();
-                if (isStructured(s.pruneMethod))
-                    s.pruneMethod = PruneMethod::MagnitudeGlobal;
-                s.allocate = LayerRatioSource::Applied;
-                s.layerRatios = ratios;
-                applySettings(s);
-                m_statusLabel->setText(tr("Per-layer ratios from the sensitivity view applied; press Run."));
-            });
+    connect(m_sensitivityView, &SensitivityView::measured, this, [this](double seconds) {
+        m_statusLabel->setText(tr("Sensitivity measured in %1 s.").arg(seconds, 0, 'f', 1));
+    });
+    connect(m_sensitivityView, &SensitivityView::failed, this,
+            [this](const QString& message) { Dialogs::error(this, tr("Sensitivity analysis failed"), message); });
+    connect(m_sensitivityView, &SensitivityView::applyRequested, this, [this](const auto& ratios) {
+        m_settingsPanel->applyLayerRatios(ratios);
+        m_statusLabel->setText(tr("Per-layer ratios from the sensitivity view applied; press Run."));
+    });
     setCentralWidget(m_views);
 }
 
@@ -155,6 +127,7 @@ void MainWindow::buildDocks()
     connect(m_settingsPanel, &CompressionSettingsPanel::cancelRequested, this, &MainWindow::cancelRun);
     connect(m_settingsPanel, &CompressionSettingsPanel::pruneRatioChanged, m_sensitivityView,
             &SensitivityView::setTarget);
+    m_sensitivityView->setTarget(settings().prunePercent / 100.0);
     const std::tuple<const char*, QWidget*, Qt::DockWidgetArea> docks[]
         = { { "workspaceDock", m_workspacePanel, Qt::LeftDockWidgetArea },
             { "controlsDock", m_settingsPanel, Qt::RightDockWidgetArea } };
@@ -191,14 +164,6 @@ void MainWindow::connectJobs()
         m_runsModel->updateRun(runId);
     });
     connect(m_runs, &RunsController::ended, this, &MainWindow::finishRun);
-    connect(m_sensitivityJob, &SensitivityJob::measured, this, [this](const SensitivityResult& result) {
-        m_sensitivityView->setResult(result);
-        m_statusLabel->setText(tr("Sensitivity measured in %1 s.").arg(result.seconds, 0, 'f', 1));
-    });
-    connect(m_sensitivityJob, &SensitivityJob::failed, this, [this](const QString& message) {
-        m_sensitivityView->setBusy(false);
-        Dialogs::error(this, tr("Sensitivity analysis failed"), message);
-    });
 }
 
 void MainWindow::retranslate()
@@ -216,13 +181,7 @@ void MainWindow::retranslate()
 
 void MainWindow::setLanguage(const QString& locale)
 {
-    qApp->removeTranslator(&m_translator);
-    m_language = locale == QLatin1String("zh_CN") ? locale : QStringLiteral("en");
-    if (m_language != QLatin1String("en") && m_translator.load(QStringLiteral(":/i18n/pare_") + m_language))
-        qApp->installTranslator(&m_translator);
-    m_menus->action("englishAction")->setChecked(m_language == QLatin1String("en"));
-    m_menus->action("chineseAction")->setChecked(m_language != QLatin1String("en"));
-    QSettings().setValue("language", m_language);
+    m_menus->setLanguage(locale);
     retranslate();
 }
 
@@ -354,6 +313,7 @@ void MainWindow::setRunning(bool running)
 {
     const bool ready = m_workspaceReady && !running && !m_loader->isLoading();
     m_settingsPanel->setRunState(ready, running);
+    m_sensitivityView->setSource(ready || running ? project().model : QString(), project().data, m_options.threads);
     m_menus->setRunning(running, ready);
 }
 
@@ -416,15 +376,6 @@ void MainWindow::selectRun(int runId)
     m_views->showSelectedRun(runId);
 }
 
-void MainWindow::measureSensitivity()
-{
-    if (!m_workspaceReady || m_loader->isLoading() || m_sensitivityJob->isRunning())
-        return;
-    m_sensitivityView->setBusy(true);
-    m_sensitivityView->setTarget(settings().prunePercent / 100.0);
-    m_sensitivityJob->start(project().model, project().data, m_options.threads);
-}
-
 bool MainWindow::exportRun(int runId, const QString& path)
 {
     const auto* run = project().run(runId);
@@ -466,8 +417,6 @@ void MainWindow::closeEvent(QCloseEvent* event)
     // Closing cancels a run and waits for its current batch: no thread outlives the window.
     m_runs->stopAndWait();
     m_loader->stopAndWait();
-    m_sensitivityJob->cancel();
-    m_sensitivityJob->wait();
     m_session->autosave();
     QSettings settings;
     settings.setValue("window/geometry", saveGeometry());
@@ -486,15 +435,7 @@ void MainWindow::dropEvent(QDropEvent* event)
     const auto urls = event->mimeData()->urls();
     if (urls.isEmpty() || !urls.first().isLocalFile())
         return;
-    const QString path = urls.first().toLocalFile();
-    if (path.endsWith(QLatin1String(".json")))
-        loadRecipe(path);
-    else if (path.endsWith(QLatin1String(".pareproject")))
-        openProject(path);
-    else if (QFileInfo(path).isDir())
-        openData(path);
-    else
-        openModel(path);
+    m_menus->openDropped(urls.first().toLocalFile());
     event->acceptProposedAction();
 }
 

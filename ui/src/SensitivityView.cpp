@@ -64,7 +64,16 @@ SensitivityView::SensitivityView(QWidget* parent)
         plot->axisRect()->insetLayout()->setInsetAlignment(0, Qt::AlignBottom | Qt::AlignLeft);
     }
     m_quantizePlot->xAxis->setRangeReversed(true); // from 8 bits down to 2
-    connect(m_measureButton, &QPushButton::clicked, this, &SensitivityView::measureRequested);
+    m_job = new SensitivityJob(this);
+    connect(m_measureButton, &QPushButton::clicked, this, &SensitivityView::measure);
+    connect(m_job, &SensitivityJob::measured, this, [this](const SensitivityResult& result) {
+        setResult(result);
+        emit measured(result.seconds);
+    });
+    connect(m_job, &SensitivityJob::failed, this, [this](const QString& message) {
+        setBusy(false);
+        emit failed(message);
+    });
     connect(m_applyButton, &QPushButton::clicked, this, [this] { emit applyRequested(m_suggestion); });
     retranslate();
 }
@@ -80,6 +89,21 @@ void SensitivityView::retranslate()
     m_quantizePlot->xAxis->setLabel(tr("weight bits"));
     m_quantizePlot->yAxis->setLabel(tr("accuracy (%)"));
     redraw();
+}
+
+void SensitivityView::setSource(const QString& model, const QString& data, int threads)
+{
+    m_model = model;
+    m_data = data;
+    m_threads = threads;
+}
+
+void SensitivityView::measure()
+{
+    if (m_model.isEmpty() || m_job->isRunning())
+        return;
+    setBusy(true);
+    m_job->start(m_model, m_data, m_threads);
 }
 
 void SensitivityView::setBusy(bool busy)

@@ -7,6 +7,7 @@
 #include "pare/ui/MainWindow.h"
 
 #include <QActionGroup>
+#include <QApplication>
 #include <QDir>
 #include <QFileInfo>
 #include <QMenuBar>
@@ -222,6 +223,29 @@ void StudioMenus::setRunning(bool running, bool canRun)
         action(name)->setEnabled(!running);
     menu("recentMenu")->setEnabled(!running && !menu("recentMenu")->isEmpty());
     menu("zooMenu")->setEnabled(!running);
+}
+
+void StudioMenus::setLanguage(const QString& locale)
+{
+    qApp->removeTranslator(&m_translator);
+    const bool chinese = locale == QLatin1String("zh_CN");
+    if (chinese && m_translator.load(QStringLiteral(":/i18n/pare_zh_CN")))
+        qApp->installTranslator(&m_translator);
+    action("englishAction")->setChecked(!chinese);
+    action("chineseAction")->setChecked(chinese);
+    QSettings().setValue("language", chinese ? locale : QStringLiteral("en"));
+}
+
+void StudioMenus::openDropped(const QString& path)
+{
+    if (path.endsWith(QLatin1String(".json")))
+        m_window.loadRecipe(path);
+    else if (path.endsWith(QLatin1String(".pareproject")))
+        m_window.openProject(path);
+    else if (QFileInfo(path).isDir())
+        m_window.openData(path);
+    else
+        m_window.openModel(path);
 }
 
 void StudioMenus::rememberRecentModel(const QString& path)

@@ -79,7 +79,7 @@ public:
         read(key, name);
         const auto found = findOption<E>(name);
         if (!found)
-            fail(std::string("'") + key + "' must be " + optionList<E>() + ", got '" + name + "'");
+            fail(std::string("'") + key + "' must be one of " + optionList<E>() + ", got '" + name + "'");
         value = *found;
     }
 

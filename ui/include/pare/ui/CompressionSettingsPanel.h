@@ -30,6 +30,8 @@ public:
     void applySettings(const StudioSettings& settings);
     /// Whether Run and Cancel can be pressed now; their tips come from the window's actions.
     void setRunState(bool canRun, bool running);
+    /// Layer-wise magnitude pruning to these per-layer ratios (from the sensitivity view).
+    void applyLayerRatios(const std::map<std::string, double>& ratios);
     void retranslate(const QString& runTip, const QString& cancelTip);
 
 signals:

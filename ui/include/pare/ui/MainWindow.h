@@ -1,10 +1,11 @@
 #pragma once
 
 #include "pare/ui/Project.h"
+#include "pare/ui/ProjectSession.h"
+#include "pare/ui/RunsController.h"
 #include "pare/ui/StudioJobs.h"
 
 #include <QMainWindow>
-#include <QTranslator>
 
 #include <functional>
 #include <map>
@@ -15,9 +16,7 @@ class QAction;
 class QComboBox;
 class QDockWidget;
 class QLabel;
-class QMenu;
 class QProgressBar;
-class QTableView;
 class QTabWidget;
 
 namespace pare::ui {
@@ -25,10 +24,7 @@ namespace pare::ui {
 class AccuracySizeChart;
 class CompressionSettingsPanel;
 class LayerSparsityChart;
-class ProjectSession;
-class RunsController;
 class RunsTableModel;
-class SensitivityJob;
 class StudioMenus;
 class ViewTabs;
 class SensitivityView;
@@ -60,15 +56,14 @@ public:
     /// The settings the controls hold now.
     [[nodiscard]] StudioSettings settings() const;
     void applySettings(const StudioSettings& settings);
-    [[nodiscard]] const Project& project() const;
-    [[nodiscard]] bool isRunning() const;
-    [[nodiscard]] bool isLoading() const;
+    [[nodiscard]] const Project& project() const { return m_session->project(); }
+    [[nodiscard]] bool isRunning() const { return m_runs->isRunning(); }
+    [[nodiscard]] bool isLoading() const { return m_loader->isLoading(); }
     [[nodiscard]] int selectedRun() const { return m_selectedRun; }
     [[nodiscard]] AccuracySizeChart* chart() const { return m_chart; }
     [[nodiscard]] LayerSparsityChart* layerChart() const { return m_layerChart; }
     [[nodiscard]] WeightView* weightView() const;
     [[nodiscard]] SensitivityView* sensitivityView() const { return m_sensitivityView; }
-    void measureSensitivity();
 
     // The actions of the menus, callable from tests.
     void openModel(const QString& path);
@@ -89,10 +84,10 @@ public:
     /// Asks whether to save a named project's changes first; false when the user cancels.
     bool confirmDiscard();
     /// The project's file; empty for the untitled project.
-    [[nodiscard]] QString projectPath() const;
+    [[nodiscard]] QString projectPath() const { return m_session->path(); }
 
     /// Where an untitled project keeps itself between sessions.
-    [[nodiscard]] static QString untitledProjectPath();
+    [[nodiscard]] static QString untitledProjectPath() { return ProjectSession::untitledPath(); }
 
 signals:
     void workspaceLoaded();
@@ -125,9 +120,6 @@ private:
     bool m_workspaceReady = false;
     Workspace m_workspace;
     WorkspaceLoader* m_loader = nullptr;
-    SensitivityJob* m_sensitivityJob = nullptr;
-    QTranslator m_translator;
-    QString m_language = QStringLiteral("en");
 
     AccuracySizeChart* m_chart = nullptr;
     LayerSparsityChart* m_layerChart = nullptr;

@@ -30,8 +30,8 @@ signals:
     void measured(const pare::SensitivityResult& result);
 };
 
-/// The per-layer sensitivity curves (accuracy when one layer alone is pruned, and quantized), the ratios suggested for
-/// the pruning slider's overall ratio, and a button that applies them to the controls.
+/// The per-layer sensitivity curves (accuracy when one layer alone is pruned, and quantized), measured on a job the
+/// view owns, the ratios suggested for the pruning slider's overall ratio, and a button that applies them.
 class SensitivityView final : public QWidget
 {
     Q_OBJECT
@@ -39,6 +39,10 @@ class SensitivityView final : public QWidget
 
 public:
     explicit SensitivityView(QWidget* parent = nullptr);
+    /// What Measure analyses; an empty model disables it (while a workspace loads).
+    void setSource(const QString& model, const QString& data, int threads);
+    /// Starts measuring the source, unless a measurement is going or there is no source.
+    void measure();
     void setResult(const SensitivityResult& result);
     /// Recomputes the suggestion for an overall pruning ratio (0..1).
     void setTarget(double ratio);
@@ -48,11 +52,16 @@ public:
     [[nodiscard]] bool hasResult() const { return m_result.has_value(); }
 
 signals:
-    void measureRequested();
+    void measured(double seconds);
+    void failed(const QString& message);
     void applyRequested(const std::map<std::string, double>& ratios);
 
 private:
     void redraw();
+
+    SensitivityJob* m_job = nullptr;
+    QString m_model, m_data;
+    int m_threads = 1;
 
     QCustomPlot* m_prunePlot = nullptr;
     QCustomPlot* m_quantizePlot = nullptr;

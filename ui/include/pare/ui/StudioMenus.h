@@ -1,6 +1,7 @@
 #pragma once
 
 #include <QObject>
+#include <QTranslator>
 
 #include <functional>
 #include <map>
@@ -28,9 +29,14 @@ public:
     [[nodiscard]] QMenu* menu(const char* name) const;
     /// While a run goes, nothing may replace the model, data or project under it.
     void setRunning(bool running, bool canRun);
+    /// What a file dropped on the window opens: a recipe (.json), a project (.pareproject), a data folder, or else
+    /// a model.
+    void openDropped(const QString& path);
     void rememberRecentModel(const QString& path);
     void refreshRecentMenu();
     void retranslate();
+    /// Installs the translation for "zh_CN", or none for "en" (any other locale); remembered in the settings.
+    void setLanguage(const QString& locale);
 
 private:
     QAction* addAction(const char* name, const QKeySequence& shortcut, std::function<void()> slot);
@@ -45,6 +51,7 @@ private:
                         const std::function<void(const QString&)>& use);
 
     MainWindow& m_window;
+    QTranslator m_translator;
     QToolBar* m_toolbar = nullptr;
     std::map<QString, QAction*> m_actions; ///< by object name
     std::map<QString, QMenu*> m_menus;     ///< by object name
