@@ -10,7 +10,7 @@ PACKAGES := build-essential cmake ninja-build ccache \
 	libtorch-dev python3-torch libopenblas0-pthread \
 	qt6-base-dev qt6-tools-dev qt6-l10n-tools libqcustomplot-dev \
 	libopencv-dev libonnx-dev libzstd-dev nlohmann-json3-dev libcli11-dev \
-	dataset-fashion-mnist
+	dataset-fashion-mnist clang-format
 
 # sudo only when not root (CI and containers run as root and may have no sudo).
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
