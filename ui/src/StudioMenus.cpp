@@ -155,13 +155,8 @@ void StudioMenus::retranslate()
                                                       { "resetSettingsAction", tr("&Reset Settings") },
                                                       { "runAction", tr("&Run") },
                                                       { "cancelAction", tr("&Cancel") },
-                                                      { "aboutAction", tr("&About Pare Studio") } };
-    for (const auto& [name, text] : texts)
-        m_actions.at(QString::fromLatin1(name))->setText(text);
-    m_actions.at("openModelAction")->setToolTip(tr("Open a TorchScript (.pt) or .pare model, or a zoo architecture"));
-    m_actions.at("runAction")->setToolTip(tr("Compress a copy of the model with the current settings (Ctrl+R)"));
-    m_actions.at("cancelAction")->setToolTip(tr("Stop the run within one batch (Esc)"));
-    const std::pair<const char*, QString> menus[] = { { "fileMenu", tr("&File") },
+                                                      { "aboutAction", tr("&About Pare Studio") },
+                                                      { "fileMenu", tr("&File") },
                                                       { "editMenu", tr("&Edit") },
                                                       { "runMenu", tr("&Run") },
                                                       { "viewMenu", tr("&View") },
@@ -170,8 +165,17 @@ void StudioMenus::retranslate()
                                                       { "zooMenu", tr("New from &Architecture (untrained)") },
                                                       { "sizeMenu", tr("&Size Axis") },
                                                       { "languageMenu", tr("&Language") } };
-    for (const auto& [name, title] : menus)
-        m_menus.at(QString::fromLatin1(name))->setTitle(title);
+    // Names ending in "Menu" are menus, the others actions.
+    for (const auto& [name, text] : texts) {
+        const QString key = QString::fromLatin1(name);
+        if (key.endsWith(QLatin1String("Menu")))
+            m_menus.at(key)->setTitle(text);
+        else
+            m_actions.at(key)->setText(text);
+    }
+    m_actions.at("openModelAction")->setToolTip(tr("Open a TorchScript (.pt) or .pare model, or a zoo architecture"));
+    m_actions.at("runAction")->setToolTip(tr("Compress a copy of the model with the current settings (Ctrl+R)"));
+    m_actions.at("cancelAction")->setToolTip(tr("Stop the run within one batch (Esc)"));
     m_toolbar->setWindowTitle(tr("Main toolbar"));
 }
 
