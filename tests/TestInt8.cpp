@@ -200,9 +200,7 @@ void TestInt8::pytorchModelsRunOnInt8()
 {
     QFETCH(QString, file);
     QFETCH(QStringList, packedOps);
-    static const bool made = test::runTorchPython({ QStringLiteral(PARE_TESTS_DIR "/fixtures.py"),
-                                                    QStringLiteral("models"), m_dir.path(), QStringLiteral("100") })
-                                 .has_value();
+    static const bool made = test::pytorchModels(m_dir.path()).has_value();
     QVERIFY(made);
     const auto original = Model::load(m_dir.filePath(file).toStdString());
     const double floatAccuracy = evaluate(original, *m_data).accuracy;

@@ -38,8 +38,7 @@ private:
 void TestOnnx::initTestCase()
 {
     configureThreads();
-    QVERIFY(pare::test::runTorchPython({ QStringLiteral(PARE_TESTS_DIR "/fixtures.py"), QStringLiteral("models"),
-                                         m_dir.path(), QStringLiteral("100") }));
+    QVERIFY(pare::test::pytorchModels(m_dir.path()));
     DatasetOptions options;
     options.trainLimit = 1000;
     options.testLimit = 2000;

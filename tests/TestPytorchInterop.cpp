@@ -24,16 +24,14 @@ private slots:
     void zooFilesLoadInPytorch();
 
 private:
-    static constexpr int kTestImages = 2000;
+    static constexpr int kTestImages = 2000; // the images pytorchModels() measures PyTorch on
     QTemporaryDir m_dir;
     QJsonObject m_pytorchAccuracy;
 };
 
 void TestPytorchInterop::initTestCase()
 {
-    const auto out
-        = pare::test::runTorchPython({ QStringLiteral(PARE_TESTS_DIR "/fixtures.py"), QStringLiteral("models"),
-                                       m_dir.path(), QString::number(kTestImages) });
+    const auto out = pare::test::pytorchModels(m_dir.path()); // PyTorch's accuracy on the first kTestImages
     QVERIFY(out);
     m_pytorchAccuracy = QJsonDocument::fromJson(*out).object();
     QVERIFY2(m_pytorchAccuracy.contains("resnet_scripted"), out->constData());

@@ -1,5 +1,7 @@
 #include "TestSupport.h"
 
+#include <algorithm>
+
 #include "TestConfig.h"
 #include "pare/Error.h"
 #include "pare/Model.h"
@@ -156,6 +158,29 @@ runTorchScript(const QString& scriptPath, const QByteArray& code, const QStringL
     }
     file.close();
     return runTorchPython(QStringList { scriptPath } + arguments);
+}
+
+std::optional<QByteArray> pytorchModels(const QString& dir)
+{
+    const QString made = qEnvironmentVariable("PARE_PYTORCH_FIXTURES");
+    const QStringList files { QStringLiteral("resnet_scripted.pt"), QStringLiteral("mlp_traced.pt"),
+                              QStringLiteral("accuracy.json") };
+    const auto complete = [&] {
+        return std::all_of(files.begin(), files.end(),
+                           [&](const QString& f) { return QFile::exists(made + QLatin1Char('/') + f); });
+    };
+    if (made.isEmpty() || !complete())
+        return runTorchPython(
+            { QStringLiteral(PARE_TESTS_DIR "/fixtures.py"), QStringLiteral("models"), dir, QStringLiteral("2000") });
+    for (const auto& f : files) {
+        QFile::remove(dir + QLatin1Char('/') + f);
+        if (!QFile::copy(made + QLatin1Char('/') + f, dir + QLatin1Char('/') + f))
+            return std::nullopt;
+    }
+    QFile accuracy(dir + QStringLiteral("/accuracy.json"));
+    if (!accuracy.open(QIODevice::ReadOnly))
+        return std::nullopt;
+    return accuracy.readAll();
 }
 
 } // namespace pare::test

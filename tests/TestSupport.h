@@ -49,6 +49,11 @@ CliRun runPare(const QStringList& arguments, int timeoutMs = 120000);
 /// (with a warning that carries its stderr) when it fails.
 std::optional<QByteArray> runTorchPython(const QStringList& arguments, int timeoutMs = 300000);
 
+/// The PyTorch fixture models (resnet_scripted.pt, mlp_traced.pt) in `dir`, and PyTorch's own accuracy of them on the
+/// first 2,000 test images as JSON. CTest makes them once per test run and names their folder in
+/// PARE_PYTORCH_FIXTURES, from where they are copied; a test run by hand makes them itself.
+std::optional<QByteArray> pytorchModels(const QString& dir);
+
 /// Writes a short PyTorch script to `scriptPath` and runs it with `arguments` (as runTorchPython).
 std::optional<QByteArray>
 runTorchScript(const QString& scriptPath, const QByteArray& code, const QStringList& arguments = {});

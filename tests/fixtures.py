@@ -2,7 +2,8 @@
 """Test fixtures made the way users make models: with PyTorch (Debian's python3-torch, the same LibTorch 1.13).
 
   fixtures.py models DIR TEST_COUNT   script a small ResNet and trace an MLP, train each briefly on real
-                                      Fashion-MNIST, save them to DIR, print PyTorch's own test accuracy (JSON)
+                                      Fashion-MNIST, save them to DIR, print PyTorch's own test accuracy (JSON, also
+                                      DIR/accuracy.json); CTest runs it once per test run (fixture PytorchModels)
   fixtures.py bad DIR                 write files people mistake for TorchScript models
   fixtures.py check FILE SHAPE        load a file Pare wrote with torch.jit.load, run it, print facts (JSON)
 """
@@ -86,6 +87,7 @@ def accuracy(module, x, y):
 
 
 def models(folder, test_count):
+    os.makedirs(folder, exist_ok=True)
     torch.manual_seed(0)
     torch.set_num_threads(os.cpu_count() or 1)
     x, y = fashion(True, 4000)
@@ -101,6 +103,8 @@ def models(folder, test_count):
     # Accuracy of the saved files as PyTorch loads them.
     result = {name: accuracy(torch.jit.load(os.path.join(folder, name + ".pt")), tx, ty)
               for name in ("resnet_scripted", "mlp_traced")}
+    with open(os.path.join(folder, "accuracy.json"), "w") as f:
+        json.dump(result, f)
     print(json.dumps(result))
 
 
