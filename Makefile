@@ -3,6 +3,8 @@
 
 BUILD_DIR ?= build
 BUILD_TYPE ?= Release
+# Extra CMake options for the first configure, e.g. CMAKE_ARGS=-DPARE_WARNINGS_AS_ERRORS=ON (CI sets that).
+CMAKE_ARGS ?=
 PARE := $(BUILD_DIR)/app/pare
 BUNDLED_MODEL := resources/models/lenet5-fashion-mnist.pt
 
@@ -34,7 +36,7 @@ deps:
 	fi
 
 $(BUILD_DIR)/build.ninja:
-	cmake -S . -B $(BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=$(BUILD_TYPE)
+	cmake -S . -B $(BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) $(CMAKE_ARGS)
 
 configure: deps $(BUILD_DIR)/build.ninja
 

@@ -202,7 +202,7 @@ std::vector<ActivationQuantization> quantizeActivations(torch::jit::Module& modu
     if (options.method == Calibration::Percentile && !(options.percentile > 50.0 && options.percentile <= 100.0))
         throw InputError("percentile: expected more than 50 and at most 100");
     if (images.size(0) == 0)
-        throw InputError("activation quantization needs calibration images; the training split is empty");
+        throw inputError(origin, "activation quantization needs calibration images; the training split is empty");
 
     auto graph = module.get_method("forward").graph();
     torch::jit::Inline(*graph); // layers called as submodules become visible as conv/linear nodes
