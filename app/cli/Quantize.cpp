@@ -16,7 +16,7 @@ class Quantize final : public Command
 public:
     CLI::App* declare(CLI::App& app, CommonOptions& common) override
     {
-        auto* command = m_command = app.add_subcommand(
+        auto* command = app.add_subcommand(
             "quantize", "Put weights (and activations) on k-bit levels, or run the model on real int8 operations");
         m_args.declare(*command, "the quantized model");
         command->add_option("--bits", m_options.bits, "1..8, 16 (fp16) or 32 (none)")
@@ -170,7 +170,6 @@ private:
         printStepOutcome(table, outcome, m_args.out);
     }
 
-    CLI::App* m_command = nullptr;
     CLI::Option* m_scheme = nullptr;
     CLI::Option* m_perChannel = nullptr;
     CLI::Option* m_averageBits = nullptr;

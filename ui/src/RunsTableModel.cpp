@@ -34,8 +34,6 @@ void RunsTableModel::updateRun(int runId)
     const int row = rowOfRun(runId);
     if (row < 0)
         return;
-    if (row >= int(m_project->runs.size()))
-        return;
     emit dataChanged(index(row, 0), index(row, ColumnCount - 1));
 }
 

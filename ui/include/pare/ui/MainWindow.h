@@ -12,12 +12,9 @@
 #include <optional>
 #include <vector>
 
-class QAction;
-class QComboBox;
 class QDockWidget;
 class QLabel;
 class QProgressBar;
-class QTabWidget;
 
 namespace pare::ui {
 
