@@ -125,6 +125,8 @@ def check(path, shape):
     c, h, w = (int(v) for v in shape.split(","))
     with torch.no_grad():
         out = module(torch.zeros(3, c, h, w))
+    if isinstance(out, tuple):  # GoogLeNet's named tuple: the logits come first
+        out = out[0]
     print(json.dumps({"output_shape": list(out.shape),
                       "params": sum(p.numel() for p in module.parameters()),
                       "record": json.loads(extra["pare.json"]) if extra["pare.json"] else None,

@@ -51,8 +51,13 @@ public:
         m_names[inputs[1]] = "input";
         m_ranks[inputs[1]] = 1 + static_cast<int>(inputShape.size());
 
-        for (auto* node : graph->nodes())
-            convertNode(node);
+        for (auto* node : graph->nodes()) {
+            try {
+                convertNode(node);
+            } catch (const c10::Error& e) { // an argument of an unexpected kind (None where a list was expected)
+                fail(node, conciseTorchError(e));
+            }
+        }
 
         if (graph->outputs().size() != 1 || !m_names.count(graph->outputs()[0]))
             fail(graph->outputs().empty() ? nullptr : graph->outputs()[0]->node(), "the output is not one tensor");
@@ -288,7 +293,7 @@ private:
     {
         Value* input = node->input(0);
         Value* shape = node->input(1);
-        if (auto v = constant(shape)) {
+        if (auto v = constant(shape); v && v->isIntList()) {
             auto dims = v->toIntVector();
             if (dims.size() == 2 && (dims[1] == -1 || dims[0] == -1) && rank(input) >= 2) {
                 auto& n = emit("Flatten", { tensor(node, input) }, node->output(), 2);

@@ -39,10 +39,31 @@ void requireFloatModel(const Model::Impl& model, const std::string& what);
 /// on 2 cores (the larger batch's activations fall out of cache).
 constexpr int64_t kInferenceBatch = 256;
 
+/// The logits among a model's outputs: the output itself, or the first tensor of a tuple, named tuple, list or dict
+/// (GoogLeNet's scripted forward returns (logits, aux2, aux1), the auxiliary heads None in eval mode). Throws
+/// c10::Error when there is none.
+inline torch::Tensor logitsOf(const c10::IValue& output)
+{
+    if (output.isTensor())
+        return output.toTensor();
+    std::vector<c10::IValue> items;
+    if (output.isTuple())
+        items = output.toTupleRef().elements().vec();
+    else if (output.isList())
+        items = output.toListRef().vec();
+    else if (output.isGenericDict())
+        for (const auto& entry : output.toGenericDict())
+            items.push_back(entry.value());
+    for (const auto& item : items)
+        if (item.isTensor())
+            return item.toTensor();
+    TORCH_CHECK(false, "Expected Tensor but got ", output.tagKind());
+}
+
 /// Runs the module's forward on a batch; the module must already be in the wanted train/eval mode.
 inline torch::Tensor forward(torch::jit::Module& module, const torch::Tensor& input)
 {
-    return module.forward({ input }).toTensor();
+    return logitsOf(module.forward({ input }));
 }
 
 /// One line out of a LibTorch error: the interpreter wraps the real cause ("RuntimeError: mat1 and mat2 shapes

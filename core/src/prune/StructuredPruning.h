@@ -17,13 +17,15 @@ struct Outcome
     std::vector<LayerSparsity> layers; ///< per layer: weights before, weights kept
     int64_t parametersBefore = 0;
     int64_t parametersAfter = 0;
+    /// Operations whose channels were kept because the analysis does not follow them ("aten::bmm: ...").
+    std::vector<std::string> keptBy;
 };
 
 /// Removes the `ratio` share of every prunable channel group, ranked by the L1 norm of its filters, from `model`'s
-/// module. Throws InputError naming the first graph node the dependency analysis does not cover; `model` is then
-/// unchanged. `inputShape` ([C,H,W]) is what a forward pass checks the rewired module with.
-/// `byActivation`: empty ranks channels by filter norms (L1); Mean by their mean activation over `calibration` images,
-/// Apoz by their share of non-zero activations.
+/// module. Channels read by operations the dependency analysis does not follow are kept (Outcome::keptBy); where
+/// nothing can be removed, throws InputError naming such an operation, and `model` is unchanged. `inputShape` ([C,H,W])
+/// is what a forward pass checks the rewired module with. `byActivation`: empty ranks channels by filter norms (L1);
+/// Mean by their mean activation over `calibration` images, Apoz by their share of non-zero activations.
 Outcome pruneFilters(Model& model,
                      double ratio,
                      const std::vector<int64_t>& inputShape,

@@ -1,0 +1,112 @@
+#pragma once
+
+// Which channels of a TorchScript model can be removed together: the dependency analysis behind filter pruning.
+//
+// Every output channel of a convolution or linear layer is a node. Each tensor of the frozen graph carries a tensor
+// of node ids laid out like the tensor itself, with size 1 along dimensions where the ids do not vary (so [1,C,1,1]
+// for a feature map, [1,1,F] for a linear layer's tokens); operations that move channels (cat, chunk, view, permute,
+// transpose, channel shuffle, flatten) are applied to the ids as they are to the data. Operations that combine
+// channels element by element (residual additions, squeeze-and-excitation gates) tie the nodes they pair up; ties
+// are a union-find, so a removed channel is removed from everything tied to it. Whatever reads a set of channels in
+// a way the analysis does not follow pins them: they are kept, and the rest of the model can still be pruned.
+// Parameters record which node each of their rows (or columns) belongs to; pruning then slices them.
+
+#include "model/ModelImpl.h"
+
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+namespace pare::structured {
+
+/// A parameter or buffer sliced along one dimension: index i belongs to node `nodes[i]`.
+struct ParameterSlice
+{
+    std::string path; ///< "features.3.conv.1.weight"
+    int dim = 0;
+    std::vector<int64_t> nodes;
+};
+
+/// The channels one layer writes: nodes first .. first+size-1.
+struct ChannelSpace
+{
+    std::string layer;
+    std::string weightPath;
+    int64_t first = 0;
+    int64_t size = 0;
+    bool convolution = false; ///< channels along dimension 1; a linear layer's are the last
+    /// The layer's output and the activations applied to it: the last one is what activation ranking measures.
+    std::vector<torch::jit::Value*> values;
+};
+
+class ChannelDependencies
+{
+public:
+    /// Analyses `frozen` (a throwaway module frozen with its parameters kept as attributes; its graph is
+    /// specialised to the branches a batch of `inputShape` takes). Throws InputError (naming `origin`) where the
+    /// graph cannot be run or nothing in it can be pruned.
+    ChannelDependencies(torch::jit::Module& frozen, const std::vector<int64_t>& inputShape, const std::string& origin);
+
+    static constexpr int64_t kPinned = 0; ///< the node every kept-for-sure channel is tied to
+
+    int64_t root(int64_t node);
+    int spaceGroup(int space);
+    const std::vector<ChannelSpace>& spaces() const { return m_spaces; }
+    const std::vector<ParameterSlice>& slices() const { return m_slices; }
+    /// Weights of depthwise convolutions: when they lose channels, the convolution's `groups` must follow.
+    const std::set<std::string>& depthwiseWeights() const { return m_depthwise; }
+    /// Operations that kept channels because the analysis does not follow them, for the report.
+    const std::vector<std::string>& pinnedBy() const { return m_pinnedBy; }
+    int64_t nodeCount() const { return int64_t(m_parent.size()); }
+    int spaceOf(int64_t node) const { return m_nodeSpace[size_t(node)]; }
+
+private:
+    void record(torch::jit::Module& frozen, const std::vector<int64_t>& inputShape);
+    void visit(torch::jit::Node* node);
+    void visitLayer(torch::jit::Node* node,
+                    torch::jit::Value* input,
+                    torch::jit::Value* weight,
+                    torch::jit::Value* bias,
+                    int64_t groups,
+                    bool isConv);
+    void visitElementwise(torch::jit::Node* node, const std::vector<torch::jit::Value*>& operands);
+    void visitReshape(torch::jit::Node* node);
+    /// Pooling, reductions, views, permutes, slices, chunks and cat (prune/ChannelMoves.cpp); false for others.
+    bool visitMovement(torch::jit::Node* node, const std::string& name);
+    void pinUnfollowed(torch::jit::Node* node, const std::string& why);
+
+    torch::Tensor newNodes(int64_t count, const std::string& layer, const std::string& weightPath, bool convolution);
+    void tie(int64_t a, int64_t b);
+    void tie(const torch::Tensor& a, const torch::Tensor& b);
+    void pin(const torch::Tensor& ids);
+    void pinValue(torch::jit::Value* value);
+    /// The ids along `dim` of `value` (length: its real size there), tying whatever varies along other dims.
+    std::vector<int64_t> alongDim(torch::jit::Value* value, int64_t dim);
+    void addSlice(const std::string& path, int dim, const std::vector<int64_t>& nodes);
+    std::vector<int64_t> shapeOf(torch::jit::Value* value) const;
+    const torch::Tensor* idsOf(torch::jit::Value* value) const;
+    void setIds(torch::jit::Value* value, torch::Tensor ids);
+    std::string pathOf(torch::jit::Value* value) const;
+    std::string describe(const torch::jit::Node* node) const;
+
+    std::string m_origin;
+    const torch::jit::Module* m_module = nullptr;
+    torch::jit::Value* m_self = nullptr;
+    std::vector<int64_t> m_parent;
+    std::vector<int> m_nodeSpace;
+    std::vector<int> m_spaceParent;
+    std::vector<ChannelSpace> m_spaces;
+    std::map<torch::jit::Value*, std::vector<int64_t>> m_shapes;
+    std::map<torch::jit::Value*, torch::Tensor> m_ids;
+    std::map<torch::jit::Value*, std::vector<torch::jit::Value*>> m_items; ///< lists and tuples
+    std::map<torch::jit::Value*, int> m_valueSpace;                        ///< for activation ranking
+    std::vector<ParameterSlice> m_slices;
+    std::map<std::pair<std::string, int>, size_t> m_sliceIndex;
+    std::set<std::string> m_depthwise;
+    std::set<std::string> m_pinnedPaths;         ///< parameters read where the analysis does not follow
+    std::set<torch::jit::Value*> m_pinnedValues; ///< values read by branches the recorded run did not take
+    std::vector<std::string> m_pinnedBy;
+};
+
+} // namespace pare::structured
