@@ -13,6 +13,8 @@ PACKAGES := build-essential cmake ninja-build ccache \
 	qt6-base-dev qt6-tools-dev qt6-l10n-tools libqcustomplot-dev \
 	libopencv-dev libonnx-dev libzstd-dev nlohmann-json3-dev libcli11-dev \
 	dataset-fashion-mnist clang-format
+# Only `make test` installs these: PyTorch's model definitions make the test fixtures (no weights are downloaded).
+TEST_PACKAGES := python3-torchvision
 
 # sudo only when not root (CI and containers run as root and may have no sudo).
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
@@ -24,7 +26,7 @@ all: build
 # `dpkg -s` alone also succeeds for removed packages whose configuration is left, so ask for "installed".
 deps:
 	@missing=""; \
-	for p in $(PACKAGES); do \
+	for p in $(PACKAGES) $(EXTRA_PACKAGES); do \
 		dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'install ok installed' || missing="$$missing $$p"; \
 	done; \
 	if [ -n "$$missing" ]; then \
@@ -51,6 +53,7 @@ run: build
 eval: build
 	$(PARE) eval $(BUNDLED_MODEL) --data fashion-mnist
 
+test: EXTRA_PACKAGES = $(TEST_PACKAGES)
 test: build
 	cd $(BUILD_DIR) && ctest --output-on-failure
 

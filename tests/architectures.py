@@ -6,6 +6,9 @@
                                                     that its logits are far from zero, save DIR/NAME_scripted.pt and
                                                     DIR/NAME_traced.pt, and DIR/architectures.json (facts per file)
   architectures.py names                           print the family names, one per line
+  architectures.py compare CASES.json              for each case {name, original, pruned, removed: [{parameter, dim,
+                                                    indices}]}: zero exactly what was removed in the original, run
+                                                    both on real images in PyTorch, print facts (JSON, one line)
 
 Tests use reduced versions (fewer blocks, width multipliers, a small VGG classifier): the structure that matters to
 Pare (depthwise and grouped convolutions, concatenations, channel shuffles, squeeze-and-excitation gates, LayerNorm
@@ -109,6 +112,41 @@ def images(train, count):
     return F.pad(x, (2, 2, 2, 2)).repeat(1, 3, 1, 1), y
 
 
+def compare(cases_path):
+    """A structurally pruned model must compute what the original computes with the removed channels' parameters
+    set to zero: any misaligned index (a residual sum pairing the wrong channels, a shuffle or a concatenation
+    followed wrongly) makes them differ."""
+    with open(cases_path) as f:
+        cases = json.load(f)
+    x, _ = images(False, 64)
+    facts = {}
+    for case in cases:
+        original = torch.jit.load(case["original"]).eval()
+        pruned = torch.jit.load(case["pruned"]).eval()
+        params = dict(original.named_parameters())
+        params.update(dict(original.named_buffers()))
+        with torch.no_grad():
+            reference = first(original(x))
+            for cut in case["removed"]:
+                params[cut["parameter"]].index_fill_(cut["dim"], torch.tensor(cut["indices"], dtype=torch.long), 0)
+            zeroed = first(original(x))
+            out = first(pruned(x))
+        scale = float(zeroed.abs().max())
+        facts[case["name"]] = {
+            "shape_same": list(out.shape) == list(reference.shape),
+            "params_before": sum(p.numel() for p in original.parameters()),
+            "params_after": sum(p.numel() for p in pruned.parameters()),
+            "reference_std": float(reference.std()),
+            "zeroed_std": float(zeroed.std()),
+            "max_relative_difference": float((out - zeroed).abs().max()) / max(scale, 1e-12),
+        }
+    print(json.dumps(facts))
+
+
+def first(output):
+    return output[0] if isinstance(output, tuple) else output
+
+
 def train_briefly(model, x, y, steps):
     torch.manual_seed(0)
     opt = torch.optim.Adam(model.parameters(), lr=2e-3)
@@ -147,7 +185,7 @@ def make(folder, full, only):
         torch.manual_seed(0)
         model = build(full)
         started = time.time()
-        train_briefly(model, x, y, 30)
+        train_briefly(model, x, y, 30 if full else 8)
         std = scale_logits(model, tx)
         if std <= 0.1:
             sys.exit(f"{name}: logits' standard deviation {std:.3g} after training; agreement checks would be trivial")
@@ -165,6 +203,8 @@ def make(folder, full, only):
 if __name__ == "__main__":
     if sys.argv[1] == "names":
         print("\n".join(FAMILIES))
+    elif sys.argv[1] == "compare":
+        compare(sys.argv[2])
     elif sys.argv[1] == "make":
         args = sys.argv[3:]
         only = set(args[args.index("--only") + 1].split(",")) if "--only" in args else set()

@@ -61,6 +61,15 @@ struct LayerSparsity
     [[nodiscard]] double sparsity() const { return weights > 0 ? 1.0 - double(nonzero) / double(weights) : 0.0; }
 };
 
+/// Structured pruning: which indices of a parameter were removed along one of its dimensions ("features.3.weight",
+/// dimension 1 for the input channels a layer no longer reads).
+struct RemovedChannels
+{
+    std::string parameter;
+    int dim = 0;
+    std::vector<int64_t> indices;
+};
+
 struct PruneResult
 {
     std::vector<LayerSparsity> layers;
@@ -69,6 +78,10 @@ struct PruneResult
     TrainResult finetune;
     /// With Allocation::Sensitivity: the per-layer ratios that were used.
     std::map<std::string, double> allocatedRatios;
+    /// Structured methods: every parameter cut, and the operations whose channels were kept because the analysis
+    /// does not follow them ("aten::cumsum: ...").
+    std::vector<RemovedChannels> removedChannels;
+    std::vector<std::string> keptBy;
     [[nodiscard]] double sparsity() const { return weights > 0 ? 1.0 - double(nonzero) / double(weights) : 0.0; }
 };
 

@@ -113,6 +113,8 @@ PruneResult pruneFiltersAndFineTune(Model& model,
     if (options.finetune.epochs > 0)
         result.finetune = train(model, data, options.finetune, progress, cancel);
     result.layers = outcome.layers;
+    result.removedChannels = outcome.removed;
+    result.keptBy = outcome.keptBy;
     for (const auto& layer : result.layers) {
         result.weights += layer.weights;
         result.nonzero += layer.nonzero;

@@ -233,10 +233,9 @@ Outcome pruneFilters(Model& model,
         p.requires_grad_(true);
     bool changed = false, groupsRewritten = false;
     for (const auto& slice : dependencies.slices()) {
-        std::vector<int64_t> kept;
+        std::vector<int64_t> kept, gone;
         for (size_t i = 0; i < slice.nodes.size(); ++i)
-            if (!removed[size_t(slice.nodes[i])])
-                kept.push_back(int64_t(i));
+            (removed[size_t(slice.nodes[i])] ? gone : kept).push_back(int64_t(i));
         if (kept.size() == slice.nodes.size())
             continue;
         const auto t = tensorAt(pruned, slice.path);
@@ -246,6 +245,7 @@ Outcome pruneFilters(Model& model,
                                  + std::to_string(slice.nodes.size())
                                  + " channels its graph shows; the model was not changed");
         setTensor(pruned, slice.path, t.index_select(slice.dim, torch::tensor(kept, torch::kLong)));
+        outcome.removed.push_back({ slice.path, slice.dim, gone });
         changed = true;
         if (dependencies.depthwiseWeights().count(slice.path)) {
             groupsFollowWeight(pruned, slice.path, model.origin());

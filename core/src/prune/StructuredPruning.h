@@ -19,6 +19,7 @@ struct Outcome
     int64_t parametersAfter = 0;
     /// Operations whose channels were kept because the analysis does not follow them ("aten::bmm: ...").
     std::vector<std::string> keptBy;
+    std::vector<RemovedChannels> removed;
 };
 
 /// Removes the `ratio` share of every prunable channel group, ranked by the L1 norm of its filters, from `model`'s

@@ -1,0 +1,142 @@
+// The model families people deploy, made at test time from torchvision's definitions (tests/architectures.py,
+// reduced sizes, 3x32x32): filter pruning follows each one's channels (depthwise and grouped convolutions,
+// concatenations, channel shuffles, squeeze-and-excitation gates, LayerNorm, attention), shrinks parameters and MACs,
+// and the pruned model computes in PyTorch exactly what the original computes with the removed channels' parameters
+// set to zero.
+
+#include "TestSupport.h"
+
+#include "TestConfig.h"
+#include "pare/Dataset.h"
+#include "pare/Model.h"
+#include "pare/Pruning.h"
+#include "pare/Runtime.h"
+
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QTemporaryDir>
+#include <QtTest>
+
+using namespace pare;
+
+namespace {
+
+/// Families whose pruned share of parameters reaches the 25% at ratio 0.3; ConvNeXt and the vision
+/// transformer keep the channels their LayerNorms normalize (README's family table says why).
+const QStringList kQuarterOrMore {
+    "resnet18",    "mobilenet_v2",    "mobilenet_v3_small", "squeezenet1_1", "shufflenet_v2_x0_5",
+    "densenet121", "efficientnet_b0", "regnet_x_400mf",     "mnasnet0_5",    "googlenet",
+    "vgg11_bn"
+};
+
+} // namespace
+
+class TestArchitectures : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void initTestCase();
+    void filterPruningShrinksEveryFamily_data();
+    void filterPruningShrinksEveryFamily();
+    void prunedModelsComputeWhatTheZeroedOriginalsCompute();
+
+private:
+    QString m_models;
+    QTemporaryDir m_dir;
+    std::unique_ptr<Dataset> m_data;
+    QJsonArray m_cases;
+};
+
+void TestArchitectures::initTestCase()
+{
+    configureThreads();
+    m_models = qEnvironmentVariable("PARE_ARCHITECTURES");
+    if (m_models.isEmpty()) { // run by hand: make them here
+        m_models = m_dir.filePath("architectures");
+        QVERIFY(pare::test::runTorchPython(
+            { QStringLiteral(PARE_TESTS_DIR "/architectures.py"), QStringLiteral("make"), m_models }, 900000));
+    }
+    DatasetOptions options;
+    options.inputShape = { 3, 32, 32 };
+    options.trainLimit = 128;
+    options.testLimit = 64;
+    m_data = std::make_unique<Dataset>(Dataset::load("fashion-mnist", options));
+}
+
+void TestArchitectures::filterPruningShrinksEveryFamily_data()
+{
+    QTest::addColumn<QString>("family");
+    QTest::addColumn<QString>("form");
+    const auto names = pare::test::runTorchPython({ QStringLiteral(PARE_TESTS_DIR "/architectures.py"), "names" });
+    QVERIFY(names);
+    for (const auto& family : QString::fromUtf8(*names).split('\n', Qt::SkipEmptyParts))
+        for (const QString form : { "scripted", "traced" })
+            QTest::newRow(qPrintable(family + "/" + form)) << family << form;
+}
+
+void TestArchitectures::filterPruningShrinksEveryFamily()
+{
+    QFETCH(QString, family);
+    QFETCH(QString, form);
+    const QString original = m_models + "/" + family + "_" + form + ".pt";
+    auto model = Model::load(original.toStdString());
+    const auto before = model.inspect({ 3, 32, 32 });
+    PruneOptions options;
+    options.method = PruneMethod::Filters;
+    options.ratio = 0.3;
+    options.finetune.epochs = 0;
+    const auto result = prune(model, *m_data, options);
+    const auto after = model.inspect({ 3, 32, 32 });
+    QVERIFY2(after.params < before.params, qPrintable(QString("%1 -> %2").arg(before.params).arg(after.params)));
+    QVERIFY(after.macs < before.macs);
+    if (kQuarterOrMore.contains(family))
+        QVERIFY2(double(after.params) <= 0.75 * double(before.params),
+                 qPrintable(QString("%1 -> %2 parameters").arg(before.params).arg(after.params)));
+    QVERIFY(!result.removedChannels.empty());
+
+    const QString pruned = m_dir.filePath(family + "_" + form + "_pruned.pt");
+    model.save(pruned.toStdString(), /*overwrite=*/true);
+    QJsonArray removed;
+    for (const auto& cut : result.removedChannels) {
+        QJsonArray indices;
+        for (auto i : cut.indices)
+            indices.append(qint64(i));
+        removed.append(QJsonObject {
+            { "parameter", QString::fromStdString(cut.parameter) }, { "dim", cut.dim }, { "indices", indices } });
+    }
+    QJsonObject item;
+    item["name"] = QString(family + "/" + form);
+    item["original"] = original;
+    item["pruned"] = pruned;
+    item["removed"] = removed;
+    m_cases.append(item);
+}
+
+void TestArchitectures::prunedModelsComputeWhatTheZeroedOriginalsCompute()
+{
+    QCOMPARE(m_cases.size(), 26);
+    const QString casesPath = m_dir.filePath("cases.json");
+    QFile file(casesPath);
+    QVERIFY(file.open(QIODevice::WriteOnly));
+    file.write(QJsonDocument(m_cases).toJson());
+    file.close();
+    const auto out = pare::test::runTorchPython(
+        { QStringLiteral(PARE_TESTS_DIR "/architectures.py"), QStringLiteral("compare"), casesPath });
+    QVERIFY(out);
+    const auto facts = QJsonDocument::fromJson(*out).object();
+    QCOMPARE(facts.size(), 26);
+    for (auto it = facts.begin(); it != facts.end(); ++it) {
+        const auto f = it.value().toObject();
+        const auto name = qPrintable(it.key() + ": " + QJsonDocument(f).toJson(QJsonDocument::Compact));
+        QVERIFY2(f["shape_same"].toBool(), name);
+        QVERIFY2(f["params_after"].toInteger() < f["params_before"].toInteger(), name);
+        // Far from zero logits, or any agreement would be trivial.
+        QVERIFY2(f["reference_std"].toDouble() > 0.1 && f["zeroed_std"].toDouble() > 0.01, name);
+        QVERIFY2(f["max_relative_difference"].toDouble() < 1e-4, name);
+    }
+}
+
+QTEST_APPLESS_MAIN(TestArchitectures)
+#include "TestArchitectures.moc"
