@@ -101,8 +101,14 @@ struct LatencyResult
     int repeats = 0;
 };
 
+/// Median latencies at batch 1 and 256; each stops after `repeats` runs or about 2 s (at least 3 runs).
 [[nodiscard]] LatencyResult
 measureLatency(const Model& model, const std::vector<int64_t>& inputShape, int repeats = 15);
+
+/// Milliseconds of single forward passes at `batch` on random input, after 3 warm-up passes: `repeats` of them, or
+/// as many (at least 3) as fit in `maxSeconds`.
+[[nodiscard]] std::vector<double> latencySamplesMs(
+    const Model& model, const std::vector<int64_t>& inputShape, int64_t batch, int repeats, double maxSeconds = 1e9);
 
 /// Throws InputError naming the model when it cannot take the data's samples or its outputs do not
 /// match the data set's classes.

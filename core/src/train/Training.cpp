@@ -255,25 +255,34 @@ EvalResult evaluate(const Model& model, const Dataset& data, Split split, int64_
     return result;
 }
 
-LatencyResult measureLatency(const Model& model, const std::vector<int64_t>& inputShape, int repeats)
+std::vector<double> latencySamplesMs(
+    const Model& model, const std::vector<int64_t>& inputShape, int64_t batch, int repeats, double maxSeconds)
 {
     auto& module = executable(model.impl());
     torch::InferenceMode inference;
     module.eval();
+    std::vector<int64_t> shape = inputShape;
+    shape.insert(shape.begin(), batch);
+    const auto input = torch::randn(shape);
+    const auto started = Clock::now();
+    for (int i = 0; i < 3; ++i) // warm-up: the JIT profiles and optimizes on the first runs
+        forward(module, input);
+    std::vector<double> times;
+    while (int(times.size()) < repeats && (times.size() < 3 || secondsSince(started) < maxSeconds)) {
+        const auto start = Clock::now();
+        forward(module, input);
+        times.push_back(secondsSince(start) * 1000.0);
+    }
+    return times;
+}
+
+LatencyResult measureLatency(const Model& model, const std::vector<int64_t>& inputShape, int repeats)
+{
     LatencyResult result;
-    result.repeats = repeats;
     auto median = [&](int64_t batch) {
-        std::vector<int64_t> shape = inputShape;
-        shape.insert(shape.begin(), batch);
-        const auto input = torch::randn(shape);
-        for (int i = 0; i < 3; ++i) // warm-up: the JIT profiles and optimizes on the first runs
-            forward(module, input);
-        std::vector<double> times;
-        for (int i = 0; i < repeats; ++i) {
-            const auto start = Clock::now();
-            forward(module, input);
-            times.push_back(secondsSince(start) * 1000.0);
-        }
+        // Capped by time: a big model at batch 256 would otherwise cost more than the step it reports on.
+        auto times = latencySamplesMs(model, inputShape, batch, repeats, 2.0);
+        result.repeats = int(times.size());
         std::nth_element(times.begin(), times.begin() + times.size() / 2, times.end());
         return times[times.size() / 2];
     };
