@@ -14,6 +14,7 @@
 #include <torch/csrc/jit/passes/freeze_module.h>
 #include <torch/csrc/jit/passes/frozen_conv_folding.h>
 
+#include <algorithm>
 #include <map>
 #include <optional>
 
@@ -59,10 +60,19 @@ public:
             }
         }
 
-        if (graph->outputs().size() != 1 || !m_names.count(graph->outputs()[0]))
+        // A model that returns a tuple (GoogLeNet's logits and auxiliary heads) exports its logits, the first tensor.
+        Value* logits = graph->outputs().size() == 1 ? graph->outputs()[0] : nullptr;
+        if (logits && logits->node()->kind() == c10::prim::TupleConstruct) {
+            Value* first = nullptr;
+            for (auto* item : logits->node()->inputs())
+                if (!first && m_names.count(item))
+                    first = item;
+            logits = first;
+        }
+        if (!logits || !m_names.count(logits))
             fail(graph->outputs().empty() ? nullptr : graph->outputs()[0]->node(), "the output is not one tensor");
         auto* output = m_graph.add_output();
-        output->set_name(m_names.at(graph->outputs()[0]));
+        output->set_name(m_names.at(logits));
         auto* outputType = output->mutable_type()->mutable_tensor_type();
         outputType->set_elem_type(onnx::TensorProto::FLOAT);
         outputType->mutable_shape()->add_dim()->set_dim_param("batch");
@@ -172,6 +182,47 @@ private:
         m_names[output] = name;
         m_ranks[output] = rank;
         return *n;
+    }
+
+    /// A node whose output no graph value names (a step of an operation written as several ONNX nodes).
+    std::string step(const std::string& op, const std::vector<std::string>& inputs)
+    {
+        auto* n = m_graph.add_node();
+        n->set_op_type(op);
+        n->set_name(fresh(op));
+        for (const auto& i : inputs)
+            n->add_input(i);
+        const auto name = fresh("t");
+        n->add_output(name);
+        return name;
+    }
+
+    std::string scalar(float value)
+    {
+        const auto name = fresh("const");
+        addInitializer(name, torch::scalar_tensor(value));
+        return name;
+    }
+
+    /// clamp(x, low, high) as low + Relu(x - low) - Relu(x - high): exact, and unlike Clip with its bounds as inputs
+    /// (opset 11 on) it is a form OpenCV 4.6 reads.
+    std::string clampByRelu(const std::string& x, float low, float high)
+    {
+        const auto above = step("Relu", { step("Sub", { x, scalar(low) }) });
+        const auto over = step("Relu", { step("Sub", { x, scalar(high) }) });
+        return step("Add", { step("Sub", { above, over }), scalar(low) });
+    }
+
+    /// hardsigmoid(x) = clamp(x / 6 + 1/2, 0, 1)
+    std::string hardSigmoid(const std::string& x)
+    {
+        return clampByRelu(step("Add", { step("Div", { x, scalar(6.0f) }), scalar(0.5f) }), 0.0f, 1.0f);
+    }
+
+    void alias(Value* output, const std::string& name, int rank)
+    {
+        m_names[output] = name;
+        m_ranks[output] = rank;
     }
 
     static void attr(onnx::NodeProto& n, const char* name, const std::vector<int64_t>& values)
@@ -367,6 +418,33 @@ private:
             attr(n, "perm", std::vector<int64_t> { 1, 0 });
         } else if (op == "aten::relu" || op == "aten::relu_") {
             emit("Relu", { tensor(node, node->input(0)) }, node->output(), rank(node->input(0)));
+        } else if (op == "aten::hardtanh" || op == "aten::hardtanh_") { // ReLU6 among others
+            alias(node->output(),
+                  clampByRelu(tensor(node, node->input(0)), float(number(node, node->input(1))),
+                              float(number(node, node->input(2)))),
+                  rank(node->input(0)));
+        } else if (op == "aten::hardsigmoid" || op == "aten::hardsigmoid_") {
+            alias(node->output(), hardSigmoid(tensor(node, node->input(0))), rank(node->input(0)));
+        } else if (op == "aten::hardswish" || op == "aten::hardswish_") {
+            const auto x = tensor(node, node->input(0));
+            alias(node->output(), step("Mul", { x, hardSigmoid(x) }), rank(node->input(0)));
+        } else if (op == "aten::silu" || op == "aten::silu_") {
+            const auto x = tensor(node, node->input(0));
+            alias(node->output(), step("Mul", { x, step("Sigmoid", { x }) }), rank(node->input(0)));
+        } else if (op == "aten::mean" && rank(node->input(0)) == 4) { // over H and W: global pooling
+            auto dims = ints(node, node->input(1));
+            for (auto& d : dims)
+                d = d < 0 ? d + 4 : d;
+            std::sort(dims.begin(), dims.end());
+            if (dims != std::vector<int64_t> { 2, 3 } || !constant(node->input(2)))
+                fail(node, "a mean over other than the spatial dimensions is not covered");
+            const auto pooled = step("GlobalAveragePool", { tensor(node, node->input(0)) });
+            if (constant(node->input(2))->toBool()) {
+                alias(node->output(), pooled, 4);
+            } else {
+                auto& n = emit("Flatten", { pooled }, node->output(), 2);
+                attr(n, "axis", int64_t(1));
+            }
         } else if (op == "aten::sigmoid" || op == "aten::sigmoid_") {
             emit("Sigmoid", { tensor(node, node->input(0)) }, node->output(), rank(node->input(0)));
         } else if (op == "aten::tanh" || op == "aten::tanh_") {
@@ -404,8 +482,17 @@ private:
             Node* list = node->input(0)->node();
             if (list->kind() != c10::prim::ListConstruct)
                 fail(node, "cat of a list not built in the graph is not covered");
+            // DenseNet builds its list with append: what the list holds when cat reads it is what counts.
+            std::vector<Value*> items(list->inputs().begin(), list->inputs().end());
+            std::vector<Node*> appends;
+            for (const auto& use : list->output()->uses())
+                if (use.user->kind() == c10::aten::append && use.user->isBefore(node))
+                    appends.push_back(use.user);
+            std::sort(appends.begin(), appends.end(), [](Node* a, Node* b) { return a->isBefore(b); });
+            for (auto* append : appends)
+                items.push_back(append->input(1));
             std::vector<std::string> parts;
-            for (auto* v : list->inputs())
+            for (auto* v : items)
                 parts.push_back(tensor(node, v));
             auto& n = emit("Concat", parts, node->output(), rank(list->input(0)));
             attr(n, "axis", integer(node, node->input(1)));

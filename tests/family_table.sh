@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# README's family table: every step of Pare on each model that tests/architectures.py makes.
+#   tests/family_table.sh BUILD MODELS_DIR      (MODELS_DIR from `architectures.py make DIR [--full]`)
+# Prints one Markdown row per model file: "ok" (with what it measured) or the first words of the error. Steps run
+# on 256 training and 256 test images of Fashion-MNIST converted to 3x32x32, without fine-tuning.
+set -uo pipefail
+build=$1
+models=$2
+pare="$build/app/pare"
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+common=(--data fashion-mnist --input-shape 3,32,32 --train-limit 256 --test-limit 256)
+
+cell() { # command... -> "ok" or the error's first words
+    local out
+    if out=$("$@" 2>&1 >/dev/null); then echo ok; else
+        echo "$out" | grep -v '^frame\|^W20\|WARNING' | head -1 | sed -E 's/^pare: [^:]*: //; s/\|/\//g' | cut -c1-90
+    fi
+}
+kept() { # pare prune ... --json -> "ok, 52% of parameters kept" (filters) or "ok, 50% zeros" (magnitude)
+    local json
+    if json=$("$@" --json 2>"$work/err"); then
+        /usr/bin/python3 -c 'import json,sys; d=json.load(sys.stdin); kept=d["params"]/d["baseline_params"]
+print("ok, %d%% of parameters kept" % round(100*kept) if kept < 1 else "ok, %d%% zeros" % round(100*d["sparsity"]))' <<<"$json"
+    else grep -v '^frame\|^W20\|WARNING' "$work/err" | head -1 | sed -E 's/^pare: [^:]*: //' | cut -c1-90; fi
+}
+
+echo "| model | inspect | eval | magnitude 50% | filters 30% | 4-bit weights | 8-bit activations | int8 (oneDNN) | .pare | ONNX |"
+echo "|---|---|---|---|---|---|---|---|---|---|"
+for file in "$models"/*_scripted.pt "$models"/*_traced.pt; do
+    name=$(basename "$file" .pt)
+    row="| $name"
+    row+=" | $(cell "$pare" inspect "$file" --input-shape 3,32,32)"
+    row+=" | $(cell "$pare" eval "$file" "${common[@]}")"
+    row+=" | $(kept "$pare" prune "$file" "${common[@]}" --method magnitude-global --ratio 0.5 --finetune-epochs 0 --out "$work/m.pt" --force)"
+    row+=" | $(kept "$pare" prune "$file" "${common[@]}" --method filters --ratio 0.3 --finetune-epochs 0 --out "$work/f.pt" --force)"
+    row+=" | $(cell "$pare" quantize "$file" "${common[@]}" --bits 4 --qat-epochs 0 --out "$work/q.pt" --force)"
+    row+=" | $(cell "$pare" quantize "$file" "${common[@]}" --bits 8 --activation-bits 8 --qat-epochs 0 --out "$work/a.pt" --force)"
+    row+=" | $(cell "$pare" quantize "$file" "${common[@]}" --bits 8 --activation-bits 8 --engine onednn --qat-epochs 0 --out "$work/i.pt" --force)"
+    row+=" | $(cell "$pare" export "$file" --input-shape 3,32,32 --out "$work/e.pare" --force)"
+    row+=" | $(cell "$pare" export "$file" "${common[@]}" --out "$work/e.onnx" --force)"
+    echo "$row |"
+done
