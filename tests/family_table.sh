@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # README's family table: every step of Pare on each model that tests/architectures.py makes.
-#   tests/family_table.sh BUILD MODELS_DIR      (MODELS_DIR from `architectures.py make DIR [--full]`)
+#   [FORM=traced] tests/family_table.sh BUILD MODELS_DIR   (MODELS_DIR from `architectures.py make DIR [--full]`)
 # Prints one Markdown row per model file: "ok" (with what it measured) or the first words of the error. Steps run
 # on 256 training and 256 test images of Fashion-MNIST converted to 3x32x32, without fine-tuning.
 set -uo pipefail
@@ -17,6 +17,15 @@ cell() { # command... -> "ok" or the error's first words
         echo "$out" | grep -v '^frame\|^W20\|WARNING' | head -1 | sed -E 's/^pare: [^:]*: //; s/\|/\//g' | cut -c1-90
     fi
 }
+lowered() { # pare quantize --engine ... -> "ok, 15 quantized convolutions of 15"
+    local out convs count
+    if out=$("$@" 2>"$work/err"); then
+        convs=$("$pare" inspect "$file" --input-shape 3,32,32 --json \
+            | /usr/bin/python3 -c 'import json,sys; print(sum("Conv" in l["type"] for l in json.load(sys.stdin)["layers"]))')
+        count=$(grep -o '[0-9]*x quantized::conv2d[a-z_]*' <<<"$out" | sort -u | awk -Fx '{n += $1} END {print n + 0}')
+        echo "ok, $count quantized convolutions of $convs"
+    else grep -v '^frame\|^W20\|WARNING' "$work/err" | head -1 | sed -E 's/^pare: [^:]*: //' | cut -c1-90; fi
+}
 kept() { # pare prune ... --json -> "ok, 52% of parameters kept" (filters) or "ok, 50% zeros" (magnitude)
     local json
     if json=$("$@" --json 2>"$work/err"); then
@@ -27,7 +36,7 @@ print("ok, %d%% of parameters kept" % round(100*kept) if kept < 1 else "ok, %d%%
 
 echo "| model | inspect | eval | magnitude 50% | filters 30% | 4-bit weights | 8-bit activations | int8 (oneDNN) | .pare | ONNX |"
 echo "|---|---|---|---|---|---|---|---|---|---|"
-for file in "$models"/*_scripted.pt "$models"/*_traced.pt; do
+for file in "$models"/*_"${FORM:-scripted}".pt; do
     name=$(basename "$file" .pt)
     row="| $name"
     row+=" | $(cell "$pare" inspect "$file" --input-shape 3,32,32)"
@@ -36,7 +45,7 @@ for file in "$models"/*_scripted.pt "$models"/*_traced.pt; do
     row+=" | $(kept "$pare" prune "$file" "${common[@]}" --method filters --ratio 0.3 --finetune-epochs 0 --out "$work/f.pt" --force)"
     row+=" | $(cell "$pare" quantize "$file" "${common[@]}" --bits 4 --qat-epochs 0 --out "$work/q.pt" --force)"
     row+=" | $(cell "$pare" quantize "$file" "${common[@]}" --bits 8 --activation-bits 8 --qat-epochs 0 --out "$work/a.pt" --force)"
-    row+=" | $(cell "$pare" quantize "$file" "${common[@]}" --bits 8 --activation-bits 8 --engine onednn --qat-epochs 0 --out "$work/i.pt" --force)"
+    row+=" | $(lowered "$pare" quantize "$file" "${common[@]}" --bits 8 --activation-bits 8 --engine onednn --qat-epochs 0 --out "$work/i.pt" --force)"
     row+=" | $(cell "$pare" export "$file" --input-shape 3,32,32 --out "$work/e.pare" --force)"
     row+=" | $(cell "$pare" export "$file" "${common[@]}" --out "$work/e.onnx" --force)"
     echo "$row |"

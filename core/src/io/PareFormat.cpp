@@ -5,7 +5,9 @@
 
 #include "pare/Error.h"
 
+#include "io/Zstd.h"
 #include <nlohmann/json.hpp>
+
 #include <zstd.h>
 
 #include <algorithm>
@@ -23,17 +25,6 @@ namespace {
 constexpr char kMagic[4] = { 'P', 'A', 'R', 'E' };
 /// 2 added Huffman-coded symbol streams and gap-coded masks; version 1 files still load.
 constexpr uint32_t kVersion = 2;
-/// One zstd setting for every purpose (files, and the sizes snapshots report, which are the real file's length),
-/// chosen by how much there is to compress: level 19 below 4 MiB (a LeNet-5's 1.7 MB compresses in well under a
-/// second), level 3 above, where level 19 costs about a minute per 100 MB and gains little on float weights
-/// (torchvision's convnext_tiny, dense fp32, `pare export` to .pare: 103,213,968 bytes in 69 s at level 19,
-/// 103,188,538 bytes in 6.8 s at level 3). Choosing between bit-packed and Huffman-coded streams compresses each
-/// candidate once more: at level 19 up to 256 KiB (every stream of LeNet-5), at level 3 above.
-constexpr size_t kStrongZstdBelow = size_t(4) << 20;
-int zstdLevelFor(size_t bytes)
-{
-    return bytes < kStrongZstdBelow ? 19 : 3;
-}
 /// A decoded body larger than this is not a LeNet-sized model but a corrupt or hostile header.
 constexpr uint64_t kMaxBodyBytes = uint64_t(4) << 30;
 
@@ -81,14 +72,6 @@ int bitsFor(size_t distinct)
     while ((size_t(1) << bits) < distinct)
         ++bits;
     return bits;
-}
-
-size_t zstdSize(const std::string& bytes)
-{
-    std::string out(ZSTD_compressBound(bytes.size()), '\0');
-    const int level = bytes.size() <= (size_t(256) << 10) ? 19 : 3;
-    const size_t written = ZSTD_compress(out.data(), out.size(), bytes.data(), bytes.size(), level);
-    return ZSTD_isError(written) ? bytes.size() : written;
 }
 
 /// Huffman is tried for alphabets up to this many bits (its table is one byte per symbol).
