@@ -170,31 +170,30 @@ private:
         init->set_raw_data(f.data_ptr(), size_t(f.numel()) * sizeof(float));
     }
 
-    onnx::NodeProto& emit(const std::string& op, const std::vector<std::string>& inputs, Value* output, int rank)
+    /// A node with one fresh output name.
+    onnx::NodeProto& addNode(const std::string& op, const std::vector<std::string>& inputs)
     {
         auto* n = m_graph.add_node();
         n->set_op_type(op);
         n->set_name(fresh(op));
         for (const auto& i : inputs)
             n->add_input(i);
-        const auto name = fresh("t");
-        n->add_output(name);
-        m_names[output] = name;
-        m_ranks[output] = rank;
+        n->add_output(fresh("t"));
         return *n;
+    }
+
+    onnx::NodeProto& emit(const std::string& op, const std::vector<std::string>& inputs, Value* output, int rank)
+    {
+        auto& n = addNode(op, inputs);
+        m_names[output] = n.output(0);
+        m_ranks[output] = rank;
+        return n;
     }
 
     /// A node whose output no graph value names (a step of an operation written as several ONNX nodes).
     std::string step(const std::string& op, const std::vector<std::string>& inputs)
     {
-        auto* n = m_graph.add_node();
-        n->set_op_type(op);
-        n->set_name(fresh(op));
-        for (const auto& i : inputs)
-            n->add_input(i);
-        const auto name = fresh("t");
-        n->add_output(name);
-        return name;
+        return addNode(op, inputs).output(0);
     }
 
     std::string scalar(float value)

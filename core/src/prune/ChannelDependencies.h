@@ -105,7 +105,6 @@ private:
     std::map<std::pair<std::string, int>, size_t> m_sliceIndex;
     std::set<std::string> m_depthwise;
     std::set<std::string> m_pinnedPaths;         ///< parameters read where the analysis does not follow
-    std::set<torch::jit::Value*> m_pinnedValues; ///< values read by branches the recorded run did not take
     std::vector<std::string> m_pinnedBy;
 };
 

@@ -13,14 +13,11 @@
 #include <torch/csrc/jit/passes/freeze_module.h>
 
 #include <map>
-#include <numeric>
 #include <optional>
-#include <set>
 
 namespace pare::structured {
 namespace {
 
-using torch::jit::Node;
 using torch::jit::Value;
 
 /// The submodule that holds `path` ("layer1.conv1.weight") and the attribute's own name ("weight").
