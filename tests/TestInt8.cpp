@@ -169,7 +169,13 @@ void TestInt8::prunedInt8ModelStaysSmallInPare()
     const auto path = m_dir.filePath("pruned-int8.pare").toStdString();
     const auto bytes = model.save(path);
     QVERIFY2(bytes < model.parameterCount() * 4 / 30, qPrintable(QString("%1 bytes").arg(bytes)));
-    QCOMPARE(evaluate(Model::load(path), *m_data).loss, evaluate(model, *m_data).loss);
+    // Loading repacks the qint8 weights for the engine; oneDNN then may pick other kernels than for the module
+    // quantized in memory: on the ResNet fixture the loss differed by 2e-4 of itself (0.907264 against 0.907099).
+    const auto loaded = evaluate(Model::load(path), *m_data);
+    const auto inMemory = evaluate(model, *m_data);
+    QVERIFY2(std::abs(loaded.loss - inMemory.loss) <= 1e-3 * inMemory.loss,
+             qPrintable(QString("loss %1 loaded vs %2").arg(loaded.loss).arg(inMemory.loss)));
+    QVERIFY(std::abs(loaded.accuracy - inMemory.accuracy) <= 0.002);
 }
 
 void TestInt8::qnnpackRunsTheSameModel()
@@ -222,7 +228,13 @@ void TestInt8::pytorchModelsRunOnInt8()
     // Saved and loaded back, still int8.
     const auto path = m_dir.filePath("int8-" + file).toStdString();
     (void)model.save(path);
-    QCOMPARE(evaluate(Model::load(path), *m_data).loss, evaluate(model, *m_data).loss);
+    // Loading repacks the qint8 weights for the engine; oneDNN then may pick other kernels than for the module
+    // quantized in memory: on the ResNet fixture the loss differed by 2e-4 of itself (0.907264 against 0.907099).
+    const auto loaded = evaluate(Model::load(path), *m_data);
+    const auto inMemory = evaluate(model, *m_data);
+    QVERIFY2(std::abs(loaded.loss - inMemory.loss) <= 1e-3 * inMemory.loss,
+             qPrintable(QString("loss %1 loaded vs %2").arg(loaded.loss).arg(inMemory.loss)));
+    QVERIFY(std::abs(loaded.accuracy - inMemory.accuracy) <= 0.002);
 }
 
 void TestInt8::calibrationMethodsClipAsTheyClaim()

@@ -104,7 +104,7 @@ private:
     std::vector<ParameterSlice> m_slices;
     std::map<std::pair<std::string, int>, size_t> m_sliceIndex;
     std::set<std::string> m_depthwise;
-    std::set<std::string> m_pinnedPaths;         ///< parameters read where the analysis does not follow
+    std::set<std::string> m_pinnedPaths; ///< parameters read where the analysis does not follow
     std::vector<std::string> m_pinnedBy;
 };
 
