@@ -174,13 +174,17 @@ std::vector<int64_t> ChannelDependencies::alongDim(Value* value, int64_t dim)
     const auto shape = shapeOf(value);
     if (!ids || dim >= int64_t(shape.size()))
         return {};
-    const auto aligned = alignRank(*ids, int64_t(shape.size()));
-    auto rows = aligned.movedim(dim, 0).reshape({ aligned.size(dim), -1 });
+    return collapse(alignRank(*ids, int64_t(shape.size())), dim, shape[size_t(dim)]);
+}
+
+std::vector<int64_t> ChannelDependencies::collapse(const torch::Tensor& ids, int64_t dim, int64_t size)
+{
+    auto rows = ids.movedim(dim, 0).reshape({ ids.size(dim), -1 });
     if (rows.size(1) > 1)
         tie(rows, rows.narrow(1, 0, 1));
     auto nodes = rows.select(1, 0).contiguous();
-    if (nodes.size(0) == 1 && shape[size_t(dim)] > 1)
-        nodes = nodes.expand({ shape[size_t(dim)] }).contiguous();
+    if (nodes.size(0) == 1 && size > 1)
+        nodes = nodes.expand({ size }).contiguous();
     return { nodes.data_ptr<int64_t>(), nodes.data_ptr<int64_t>() + nodes.numel() };
 }
 
@@ -382,15 +386,14 @@ void ChannelDependencies::visitElementwise(Node* node, const std::vector<Value*>
             pin(operand.ids);
         }
     }
+    if (!out.defined())
+        return; // the tracked operands were scalars
     // A parameter combined with tracked channels (layer scale, a position embedding) loses the same channels.
     for (const auto& p : parameters)
         for (int64_t d = 0; d < rank; ++d)
             if (p.real[size_t(d)] > 1 && out.size(d) > 1) {
-                auto rows = out.movedim(d, 0).reshape({ out.size(d), -1 });
-                tie(rows, rows.narrow(1, 0, 1));
-                const auto nodes = rows.select(1, 0).contiguous();
                 const int own = int(d - (rank - p.ownRank)); // the parameter's own dimension
-                addSlice(p.path, own, { nodes.data_ptr<int64_t>(), nodes.data_ptr<int64_t>() + nodes.numel() });
+                addSlice(p.path, own, collapse(out, d, out.size(d)));
             }
     setIds(node->output(), out);
     for (auto* v : operands)

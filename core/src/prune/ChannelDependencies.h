@@ -83,6 +83,8 @@ private:
     void pinValue(torch::jit::Value* value);
     /// The ids along `dim` of `value` (length: its real size there), tying whatever varies along other dims.
     std::vector<int64_t> alongDim(torch::jit::Value* value, int64_t dim);
+    /// The same for an id tensor aligned to its value's rank, `size` long.
+    std::vector<int64_t> collapse(const torch::Tensor& ids, int64_t dim, int64_t size);
     void addSlice(const std::string& path, int dim, const std::vector<int64_t>& nodes);
     std::vector<int64_t> shapeOf(torch::jit::Value* value) const;
     const torch::Tensor* idsOf(torch::jit::Value* value) const;
