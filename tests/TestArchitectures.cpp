@@ -2,7 +2,7 @@
 // reduced sizes, 3x32x32): filter pruning follows each one's channels (depthwise and grouped convolutions,
 // concatenations, channel shuffles, squeeze-and-excitation gates, LayerNorm, attention), shrinks parameters and MACs,
 // and the pruned model computes in PyTorch exactly what the original computes with the removed channels' parameters
-// set to zero.
+// set to zero (except where a LayerNorm now normalizes over fewer channels: ConvNeXt).
 
 #include "TestSupport.h"
 
@@ -22,13 +22,15 @@ using namespace pare;
 
 namespace {
 
-/// Families whose pruned share of parameters reaches the 25% at ratio 0.3; ConvNeXt and the vision
-/// transformer keep the channels their LayerNorms normalize (README's family table says why).
-const QStringList kQuarterOrMore {
-    "resnet18",    "mobilenet_v2",    "mobilenet_v3_small", "squeezenet1_1", "shufflenet_v2_x0_5",
-    "densenet121", "efficientnet_b0", "regnet_x_400mf",     "mnasnet0_5",    "googlenet",
-    "vgg11_bn"
-};
+/// Families whose pruned share of parameters reaches the 25% at ratio 0.3; the vision transformer keeps
+/// the channels its attention reads (README's family table says why).
+const QStringList kQuarterOrMore { "resnet18",           "mobilenet_v2", "mobilenet_v3_small", "squeezenet1_1",
+                                   "shufflenet_v2_x0_5", "densenet121",  "efficientnet_b0",    "regnet_x_400mf",
+                                   "mnasnet0_5",         "googlenet",    "vgg11_bn",           "convnext_tiny" };
+
+/// ConvNeXt's trunk channels pass through LayerNorms over channels, which then normalize over fewer: its pruned
+/// model is not the zeroed original, so only its shape and sanity are compared.
+const QString kRenormalized = QStringLiteral("convnext_tiny");
 
 } // namespace
 
@@ -95,6 +97,7 @@ void TestArchitectures::filterPruningShrinksEveryFamily()
         QVERIFY2(double(after.params) <= 0.75 * double(before.params),
                  qPrintable(QString("%1 -> %2 parameters").arg(before.params).arg(after.params)));
     QVERIFY(!result.removedChannels.empty());
+    QCOMPARE(!result.renormalized.empty(), family == kRenormalized);
 
     const QString pruned = m_dir.filePath(family + "_" + form + "_pruned.pt");
     model.save(pruned.toStdString(), /*overwrite=*/true);
@@ -133,6 +136,9 @@ void TestArchitectures::prunedModelsComputeWhatTheZeroedOriginalsCompute()
         QVERIFY2(f["shape_same"].toBool(), name);
         QVERIFY2(f["params_after"].toInteger() < f["params_before"].toInteger(), name);
         // Far from zero logits, or any agreement would be trivial.
+        QVERIFY2(f["finite"].toBool() && f["pruned_std"].toDouble() > 0.01, name);
+        if (it.key().startsWith(kRenormalized + "/"))
+            continue;
         QVERIFY2(f["reference_std"].toDouble() > 0.1 && f["zeroed_std"].toDouble() > 0.01, name);
         QVERIFY2(f["max_relative_difference"].toDouble() < 1e-4, name);
     }

@@ -138,6 +138,8 @@ def compare(cases_path):
             "params_after": sum(p.numel() for p in pruned.parameters()),
             "reference_std": float(reference.std()),
             "zeroed_std": float(zeroed.std()),
+            "pruned_std": float(out.std()),
+            "finite": bool(torch.isfinite(out).all()),
             "max_relative_difference": float((out - zeroed).abs().max()) / max(scale, 1e-12),
         }
     print(json.dumps(facts))

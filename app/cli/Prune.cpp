@@ -66,6 +66,10 @@ public:
             outcome.report["layers"] = layers;
             if (!pruned.allocatedRatios.empty())
                 outcome.report["allocated_ratios"] = pruned.allocatedRatios;
+            if (isStructured(m_options.method)) {
+                outcome.report["kept_by"] = pruned.keptBy;
+                outcome.report["renormalized"] = pruned.renormalized;
+            }
             std::cout << outcome.report.dump(2) << "\n";
             return 0;
         }
@@ -81,6 +85,12 @@ public:
                 std::cout << " " << layer << " " << fixed(100.0 * r, 1) << "%";
             std::cout << "\n";
         }
+        if (!pruned.keptBy.empty())
+            std::cout << "channels kept because the analysis does not follow: " << pruned.keptBy.front()
+                      << (pruned.keptBy.size() > 1 ? " (and others)" : "") << "\n";
+        if (!pruned.renormalized.empty())
+            std::cout << pruned.renormalized.size()
+                      << " layer norms now normalize over fewer channels (fine-tuning adapts the rest)\n";
         printStepOutcome(table, outcome, m_args.out);
         return 0;
     }

@@ -82,6 +82,9 @@ struct PruneResult
     /// does not follow them ("aten::cumsum: ...").
     std::vector<RemovedChannels> removedChannels;
     std::vector<std::string> keptBy;
+    /// Layer norms that lost channels: they normalize over fewer, so unlike everything else structured pruning
+    /// removes, removing channels whose activations are zero still changes their outputs (fine-tuning adapts).
+    std::vector<std::string> renormalized;
     [[nodiscard]] double sparsity() const { return weights > 0 ? 1.0 - double(nonzero) / double(weights) : 0.0; }
 };
 

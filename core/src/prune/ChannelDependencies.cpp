@@ -403,6 +403,28 @@ void ChannelDependencies::visitElementwise(Node* node, const std::vector<Value*>
         }
 }
 
+bool ChannelDependencies::visitLayerNorm(Node* node)
+{
+    const auto* ids = idsOf(node->input(0));
+    const auto rank = int64_t(shapeOf(node->input(0)).size());
+    const auto normalized = constantIntList(node->input(1));
+    const auto weightPath = pathOf(node->input(2));
+    if (!ids || !normalized || normalized->size() != 1 || weightPath.empty()
+        || varyingDims(alignRank(*ids, rank)) != std::vector<int64_t> { rank - 1 })
+        return false;
+    // Removing a channel changes the mean and variance the others are normalized with: fine-tuning, as after any
+    // structured pruning, adapts the rest. Torch-Pruning treats LayerNorm the same way.
+    const auto nodes = alongDim(node->input(0), rank - 1);
+    addSlice(weightPath, 0, nodes);
+    if (const auto biasPath = pathOf(node->input(3)); !biasPath.empty())
+        addSlice(biasPath, 0, nodes);
+    m_renormalized.insert(weightPath);
+    m_ids[node->output()] = *idsOf(node->input(0));
+    if (m_valueSpace.count(node->input(0)))
+        m_valueSpace[node->output()] = m_valueSpace[node->input(0)];
+    return true;
+}
+
 void ChannelDependencies::visit(Node* node)
 {
     const auto kind = node->kind();
@@ -479,6 +501,8 @@ void ChannelDependencies::visit(Node* node)
             m_valueSpace[node->output()] = m_valueSpace[node->input(0)];
         return;
     }
+    if (op == "aten::layer_norm" && visitLayerNorm(node))
+        return;
     if (op == "aten::layer_norm" || op == "aten::softmax" || op == "aten::log_softmax") {
         // Normalizing over channels couples them all (removing one changes the rest): those channels are kept.
         const auto* ids = idsOf(node->input(0));

@@ -56,6 +56,9 @@ public:
     const std::vector<ParameterSlice>& slices() const { return m_slices; }
     /// Weights of depthwise convolutions: when they lose channels, the convolution's `groups` must follow.
     const std::set<std::string>& depthwiseWeights() const { return m_depthwise; }
+    /// Weights of LayerNorms over channels that lose some: their `normalized_shape` must follow, and the pruned model
+    /// is no longer exactly the original with those channels zeroed (the mean and variance span fewer channels).
+    const std::set<std::string>& renormalizedWeights() const { return m_renormalized; }
     /// Operations that kept channels because the analysis does not follow them, for the report.
     const std::vector<std::string>& pinnedBy() const { return m_pinnedBy; }
     int64_t nodeCount() const { return int64_t(m_parent.size()); }
@@ -72,6 +75,9 @@ private:
                     bool isConv);
     void visitElementwise(torch::jit::Node* node, const std::vector<torch::jit::Value*>& operands);
     void visitReshape(torch::jit::Node* node);
+    /// A LayerNorm over the last dimension only, with a weight, carries the channels it normalizes (ConvNeXt, the
+    /// vision transformer); false for other layer norms, which then pin what they normalize.
+    bool visitLayerNorm(torch::jit::Node* node);
     /// Pooling, reductions, views, permutes, slices, chunks and cat (prune/ChannelMoves.cpp); false for others.
     bool visitMovement(torch::jit::Node* node, const std::string& name);
     void pinUnfollowed(torch::jit::Node* node, const std::string& why);
@@ -106,6 +112,7 @@ private:
     std::vector<ParameterSlice> m_slices;
     std::map<std::pair<std::string, int>, size_t> m_sliceIndex;
     std::set<std::string> m_depthwise;
+    std::set<std::string> m_renormalized;
     std::set<std::string> m_pinnedPaths; ///< parameters read where the analysis does not follow
     std::vector<std::string> m_pinnedBy;
 };

@@ -19,6 +19,23 @@ inline std::optional<c10::IValue> constantOf(torch::jit::Value* value)
     return torch::jit::toIValue(value);
 }
 
+/// The ints of a constant list, whether folded into one constant or built from constants (`[16]` in scripted code).
+inline std::optional<std::vector<int64_t>> constantIntList(torch::jit::Value* value)
+{
+    if (const auto folded = torch::jit::toIValue(value))
+        return folded->isIntList() ? std::optional(folded->toIntVector()) : std::nullopt;
+    if (value->node()->kind() != c10::prim::ListConstruct)
+        return std::nullopt;
+    std::vector<int64_t> ints;
+    for (auto* item : value->node()->inputs()) {
+        const auto constant = torch::jit::toIValue(item);
+        if (!constant || !constant->isInt())
+            return std::nullopt;
+        ints.push_back(constant->toInt());
+    }
+    return ints;
+}
+
 /// Ids with size 1 along every dimension where they do not vary: [1,C,H,W] of a feature map becomes [1,C,1,1].
 inline torch::Tensor compress(torch::Tensor ids)
 {

@@ -115,6 +115,7 @@ PruneResult pruneFiltersAndFineTune(Model& model,
     result.layers = outcome.layers;
     result.removedChannels = outcome.removed;
     result.keptBy = outcome.keptBy;
+    result.renormalized = outcome.renormalized;
     for (const auto& layer : result.layers) {
         result.weights += layer.weights;
         result.nonzero += layer.nonzero;

@@ -7,6 +7,7 @@
 #include "prune/StructuredPruning.h"
 
 #include "prune/ChannelDependencies.h"
+#include "prune/ChannelIds.h"
 
 #include "pare/Error.h"
 
@@ -80,6 +81,49 @@ void groupsFollowWeight(torch::jit::Module& module, const std::string& weightPat
     if (!rewritten)
         throw inputError(origin,
                          "cannot prune filters: the depthwise convolution of " + weightPath
+                             + " is not in its own module's code; the model was not changed");
+}
+
+/// A LayerNorm's `normalized_shape` is a constant of its module's code too ([C], before the weight among the
+/// arguments of `layer_norm`); it becomes `[input.size(-1)]`, right for every module of the type before and after.
+void normalizedShapeFollowsInput(torch::jit::Module& module, const std::string& weightPath, const std::string& origin)
+{
+    const auto [owner, name] = ownerOf(module, weightPath);
+    bool rewritten = false;
+    for (const auto& method : owner.get_methods()) {
+        auto graph = method.graph();
+        std::vector<torch::jit::Block*> blocks { graph->block() };
+        while (!blocks.empty()) {
+            auto* block = blocks.back();
+            blocks.pop_back();
+            for (auto* node : block->nodes()) {
+                blocks.insert(blocks.end(), node->blocks().begin(), node->blocks().end());
+                for (size_t i = 2; i < node->inputs().size(); ++i) {
+                    const auto* read = node->input(i)->node();
+                    if (read->kind() != c10::prim::GetAttr || read->s(c10::attr::name) != name
+                        || read->input() != graph->inputs()[0])
+                        continue;
+                    auto* shape = node->input(i - 1)->node();
+                    if (shape->kind() == c10::prim::ListConstruct && shape->inputs().size() == 1
+                        && shape->input(0)->node()->kind() == c10::aten::size) {
+                        rewritten = true; // another module of the type
+                        continue;
+                    }
+                    const auto constant = constantIntList(node->input(i - 1));
+                    if (!constant || constant->size() != 1)
+                        continue;
+                    torch::jit::WithInsertPoint guard(node);
+                    auto* size = graph->insert(c10::aten::size, { node->input(i - 2), -1 });
+                    auto* list = graph->insertNode(graph->createList(c10::IntType::get(), { size }))->output();
+                    node->replaceInput(i - 1, list);
+                    rewritten = true;
+                }
+            }
+        }
+    }
+    if (!rewritten)
+        throw inputError(origin,
+                         "cannot prune filters: the layer norm of " + weightPath
                              + " is not in its own module's code; the model was not changed");
 }
 
@@ -228,7 +272,7 @@ Outcome pruneFilters(Model& model,
     auto pruned = original.deepcopy();
     for (auto p : pruned.parameters())
         p.requires_grad_(true);
-    bool changed = false, groupsRewritten = false;
+    bool changed = false, codeRewritten = false;
     for (const auto& slice : dependencies.slices()) {
         std::vector<int64_t> kept, gone;
         for (size_t i = 0; i < slice.nodes.size(); ++i)
@@ -246,7 +290,12 @@ Outcome pruneFilters(Model& model,
         changed = true;
         if (dependencies.depthwiseWeights().count(slice.path)) {
             groupsFollowWeight(pruned, slice.path, model.origin());
-            groupsRewritten = true;
+            codeRewritten = true;
+        }
+        if (dependencies.renormalizedWeights().count(slice.path)) {
+            normalizedShapeFollowsInput(pruned, slice.path, model.origin());
+            outcome.renormalized.push_back(slice.path.substr(0, slice.path.rfind('.')));
+            codeRewritten = true;
         }
     }
     if (!changed) {
@@ -256,7 +305,7 @@ Outcome pruneFilters(Model& model,
         throw inputError(model.origin(), "cannot prune filters: " + why + "; the model was not changed");
     }
     try {
-        if (groupsRewritten) {
+        if (codeRewritten) {
             // Methods already run keep their compiled plans: a round trip through TorchScript's own format
             // compiles the rewritten code afresh (it is what a saved file holds anyway).
             std::stringstream buffer;

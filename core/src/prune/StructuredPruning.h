@@ -20,6 +20,8 @@ struct Outcome
     /// Operations whose channels were kept because the analysis does not follow them ("aten::bmm: ...").
     std::vector<std::string> keptBy;
     std::vector<RemovedChannels> removed;
+    /// Layer norms that now normalize over fewer channels ("features.1.0.block.2").
+    std::vector<std::string> renormalized;
 };
 
 /// Removes the `ratio` share of every prunable channel group, ranked by the L1 norm of its filters, from `model`'s
