@@ -11,6 +11,7 @@ namespace pare {
 struct DatasetOptions
 {
     /// [C,H,W] the model takes; empty means the data's own shape. Images are converted (channels, size) to fit.
+    /// [C,0,0] converts the channels only, keeping the data's height and width.
     std::vector<int64_t> inputShape;
     /// Per-channel normalization (one value applies to every channel); empty means the data set's own statistics.
     std::vector<float> mean;

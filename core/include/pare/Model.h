@@ -19,6 +19,9 @@ struct ModelRecord
     std::vector<std::string> classes;
     /// False for a model Pare did not save (no pare.json): the data set's statistics then apply.
     bool present = false;
+    /// Not stored: for a model without a record, the channels its first convolution reads (0: unknown, or its
+    /// first layer is not a convolution). Data is converted to them, keeping its own height and width.
+    int64_t firstLayerChannels = 0;
     /// For a model that runs on quantized:: int8 ops: the engine its weights are packed for, set before the file is
     /// loaded. Empty for float models.
     std::optional<Int8Engine> int8Engine;

@@ -100,6 +100,8 @@ torch::Tensor toFloat(const data::RawImages& raw, const std::vector<int64_t>& sh
                       .div_(255.0f);
     if (shape.empty())
         return images;
+    if (shape[1] == 0 && shape[2] == 0)
+        return toFloat(raw, { shape[0], raw.height, raw.width });
     const int64_t channels = shape[0];
     if (channels != raw.channels) {
         if (raw.channels == 1)
@@ -195,7 +197,9 @@ std::vector<float> Dataset::samplePixels(Split split, int64_t index) const
 Dataset Dataset::load(const std::string& spec, const DatasetOptions& options)
 {
     const auto started = std::chrono::steady_clock::now();
-    if (!options.inputShape.empty() && options.inputShape.size() != 3)
+    if (!options.inputShape.empty()
+        && (options.inputShape.size() != 3 || options.inputShape[1] < 0 || options.inputShape[2] < 0
+            || (options.inputShape[1] == 0) != (options.inputShape[2] == 0)))
         throw InputError("input shape: expected C,H,W");
     if (!options.inputShape.empty() && options.inputShape[0] != 1 && options.inputShape[0] != 3)
         throw InputError("input shape: images have 1 or 3 channels, not " + std::to_string(options.inputShape[0]));

@@ -242,8 +242,11 @@ Model Model::load(const std::string& path)
     }
     impl->module.eval();
     const auto recordJson = extra[kRecordFile];
-    if (!recordJson.empty())
+    if (!recordJson.empty()) {
         impl->record = ModelRecord::fromJson(recordJson, path);
+    } else if (const auto layers = layerWeights(impl->module); !layers.empty() && layers.front().weight.dim() == 4) {
+        impl->record.firstLayerChannels = layers.front().weight.size(1);
+    }
     return Model(std::move(impl));
 }
 

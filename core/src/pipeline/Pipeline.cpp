@@ -33,6 +33,9 @@ DatasetOptions dataOptionsFor(const ModelRecord& record, DatasetOptions options)
 {
     if (options.inputShape.empty() && record.inputShape.size() == 3)
         options.inputShape = record.inputShape;
+    // A torchvision model saved by PyTorch reads 3 channels; Fashion-MNIST has 1: convert, keeping the size.
+    if (options.inputShape.empty() && (record.firstLayerChannels == 1 || record.firstLayerChannels == 3))
+        options.inputShape = { record.firstLayerChannels, 0, 0 };
     if (options.mean.empty() && options.std.empty() && !record.mean.empty() && !record.std.empty()) {
         options.mean = record.mean;
         options.std = record.std;
