@@ -9,8 +9,10 @@
 #include "TestConfig.h"
 #include "pare/Dataset.h"
 #include "pare/Model.h"
+#include "pare/Pipeline.h"
 #include "pare/Pruning.h"
 #include "pare/Runtime.h"
+#include "pare/Training.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -43,6 +45,7 @@ private slots:
     void filterPruningShrinksEveryFamily_data();
     void filterPruningShrinksEveryFamily();
     void prunedModelsComputeWhatTheZeroedOriginalsCompute();
+    void recordlessModelsReadDataWithTheirFirstLayersChannels();
 
 private:
     QString m_models;
@@ -142,6 +145,22 @@ void TestArchitectures::prunedModelsComputeWhatTheZeroedOriginalsCompute()
         QVERIFY2(f["reference_std"].toDouble() > 0.1 && f["zeroed_std"].toDouble() > 0.01, name);
         QVERIFY2(f["max_relative_difference"].toDouble() < 1e-4, name);
     }
+}
+
+/// torch.jit.save writes no pare.json: a torchvision model reads 3 channels, Fashion-MNIST has 1. The data is
+/// converted to the first convolution's channels at its own 28x28, with no --input-shape.
+void TestArchitectures::recordlessModelsReadDataWithTheirFirstLayersChannels()
+{
+    DatasetOptions options;
+    options.trainLimit = 64;
+    options.testLimit = 64;
+    const auto [model, data]
+        = openModelWithData(QString(m_models + "/mobilenet_v2_scripted.pt").toStdString(), "fashion-mnist", options);
+    QVERIFY(!model.record().present);
+    QCOMPARE(model.record().firstLayerChannels, int64_t(3));
+    QCOMPARE(data.info().sampleShape, (std::vector<int64_t> { 3, 28, 28 }));
+    checkCompatible(model, data);
+    QCOMPARE(evaluate(model, data).images, int64_t(64));
 }
 
 QTEST_APPLESS_MAIN(TestArchitectures)
