@@ -14,6 +14,7 @@
 #include "pare/ui/Dialogs.h"
 #include "pare/ui/LayerSparsityChart.h"
 #include "pare/ui/MainWindow.h"
+#include "pare/ui/ModelInputs.h"
 #include "pare/ui/SensitivityView.h"
 #include "pare/ui/WeightView.h"
 
@@ -52,6 +53,7 @@ private slots:
     void cancelStopsTheRunAndTheWindowStaysUsable();
     void corruptModelShowsAnErrorAndKeepsThePrevious();
     void aNewerLoadWinsOverOneStillLoading();
+    void aModelWithoutRecordAsksWhatItTakes();
     void exportsLoadBack();
     void weightViewShowsPrunedAndQuantizedWeights();
     void sensitivityViewSuggestsRatiosThatApply();
@@ -319,6 +321,59 @@ void TestMainWindow::corruptModelShowsAnErrorAndKeepsThePrevious()
     QCOMPARE(m_window->project().model, m_model);
     QVERIFY(child<QLabel>("modelCardLabel")->text().contains("tiny.pt"));
     QVERIFY(child<QPushButton>("runButton")->isEnabled());
+}
+
+/// A model saved by PyTorch (no pare.json) reading 3 channels: the studio asks before the first evaluation,
+/// proposes the data's 28x28 at 3 channels, remembers the answer for the file, and a cancelled question changes
+/// nothing.
+void TestMainWindow::aModelWithoutRecordAsksWhatItTakes()
+{
+    const QString foreign = m_dir.filePath("foreign.pt");
+    if (!QFile::exists(foreign))
+        QVERIFY(pare::test::runTorchScript(m_dir.filePath("foreign.py"),
+                                           "import sys, torch\n"
+                                           "from torch import nn\n"
+                                           "torch.manual_seed(0)\n"
+                                           "m = nn.Sequential(nn.Conv2d(3, 4, 3), nn.ReLU(), nn.AdaptiveAvgPool2d(1),\n"
+                                           "                  nn.Flatten(), nn.Linear(4, 10))\n"
+                                           "torch.jit.script(m).save(sys.argv[1])\n",
+                                           { foreign }));
+    QSignalSpy loaded(m_window.get(), &MainWindow::workspaceLoaded);
+
+    // Cancelled: the previous model stays, nothing is remembered.
+    Dialogs::setNextAnswer(QMessageBox::Cancel);
+    m_window->openModel(foreign);
+    QVERIFY(loaded.wait(30000));
+    QCOMPARE(m_window->project().model, m_model);
+    QVERIFY(child<QLabel>("modelCardLabel")->text().contains("tiny.pt"));
+    QVERIFY(!pare::ui::ModelInputs::remembered(foreign));
+
+    // Accepted as proposed: 3 channels from the first layer, the data's size and statistics.
+    Dialogs::setNextAnswer(QMessageBox::Ok);
+    m_window->openModel(foreign);
+    QTRY_VERIFY_WITH_TIMEOUT(child<QLabel>("modelCardLabel")->text().contains("foreign.pt"), 30000);
+    const auto inputs = pare::ui::ModelInputs::remembered(foreign);
+    QVERIFY(inputs);
+    QCOMPARE(inputs->inputShape, (std::vector<int64_t> { 3, 28, 28 }));
+    QCOMPARE(inputs->classes.size(), size_t(10));
+    QCOMPARE(inputs->mean.size(), size_t(3));
+    QVERIFY(child<QLabel>("modelCardLabel")->text().contains("3x28x28"));
+    QVERIFY(child<QPushButton>("runButton")->isEnabled());
+
+    // Remembered: opening it again asks nothing (a queued Cancel stays unused).
+    m_window->openModel(m_model);
+    QTRY_VERIFY_WITH_TIMEOUT(child<QLabel>("modelCardLabel")->text().contains("tiny.pt"), 30000);
+    Dialogs::setNextAnswer(QMessageBox::Cancel);
+    m_window->openModel(foreign);
+    QTRY_VERIFY_WITH_TIMEOUT(child<QLabel>("modelCardLabel")->text().contains("foreign.pt"), 30000);
+    QCOMPARE(Dialogs::question(nullptr, {}, {}, QMessageBox::Ok | QMessageBox::Cancel, QMessageBox::Ok),
+             QMessageBox::Cancel);
+
+    // A run on it works with the remembered inputs.
+    quickSettings(0);
+    const int errors = Dialogs::errorCount();
+    QVERIFY(runOnce() > 0);
+    QCOMPARE(Dialogs::errorCount(), errors);
 }
 
 void TestMainWindow::aNewerLoadWinsOverOneStillLoading()

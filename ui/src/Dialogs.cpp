@@ -1,5 +1,6 @@
 #include "pare/ui/Dialogs.h"
 
+#include <QDialog>
 #include <QFileDialog>
 
 namespace pare::ui {
@@ -74,6 +75,13 @@ void Dialogs::error(QWidget* parent, const QString& title, const QString& messag
     ++seam().errors;
     if (!seam().on)
         QMessageBox::critical(parent, title, message);
+}
+
+bool Dialogs::accept(QDialog& dialog)
+{
+    if (seam().on)
+        return (seam().answers.isEmpty() ? QMessageBox::Ok : seam().answers.takeFirst()) == QMessageBox::Ok;
+    return dialog.exec() == QDialog::Accepted;
 }
 
 QMessageBox::StandardButton Dialogs::question(QWidget* parent,

@@ -8,6 +8,8 @@
 #include "pare/ui/Dialogs.h"
 #include "pare/ui/ExportDialog.h"
 #include "pare/ui/LayerSparsityChart.h"
+#include "pare/ui/ModelInputs.h"
+#include "pare/ui/ModelInputsDialog.h"
 #include "pare/ui/ProjectSession.h"
 #include "pare/ui/RunsController.h"
 #include "pare/ui/RunsTableModel.h"
@@ -144,16 +146,11 @@ void MainWindow::buildDocks()
 void MainWindow::connectJobs()
 {
     connect(m_loader, &WorkspaceLoader::loaded, this, &MainWindow::showWorkspace);
+    connect(m_loader, &WorkspaceLoader::inputsNeeded, this, &MainWindow::askModelInputs);
     connect(m_loader, &WorkspaceLoader::failed, this, [this](const QString& message) {
         Dialogs::error(this, tr("Cannot load"), message);
         m_statusLabel->setText(message);
-        // The previous model and data stay: the failed load changed nothing.
-        if (m_workspaceReady) {
-            m_session->project().model = m_workspace.model;
-            m_session->project().data = m_workspace.data;
-        }
-        setRunning(false);
-        emit workspaceLoaded();
+        keepPreviousWorkspace();
     });
     connect(m_runs, &RunsController::progressed, this, [this](int runId, const PipelineProgress& p) {
         m_progressBar->setValue(int(1000.0 * RunsController::completedShare(p)));
@@ -205,6 +202,47 @@ void MainWindow::loadWorkspace(const QString& model, const QString& data)
     m_statusLabel->setText(tr("Loading %1 and %2...").arg(QFileInfo(model).fileName(), data));
     m_loader->load(model, data);
     setRunning(false);
+}
+
+void MainWindow::keepPreviousWorkspace()
+{
+    // The previous model and data stay: the load that did not happen changed nothing.
+    if (m_workspaceReady) {
+        m_session->project().model = m_workspace.model;
+        m_session->project().data = m_workspace.data;
+    }
+    setRunning(false);
+    emit workspaceLoaded();
+}
+
+void MainWindow::askModelInputs(const InputsRequest& request)
+{
+    const QString name = QFileInfo(request.model).fileName();
+    const auto inputs = ModelInputsDialog::ask(this, name, request.proposal);
+    if (!inputs) {
+        m_statusLabel->setText(tr("%1 was not opened: what it takes was not said").arg(name));
+        keepPreviousWorkspace();
+        return;
+    }
+    ModelInputs::remember(request.model, *inputs);
+    loadWorkspace(request.model, request.data);
+}
+
+void MainWindow::editModelInputs()
+{
+    if (!m_workspaceReady || !m_workspace.inputsFromStudio) {
+        Dialogs::error(this, tr("Model inputs"),
+                       tr("This model's own record says what it takes; inputs are set here only for a model saved "
+                          "without one."));
+        return;
+    }
+    const auto current = ModelInputs::remembered(m_workspace.model);
+    const auto inputs
+        = ModelInputsDialog::ask(this, QFileInfo(m_workspace.model).fileName(), current ? *current : ModelRecord {});
+    if (!inputs)
+        return;
+    ModelInputs::remember(m_workspace.model, *inputs);
+    loadWorkspace(m_workspace.model, m_workspace.data);
 }
 
 void MainWindow::showWorkspace(const Workspace& w)

@@ -2,6 +2,7 @@
 
 #include "pare/Model.h"
 #include "pare/Runtime.h"
+#include "pare/ui/ModelInputs.h"
 #include "pare/ui/StudioJobs.h"
 
 #include <qcustomplot.h>
@@ -29,7 +30,7 @@ bool SensitivityJob::start(const QString& modelSpec, const QString& dataSpec, in
 {
     return launch([this, modelSpec, dataSpec, threads] {
         configureThreads(threads);
-        const auto [model, data] = openModelWithData(modelSpec.toStdString(), dataSpec.toStdString());
+        const auto [model, data] = ModelInputs::open(modelSpec, dataSpec);
         emit measured(analyzeSensitivity(model, data, SensitivityOptions {}, cancelFlag()));
     });
 }

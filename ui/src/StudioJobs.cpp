@@ -1,6 +1,7 @@
 #include "pare/ui/StudioJobs.h"
 
 #include "pare/Runtime.h"
+#include "pare/ui/ModelInputs.h"
 
 #include <QFileInfo>
 
@@ -33,6 +34,7 @@ LoadJob::LoadJob(QObject* parent)
     : BackgroundJob(parent)
 {
     qRegisterMetaType<pare::ui::Workspace>();
+    qRegisterMetaType<pare::ui::InputsRequest>();
 }
 
 LoadJob::~LoadJob()
@@ -49,9 +51,18 @@ bool LoadJob::start(int request, const QString& modelSpec, const QString& dataSp
         workspace.request = request;
         workspace.model = modelSpec;
         workspace.data = dataSpec;
-        auto [model, data] = openModelWithData(modelSpec.toStdString(), dataSpec.toStdString());
+        const bool fromFile = !Model::namesZooModel(modelSpec.toStdString());
+        const auto inputs = fromFile ? ModelInputs::remembered(modelSpec) : std::nullopt;
+        auto [model, data]
+            = openModelWithData(modelSpec.toStdString(), dataSpec.toStdString(), {}, inputs ? &*inputs : nullptr);
         if (cancelled())
             return;
+        if (fromFile && !model.record().present) {
+            // Evaluating with a guess would put a meaningless baseline on the chart: ask first.
+            emit inputsNeeded({ request, modelSpec, dataSpec, recordFromData(data.info()) });
+            return;
+        }
+        workspace.inputsFromStudio = inputs && model.record().toJson() == inputs->toJson();
         checkCompatible(model, data);
         workspace.summary = model.inspect(data.info().sampleShape);
         workspace.hasRecord = model.record().present;
@@ -86,6 +97,12 @@ WorkspaceLoader::WorkspaceLoader(QObject* parent)
             return; // superseded while it loaded
         m_loading = false;
         emit loaded(workspace);
+    });
+    connect(m_job, &LoadJob::inputsNeeded, this, [this](const InputsRequest& request) {
+        if (request.request != m_request)
+            return;
+        m_loading = false;
+        emit inputsNeeded(request);
     });
     connect(m_job, &LoadJob::failed, this, [this](const QString& message) {
         if (m_pending)
@@ -145,7 +162,7 @@ void CompressionJob::run(const CompressionParams& params)
     configureThreads(params.threads);
     DatasetOptions options;
     options.seed = params.recipe.seed;
-    const auto [model, data] = openModelWithData(params.model.toStdString(), params.data.toStdString(), options);
+    const auto [model, data] = ModelInputs::open(params.model, params.data, options);
 
     PipelineCallbacks callbacks;
     const int runId = params.runId;

@@ -118,6 +118,7 @@ void StudioMenus::buildActions()
                        [this](const QString& p) { m_window.saveRecipe(p); });
     });
     addAction("resetSettingsAction", QKeySequence(), [this] { m_window.applySettings(StudioSettings {}); });
+    addAction("modelInputsAction", QKeySequence(), [this] { m_window.editModelInputs(); });
     addAction("runAction", QKeySequence(Qt::CTRL | Qt::Key_R), [this] {
         m_window.startRun();
     })->setIcon(m_window.style()->standardIcon(QStyle::SP_MediaPlay));
@@ -153,6 +154,7 @@ void StudioMenus::retranslate()
                                                       { "openRecipeAction", tr("&Load Recipe...") },
                                                       { "saveRecipeAction", tr("&Save Recipe As...") },
                                                       { "resetSettingsAction", tr("&Reset Settings") },
+                                                      { "modelInputsAction", tr("Model &Inputs...") },
                                                       { "runAction", tr("&Run") },
                                                       { "cancelAction", tr("&Cancel") },
                                                       { "aboutAction", tr("&About Pare Studio") },
@@ -174,6 +176,8 @@ void StudioMenus::retranslate()
             m_actions.at(key)->setText(text);
     }
     m_actions.at("openModelAction")->setToolTip(tr("Open a TorchScript (.pt) or .pare model, or a zoo architecture"));
+    m_actions.at("modelInputsAction")
+        ->setToolTip(tr("What a model saved without a Pare record takes: input size, normalization, class names"));
     m_actions.at("runAction")->setToolTip(tr("Compress a copy of the model with the current settings (Ctrl+R)"));
     m_actions.at("cancelAction")->setToolTip(tr("Stop the run within one batch (Esc)"));
     m_toolbar->setWindowTitle(tr("Main toolbar"));
@@ -203,7 +207,8 @@ void StudioMenus::buildMenus()
          { "", "fashionMnistAction", "openDataAction", "", "newProjectAction", "openProjectAction", "saveProjectAction",
            "saveProjectAsAction", "", "exportRunAction", "exportChartAction", "exportCsvAction", "", "quitAction" })
         qstrlen(action) == 0 ? (void)file->addSeparator() : file->addAction(m_actions.at(QString::fromLatin1(action)));
-    menu(nullptr, "editMenu", { "openRecipeAction", "saveRecipeAction", "resetSettingsAction" });
+    menu(nullptr, "editMenu",
+         { "openRecipeAction", "saveRecipeAction", "resetSettingsAction", "", "modelInputsAction" });
     menu(nullptr, "runMenu", { "runAction", "cancelAction" });
     auto* view = menu(nullptr, "viewMenu", {});
     menu(view, "sizeMenu", {});
@@ -222,8 +227,8 @@ void StudioMenus::setRunning(bool running, bool canRun)
 {
     action("runAction")->setEnabled(canRun);
     action("cancelAction")->setEnabled(running);
-    for (const char* name :
-         { "openModelAction", "openDataAction", "fashionMnistAction", "openProjectAction", "newProjectAction" })
+    for (const char* name : { "openModelAction", "openDataAction", "fashionMnistAction", "openProjectAction",
+                              "newProjectAction", "modelInputsAction" })
         action(name)->setEnabled(!running);
     menu("recentMenu")->setEnabled(!running && !menu("recentMenu")->isEmpty());
     menu("zooMenu")->setEnabled(!running);

@@ -115,6 +115,11 @@ void WorkspacePanel::showWorkspace(const Workspace& w)
                        .arg(locale.toString(s.params), locale.toString(s.macs));
     card += w.fileBytes > 0 ? tr("%1 bytes on disk").arg(locale.toString(w.fileBytes))
                             : tr("built from the zoo, untrained");
+    if (w.inputsFromStudio)
+        card += tr("<br>no Pare record: reads %1x%2x%3 as set in Edit > Model Inputs")
+                    .arg(s.inputShape.size() == 3 ? s.inputShape[0] : 0)
+                    .arg(s.inputShape.size() == 3 ? s.inputShape[1] : 0)
+                    .arg(s.inputShape.size() == 3 ? s.inputShape[2] : 0);
     card += tr("<br>baseline test accuracy %1%, latency %2 ms at batch 256")
                 .arg(locale.toString(100.0 * w.baseline.accuracy, 'f', 2),
                      locale.toString(w.baseline.latency.batch256Ms, 'f', 1));

@@ -95,9 +95,12 @@ struct ModelWithData
 
 /// Opens `modelSpec` and `dataSpec` together: a model file first, since its record says how to read the data (input
 /// shape and normalization, where `options` leaves them empty); a zoo architecture after the data, built for its
-/// sample shape and classes with `options.seed`.
-[[nodiscard]] ModelWithData
-openModelWithData(const std::string& modelSpec, const std::string& dataSpec, DatasetOptions options = {});
+/// sample shape and classes with `options.seed`. `assumed`: for a file without a record, the input contract to give
+/// it (what the studio's input dialog asked for); ignored for files that have one and for zoo architectures.
+[[nodiscard]] ModelWithData openModelWithData(const std::string& modelSpec,
+                                              const std::string& dataSpec,
+                                              DatasetOptions options = {},
+                                              const ModelRecord* assumed = nullptr);
 
 /// `options` with the input shape and normalization of `record` where `options` leaves them empty.
 [[nodiscard]] DatasetOptions dataOptionsFor(const ModelRecord& record, DatasetOptions options = {});

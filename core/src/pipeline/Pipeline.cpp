@@ -43,7 +43,10 @@ DatasetOptions dataOptionsFor(const ModelRecord& record, DatasetOptions options)
     return options;
 }
 
-ModelWithData openModelWithData(const std::string& modelSpec, const std::string& dataSpec, DatasetOptions options)
+ModelWithData openModelWithData(const std::string& modelSpec,
+                                const std::string& dataSpec,
+                                DatasetOptions options,
+                                const ModelRecord* assumed)
 {
     if (Model::namesZooModel(modelSpec)) {
         auto data = Dataset::load(dataSpec, options);
@@ -51,6 +54,8 @@ ModelWithData openModelWithData(const std::string& modelSpec, const std::string&
         return { std::move(model), std::move(data) };
     }
     auto model = Model::open(modelSpec);
+    if (assumed && !model.record().present)
+        model.setRecord(*assumed);
     auto data = Dataset::load(dataSpec, dataOptionsFor(model.record(), std::move(options)));
     return { std::move(model), std::move(data) };
 }

@@ -4,6 +4,7 @@
 #include <QString>
 #include <QStringList>
 
+class QDialog;
 class QWidget;
 
 namespace pare::ui {
@@ -24,6 +25,9 @@ public:
     static QString saveFileName(QWidget* parent, const QString& caption, const QString& dir, const QString& filter);
     static QString directory(QWidget* parent, const QString& caption, const QString& dir);
     static void error(QWidget* parent, const QString& title, const QString& message);
+    /// Runs a dialog of the studio's own; in test mode it is not shown and the next answer (Ok when none is
+    /// queued) says whether it was accepted with the values it was filled with.
+    static bool accept(QDialog& dialog);
     static QMessageBox::StandardButton question(QWidget* parent,
                                                 const QString& title,
                                                 const QString& text,

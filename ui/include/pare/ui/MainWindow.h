@@ -78,6 +78,8 @@ public:
     void selectRun(int runId);
     void setLanguage(const QString& locale); ///< "en" or "zh_CN"
     void showExportDialog();
+    /// For a model file without a record: asks again what it takes (ModelInputsDialog) and reloads.
+    void editModelInputs();
     /// Asks whether to save a named project's changes first; false when the user cancels.
     bool confirmDiscard();
     /// The project's file; empty for the untitled project.
@@ -103,6 +105,9 @@ private:
     void retranslate();
     void loadWorkspace(const QString& model, const QString& data);
     void showWorkspace(const Workspace& workspace);
+    void askModelInputs(const InputsRequest& request);
+    /// After a load that did not happen: the project names the model and data on screen again.
+    void keepPreviousWorkspace();
     void showSelectedRun();
     void finishRun(int runId, const QString& failure);
     void setRunning(bool running);

@@ -21,11 +21,22 @@ struct Workspace
     ModelSummary summary;
     qint64 fileBytes = 0; ///< 0 for a zoo architecture
     bool hasRecord = false;
+    /// The file has no record; it reads the data as the user said in ModelInputsDialog (remembered per file).
+    bool inputsFromStudio = false;
     DatasetInfo dataInfo;
     QVector<QImage> samples; ///< a few test images, one or more per class
     QVector<int> sampleLabels;
     /// The model as loaded, measured like every run's first snapshot: the chart's reference point.
     Snapshot baseline;
+};
+
+/// A model file without a record and no inputs remembered for it: what the window asks before it is evaluated.
+struct InputsRequest
+{
+    int request = 0;
+    QString model;
+    QString data;
+    ModelRecord proposal; ///< the data's size at the model's first-layer channels, its statistics and classes
 };
 
 /// Loads and inspects a model and its data set off the GUI thread (Fashion-MNIST alone takes about 1.4 s).
@@ -42,6 +53,7 @@ public:
 
 signals:
     void loaded(const pare::ui::Workspace& workspace);
+    void inputsNeeded(const pare::ui::InputsRequest& request);
 };
 
 /// The workspace the window asked for last, loaded on a LoadJob without blocking: asking for another while one
@@ -61,6 +73,8 @@ public:
 
 signals:
     void loaded(const pare::ui::Workspace& workspace);
+    /// Nothing was loaded: the model needs its inputs said first (ModelInputs::remember, then load again).
+    void inputsNeeded(const pare::ui::InputsRequest& request);
     void failed(const QString& message);
 
 private:
@@ -114,6 +128,7 @@ private:
 } // namespace pare::ui
 
 Q_DECLARE_METATYPE(pare::ui::Workspace)
+Q_DECLARE_METATYPE(pare::ui::InputsRequest)
 Q_DECLARE_METATYPE(pare::PipelineProgress)
 Q_DECLARE_METATYPE(pare::Snapshot)
 Q_DECLARE_METATYPE(pare::ui::CompressionResult)
