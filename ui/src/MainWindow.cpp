@@ -8,7 +8,6 @@
 #include "pare/ui/Dialogs.h"
 #include "pare/ui/ExportDialog.h"
 #include "pare/ui/LayerSparsityChart.h"
-#include "pare/ui/ModelInputs.h"
 #include "pare/ui/ModelInputsDialog.h"
 #include "pare/ui/ProjectSession.h"
 #include "pare/ui/RunsController.h"
@@ -146,7 +145,12 @@ void MainWindow::buildDocks()
 void MainWindow::connectJobs()
 {
     connect(m_loader, &WorkspaceLoader::loaded, this, &MainWindow::showWorkspace);
-    connect(m_loader, &WorkspaceLoader::inputsNeeded, this, &MainWindow::askModelInputs);
+    m_loader->setInputsQuestion(
+        [this](const InputsRequest& r) { return ModelInputsDialog::askAndRemember(this, r.model, r.proposal); });
+    connect(m_loader, &WorkspaceLoader::declined, this, [this](const QString& model) {
+        m_statusLabel->setText(tr("%1 was not opened: what it takes was not said").arg(QFileInfo(model).fileName()));
+        keepPreviousWorkspace();
+    });
     connect(m_loader, &WorkspaceLoader::failed, this, [this](const QString& message) {
         Dialogs::error(this, tr("Cannot load"), message);
         m_statusLabel->setText(message);
@@ -213,36 +217,6 @@ void MainWindow::keepPreviousWorkspace()
     }
     setRunning(false);
     emit workspaceLoaded();
-}
-
-void MainWindow::askModelInputs(const InputsRequest& request)
-{
-    const QString name = QFileInfo(request.model).fileName();
-    const auto inputs = ModelInputsDialog::ask(this, name, request.proposal);
-    if (!inputs) {
-        m_statusLabel->setText(tr("%1 was not opened: what it takes was not said").arg(name));
-        keepPreviousWorkspace();
-        return;
-    }
-    ModelInputs::remember(request.model, *inputs);
-    loadWorkspace(request.model, request.data);
-}
-
-void MainWindow::editModelInputs()
-{
-    if (!m_workspaceReady || !m_workspace.inputsFromStudio) {
-        Dialogs::error(this, tr("Model inputs"),
-                       tr("This model's own record says what it takes; inputs are set here only for a model saved "
-                          "without one."));
-        return;
-    }
-    const auto current = ModelInputs::remembered(m_workspace.model);
-    const auto inputs
-        = ModelInputsDialog::ask(this, QFileInfo(m_workspace.model).fileName(), current ? *current : ModelRecord {});
-    if (!inputs)
-        return;
-    ModelInputs::remember(m_workspace.model, *inputs);
-    loadWorkspace(m_workspace.model, m_workspace.data);
 }
 
 void MainWindow::showWorkspace(const Workspace& w)
@@ -422,17 +396,6 @@ bool MainWindow::exportRun(int runId, const QString& path)
             throw InputError(tr("There is no run %1").arg(runId).toStdString());
         m_statusLabel->setText(ExportDialog::exportAndVerify(*run, path, project().data));
     });
-}
-
-void MainWindow::showExportDialog()
-{
-    const auto* run = project().run(m_selectedRun);
-    if (!run || run->snapshots.empty()) {
-        Dialogs::error(this, tr("Export"), tr("Select a finished run first (click its point or its row)."));
-        return;
-    }
-    ExportDialog dialog(*run, project().data, this);
-    dialog.exec();
 }
 
 bool MainWindow::exportChart(const QString& path)

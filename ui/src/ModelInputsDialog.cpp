@@ -1,9 +1,11 @@
 #include "pare/ui/ModelInputsDialog.h"
 
 #include "pare/ui/Dialogs.h"
+#include "pare/ui/ModelInputs.h"
 
 #include <QComboBox>
 #include <QDialogButtonBox>
+#include <QFileInfo>
 #include <QFormLayout>
 #include <QHBoxLayout>
 #include <QLabel>
@@ -150,11 +152,13 @@ void ModelInputsDialog::accept()
     QDialog::accept();
 }
 
-std::optional<ModelRecord>
-ModelInputsDialog::ask(QWidget* parent, const QString& modelName, const ModelRecord& proposal)
+bool ModelInputsDialog::askAndRemember(QWidget* parent, const QString& modelSpec, const ModelRecord& proposal)
 {
-    ModelInputsDialog dialog(modelName, proposal, parent);
-    return Dialogs::accept(dialog) ? dialog.inputs() : std::nullopt;
+    ModelInputsDialog dialog(QFileInfo(modelSpec).fileName(), proposal, parent);
+    const auto inputs = Dialogs::accept(dialog) ? dialog.inputs() : std::nullopt;
+    if (inputs)
+        ModelInputs::remember(modelSpec, *inputs);
+    return inputs.has_value();
 }
 
 } // namespace pare::ui

@@ -102,7 +102,10 @@ WorkspaceLoader::WorkspaceLoader(QObject* parent)
         if (request.request != m_request)
             return;
         m_loading = false;
-        emit inputsNeeded(request);
+        if (m_askInputs && m_askInputs(request))
+            load(request.model, request.data);
+        else
+            emit declined(request.model);
     });
     connect(m_job, &LoadJob::failed, this, [this](const QString& message) {
         if (m_pending)

@@ -4,7 +4,10 @@
 #include "pare/Model.h"
 #include "pare/Runtime.h"
 #include "pare/ui/Dialogs.h"
+#include "pare/ui/ExportDialog.h"
 #include "pare/ui/MainWindow.h"
+#include "pare/ui/ModelInputs.h"
+#include "pare/ui/ModelInputsDialog.h"
 
 #include <QActionGroup>
 #include <QApplication>
@@ -98,7 +101,7 @@ void StudioMenus::buildActions()
         withChosenFile(true, tr("Save project as"), home + "/compression.pareproject", projects,
                        [this](const QString& p) { m_window.saveProject(p); });
     });
-    addAction("exportRunAction", QKeySequence(Qt::CTRL | Qt::Key_E), [this] { m_window.showExportDialog(); });
+    addAction("exportRunAction", QKeySequence(Qt::CTRL | Qt::Key_E), [this] { showExportDialog(); });
     addAction("exportChartAction", QKeySequence(), [this, home] {
         withChosenFile(true, tr("Export chart"), home + "/pare-chart.png",
                        tr("PNG image (*.png);;PDF document (*.pdf)"),
@@ -118,7 +121,7 @@ void StudioMenus::buildActions()
                        [this](const QString& p) { m_window.saveRecipe(p); });
     });
     addAction("resetSettingsAction", QKeySequence(), [this] { m_window.applySettings(StudioSettings {}); });
-    addAction("modelInputsAction", QKeySequence(), [this] { m_window.editModelInputs(); });
+    addAction("modelInputsAction", QKeySequence(), [this] { editModelInputs(); });
     addAction("runAction", QKeySequence(Qt::CTRL | Qt::Key_R), [this] {
         m_window.startRun();
     })->setIcon(m_window.style()->standardIcon(QStyle::SP_MediaPlay));
@@ -255,6 +258,27 @@ void StudioMenus::openDropped(const QString& path)
         m_window.openData(path);
     else
         m_window.openModel(path);
+}
+
+void StudioMenus::showExportDialog()
+{
+    const auto* run = m_window.project().run(m_window.selectedRun());
+    if (!run || run->snapshots.empty())
+        return Dialogs::error(&m_window, tr("Export"), tr("Select a finished run first (click its point or its row)."));
+    ExportDialog dialog(*run, m_window.project().data, &m_window);
+    dialog.exec();
+}
+
+void StudioMenus::editModelInputs()
+{
+    const auto* workspace = m_window.workspace();
+    if (!workspace || !workspace->inputsFromStudio)
+        return Dialogs::error(&m_window, tr("Model inputs"),
+                              tr("This model's own record says what it takes; inputs are set here only for a model "
+                                 "saved without one."));
+    const auto current = ModelInputs::remembered(workspace->model).value_or(ModelRecord {});
+    if (ModelInputsDialog::askAndRemember(&m_window, workspace->model, current))
+        m_window.openModel(workspace->model);
 }
 
 void StudioMenus::rememberRecentModel(const QString& path)

@@ -466,14 +466,6 @@ of %3
         <translation>导出失败</translation>
     </message>
     <message>
-        <source>Export</source>
-        <translation>导出</translation>
-    </message>
-    <message>
-        <source>Select a finished run first (click its point or its row).</source>
-        <translation>请先选择一个已完成的运行（点击其数据点或表格行）。</translation>
-    </message>
-    <message>
         <source>Sensitivity measured in %1 s.</source>
         <translation>敏感度测量完成，用时 %1 秒。</translation>
     </message>
@@ -484,6 +476,77 @@ of %3
     <message>
         <source>Per-layer ratios from the sensitivity view applied; press Run.</source>
         <translation>已应用敏感度视图给出的逐层比例；请点击“运行”。</translation>
+    </message>
+    <message>
+        <source>%1 was not opened: what it takes was not said</source>
+        <translation>未打开 %1：未说明其输入</translation>
+    </message>
+</context>
+<context>
+    <name>pare::ui::ModelInputsDialog</name>
+    <message>
+        <source>Model inputs</source>
+        <translation>模型输入</translation>
+    </message>
+    <message>
+        <source>&lt;b&gt;%1&lt;/b&gt; has no Pare record (it was saved by PyTorch, not by Pare), so it does not say what it takes. Check what the data is converted to before the first evaluation; the answer is remembered for this file.</source>
+        <translation>&lt;b&gt;%1&lt;/b&gt; 没有 Pare 记录（由 PyTorch 而非 Pare 保存），因此未说明其输入。请在首次评估前确认数据将被转换成的形式；此文件会记住您的回答。</translation>
+    </message>
+    <message>
+        <source>1 (grey)</source>
+        <translation>1（灰度）</translation>
+    </message>
+    <message>
+        <source>3 (RGB)</source>
+        <translation>3（RGB）</translation>
+    </message>
+    <message>
+        <source> px</source>
+        <translation> 像素</translation>
+    </message>
+    <message>
+        <source>One value, or one per channel, subtracted from pixels in 0..1</source>
+        <translation>一个值或每通道一个值，从 0..1 的像素中减去</translation>
+    </message>
+    <message>
+        <source>One value, or one per channel, dividing the pixels after the mean</source>
+        <translation>一个值或每通道一个值，减去均值后用于除像素</translation>
+    </message>
+    <message>
+        <source>One class name per line, in the order of the model&apos;s outputs</source>
+        <translation>每行一个类别名，按模型输出的顺序</translation>
+    </message>
+    <message>
+        <source>Channels:</source>
+        <translation>通道：</translation>
+    </message>
+    <message>
+        <source>Height x width:</source>
+        <translation>高 x 宽：</translation>
+    </message>
+    <message>
+        <source>Mean:</source>
+        <translation>均值：</translation>
+    </message>
+    <message>
+        <source>Standard deviation:</source>
+        <translation>标准差：</translation>
+    </message>
+    <message>
+        <source>Class names:</source>
+        <translation>类别名：</translation>
+    </message>
+    <message>
+        <source>Mean: one number, or one per channel (%1)</source>
+        <translation>均值：一个数，或每通道一个（%1）</translation>
+    </message>
+    <message>
+        <source>Standard deviation: one positive number, or one per channel (%1)</source>
+        <translation>标准差：一个正数，或每通道一个（%1）</translation>
+    </message>
+    <message>
+        <source>Class names: one per line</source>
+        <translation>类别名：每行一个</translation>
     </message>
 </context>
 <context>
@@ -789,6 +852,30 @@ of %3
         <source>&lt;h3&gt;Pare Studio %1&lt;/h3&gt;&lt;p&gt;Prune, distill and quantize neural networks, and see the trade-off between accuracy and size.&lt;/p&gt;&lt;p&gt;%2&lt;br&gt;Qt %3&lt;/p&gt;</source>
         <translation>&lt;h3&gt;Pare Studio %1&lt;/h3&gt;&lt;p&gt;对神经网络进行剪枝、蒸馏和量化，并直观地看到准确率与大小之间的权衡。&lt;/p&gt;&lt;p&gt;%2&lt;br&gt;Qt %3&lt;/p&gt;</translation>
     </message>
+    <message>
+        <source>Model &amp;Inputs...</source>
+        <translation>模型输入(&amp;I)...</translation>
+    </message>
+    <message>
+        <source>What a model saved without a Pare record takes: input size, normalization, class names</source>
+        <translation>没有 Pare 记录的模型的输入：输入尺寸、归一化、类别名</translation>
+    </message>
+    <message>
+        <source>Export</source>
+        <translation>导出</translation>
+    </message>
+    <message>
+        <source>Select a finished run first (click its point or its row).</source>
+        <translation>请先选择一个已完成的运行（点击其数据点或表格行）。</translation>
+    </message>
+    <message>
+        <source>Model inputs</source>
+        <translation>模型输入</translation>
+    </message>
+    <message>
+        <source>This model&apos;s own record says what it takes; inputs are set here only for a model saved without one.</source>
+        <translation>该模型自带记录说明其输入；只有保存时没有记录的模型才在此设置输入。</translation>
+    </message>
 </context>
 <context>
     <name>pare::ui::ViewTabs</name>
@@ -932,6 +1019,10 @@ of %3
     <message>
         <source>&lt;b&gt;%1&lt;/b&gt; (%2)&lt;br&gt;%3 classes; %4 training, %5 validation, %6 test images of %7</source>
         <translation>&lt;b&gt;%1&lt;/b&gt; (%2)&lt;br&gt;%3 个类别；%4 张训练、%5 张验证、%6 张测试图像，尺寸 %7</translation>
+    </message>
+    <message>
+        <source>&lt;br&gt;no Pare record: reads %1x%2x%3 as set in Edit &gt; Model Inputs</source>
+        <translation>&lt;br&gt;没有 Pare 记录：按“编辑 &gt; 模型输入”中的设置读取 %1x%2x%3</translation>
     </message>
 </context>
 </TS>

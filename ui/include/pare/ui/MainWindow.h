@@ -77,9 +77,8 @@ public:
     void cancelRun();
     void selectRun(int runId);
     void setLanguage(const QString& locale); ///< "en" or "zh_CN"
-    void showExportDialog();
-    /// For a model file without a record: asks again what it takes (ModelInputsDialog) and reloads.
-    void editModelInputs();
+    /// The model and data on screen; null before the first load.
+    [[nodiscard]] const Workspace* workspace() const { return m_workspaceReady ? &m_workspace : nullptr; }
     /// Asks whether to save a named project's changes first; false when the user cancels.
     bool confirmDiscard();
     /// The project's file; empty for the untitled project.
@@ -105,7 +104,6 @@ private:
     void retranslate();
     void loadWorkspace(const QString& model, const QString& data);
     void showWorkspace(const Workspace& workspace);
-    void askModelInputs(const InputsRequest& request);
     /// After a load that did not happen: the project names the model and data on screen again.
     void keepPreviousWorkspace();
     void showSelectedRun();

@@ -27,9 +27,9 @@ public:
 
     /// The inputs as entered, or nothing with the reason in `problem`.
     [[nodiscard]] std::optional<ModelRecord> inputs(QString* problem = nullptr) const;
-    /// Shows the dialog (through Dialogs, so tests can answer it); nothing when cancelled.
-    [[nodiscard]] static std::optional<ModelRecord>
-    ask(QWidget* parent, const QString& modelName, const ModelRecord& proposal);
+    /// Shows the dialog for `modelSpec` (through Dialogs, so tests can answer it) and remembers the answer
+    /// (ModelInputs); false when cancelled.
+    static bool askAndRemember(QWidget* parent, const QString& modelSpec, const ModelRecord& proposal);
 
     void accept() override;
 

@@ -66,6 +66,9 @@ class WorkspaceLoader final : public QObject
 public:
     explicit WorkspaceLoader(QObject* parent = nullptr);
     void load(const QString& model, const QString& data);
+    /// Asked, on the GUI thread, when a model file without a record has no inputs remembered: true when the user
+    /// said them (ModelInputsDialog remembers them), and the load starts again with them.
+    void setInputsQuestion(std::function<bool(const InputsRequest&)> question) { m_askInputs = std::move(question); }
     /// A load was asked for and neither its workspace nor its failure has arrived.
     [[nodiscard]] bool isLoading() const { return m_loading; }
     /// Cancels and waits: for shutdown.
@@ -73,8 +76,8 @@ public:
 
 signals:
     void loaded(const pare::ui::Workspace& workspace);
-    /// Nothing was loaded: the model needs its inputs said first (ModelInputs::remember, then load again).
-    void inputsNeeded(const pare::ui::InputsRequest& request);
+    /// Nothing was loaded: the user did not say what the model file takes.
+    void declined(const QString& model);
     void failed(const QString& message);
 
 private:
@@ -83,6 +86,7 @@ private:
     bool m_loading = false;
     bool m_pending = false; ///< the latest request waits for the job to end
     QString m_model, m_data;
+    std::function<bool(const InputsRequest&)> m_askInputs;
 };
 
 struct CompressionParams

@@ -32,6 +32,10 @@ public:
     /// What a file dropped on the window opens: a recipe (.json), a project (.pareproject), a data folder, or else
     /// a model.
     void openDropped(const QString& path);
+    /// File > Export Selected Run: the export dialog for the run selected in the window.
+    void showExportDialog();
+    /// Edit > Model Inputs: for a model file without a record, asks again what it takes and reloads it.
+    void editModelInputs();
     void rememberRecentModel(const QString& path);
     void refreshRecentMenu();
     void retranslate();
