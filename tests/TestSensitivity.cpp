@@ -13,6 +13,9 @@
 
 #include <QtTest>
 
+#include <algorithm>
+#include <random>
+
 #include <set>
 
 using namespace pare;
@@ -28,6 +31,7 @@ private slots:
     void pruneWithSensitivityAllocation();
     void mixedPrecisionPerLayer();
     void bitAllocationSparesSensitiveLayers();
+    void bitAllocationOfManyLayersIsOptimal();
     void quantizeWithSensitivityAllocation();
 
 private:
@@ -150,6 +154,62 @@ void TestSensitivity::bitAllocationSparesSensitiveLayers()
         QVERIFY(average <= 3.0);
     }
     QVERIFY_THROWS_EXCEPTION(InputError, (void)allocateBits(s, 1.5, 1));
+}
+
+/// Ten layers at five bit-widths are 9.7 million combinations, past what allocateBits tries one by one: the budget
+/// knapsack must find the same least predicted loss as trying them all (here, by brute force in the test). 2,048
+/// weights in all make every layer's cost a whole number of budget units, so rounding cannot cost anything.
+void TestSensitivity::bitAllocationOfManyLayersIsOptimal()
+{
+    SensitivityResult s;
+    s.bits = { 8, 6, 4, 3, 2 };
+    s.baselineAccuracy = 0.9;
+    const std::vector<int64_t> weights { 512, 384, 256, 256, 192, 128, 128, 96, 64, 32 };
+    std::mt19937 random(7);
+    std::uniform_real_distribution<double> drop(0.0, 0.05);
+    std::vector<std::vector<double>> loss(weights.size()); // non-decreasing as bits shrink, as allocateBits assumes
+    for (size_t l = 0; l < weights.size(); ++l) {
+        LayerSensitivity layer;
+        layer.name = "layer" + std::to_string(l);
+        layer.weights = weights[l];
+        double accuracy = s.baselineAccuracy;
+        for (size_t i = 0; i < s.bits.size(); ++i) {
+            accuracy -= drop(random);
+            layer.quantizeAccuracy.push_back(accuracy);
+            loss[l].push_back(s.baselineAccuracy - accuracy);
+        }
+        s.layers.push_back(layer);
+    }
+    const double target = 3.5;
+    double bestLoss = 1e9;
+    std::vector<size_t> pick(weights.size(), 0);
+    const auto search = [&](auto&& self, size_t l, int64_t bitWeights, double predicted) -> void {
+        if (l == weights.size()) {
+            if (double(bitWeights) <= target * 2048.0)
+                bestLoss = std::min(bestLoss, predicted);
+            return;
+        }
+        for (size_t i = 0; i < s.bits.size(); ++i)
+            self(self, l + 1, bitWeights + weights[l] * s.bits[i], predicted + loss[l][i]);
+    };
+    search(search, 0, 0, 0.0);
+
+    const auto allocations = allocateBits(s, target, 4);
+    QVERIFY(allocations.size() >= 2);
+    for (size_t c = 0; c < allocations.size(); ++c) {
+        double predicted = 0, bitWeights = 0;
+        for (size_t l = 0; l < weights.size(); ++l) {
+            const auto i = size_t(std::find(s.bits.begin(), s.bits.end(), allocations[c][l].second) - s.bits.begin());
+            predicted += loss[l][i];
+            bitWeights += double(weights[l] * s.bits[i]);
+        }
+        QVERIFY(bitWeights <= target * 2048.0);
+        if (c == 0)
+            QVERIFY2(std::abs(predicted - bestLoss) < 1e-12,
+                     qPrintable(QString("%1 vs %2").arg(predicted).arg(bestLoss)));
+        else
+            QVERIFY(predicted >= bestLoss - 1e-12);
+    }
 }
 
 void TestSensitivity::quantizeWithSensitivityAllocation()
