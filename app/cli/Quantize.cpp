@@ -137,6 +137,11 @@ private:
         report["layers"] = layers;
         report["activations"] = activations;
         report["int8_operations"] = ops;
+        if (options.engine) {
+            report["int8_agreement"] = quantized.int8Agreement;
+            report["int8_lowered_convolutions"] = quantized.loweredConvolutions;
+            report["convolutions"] = quantized.convolutions;
+        }
         std::cout << report.dump(2) << "\n";
     }
 
@@ -161,6 +166,12 @@ private:
             std::cout << "int8 module on " << optionName(*options.engine) << ":";
             for (const auto& [name, count] : counts)
                 std::cout << " " << count << "x " << name << ";";
+            std::cout << "\n"
+                      << quantized.loweredConvolutions << " of " << quantized.convolutions
+                      << " convolutions run on int8 kernels";
+            if (quantized.int8Agreement >= 0)
+                std::cout << "; top-1 agrees with the fake-quantized model on "
+                          << fixed(100.0 * quantized.int8Agreement, 2) << "% of test images";
             std::cout << "\n";
         }
         Table table({ "layer", "bits", "weights", "distinct values", "max |error|" });

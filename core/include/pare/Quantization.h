@@ -99,6 +99,12 @@ struct QuantizeResult
     std::vector<LayerQuantization> layers; ///< with the bit-width each got (allocated ones included)
     std::vector<ActivationQuantization> activations;
     TrainResult finetune;
+    /// With an int8 engine: the share of test images on which the int8 module's top-1 class is the fake-quantized
+    /// float model's (-1 without an engine or test images), and how many of the model's convolutions became
+    /// quantized:: ones (operations without an int8 kernel stay float between dequantize and quantize).
+    double int8Agreement = -1.0;
+    int64_t loweredConvolutions = 0;
+    int64_t convolutions = 0;
 };
 
 /// Quantizes `model`'s weights in place. `data` is needed only when fine-tuning (finetune.epochs > 0).

@@ -2,6 +2,7 @@
 #include "model/ModelImpl.h"
 #include "quant/Int8.h"
 
+#include "pare/Distillation.h"
 #include "pare/Error.h"
 #include "pare/Pipeline.h"
 #include "pare/Quantization.h"
@@ -305,6 +306,15 @@ QuantizeResult quantizeWeights(Model& model,
         auto record = model.record().present ? model.record() : recordFromData(data.info());
         record.int8Engine = options.engine;
         model.setRecord(record);
+        for (const auto& w : layerWeights(model.impl().module))
+            result.convolutions += w.weight.dim() == 4 ? 1 : 0;
+        for (const auto& op : int8::operations(*model.impl().int8))
+            result.loweredConvolutions += op.op.rfind("quantized::conv", 0) == 0 ? 1 : 0;
+        if (data.size(Split::Test) > 0) {
+            auto fakeQuantized = model.clone();
+            fakeQuantized.impl().int8.reset();
+            result.int8Agreement = topOneAgreement(fakeQuantized, model, data, Split::Test);
+        }
     }
     return result;
 }
