@@ -17,14 +17,17 @@ cell() { # command... -> "ok" or the error's first words
         echo "$out" | grep -v '^frame\|^W20\|WARNING' | head -1 | sed -E 's/^pare: [^:]*: //; s/\|/\//g' | cut -c1-90
     fi
 }
-lowered() { # pare quantize --engine ... -> "ok, 15 quantized convolutions of 15"
-    local out convs count
-    if out=$("$@" 2>"$work/err"); then
-        convs=$("$pare" inspect "$file" --input-shape 3,32,32 --json \
-            | /usr/bin/python3 -c 'import json,sys; print(sum("Conv" in l["type"] for l in json.load(sys.stdin)["layers"]))')
-        count=$(grep -o '[0-9]*x quantized::conv2d[a-z_]*' <<<"$out" | sort -u | awk -Fx '{n += $1} END {print n + 0}')
-        echo "ok, $count quantized convolutions of $convs"
+lowered() { # pare quantize --engine ... --json -> "ok, 15 of 15 convolutions int8, 100% agree"
+    local json
+    if json=$("$@" --json 2>"$work/err"); then
+        /usr/bin/python3 -c 'import json,sys; d=json.load(sys.stdin)
+print("ok, %d of %d convolutions int8, %.1f%% agree" % (d["int8_lowered_convolutions"], d["convolutions"], 100*d["int8_agreement"]))' <<<"$json"
     else grep -v '^frame\|^W20\|WARNING' "$work/err" | head -1 | sed -E 's/^pare: [^:]*: //' | cut -c1-90; fi
+}
+in_pytorch() { # FILE -> "" when PyTorch loads it and gets [3,10] finite logits, else "; PyTorch: fails"
+    local out
+    out=$(/usr/bin/python3 "$(dirname "$0")/fixtures.py" check "$1" 3,32,32 2>/dev/null) || { echo "; PyTorch: fails"; return; }
+    grep -q '"output_shape": \[3, 10\].*"finite": true' <<<"$out" || echo "; PyTorch: wrong output"
 }
 kept() { # pare prune ... --json -> "ok, 52% of parameters kept" (filters) or "ok, 50% zeros" (magnitude)
     local json
@@ -34,18 +37,25 @@ print("ok, %d%% of parameters kept" % round(100*kept) if kept < 1 else "ok, %d%%
     else grep -v '^frame\|^W20\|WARNING' "$work/err" | head -1 | sed -E 's/^pare: [^:]*: //' | cut -c1-90; fi
 }
 
-echo "| model | inspect | eval | magnitude 50% | filters 30% | 4-bit weights | 8-bit activations | int8 (oneDNN) | .pare | ONNX |"
-echo "|---|---|---|---|---|---|---|---|---|---|"
+echo "| model | inspect | eval | magnitude 50% | filters 30% | sensitivity | distill into filters 30% | 4-bit weights | 8-bit activations | int8 (oneDNN) | .pare | ONNX |"
+echo "|---|---|---|---|---|---|---|---|---|---|---|---|"
 for file in "$models"/*_"${FORM:-scripted}".pt; do
     name=$(basename "$file" .pt)
     row="| $name"
     row+=" | $(cell "$pare" inspect "$file" --input-shape 3,32,32)"
     row+=" | $(cell "$pare" eval "$file" "${common[@]}")"
     row+=" | $(kept "$pare" prune "$file" "${common[@]}" --method magnitude-global --ratio 0.5 --finetune-epochs 0 --out "$work/m.pt" --force)"
+    rm -f "$work/f.pt" "$work/i.pt"
     row+=" | $(kept "$pare" prune "$file" "${common[@]}" --method filters --ratio 0.3 --finetune-epochs 0 --out "$work/f.pt" --force)"
+    [ -f "$work/f.pt" ] && row+="$(in_pytorch "$work/f.pt")"
+    row+=" | $(cell "$pare" sensitivity "$file" "${common[@]}")"
+    if [ -f "$work/f.pt" ]; then
+        row+=" | $(cell "$pare" distill --teacher "$file" --student "$work/f.pt" "${common[@]}" --epochs 1 --out "$work/d.pt" --force)"
+    else row+=" | no pruned student"; fi
     row+=" | $(cell "$pare" quantize "$file" "${common[@]}" --bits 4 --qat-epochs 0 --out "$work/q.pt" --force)"
     row+=" | $(cell "$pare" quantize "$file" "${common[@]}" --bits 8 --activation-bits 8 --qat-epochs 0 --out "$work/a.pt" --force)"
     row+=" | $(lowered "$pare" quantize "$file" "${common[@]}" --bits 8 --activation-bits 8 --engine onednn --qat-epochs 0 --out "$work/i.pt" --force)"
+    [ -f "$work/i.pt" ] && row+="$(in_pytorch "$work/i.pt")"
     row+=" | $(cell "$pare" export "$file" --input-shape 3,32,32 --out "$work/e.pare" --force)"
     row+=" | $(cell "$pare" export "$file" "${common[@]}" --out "$work/e.onnx" --force)"
     echo "$row |"

@@ -120,6 +120,12 @@ def bad(folder):
 
 
 def check(path, shape):
+    # Packed int8 weights load for the engine they were packed for: the record names it.
+    with zipfile.ZipFile(path) as archive:
+        records = [n for n in archive.namelist() if n.endswith("/extra/pare.json")]
+        engine = json.loads(archive.read(records[0])).get("int8_engine") if records else None
+    if engine:
+        torch.backends.quantized.engine = engine
     extra = {"pare.json": ""}
     module = torch.jit.load(path, _extra_files=extra)
     c, h, w = (int(v) for v in shape.split(","))
