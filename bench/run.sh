@@ -76,3 +76,10 @@ trap 'rm -rf "$models"' EXIT
 "$py" "$(dirname "$0")/../tests/architectures.py" make "$models" --full --only resnet18,mobilenet_v2 >/dev/null
 OMP_WAIT_POLICY=PASSIVE OPENBLAS_NUM_THREADS=1 "$build/bench/bench_pruning_latency" \
     "resnet18=$models/resnet18_scripted.pt:0.5:2.0" "mobilenet_v2=$models/mobilenet_v2_scripted.pt:0.3:1.3"
+
+echo
+echo "A snapshot's cost against one fine-tuning epoch: torchvision's ConvNeXt-Tiny (28M parameters, full size) at"
+echo "3x32x32, 5,000 training images (goal: under 10%)."
+echo
+"$py" "$(dirname "$0")/../tests/architectures.py" make "$models" --full --only convnext_tiny >/dev/null
+OMP_WAIT_POLICY=PASSIVE OPENBLAS_NUM_THREADS=1 "$build/bench/bench_snapshot_cost" "$models/convnext_tiny_scripted.pt" 2

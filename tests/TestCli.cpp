@@ -25,6 +25,7 @@ private slots:
     void badInputExitsTwoWithOneLine();
     void trainJsonReportsTheFileItWrote();
     void trainRefusesToOverwrite();
+    void noOutputReplacesAnInput();
     void pruneJsonIsPlainAboutSizes();
     void distillJsonReportsStudentAndTeacher();
     void compressJsonHasEveryStep();
@@ -244,6 +245,60 @@ void TestCli::trainRefusesToOverwrite()
     run = pare::test::runPare({ "train", "--model", "lenet300@0.1", "--data", m_subset, "--epochs", "0", "--out",
                                 path("keep.pt"), "--force" });
     QCOMPARE(run.exitCode, 0);
+}
+
+/// Whatever --force says, no output replaces an input of the same command: a data file, the recipe, the model
+/// (also through a symbolic link or ".."), nor anything but a regular file.
+void TestCli::noOutputReplacesAnInput()
+{
+    // A copy: were the guard broken, the test must not damage the bundled model.
+    const QString model = path("guard-model.pt");
+    QVERIFY(QFile::exists(model) || QFile::copy(QString::fromStdString(pare::bundledModelPath()), model));
+    const QString data = path("guarded");
+    pare::test::writeFashionSubset(data, 64, 32);
+    QDir dataDir(data);
+    const auto files = dataDir.entryList(QDir::Files);
+    QVERIFY(!files.isEmpty());
+    QMap<QString, QByteArray> before;
+    for (const auto& name : files) {
+        QFile f(dataDir.filePath(name));
+        QVERIFY(f.open(QIODevice::ReadOnly));
+        before[name] = f.readAll();
+    }
+    const QString labels = dataDir.filePath(files.filter("train-labels").value(0));
+    QVERIFY(QFile::exists(labels));
+    writeFile("guard-recipe.json", R"({"version": 1, "steps": [{"prune": {"ratio": 0.5}}]})");
+    const QString recipe = path("guard-recipe.json");
+    const QString link = path("model-link.pt");
+    QFile::remove(link);
+    QVERIFY(QFile::link(model, link));
+
+    const QList<QStringList> cases {
+        { "compress", model, "--data", data, "--prune", "0.5", "--finetune-epochs", "0", "--out", labels, "--force" },
+        { "compress", model, "--data", data, "--recipe", recipe, "--out", path("g.pare"), "--save-recipe", recipe,
+          "--force" },
+        { "sensitivity", model, "--data", data, "--csv", labels, "--force" },
+        { "distill", "--teacher", model, "--data", data, "--epochs", "0", "--out", labels, "--force" },
+        { "export", link, "--out", model, "--force" },
+        { "export", model, "--out", path("../") + QDir(m_dir.path()).dirName() + "/model-link.pt", "--force" },
+        { "export", model, "--out", "/dev/null", "--force" },
+    };
+    for (const auto& arguments : cases) {
+        const auto run = pare::test::runPare(arguments);
+        QVERIFY2(run.exitCode == 2, qPrintable(arguments.join(' ') + "\n" + run.err));
+        QCOMPARE(run.err.count('\n'), 1);
+        QVERIFY2(run.err.contains("input of this command") || run.err.contains("not a regular file"),
+                 qPrintable(run.err));
+    }
+    for (const auto& name : files) {
+        QFile f(dataDir.filePath(name));
+        QVERIFY(f.open(QIODevice::ReadOnly));
+        QCOMPARE(f.readAll(), before[name]);
+    }
+    QFile r(recipe);
+    QVERIFY(r.open(QIODevice::ReadOnly));
+    QVERIFY(r.readAll().contains("\"ratio\": 0.5"));
+    QVERIFY(QFileInfo(link).isSymLink());
 }
 
 void TestCli::pruneJsonIsPlainAboutSizes()

@@ -116,16 +116,9 @@ Dataset loadData(const std::string& spec, const DatasetOptions& options)
     return data;
 }
 
-void checkOutput(const std::string& input, const std::string& out, bool force)
+void checkOutput(const OutputGuard& inputs, const std::string& out, bool force)
 {
-    std::error_code ec;
-    const bool outExists = std::filesystem::exists(out, ec);
-    if (outExists && std::filesystem::exists(input, ec) && std::filesystem::equivalent(input, out, ec))
-        throw inputError(out, "is the input model; choose another output");
-    if (std::filesystem::is_directory(out, ec))
-        throw inputError(out, "is a directory, expected a file name to write");
-    if (outExists && !force)
-        throw inputError(out, "already exists (use --force to replace it)");
+    inputs.check(out, force);
 }
 
 int64_t fileSize(const std::string& path)

@@ -6,6 +6,7 @@
 #include "pare/Dataset.h"
 #include "pare/Model.h"
 #include "pare/Options.h"
+#include "pare/OutputGuard.h"
 
 #include <CLI/CLI.hpp>
 
@@ -64,7 +65,9 @@ CLI::Option* addChoice(CLI::App& command, const std::string& flag, E& value, con
 
 /// Refuses a bad output before minutes of work, not after: the input itself, a folder, or an existing file
 /// without --force.
-void checkOutput(const std::string& input, const std::string& out, bool force);
+/// Refuses `out` where it would replace one of the command's `inputs`, anything but a regular file, or (without
+/// --force) an existing file.
+void checkOutput(const OutputGuard& inputs, const std::string& out, bool force);
 
 /// The size of a file, 0 for anything that is not one (a zoo name).
 [[nodiscard]] int64_t fileSize(const std::string& path);

@@ -10,6 +10,7 @@
 #include "pare/Recipe.h"
 
 #include <algorithm>
+#include <filesystem>
 #include <iostream>
 
 namespace pare::cli {
@@ -87,9 +88,21 @@ public:
         if (m_engineOption->count() > 0)
             m_simple.engine = m_engine;
         const auto recipe = m_recipe.empty() ? Recipe::fromSimple(m_simple) : Recipe::load(m_recipe);
-        checkOutput(m_model, m_out, m_force);
-        if (!m_saveRecipe.empty())
-            checkOutput(m_model, m_saveRecipe, m_force);
+        OutputGuard inputs;
+        inputs.protectFile(m_model, "the input model");
+        inputs.protectFile(m_recipe, "the recipe");
+        inputs.protectDataSet(m_data);
+        for (const auto& step : recipe.steps)
+            if (step.kind == RecipeStep::Kind::Distill) {
+                inputs.protectFile(step.distill.teacher, "the recipe's teacher");
+                inputs.protectFile(step.distill.student, "the recipe's student");
+            }
+        checkOutput(inputs, m_out, m_force);
+        if (!m_saveRecipe.empty()) {
+            checkOutput(inputs, m_saveRecipe, m_force);
+            if (std::filesystem::weakly_canonical(m_saveRecipe) == std::filesystem::weakly_canonical(m_out))
+                throw InputError("--save-recipe: is the same file as --out");
+        }
         const auto original = Model::open(m_model);
         const auto data = loadData(m_data, datasetOptionsFor(&original.record(), common, recipe.seed));
 

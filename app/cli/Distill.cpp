@@ -40,7 +40,11 @@ public:
 
     int execute(const CommonOptions& common) override
     {
-        checkOutput(m_teacher, m_out, m_force);
+        OutputGuard inputs;
+        inputs.protectFile(m_teacher, "the teacher");
+        inputs.protectFile(m_student, "the student");
+        inputs.protectDataSet(m_data);
+        checkOutput(inputs, m_out, m_force);
         const auto teacher = Model::open(m_teacher);
         const auto data = loadData(m_data, datasetOptionsFor(&teacher.record(), common, m_options.train.seed));
         const auto& info = data.info();

@@ -31,7 +31,11 @@ public:
 
     int execute(const CommonOptions& common) override
     {
-        checkOutput(m_model, m_out, m_force);
+        OutputGuard inputs;
+        inputs.protectFile(m_model, "the input model");
+        if (!m_data.empty())
+            inputs.protectDataSet(m_data);
+        checkOutput(inputs, m_out, m_force);
         auto model = Model::open(m_model);
         if (!common.inputShape.empty()) {
             auto record = model.record();

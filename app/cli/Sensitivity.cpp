@@ -35,8 +35,11 @@ public:
 
     int execute(const CommonOptions& common) override
     {
+        OutputGuard inputs;
+        inputs.protectFile(m_model, "the input model");
+        inputs.protectDataSet(m_data);
         if (!m_csv.empty())
-            checkOutput(m_model, m_csv, m_force);
+            checkOutput(inputs, m_csv, m_force);
         const auto model = Model::open(m_model);
         const auto data = loadData(m_data, datasetOptionsFor(&model.record(), common, 0));
         const auto sensitivity = analyzeSensitivity(model, data);

@@ -23,7 +23,10 @@ StepOutcome runCompressionStep(const StepArgs& args,
                                const CompressionStep& step,
                                bool measureLatency)
 {
-    checkOutput(args.model, args.out, args.force);
+    OutputGuard inputs;
+    inputs.protectFile(args.model, "the input model");
+    inputs.protectDataSet(args.data);
+    checkOutput(inputs, args.out, args.force);
     auto model = Model::open(args.model);
     const auto data = loadData(args.data, datasetOptionsFor(&model.record(), common, seed));
     checkCompatible(model, data);

@@ -37,7 +37,10 @@ public:
 
     int execute(const CommonOptions& common) override
     {
-        checkOutput(m_model, m_out, m_force);
+        OutputGuard inputs;
+        inputs.protectFile(m_model, "the input model");
+        inputs.protectDataSet(m_data);
+        checkOutput(inputs, m_out, m_force);
         // A zoo architecture is built for the data; a file's record decides how the data is read.
         const bool fromZoo = Model::namesZooModel(m_model);
         std::optional<Model> loaded;

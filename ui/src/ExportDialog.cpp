@@ -4,6 +4,7 @@
 #include "pare/Export.h"
 #include "pare/Model.h"
 #include "pare/Onnx.h"
+#include "pare/OutputGuard.h"
 #include "pare/Pipeline.h"
 #include "pare/ui/Dialogs.h"
 #include "pare/ui/StudioJobs.h"
@@ -142,6 +143,10 @@ QString ExportDialog::exportAndVerify(const RunRecord& run, const QString& path,
         dataset.emplace(Dataset::load(data.toStdString(), dataOptions));
         options.data = &*dataset;
     }
+    OutputGuard inputs;
+    inputs.protectFile(run.modelFile.toStdString(), "the run's compressed model");
+    inputs.protectDataSet(data.toStdString());
+    inputs.check(path.toStdString(), options.overwrite);
     const auto report = exportModel(model, path.toStdString(), options);
     if (report.onnxCheck)
         return tr("Wrote %1 (%2 bytes on disk) and ran it in OpenCV DNN on %3 test images: the same top-1 as "

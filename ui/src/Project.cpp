@@ -1,6 +1,7 @@
 #include "pare/ui/Project.h"
 
 #include "pare/Error.h"
+#include "pare/OutputGuard.h"
 
 #include <QFile>
 #include <QJsonArray>
@@ -159,6 +160,12 @@ Project Project::fromJson(const QByteArray& json, const QString& origin)
 
 void Project::save(const QString& path) const
 {
+    OutputGuard inputs; // a project saved over its own model or a data file would lose them
+    inputs.protectFile(model.toStdString(), "the project's model");
+    inputs.protectDataSet(data.toStdString());
+    for (const auto& r : runs)
+        inputs.protectFile(r.modelFile.toStdString(), "a run's compressed model");
+    inputs.check(path.toStdString(), /*overwrite=*/true);
     QSaveFile file(path);
     if (!file.open(QIODevice::WriteOnly) || file.write(toJson()) < 0 || !file.commit())
         throw inputError(path.toStdString(), "cannot write (" + file.errorString().toStdString() + ")");
