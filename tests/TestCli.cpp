@@ -174,6 +174,18 @@ void TestCli::badInputExitsTwoWithOneLine_data()
                                       << "excludes";
     QTest::newRow("export over its input")
         << QStringList { "export", bundled, "--out", bundled } << bundled << "is the input model";
+    // Range checks compare, and comparisons with NaN are false: every number must be finite.
+    QTest::newRow("nan ratio") << QStringList { "prune",   bundled, "--data", m_subset,
+                                                "--ratio", "nan",   "--out",  d + "n.pt" }
+                               << "--ratio"
+                               << "finite";
+    QTest::newRow("nan learning rate") << QStringList { "train", "--model", "lenet5", "--data",  m_subset,
+                                                        "--lr",  "nan",     "--out",  d + "n.pt" }
+                                       << "--lr"
+                                       << "finite";
+    QTest::newRow("nan mean") << QStringList { "eval", bundled, "--data", m_subset, "--mean", "nan", "--std", "1" }
+                              << "--mean"
+                              << "finite";
     QTest::newRow("negative epochs") << QStringList { "train", "--model",  "lenet5",   "--data", m_subset,
                                                       "--out", d + "b.pt", "--epochs", "-1" }
                                      << "--epochs"

@@ -5,9 +5,31 @@
 #include "pare/Export.h"
 #include "pare/Runtime.h"
 
+#include <cmath>
+#include <cstdlib>
 #include <iostream>
 
 namespace pare::cli {
+namespace {
+
+/// CLI11's range checks compare, and every comparison with NaN is false: "--lr nan" or "--prune nan" would pass
+/// them. Every number option of the parsed commands must be finite.
+void refuseNonFiniteNumbers(const CLI::App& app)
+{
+    for (const auto* command : app.get_subcommands())
+        for (const auto* option : command->get_options()) {
+            if (option->get_type_name().find("FLOAT") == std::string::npos)
+                continue;
+            for (const auto& text : option->results()) {
+                char* end = nullptr;
+                const double value = std::strtod(text.c_str(), &end);
+                if (!std::isfinite(value))
+                    throw InputError(option->get_name() + ": expected a finite number, got '" + text + "'");
+            }
+        }
+}
+
+} // namespace
 
 int run(int argc, const char* const* argv)
 {
@@ -34,6 +56,10 @@ int run(int argc, const char* const* argv)
     }
 
     try {
+        refuseNonFiniteNumbers(app);
+        if (common.threads > onlineCpus())
+            std::cerr << "pare: warning: --threads " << common.threads << ": this machine has " << onlineCpus()
+                      << " online CPUs; using " << onlineCpus() << "\n";
         configureThreads(common.threads);
         for (size_t i = 0; i < commands.size(); ++i)
             if (subcommands[i]->parsed())

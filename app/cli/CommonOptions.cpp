@@ -3,6 +3,7 @@
 #include "pare/Error.h"
 #include "pare/Pipeline.h"
 
+#include <cmath>
 #include <filesystem>
 #include <iostream>
 #include <sstream>
@@ -35,8 +36,12 @@ std::vector<T> parseList(const std::string& text, const std::string& problem, Co
 
 std::vector<float> parseFloats(const std::string& text, const char* option)
 {
-    return parseList<float>(text, std::string(option) + ": expected numbers separated by commas",
-                            [](const std::string& s, size_t* used) { return std::stof(s, used); });
+    const auto values = parseList<float>(text, std::string(option) + ": expected numbers separated by commas",
+                                         [](const std::string& s, size_t* used) { return std::stof(s, used); });
+    for (const float v : values)
+        if (!std::isfinite(v))
+            throw InputError(std::string(option) + ": expected finite numbers, got '" + text + "'");
+    return values;
 }
 
 } // namespace

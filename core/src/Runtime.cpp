@@ -13,10 +13,16 @@
 
 namespace pare {
 
+int onlineCpus()
+{
+    const long online = ::sysconf(_SC_NPROCESSORS_ONLN);
+    return online > 0 ? static_cast<int>(online) : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+}
+
 int configureThreads(int requested)
 {
-    const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-    const int threads = requested > 0 ? requested : cores;
+    const int cores = onlineCpus();
+    const int threads = requested > 0 ? std::min(requested, cores) : cores;
     at::set_num_threads(threads);
     return at::get_num_threads();
 }

@@ -4,7 +4,11 @@
 
 namespace pare {
 
-/// Sets LibTorch's intra-op threads: `requested` if > 0, else the machine's cores. Returns the count in use.
+/// The CPUs online now (at least 1).
+[[nodiscard]] int onlineCpus();
+
+/// Sets LibTorch's intra-op threads: `requested` if > 0 (at most onlineCpus(): more only make the threads fight),
+/// else the machine's cores. Returns the count in use.
 int configureThreads(int requested = 0);
 
 /// libgomp reads OMP_WAIT_POLICY when it is loaded, before main(). When the environment lacks the
