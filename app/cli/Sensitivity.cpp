@@ -28,6 +28,10 @@ public:
             ->add_option("--target-bits", m_targetBits,
                          "Average weight bits to allocate per-layer bit-widths for (default 4)")
             ->check(CLI::Range(2.0, 8.0));
+        command
+            ->add_option("--images", m_options.images,
+                         "Validation images evaluated per point (default 3000; 0: all); the cost grows with it")
+            ->check(CLI::NonNegativeNumber);
         command->add_flag("--force", m_force, "Replace an existing CSV file");
         addCommonOptions(*command, common);
         return command;
@@ -42,7 +46,7 @@ public:
             checkOutput(inputs, m_csv, m_force);
         const auto model = Model::open(m_model);
         const auto data = loadData(m_data, datasetOptionsFor(&model.record(), common, 0));
-        const auto sensitivity = analyzeSensitivity(model, data);
+        const auto sensitivity = analyzeSensitivity(model, data, m_options);
         const auto allocation = allocateRatios(sensitivity, m_target);
         const auto bits = allocateBits(sensitivity, m_targetBits).front();
         if (!m_csv.empty())
@@ -61,6 +65,7 @@ public:
     }
 
 private:
+    SensitivityOptions m_options;
     void printText(const SensitivityResult& sensitivity,
                    const std::vector<std::pair<std::string, double>>& allocation,
                    const std::vector<std::pair<std::string, int>>& bits) const

@@ -1,5 +1,6 @@
 #include "data/DatasetImpl.h"
 #include "model/ModelImpl.h"
+#include "prune/Magnitude.h"
 #include "prune/StructuredPruning.h"
 
 #include "pare/Error.h"
@@ -27,18 +28,6 @@ std::vector<PrunableWeight> prunableWeights(const torch::jit::Module& module)
     return weights;
 }
 
-/// Keeps the `keep` largest magnitudes of `magnitudes` (flattened); returns a 0/1 mask of its shape.
-torch::Tensor topMagnitudes(const torch::Tensor& magnitudes, int64_t keep)
-{
-    auto mask = torch::zeros_like(magnitudes);
-    keep = std::clamp<int64_t>(keep, 0, magnitudes.numel());
-    if (keep > 0) {
-        const auto top = std::get<1>(magnitudes.flatten().topk(keep, /*dim=*/0, /*largest=*/true, /*sorted=*/false));
-        mask.view(-1).index_fill_(0, top, 1.0);
-    }
-    return mask;
-}
-
 /// Sets every layer's mask for an overall sparsity `ratio`.
 void computeMasks(std::vector<PrunableWeight>& weights, const PruneOptions& options, double ratio)
 {
@@ -49,9 +38,7 @@ void computeMasks(std::vector<PrunableWeight>& weights, const PruneOptions& opti
         for (auto& w : weights) {
             const auto named = options.layerRatios.find(w.layer);
             const double layerRatio = named == options.layerRatios.end() ? ratio : named->second * progress;
-            const int64_t n = w.weight.numel();
-            const int64_t keep = std::max<int64_t>(1, n - std::llround(layerRatio * double(n)));
-            w.mask = topMagnitudes(w.weight.abs(), keep);
+            w.mask = layerMagnitudeMask(w.weight, layerRatio);
         }
         return;
     }
@@ -212,6 +199,24 @@ PruneResult prune(Model& model,
         result.nonzero += layer.nonzero;
     }
     return result;
+}
+
+torch::Tensor topMagnitudes(const torch::Tensor& magnitudes, int64_t keep)
+{
+    auto mask = torch::zeros_like(magnitudes);
+    keep = std::clamp<int64_t>(keep, 0, magnitudes.numel());
+    if (keep > 0) {
+        const auto top = std::get<1>(magnitudes.flatten().topk(keep, /*dim=*/0, /*largest=*/true, /*sorted=*/false));
+        mask.view(-1).index_fill_(0, top, 1.0);
+    }
+    return mask;
+}
+
+torch::Tensor layerMagnitudeMask(const torch::Tensor& weight, double ratio)
+{
+    torch::NoGradGuard noGrad;
+    const int64_t n = weight.numel();
+    return topMagnitudes(weight.abs(), std::max<int64_t>(1, n - std::llround(ratio * double(n))));
 }
 
 } // namespace pare

@@ -1,6 +1,7 @@
 #include "data/DatasetImpl.h"
 #include "model/ModelImpl.h"
 #include "quant/Int8.h"
+#include "quant/WeightLevels.h"
 
 #include "pare/Distillation.h"
 #include "pare/Error.h"
@@ -135,6 +136,21 @@ struct QuantizedLayer
 };
 
 } // namespace
+
+torch::Tensor quantizedWeights(const torch::Tensor& w, int bits, QuantScheme scheme, bool perChannel)
+{
+    torch::NoGradGuard noGrad;
+    QuantizedLayer layer;
+    layer.bits = bits;
+    if (bits == 32)
+        return w.clone();
+    if (bits == 16)
+        return w.to(torch::kHalf).to(torch::kFloat);
+    if (layer.kmeans(scheme))
+        return applyCodebook(w, buildCodebook(w, bits));
+    return scheme == QuantScheme::Symmetric ? quantizeSymmetric(w, bits, perChannel)
+                                            : quantizeUniform(w, bits, perChannel);
+}
 
 QuantizeResult quantizeWeights(Model& model,
                                const Dataset& data,
