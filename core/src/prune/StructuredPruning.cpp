@@ -48,12 +48,9 @@ void setTensor(torch::jit::Module& module, const std::string& path, const torch:
     owner.setattr(name, value.detach().clone().set_requires_grad(requiresGrad));
 }
 
-/// A depthwise convolution's `groups` is a constant of its module's compiled code, shared by every module of the
-/// same type. It becomes `weight.size(0)`, which is what it was for all of them and stays right after pruning.
-void groupsFollowWeight(torch::jit::Module& module, const std::string& weightPath, const std::string& origin)
+/// Calls `visit(graph, node)` for every node of every method of `owner`, nested blocks included.
+template <typename Visit> void forEachNode(const torch::jit::Module& owner, Visit&& visit)
 {
-    auto owner = ownerOf(module, weightPath).first;
-    bool rewritten = false;
     for (const auto& method : owner.get_methods()) {
         auto graph = method.graph();
         std::vector<torch::jit::Block*> blocks { graph->block() };
@@ -62,22 +59,33 @@ void groupsFollowWeight(torch::jit::Module& module, const std::string& weightPat
             blocks.pop_back();
             for (auto* node : block->nodes()) {
                 blocks.insert(blocks.end(), node->blocks().begin(), node->blocks().end());
-                const std::string op = node->kind().toQualString();
-                const bool full = op == "aten::_convolution";
-                if (!full && op != "aten::conv1d" && op != "aten::conv2d" && op != "aten::conv3d")
-                    continue;
-                auto* groups = node->input(full ? 8 : 6);
-                rewritten = rewritten || groups->node()->kind() == c10::aten::size; // another module of the type
-                const auto value = torch::jit::toIValue(groups);
-                if (!value || value->toInt() <= 1)
-                    continue;
-                torch::jit::WithInsertPoint guard(node);
-                auto* size = graph->insert(c10::aten::size, { node->input(1), 0 });
-                node->replaceInput(full ? 8 : 6, size);
-                rewritten = true;
+                visit(*graph, node);
             }
         }
     }
+}
+
+/// A depthwise convolution's `groups` is a constant of its module's compiled code, shared by every module of the
+/// same type. It becomes `weight.size(0)`, which is what it was for all of them and stays right after pruning.
+void groupsFollowWeight(torch::jit::Module& module, const std::string& weightPath, const std::string& origin)
+{
+    auto owner = ownerOf(module, weightPath).first;
+    bool rewritten = false;
+    forEachNode(owner, [&](torch::jit::Graph& graph, torch::jit::Node* node) {
+        const std::string op = node->kind().toQualString();
+        const bool full = op == "aten::_convolution";
+        if (!full && op != "aten::conv1d" && op != "aten::conv2d" && op != "aten::conv3d")
+            return;
+        auto* groups = node->input(full ? 8 : 6);
+        rewritten = rewritten || groups->node()->kind() == c10::aten::size; // another module of the type
+        const auto value = torch::jit::toIValue(groups);
+        if (!value || value->toInt() <= 1)
+            return;
+        torch::jit::WithInsertPoint guard(node);
+        auto* size = graph.insert(c10::aten::size, { node->input(1), 0 });
+        node->replaceInput(full ? 8 : 6, size);
+        rewritten = true;
+    });
     if (!rewritten)
         throw inputError(origin,
                          "cannot prune filters: the depthwise convolution of " + weightPath
@@ -90,37 +98,28 @@ void normalizedShapeFollowsInput(torch::jit::Module& module, const std::string& 
 {
     const auto [owner, name] = ownerOf(module, weightPath);
     bool rewritten = false;
-    for (const auto& method : owner.get_methods()) {
-        auto graph = method.graph();
-        std::vector<torch::jit::Block*> blocks { graph->block() };
-        while (!blocks.empty()) {
-            auto* block = blocks.back();
-            blocks.pop_back();
-            for (auto* node : block->nodes()) {
-                blocks.insert(blocks.end(), node->blocks().begin(), node->blocks().end());
-                for (size_t i = 2; i < node->inputs().size(); ++i) {
-                    const auto* read = node->input(i)->node();
-                    if (read->kind() != c10::prim::GetAttr || read->s(c10::attr::name) != name
-                        || read->input() != graph->inputs()[0])
-                        continue;
-                    auto* shape = node->input(i - 1)->node();
-                    if (shape->kind() == c10::prim::ListConstruct && shape->inputs().size() == 1
-                        && shape->input(0)->node()->kind() == c10::aten::size) {
-                        rewritten = true; // another module of the type
-                        continue;
-                    }
-                    const auto constant = constantIntList(node->input(i - 1));
-                    if (!constant || constant->size() != 1)
-                        continue;
-                    torch::jit::WithInsertPoint guard(node);
-                    auto* size = graph->insert(c10::aten::size, { node->input(i - 2), -1 });
-                    auto* list = graph->insertNode(graph->createList(c10::IntType::get(), { size }))->output();
-                    node->replaceInput(i - 1, list);
-                    rewritten = true;
-                }
+    forEachNode(owner, [&, name = name](torch::jit::Graph& graph, torch::jit::Node* node) {
+        for (size_t i = 2; i < node->inputs().size(); ++i) {
+            const auto* read = node->input(i)->node();
+            if (read->kind() != c10::prim::GetAttr || read->s(c10::attr::name) != name
+                || read->input() != graph.inputs()[0])
+                continue;
+            auto* shape = node->input(i - 1)->node();
+            if (shape->kind() == c10::prim::ListConstruct && shape->inputs().size() == 1
+                && shape->input(0)->node()->kind() == c10::aten::size) {
+                rewritten = true; // another module of the type
+                continue;
             }
+            const auto constant = constantIntList(node->input(i - 1));
+            if (!constant || constant->size() != 1)
+                continue;
+            torch::jit::WithInsertPoint guard(node);
+            auto* size = graph.insert(c10::aten::size, { node->input(i - 2), -1 });
+            auto* list = graph.insertNode(graph.createList(c10::IntType::get(), { size }))->output();
+            node->replaceInput(i - 1, list);
+            rewritten = true;
         }
-    }
+    });
     if (!rewritten)
         throw inputError(origin,
                          "cannot prune filters: the layer norm of " + weightPath
