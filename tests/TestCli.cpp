@@ -174,6 +174,26 @@ void TestCli::badInputExitsTwoWithOneLine_data()
                                       << "excludes";
     QTest::newRow("export over its input")
         << QStringList { "export", bundled, "--out", bundled } << bundled << "is the input model";
+    // A recipe's whole numbers are not truncated, and a number past a double's range is bad JSON, not a crash.
+    writeFile("fractional-bits.json", R"({"version": 1, "steps": [{"quantize": {"bits": 4.7}}]})");
+    writeFile("huge-ratio.json", R"({"version": 1, "steps": [{"prune": {"ratio": 1e400}}]})");
+    QTest::newRow("fractional bits in a recipe")
+        << QStringList { "compress", bundled,     "--data", m_subset, "--recipe", d + "fractional-bits.json",
+                         "--out",    d + "n.pare" }
+        << d + "fractional-bits.json"
+        << "'bits' must be a whole number";
+    QTest::newRow("number out of range in a recipe")
+        << QStringList { "compress", bundled,     "--data", m_subset, "--recipe", d + "huge-ratio.json",
+                         "--out",    d + "n.pare" }
+        << d + "huge-ratio.json"
+        << "out of range";
+    writeFile("unknown-layer.json",
+              R"({"version": 1, "steps": [{"prune": {"ratio": 0.5, "layer_ratios": {"nope": 0.5}}}]})");
+    QTest::newRow("unknown layer in a recipe")
+        << QStringList { "compress", bundled,      "--data", m_subset, "--recipe", d + "unknown-layer.json",
+                         "--out",    d + "n.pare", "--json" }
+        << "'nope'"
+        << "which the model does not have";
     // Range checks compare, and comparisons with NaN are false: every number must be finite.
     QTest::newRow("nan ratio") << QStringList { "prune",   bundled, "--data", m_subset,
                                                 "--ratio", "nan",   "--out",  d + "n.pt" }

@@ -14,6 +14,7 @@
 #include <optional>
 #include <set>
 #include <sstream>
+#include <type_traits>
 
 namespace pare {
 namespace {
@@ -46,6 +47,15 @@ public:
         const auto it = m_object.find(key);
         if (it == m_object.end())
             return;
+        // get<int>() would truncate 4.7 to 4 without a word.
+        if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>)
+            if (it->is_number_float())
+                fail(std::string("'") + key + "' must be a whole number");
+        if constexpr (std::is_same_v<T, std::map<std::string, int>>)
+            if (it->is_object())
+                for (const auto& item : *it)
+                    if (item.is_number_float())
+                        fail(std::string("'") + key + "' takes whole numbers");
         try {
             value = it->get<T>();
         } catch (const json::exception&) {
@@ -166,6 +176,8 @@ RecipeStep readQuantize(StepReader& in)
     in.readNumber("percentile", q.percentile, 50.0, 100.0);
     double calibrationImages = double(q.calibrationImages);
     in.readNumber("calibration_images", calibrationImages, 1.0, 1e9);
+    if (calibrationImages != std::floor(calibrationImages))
+        in.fail("'calibration_images' must be a whole number");
     q.calibrationImages = int64_t(calibrationImages);
     if (in.has("engine")) {
         Int8Engine engine = Int8Engine::OneDnn;
@@ -294,6 +306,8 @@ Recipe Recipe::fromJson(const std::string& text, const std::string& origin)
         document = json::parse(text);
     } catch (const json::parse_error& e) {
         throw inputError(origin, "not valid JSON (at byte " + std::to_string(e.byte) + ")");
+    } catch (const json::exception&) { // out_of_range: a number beyond a double's range, such as 1e400
+        throw inputError(origin, "not valid JSON (a number out of range)");
     }
     if (!document.is_object())
         throw inputError(origin, "a recipe is a JSON object with \"version\" and \"steps\"");

@@ -133,9 +133,13 @@ PruneResult prune(Model& model,
     if (options.gradualSteps < 1)
         throw InputError("gradual pruning needs at least one step");
     checkCompatible(model, data);
-    for (const auto& [layer, r] : options.layerRatios)
+    const auto layers = layerWeights(model.impl().module);
+    for (const auto& [layer, r] : options.layerRatios) {
         if (!(r >= 0.0 && r < 1.0))
             throw InputError("ratio of layer " + layer + ": must be in [0, 1)");
+        if (std::none_of(layers.begin(), layers.end(), [&](const LayerWeight& w) { return w.layer == layer; }))
+            throw inputError(model.origin(), "a ratio for layer '" + layer + "', which the model does not have");
+    }
     if (isStructured(options.method)) {
         if (options.allocate != Allocation::Uniform)
             throw InputError("allocate: sensitivity applies to the magnitude methods, not to structured pruning");
