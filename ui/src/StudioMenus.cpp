@@ -178,7 +178,9 @@ void StudioMenus::retranslate()
         else
             m_actions.at(key)->setText(text);
     }
-    m_actions.at("openModelAction")->setToolTip(tr("Open a TorchScript (.pt) or .pare model, or a zoo architecture"));
+    m_actions.at("openModelAction")
+        ->setToolTip(tr("Open a TorchScript (.pt) or .pare model, or a zoo architecture. A TorchScript file is code "
+                        "that runs when it is evaluated: open only models you trust"));
     m_actions.at("modelInputsAction")
         ->setToolTip(tr("What a model saved without a Pare record takes: input size, normalization, class names"));
     m_actions.at("runAction")->setToolTip(tr("Compress a copy of the model with the current settings (Ctrl+R)"));

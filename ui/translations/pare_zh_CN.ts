@@ -797,10 +797,6 @@ of %3
         <translation>关于 Pare Studio(&amp;A)</translation>
     </message>
     <message>
-        <source>Open a TorchScript (.pt) or .pare model, or a zoo architecture</source>
-        <translation>打开 TorchScript (.pt) 或 .pare 模型，或模型库中的架构</translation>
-    </message>
-    <message>
         <source>Compress a copy of the model with the current settings (Ctrl+R)</source>
         <translation>用当前设置压缩模型的副本 (Ctrl+R)</translation>
     </message>
@@ -875,6 +871,10 @@ of %3
     <message>
         <source>This model&apos;s own record says what it takes; inputs are set here only for a model saved without one.</source>
         <translation>该模型自带记录说明其输入；只有保存时没有记录的模型才在此设置输入。</translation>
+    </message>
+    <message>
+        <source>Open a TorchScript (.pt) or .pare model, or a zoo architecture. A TorchScript file is code that runs when it is evaluated: open only models you trust</source>
+        <translation>打开 TorchScript (.pt) 或 .pare 模型，或模型库中的架构。TorchScript 文件是代码，评估时会运行：只打开您信任的模型</translation>
     </message>
 </context>
 <context>
