@@ -1,4 +1,5 @@
 #include "io/Files.h"
+#include "io/TemporaryFiles.h"
 
 #include "pare/Error.h"
 #include "pare/TextFile.h"
@@ -77,52 +78,19 @@ int64_t writeAtomically(const std::string& path,
         throw inputError(path, "is a directory, expected a file name to write");
     if (!overwrite && fs::exists(path, ec))
         throw inputError(path, "already exists (choose another name, or allow replacing it)");
+    if (fs::exists(path, ec) && !fs::is_regular_file(path, ec))
+        throw inputError(path, "exists and is not a regular file; Pare only replaces regular files");
     const fs::path target(path);
     const fs::path folder = target.has_parent_path() ? target.parent_path() : fs::path(".");
     if (!fs::is_directory(folder, ec))
         throw inputError(path, "folder " + folder.string() + " does not exist");
 
-    std::string tmpl = (folder / ("." + target.filename().string() + ".tmp-XXXXXX")).string();
-    const int fd = ::mkstemp(tmpl.data());
-    if (fd < 0)
-        throw inputError(path, std::string("cannot create a temporary file: ") + std::strerror(errno));
-    const char* data = bytes.data();
-    size_t left = bytes.size();
-    while (left > 0) {
-        const ssize_t n = ::write(fd, data, left);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0) {
-            const std::string why = std::strerror(errno);
-            ::close(fd);
-            ::unlink(tmpl.c_str());
-            throw inputError(path, "write failed: " + why);
-        }
-        data += n;
-        left -= static_cast<size_t>(n);
-    }
-    if (::fsync(fd) != 0 || ::close(fd) != 0) {
-        const std::string why = std::strerror(errno);
-        ::unlink(tmpl.c_str());
-        throw inputError(path, "write failed: " + why);
-    }
-    // mkstemp creates the file 0600; a saved model should be as readable as any file the user writes.
-    const mode_t mask = ::umask(0);
-    ::umask(mask);
-    ::chmod(tmpl.c_str(), 0666 & ~mask);
-    if (checkBeforeRename) {
-        try {
-            checkBeforeRename(tmpl);
-        } catch (...) {
-            ::unlink(tmpl.c_str());
-            throw;
-        }
-    }
-    if (::rename(tmpl.c_str(), path.c_str()) != 0) {
-        const std::string why = std::strerror(errno);
-        ::unlink(tmpl.c_str());
-        throw inputError(path, "cannot rename the temporary file into place: " + why);
-    }
+    removeStaleTemporaries(path);
+    TemporaryFile temporary(path);
+    temporary.writeAndClose(bytes);
+    if (checkBeforeRename)
+        checkBeforeRename(temporary.path());
+    temporary.commit();
     return static_cast<int64_t>(fs::file_size(path));
 }
 
