@@ -142,7 +142,7 @@ void TestModels::badModelFiles_data()
     QTest::addColumn<QString>("message");
     const auto good = QByteArray::fromStdString(Model::fromZoo("lenet5@0.25").serialize());
     QTest::newRow("empty") << QByteArray() << "empty file";
-    QTest::newRow("truncated") << good.left(good.size() / 2) << "truncated or corrupt";
+    QTest::newRow("truncated") << good.left(good.size() / 2) << "corrupt TorchScript archive";
     QTest::newRow("text") << QByteArray("hello, I am not a model\n") << "not a TorchScript archive";
     QTest::newRow("legacy pickle") << QByteArray("\x80\x02}q\x00.", 6) << "pickled file from torch.save";
 }

@@ -3,10 +3,12 @@
 
 #include "pare/Error.h"
 #include "pare/Export.h"
+#include "pare/MemoryBudget.h"
 #include "pare/Runtime.h"
 
 #include <cmath>
 #include <cstdlib>
+#include <filesystem>
 #include <iostream>
 
 namespace pare::cli {
@@ -27,6 +29,27 @@ void refuseNonFiniteNumbers(const CLI::App& app)
                     throw InputError(option->get_name() + ": expected a finite number, got '" + text + "'");
             }
         }
+}
+
+/// The first line of an exception's message: LibTorch appends its C++ backtrace to what(), and a user is shown only
+/// the cause unless PARE_DEBUG is set.
+std::string firstLine(const std::exception& e)
+{
+    const std::string text = e.what();
+    if (std::getenv("PARE_DEBUG"))
+        return text;
+    const auto end = text.find('\n');
+    return end == std::string::npos ? text : text.substr(0, end);
+}
+
+void applyMemoryBudget(const CommonOptions& common)
+{
+    if (common.memoryBudget.empty())
+        return;
+    const int64_t bytes = parseByteSize(common.memoryBudget);
+    if (bytes < 1)
+        throw InputError("--memory-budget: expected a size such as 1.5G or 800M, got '" + common.memoryBudget + "'");
+    setMemoryBudget(bytes);
 }
 
 } // namespace
@@ -50,8 +73,11 @@ int run(int argc, const char* const* argv)
     } catch (const CLI::Success& e) {
         return app.exit(e);
     } catch (const CLI::ParseError& e) {
-        // CLI11's own codes (105, 106...) become the contract's 2.
-        std::cerr << "pare: " << e.what() << "\n";
+        // CLI11's own codes (105, 106...) become the contract's 2. Its messages quote the value given in full.
+        std::string message = e.what();
+        if (message.size() > 300)
+            message = message.substr(0, 300) + "...";
+        std::cerr << "pare: " << message << "\n";
         return 2;
     }
 
@@ -61,6 +87,7 @@ int run(int argc, const char* const* argv)
             std::cerr << "pare: warning: --threads " << common.threads << ": this machine has " << onlineCpus()
                       << " online CPUs; using " << onlineCpus() << "\n";
         configureThreads(common.threads);
+        applyMemoryBudget(common);
         for (size_t i = 0; i < commands.size(); ++i)
             if (subcommands[i]->parsed())
                 return commands[i]->execute(common);
@@ -69,10 +96,18 @@ int run(int argc, const char* const* argv)
         std::cerr << "pare: " << e.what() << "\n";
         return 2;
     } catch (const ExportMismatch& e) {
-        std::cerr << "pare: internal error: " << e.what() << "\n";
+        std::cerr << "pare: internal error: " << firstLine(e) << "\n";
         return 1;
+    } catch (const std::bad_alloc&) {
+        // Sizes a file claims are checked against the budget first; what is left is a real shortage.
+        std::cerr << "pare: out of memory: the machine could not provide what the memory budget ("
+                  << describeBytes(memoryBudget()) << ") allows; set a smaller --memory-budget\n";
+        return 2;
+    } catch (const std::filesystem::filesystem_error& e) {
+        std::cerr << "pare: " << e.path1().string() << ": " << e.code().message() << "\n";
+        return 2;
     } catch (const std::exception& e) {
-        std::cerr << "pare: internal error: " << e.what() << "\n";
+        std::cerr << "pare: internal error: " << firstLine(e) << "\n";
         return 1;
     }
 }

@@ -50,6 +50,9 @@ void addCommonOptions(CLI::App& command, CommonOptions& options)
 {
     command.add_option("--threads", options.threads, "Intra-op threads (default: the machine's cores)")
         ->check(CLI::NonNegativeNumber);
+    command.add_option("--memory-budget", options.memoryBudget,
+                       "Refuse any file, data set or shape that would need more memory than this (e.g. 1.5G, 800M; "
+                       "default: half of the machine's memory)");
     command.add_option("--input-shape", options.inputShape,
                        "Model input C,H,W (for models without a pare.json record)");
     command.add_option("--mean", options.mean, "Normalization mean, one value or one per channel");
@@ -69,7 +72,7 @@ std::vector<int64_t> parseShape(const std::string& text)
     const auto shape = parseList<int64_t>(
         text, problem, [](const std::string& s, size_t* used) { return static_cast<int64_t>(std::stoll(s, used)); });
     for (auto d : shape)
-        if (d < 1 || d > 65536)
+        if (d < 1 || d > kMaxInputDimension)
             throw InputError(problem + ", got '" + text + "'");
     if (shape.size() != 3)
         throw InputError(problem + ", got '" + text + "'");
@@ -115,6 +118,8 @@ DatasetOptions datasetOptionsFor(const ModelRecord* record, const CommonOptions&
 
 Dataset loadData(const std::string& spec, const DatasetOptions& options)
 {
+    if (spec.empty())
+        throw InputError(std::string("--data: empty; expected ") + kDataHelp);
     auto data = Dataset::load(spec, options);
     for (const auto& warning : data.info().warnings)
         std::cerr << "pare: warning: " << warning << "\n";

@@ -11,6 +11,7 @@
 #include <CLI/CLI.hpp>
 
 #include <cstdint>
+#include <cstdlib>
 #include <map>
 #include <string>
 #include <vector>
@@ -21,6 +22,7 @@ namespace pare::cli {
 struct CommonOptions
 {
     int threads = 0;
+    std::string memoryBudget; ///< "1.5G", "800M"...; empty: the default share of memory
     std::string inputShape;
     std::string mean;
     std::string std;
@@ -52,6 +54,16 @@ CLI::Option* addChoice(CLI::App& command, const std::string& flag, E& value, con
         "{" + optionList<E>() + "}"));
     return option;
 }
+
+/// A number option that must be positive. CLI11's PositiveNumber names its upper bound in the message, all 309
+/// digits of the largest double ("--lr 1e400").
+inline const CLI::Validator kPositive(
+    [](std::string& text) {
+        char* end = nullptr;
+        const double value = std::strtod(text.c_str(), &end);
+        return *end == '\0' && value > 0 && value <= 1e300 ? std::string() : "must be a positive, finite number";
+    },
+    "POSITIVE");
 
 /// "C,H,W" as a shape; empty text gives an empty shape. Throws InputError naming `--input-shape`.
 [[nodiscard]] std::vector<int64_t> parseShape(const std::string& text);

@@ -138,7 +138,7 @@ public:
             out["steps"] = steps;
             if (!note.empty())
                 out["note"] = note;
-            std::cout << out.dump(2) << "\n";
+            printJson(out);
             return 0;
         }
         std::cout << "\n";

@@ -31,8 +31,7 @@ public:
         command->add_option("--alpha", m_options.alpha, "Weight of the soft targets, 0..1 (default 0.9)")
             ->check(CLI::Range(0.0, 1.0));
         command->add_option("--epochs", m_options.train.epochs, "Epochs (default 4)")->check(CLI::NonNegativeNumber);
-        command->add_option("--lr", m_options.train.learningRate, "Learning rate (default 0.01)")
-            ->check(CLI::PositiveNumber);
+        command->add_option("--lr", m_options.train.learningRate, "Learning rate (default 0.01)")->check(kPositive);
         command->add_option("--seed", m_options.train.seed, "Seed for initialization and shuffling");
         addCommonOptions(*command, common);
         return command;
@@ -86,7 +85,7 @@ public:
             out["epochs"] = epochs;
             out["out"] = m_out;
             out["out_bytes"] = outBytes;
-            std::cout << out.dump(2) << "\n";
+            printJson(out);
             return 0;
         }
         for (const auto& terms : distilled.lossTerms)

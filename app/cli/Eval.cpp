@@ -41,7 +41,7 @@ public:
             out["file_bytes"] = bytes;
             out["dense_fp32_bytes"] = params * 4;
             out["latency_ms"] = latencyJson(latency);
-            std::cout << out.dump(2) << "\n";
+            printJson(out);
             return 0;
         }
         const auto& info = data.info();

@@ -67,7 +67,7 @@ public:
         if (!report.note.empty())
             out["note"] = report.note;
         if (common.json) {
-            std::cout << out.dump(2) << "\n";
+            printJson(out);
             return 0;
         }
         std::cout << "wrote " << m_out << " (" << withThousands(report.bytes) << " bytes), " << report.verified << "\n";

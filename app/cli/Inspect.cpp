@@ -25,18 +25,16 @@ public:
         const auto model = Model::open(m_model);
         const auto summary = model.inspect(parseShape(common.inputShape));
         if (common.json) {
-            std::cout << json {
-                { "model", m_model },
-                { "architecture", summary.architecture },
-                { "input_shape", summary.inputShape },
-                { "outputs", summary.outputs },
-                { "params", summary.params },
-                { "bytes", summary.bytes },
-                { "macs", summary.macs },
-                { "file_bytes", fileSize(m_model) },
-                { "has_record", model.record().present },
-                { "layers", layersJson(summary) }
-            }.dump(2) << "\n";
+            printJson(json { { "model", m_model },
+                             { "architecture", summary.architecture },
+                             { "input_shape", summary.inputShape },
+                             { "outputs", summary.outputs },
+                             { "params", summary.params },
+                             { "bytes", summary.bytes },
+                             { "macs", summary.macs },
+                             { "file_bytes", fileSize(m_model) },
+                             { "has_record", model.record().present },
+                             { "layers", layersJson(summary) } });
             return 0;
         }
         std::cout << m_model << ": " << summary.architecture << ", input " << shapeText(summary.inputShape) << ", "

@@ -34,7 +34,7 @@ public:
         command->add_option("--finetune-epochs", m_options.finetune.epochs, "Fine-tuning epochs (default 2)")
             ->check(CLI::NonNegativeNumber);
         command->add_option("--lr", m_options.finetune.learningRate, "Fine-tuning learning rate (default 0.01)")
-            ->check(CLI::PositiveNumber);
+            ->check(kPositive);
         command->add_option("--seed", m_options.finetune.seed, "Seed for shuffling and the validation split");
         addCommonOptions(*command, common);
         return command;
@@ -70,7 +70,7 @@ public:
                 outcome.report["kept_by"] = pruned.keptBy;
                 outcome.report["renormalized"] = pruned.renormalized;
             }
-            std::cout << outcome.report.dump(2) << "\n";
+            printJson(outcome.report);
             return 0;
         }
         Table table({ "layer", "weights", "non-zero", "sparsity" });

@@ -29,7 +29,7 @@ public:
                          "Quantization-aware fine-tuning epochs (default 0)")
             ->check(CLI::NonNegativeNumber);
         command->add_option("--lr", m_options.finetune.learningRate, "Fine-tuning learning rate (default 0.002)")
-            ->check(CLI::PositiveNumber);
+            ->check(kPositive);
         addChoice(*command, "--allocate", m_options.allocate,
                   "uniform (default) or sensitivity: per-layer bits averaging --bits, from measured sensitivity");
         m_averageBits = command->add_option(
@@ -49,7 +49,7 @@ public:
         command
             ->add_option("--calibration-images", m_options.calibrationImages,
                          "Training images the activation ranges are measured on (default 1024)")
-            ->check(CLI::PositiveNumber);
+            ->check(kPositive);
         m_engineOption = addChoice(*command, "--engine", m_engine,
                                    "Run on real int8 ops: onednn or qnnpack (implies --scheme symmetric "
                                    "--per-channel --activation-bits 8)");
@@ -142,7 +142,7 @@ private:
             report["int8_lowered_convolutions"] = quantized.loweredConvolutions;
             report["convolutions"] = quantized.convolutions;
         }
-        std::cout << report.dump(2) << "\n";
+        pare::cli::printJson(report);
     }
 
     void printText(const StepOutcome& outcome,

@@ -5,6 +5,11 @@
 
 namespace pare::cli {
 
+void printJson(const json& report)
+{
+    std::cout << report.dump(2, ' ', false, json::error_handler_t::replace) << "\n";
+}
+
 json evalJson(const EvalResult& eval)
 {
     return { { "accuracy", eval.accuracy },

@@ -24,6 +24,10 @@ using nlohmann::json;
 /// an operation of the graph.
 [[nodiscard]] json sizesJson(const ModelSizes& sizes);
 
+/// Prints `report` as the one JSON object of --json. Paths and class names may hold any bytes; invalid UTF-8 is
+/// replaced by U+FFFD here (stderr keeps the bytes), never an exception.
+void printJson(const json& report);
+
 void printEpochs(const TrainResult& trained);
 void printAccuracyChange(double accuracy, double baseline);
 /// Compression ratios are against `baselineDense`, the unpruned model's dense fp32 size (filter pruning makes the

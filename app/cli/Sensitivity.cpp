@@ -57,7 +57,7 @@ public:
             report["allocated_bits"] = json::object();
             for (const auto& [layer, b] : bits)
                 report["allocated_bits"][layer] = b;
-            std::cout << report.dump(2) << "\n";
+            printJson(report);
             return 0;
         }
         printText(sensitivity, allocation, bits);

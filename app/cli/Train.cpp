@@ -25,9 +25,9 @@ public:
         command->add_option("--out", m_out, "Where to write the trained model (.pt, .pare or .onnx)")->required();
         command->add_flag("--force", m_force, "Replace an existing output file");
         command->add_option("--epochs", m_options.epochs, "Epochs (default 4)")->check(CLI::NonNegativeNumber);
-        command->add_option("--batch-size", m_options.batchSize, "Batch size (default 64)")->check(CLI::PositiveNumber);
+        command->add_option("--batch-size", m_options.batchSize, "Batch size (default 64)")->check(kPositive);
         command->add_option("--lr", m_options.learningRate, "Learning rate (default: sgd 0.02, adam 0.001)")
-            ->check(CLI::PositiveNumber);
+            ->check(kPositive);
         addChoice(*command, "--optimizer", m_options.optimizer, "sgd (momentum 0.9) or adam");
         addChoice(*command, "--schedule", m_options.schedule, "Learning-rate schedule: cosine, step or constant");
         command->add_option("--seed", m_options.seed, "Seed for initialization, shuffling and the validation split");
@@ -70,7 +70,7 @@ public:
             out["epochs"] = epochsJson(trained);
             out["train_images"] = info.trainCount;
             out["validation_images"] = info.validationCount;
-            std::cout << out.dump(2) << "\n";
+            printJson(out);
             return 0;
         }
         printEpochs(trained);

@@ -11,6 +11,10 @@
 namespace pare {
 
 /// The input contract that travels inside a saved model as the archive's extra file "pare.json".
+/// The largest channel count, height or width an input shape may have (a record's or --input-shape's); the
+/// memory budget bounds their product.
+inline constexpr int64_t kMaxInputDimension = 65536;
+
 struct ModelRecord
 {
     std::vector<int64_t> inputShape; ///< [C,H,W]

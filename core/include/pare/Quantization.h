@@ -63,8 +63,16 @@ struct QuantizeOptions
 
     /// `options` with what the int8 engine runs: 8-bit symmetric per-channel weights and 8-bit activations, on
     /// `engine`. The command line, recipes and the studio take these implied settings from here.
-    [[nodiscard]] static QuantizeOptions forEngine(Int8Engine engine, QuantizeOptions options);
-    [[nodiscard]] static QuantizeOptions forEngine(Int8Engine engine);
+    [[nodiscard]] static QuantizeOptions forEngine(Int8Engine engine, QuantizeOptions options)
+    {
+        options.engine = engine;
+        options.bits = 8;
+        options.scheme = QuantScheme::Symmetric;
+        options.perChannel = true;
+        options.activationBits = 8;
+        return options;
+    }
+    [[nodiscard]] static QuantizeOptions forEngine(Int8Engine engine) { return forEngine(engine, QuantizeOptions {}); }
 };
 
 struct LayerQuantization

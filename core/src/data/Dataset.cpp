@@ -5,6 +5,7 @@
 #include "io/Files.h"
 #include "pare/BuildConfig.h"
 #include "pare/Error.h"
+#include "pare/MemoryBudget.h"
 
 #include <ATen/CPUGeneratorImpl.h>
 
@@ -92,8 +93,20 @@ std::string requireIdx(const std::string& folder, const std::string& stem)
 
 /// Raw 8-bit images as float [N,C,H,W] in 0..1, converted to `shape` ([C,H,W], empty: unchanged):
 /// gray to RGB by repetition, RGB to gray by luma weights, size by bilinear resampling.
-torch::Tensor toFloat(const data::RawImages& raw, const std::vector<int64_t>& shape)
+torch::Tensor toFloat(const data::RawImages& raw, const std::vector<int64_t>& shape, const std::string& source)
 {
+    // The 8-bit images as floats, and the converted copy: both live at once while converting.
+    const bool keepSize = shape.empty() || shape[1] == 0;
+    {
+        const int64_t channels = std::max(raw.channels, shape.empty() ? int64_t(0) : shape[0]);
+        const int64_t height = keepSize ? raw.height : shape[1];
+        const int64_t width = keepSize ? raw.width : shape[2];
+        requireWithinBudget(
+            source,
+            std::to_string(raw.count) + " images as " + std::to_string(channels) + "x" + std::to_string(height) + "x"
+                + std::to_string(width) + " floats",
+            checkedProduct({ raw.count, channels, std::max(height * width, raw.height * raw.width), 8 }));
+    }
     auto images = torch::from_blob(const_cast<uint8_t*>(raw.pixels.data()),
                                    { raw.count, raw.channels, raw.height, raw.width }, torch::kUInt8)
                       .to(torch::kFloat32)
@@ -101,7 +114,7 @@ torch::Tensor toFloat(const data::RawImages& raw, const std::vector<int64_t>& sh
     if (shape.empty())
         return images;
     if (shape[1] == 0 && shape[2] == 0)
-        return toFloat(raw, { shape[0], raw.height, raw.width });
+        return toFloat(raw, { shape[0], raw.height, raw.width }, source);
     const int64_t channels = shape[0];
     if (channels != raw.channels) {
         if (raw.channels == 1)
@@ -225,9 +238,9 @@ Dataset Dataset::load(const std::string& spec, const DatasetOptions& options)
                                         requireIdx(where.folder, "t10k-labels-idx1-ubyte"), classes);
         if (train.height != test.height || train.width != test.width)
             throw inputError(where.folder, "train and test images differ in size");
-        trainAll = toFloat(train, options.inputShape);
+        trainAll = toFloat(train, options.inputShape, where.folder);
         trainAllLabels = toLabels(train);
-        impl->testImages = toFloat(test, options.inputShape);
+        impl->testImages = toFloat(test, options.inputShape, where.folder);
         impl->testLabels = toLabels(test);
     } else if (where.kind == Source::Cifar10) {
         const auto metaPath = files::joinPath(where.folder, "batches.meta.txt");
@@ -240,9 +253,9 @@ Dataset Dataset::load(const std::string& spec, const DatasetOptions& options)
         const auto classes = static_cast<int64_t>(info.classNames.size());
         const auto train = data::readCifarBatches(batches, classes);
         const auto test = data::readCifarBatches({ files::joinPath(where.folder, "test_batch.bin") }, classes);
-        trainAll = toFloat(train, options.inputShape);
+        trainAll = toFloat(train, options.inputShape, where.folder);
         trainAllLabels = toLabels(train);
-        impl->testImages = toFloat(test, options.inputShape);
+        impl->testImages = toFloat(test, options.inputShape, where.folder);
         impl->testLabels = toLabels(test);
     } else {
         const auto& shape = options.inputShape;
@@ -258,7 +271,7 @@ Dataset Dataset::load(const std::string& spec, const DatasetOptions& options)
             info.warnings.push_back(where.folder + ": skipped " + std::to_string(folder.undecodable.size())
                                     + " undecodable file(s): " + names);
         }
-        trainAll = toFloat(folder.images, {});
+        trainAll = toFloat(folder.images, {}, where.folder);
         trainAllLabels = toLabels(folder.images);
         // An image folder is one split: it is the test set (eval uses every image) and the training set.
         impl->testImages = trainAll;

@@ -2,6 +2,7 @@
 
 #include "io/Files.h"
 #include "pare/Error.h"
+#include "pare/MemoryBudget.h"
 
 #include <zlib.h>
 
@@ -29,6 +30,7 @@ public:
         : m_path(path)
     {
         const int64_t onDisk = files::requireRegularFile(path);
+        m_onDisk = onDisk;
         m_gzipped = endsWith(path, ".gz");
         if (m_gzipped) {
             if (onDisk < 18)
@@ -56,6 +58,9 @@ public:
 
     /// Decompressed size; modulo 2^32 for gzip.
     int64_t size() const { return m_size; }
+    /// The most the file can hold decompressed: its size, or for gzip its size times deflate's largest ratio (the
+    /// trailer is only a claim).
+    int64_t mostDecompressed() const { return m_gzipped ? m_onDisk * 1032 : m_onDisk; }
     bool gzipped() const { return m_gzipped; }
 
     void read(void* into, int64_t bytes, const char* what)
@@ -80,6 +85,7 @@ private:
     std::string m_path;
     gzFile m_file = nullptr;
     int64_t m_size = 0;
+    int64_t m_onDisk = 0;
     bool m_gzipped = false;
 };
 
@@ -122,7 +128,8 @@ void requireHolds(
     const int64_t needed = headerBytes + claimed;
     const int64_t have = source.size();
     // gzip records the decompressed size modulo 2^32; a truncated gzip file has a garbage trailer, caught too.
-    const bool fits = source.gzipped() ? (needed & 0xffffffffLL) == have : needed <= have;
+    const bool fits
+        = source.gzipped() ? (needed & 0xffffffffLL) == have && needed <= source.mostDecompressed() : needed <= have;
     if (!fits)
         throw inputError(path,
                          "header claims " + claim + " (" + std::to_string(needed) + " bytes) but the file holds "
@@ -157,8 +164,15 @@ RawImages readIdx(const std::string& imagesPath, const std::string& labelsPath, 
         requireHolds(source, imagesPath, 16, payload,
                      std::to_string(raw.count) + " images of " + std::to_string(raw.height) + "x"
                          + std::to_string(raw.width));
-        raw.pixels.resize(static_cast<size_t>(payload));
-        source.read(raw.pixels.data(), payload, "the pixels");
+        requireWithinBudget(imagesPath, std::to_string(raw.count) + " images", payload);
+        // In slices, so that a gzip file whose trailer agrees with a forged count fails where its data ends, not
+        // after allocating what the header claims.
+        constexpr int64_t kSlice = int64_t(64) << 20;
+        for (int64_t done = 0; done < payload; done += kSlice) {
+            const int64_t part = std::min(kSlice, payload - done);
+            raw.pixels.resize(static_cast<size_t>(done + part));
+            source.read(raw.pixels.data() + done, part, "the pixels");
+        }
     }
     {
         ByteSource source(labelsPath);
@@ -200,6 +214,7 @@ RawImages readCifarBatches(const std::vector<std::string>& paths, int64_t classC
         total += size / recordBytes;
     }
     raw.count = total;
+    requireWithinBudget(paths.front(), std::to_string(total) + " CIFAR-10 images", total * pixelsPerImage);
     raw.pixels.resize(static_cast<size_t>(total * pixelsPerImage));
     raw.labels.resize(static_cast<size_t>(total));
     int64_t index = 0;

@@ -1,24 +1,84 @@
 #include "data/DataReaders.h"
 
+#include "data/ImageHeader.h"
 #include "io/Files.h"
 #include "pare/Error.h"
+#include "pare/MemoryBudget.h"
 
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
 #include <algorithm>
+#include <cstdlib>
+#include <fcntl.h>
 #include <filesystem>
+#include <fstream>
+#include <unistd.h>
 
 namespace fs = std::filesystem;
 
 namespace pare::data {
 namespace {
 
+/// Silences stderr while it lives: libpng prints a line per damaged chunk ("libpng error: IDAT: CRC error") before
+/// OpenCV returns an empty image, and Pare reports the skipped files itself, once. Data sets load on one thread; a
+/// message another thread printed in that moment would be lost.
+class QuietStderr
+{
+public:
+    QuietStderr()
+        : m_saved(::dup(STDERR_FILENO))
+    {
+        const int null = ::open("/dev/null", O_WRONLY | O_CLOEXEC);
+        if (m_saved >= 0 && null >= 0)
+            ::dup2(null, STDERR_FILENO);
+        if (null >= 0)
+            ::close(null);
+    }
+    ~QuietStderr()
+    {
+        if (m_saved >= 0) {
+            ::dup2(m_saved, STDERR_FILENO);
+            ::close(m_saved);
+        }
+    }
+    QuietStderr(const QuietStderr&) = delete;
+    QuietStderr& operator=(const QuietStderr&) = delete;
+
+private:
+    int m_saved;
+};
+
+/// Refuses an image whose header claims more pixels than one image may have or than the memory budget holds,
+/// before a decoder allocates for it. Formats Pare does not parse are bounded by OpenCV's own pixel limit, set to
+/// the same value in readImageFolder.
+void requirePlausibleSize(const std::string& path)
+{
+    std::string head(65536, '\0');
+    {
+        std::ifstream in(path, std::ios::binary);
+        in.read(head.data(), std::streamsize(head.size()));
+        head.resize(size_t(in.gcount()));
+    }
+    const auto size = claimedImageSize(head);
+    if (!size)
+        return;
+    const int64_t pixels = checkedProduct({ size->width, size->height });
+    if (pixels < 0 || pixels > kMaxImagePixels)
+        throw inputError(path,
+                         "its header claims " + std::to_string(size->width) + "x" + std::to_string(size->height)
+                             + " pixels, more than the " + std::to_string(kMaxImagePixels / 1'000'000)
+                             + "-megapixel limit of one image");
+    requireWithinBudget(path, "decoding it", pixels * 3);
+}
+
 /// Decodes one image as 8-bit with `channels` channels (1: gray, 3: RGB), or an empty Mat.
 cv::Mat decode(const std::string& path, int channels)
 {
+    requirePlausibleSize(path);
     cv::Mat image;
     try {
+        const QuietStderr quiet;
         image = cv::imread(path, channels == 1 ? cv::IMREAD_GRAYSCALE : cv::IMREAD_COLOR);
     } catch (const cv::Exception&) {
         return {};
@@ -30,34 +90,58 @@ cv::Mat decode(const std::string& path, int channels)
     return image;
 }
 
+/// The entries of `folder` for which `keep` holds, sorted. Symbolic links are followed; one that loops or dangles is
+/// not an entry of either kind. A folder that cannot be read is bad input naming it.
+template <typename Keep> std::vector<fs::path> entries(const fs::path& folder, Keep keep)
+{
+    std::error_code error;
+    std::vector<fs::path> found;
+    fs::directory_iterator it(folder, error);
+    for (; !error && it != fs::directory_iterator(); it.increment(error)) {
+        std::error_code status;
+        if (keep(it->status(status)) && !status)
+            found.push_back(it->path());
+    }
+    if (error)
+        throw inputError(folder.string(), "cannot read the folder: " + error.message());
+    std::sort(found.begin(), found.end());
+    return found;
+}
+
 } // namespace
 
 ImageFolderContents readImageFolder(const std::string& folder, int64_t channels, int64_t height, int64_t width)
 {
     files::requireDirectory(folder);
+    // OpenCV's own limit for the formats requirePlausibleSize does not parse (TIFF, WebP...); read once, at the
+    // first decode.
+    ::setenv("OPENCV_IO_MAX_IMAGE_PIXELS", std::to_string(kMaxImagePixels).c_str(), /*overwrite=*/0);
     ImageFolderContents contents;
     std::vector<std::pair<std::string, int64_t>> samples; // path, class
-    for (const auto& entry : fs::directory_iterator(folder))
-        if (entry.is_directory())
-            contents.classNames.push_back(entry.path().filename().string());
+    for (const auto& entry : entries(folder, [](const fs::file_status& s) { return fs::is_directory(s); }))
+        contents.classNames.push_back(entry.filename().string());
     std::sort(contents.classNames.begin(), contents.classNames.end());
     if (contents.classNames.empty())
         throw inputError(folder, "no class sub-folders (expected one folder of images per class)");
     for (size_t c = 0; c < contents.classNames.size(); ++c) {
-        std::vector<std::string> paths;
-        for (const auto& entry : fs::directory_iterator(fs::path(folder) / contents.classNames[c]))
-            if (entry.is_regular_file())
-                paths.push_back(entry.path().string());
-        std::sort(paths.begin(), paths.end());
-        for (auto& p : paths)
-            samples.emplace_back(std::move(p), static_cast<int64_t>(c));
+        for (const auto& entry : entries(fs::path(folder) / contents.classNames[c],
+                                         [](const fs::file_status& s) { return fs::is_regular_file(s); }))
+            samples.emplace_back(entry.string(), static_cast<int64_t>(c));
     }
 
     RawImages& raw = contents.images;
     for (const auto& [path, label] : samples) {
         if (channels == 0) {
             // The first decodable image decides the channels when neither the model nor the user does.
-            const cv::Mat probe = cv::imread(path, cv::IMREAD_UNCHANGED);
+            requirePlausibleSize(path);
+            const cv::Mat probe = [&path] {
+                const QuietStderr quiet;
+                try {
+                    return cv::imread(path, cv::IMREAD_UNCHANGED);
+                } catch (const cv::Exception&) {
+                    return cv::Mat();
+                }
+            }();
             if (probe.empty()) {
                 contents.undecodable.push_back(path);
                 continue;

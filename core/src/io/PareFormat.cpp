@@ -1,6 +1,7 @@
 #include "io/PareFormat.h"
 
 #include "io/Huffman.h"
+#include "io/PareContainer.h"
 #include "quant/Int8.h"
 
 #include "pare/Error.h"
@@ -22,25 +23,12 @@
 namespace pare::format {
 namespace {
 
-constexpr char kMagic[4] = { 'P', 'A', 'R', 'E' };
-/// 2 added Huffman-coded symbol streams and gap-coded masks; version 1 files still load.
-constexpr uint32_t kVersion = 2;
-/// A decoded body larger than this is not a LeNet-sized model but a corrupt or hostile header.
-constexpr uint64_t kMaxBodyBytes = uint64_t(4) << 30;
+constexpr const char* kMagic = kPareMagic;
+constexpr uint32_t kVersion = kPareVersion;
 
 template <typename T> void put(std::string& out, T value)
 {
     out.append(reinterpret_cast<const char*>(&value), sizeof value);
-}
-
-template <typename T> T get(const std::string& in, size_t& offset, const std::string& path)
-{
-    if (offset + sizeof(T) > in.size())
-        throw inputError(path, "truncated .pare file");
-    T value;
-    std::memcpy(&value, in.data() + offset, sizeof value);
-    offset += sizeof value;
-    return value;
 }
 
 /// Packs `bits`-wide unsigned values, least significant bit first.
@@ -352,16 +340,13 @@ std::string encodeWeight(const torch::Tensor& weight, nlohmann::json& entry)
     return blob;
 }
 
-torch::Tensor
-decodeWeight(const std::string& body, size_t begin, size_t end, const nlohmann::json& entry, const std::string& path)
+torch::Tensor decodeWeight(const std::string& body, const PareLayerEntry& layer, const std::string& path)
 {
-    const auto shape = entry.at("shape").get<std::vector<int64_t>>();
-    int64_t n = 1;
-    for (auto d : shape) {
-        if (d < 0 || (d > 0 && n > (int64_t(1) << 40) / d))
-            throw inputError(path, "corrupt .pare file (bad weight shape)");
-        n *= d;
-    }
+    const auto& entry = layer.fields;
+    const auto& shape = layer.shape;
+    const int64_t n = layer.elements;
+    const size_t begin = layer.begin;
+    const size_t end = layer.end;
     const bool sparse = entry.at("sparse").get<bool>();
     const auto count = entry.at("values").get<int64_t>();
     if (count < 0 || count > n)
@@ -518,47 +503,15 @@ std::string encodePare(const Model::Impl& model)
 
 void decodePare(const std::string& bytes, const std::string& path, Model::Impl& into)
 {
-    size_t offset = 4;
-    if (bytes.size() < 16 || std::memcmp(bytes.data(), kMagic, 4) != 0)
-        throw inputError(path, "not a .pare file");
-    const auto version = get<uint32_t>(bytes, offset, path);
-    if (version > kVersion)
-        throw inputError(path, ".pare version " + std::to_string(version) + " is newer than this Pare reads");
-    if (version < 1)
-        throw inputError(path, "corrupt .pare file (version 0)");
-    const auto bodySize = get<uint64_t>(bytes, offset, path);
-    const auto frameSize = ZSTD_getFrameContentSize(bytes.data() + offset, bytes.size() - offset);
-    if (bodySize > kMaxBodyBytes || frameSize != bodySize)
-        throw inputError(path, "corrupt .pare file (sizes in the header disagree)");
-    std::string body(bodySize, '\0');
-    const size_t got = ZSTD_decompress(body.data(), body.size(), bytes.data() + offset, bytes.size() - offset);
-    if (ZSTD_isError(got) || got != bodySize)
-        throw inputError(path, "corrupt or truncated .pare file (compressed data does not decode)");
-
-    size_t at = 0;
-    const auto headerSize = get<uint32_t>(body, at, path);
-    if (at + headerSize > body.size())
-        throw inputError(path, "corrupt .pare file (header)");
-    nlohmann::json header;
-    try {
-        header = nlohmann::json::parse(body.substr(at, headerSize));
-    } catch (const nlohmann::json::exception&) {
-        throw inputError(path, "corrupt .pare file (header is not JSON)");
-    }
-    at += headerSize;
-    const auto archiveSize = get<uint64_t>(body, at, path);
-    if (archiveSize > body.size() - at)
-        throw inputError(path, "corrupt .pare file (archive)");
-    std::istringstream archive(body.substr(at, archiveSize));
-    at += archiveSize;
-    const size_t blobsBegin = at;
-
+    const PareContainer container = readPareContainer(bytes, path);
+    std::istringstream archive { std::string(container.archive()) };
     torch::jit::ExtraFilesMap extra { { "pare.json", "" } };
     try {
         into.module = torch::jit::load(archive, torch::kCPU, extra);
     } catch (const std::exception& e) {
         throw inputError(path, "corrupt .pare file (embedded TorchScript: " + conciseTorchError(e) + ")");
     }
+    requireTensorsWithinStorage(into.module, path);
     if (!extra["pare.json"].empty())
         into.record = ModelRecord::fromJson(extra["pare.json"], path);
     try {
@@ -568,17 +521,12 @@ void decodePare(const std::string& bytes, const std::string& path, Model::Impl& 
             for (const auto& p : named.value.named_parameters(/*recurse=*/false))
                 if (p.name == "weight")
                     byLayer[named.name] = p.value;
-        for (const auto& entry : header.at("layers")) {
-            const auto layer = entry.at("layer").get<std::string>();
-            const auto found = byLayer.find(layer);
+        for (const auto& entry : container.layers) {
+            const auto found = byLayer.find(entry.layer);
             if (found == byLayer.end())
-                throw inputError(path, "corrupt .pare file (no layer '" + layer + "' in the archive)");
-            const auto begin = blobsBegin + entry.at("offset").get<size_t>();
-            const auto end = begin + entry.at("length").get<size_t>();
-            if (end > body.size() || begin > end)
-                throw inputError(path, "corrupt .pare file (weight data outside the file)");
+                throw inputError(path, "corrupt .pare file (no layer '" + entry.layer + "' in the archive)");
             torch::NoGradGuard noGrad;
-            found->second.set_data(decodeWeight(body, begin, end, entry, path));
+            found->second.set_data(decodeWeight(container.body, entry, path));
         }
     } catch (const nlohmann::json::exception&) {
         throw inputError(path, "corrupt .pare file (header fields)");

@@ -3,8 +3,10 @@
 #include "io/Files.h"
 #include "io/OnnxExport.h"
 #include "io/PareFormat.h"
+#include "io/ZipCheck.h"
 #include "pare/BuildConfig.h"
 #include "pare/Error.h"
+#include "pare/MemoryBudget.h"
 #include "quant/Int8.h"
 
 #include <ATen/record_function.h>
@@ -21,35 +23,29 @@ namespace {
 
 constexpr const char* kRecordFile = "pare.json";
 
-/// Tells apart the files people mistake for TorchScript, so the error says what the file is and what to do.
-void diagnoseArchive(const std::string& path, int64_t size)
+/// Tells apart the files people mistake for TorchScript, so the error says what the file is and what to do; then
+/// checks the zip archive itself (directory, CRCs, sizes) before LibTorch reads any of it.
+void diagnoseArchive(const std::string& path, const std::string& bytes)
 {
-    std::string head(4, '\0');
-    {
-        std::ifstream in(path, std::ios::binary);
-        in.read(head.data(), 4);
-        head.resize(static_cast<size_t>(in.gcount()));
-    }
     const std::string howToSave = "; save the model with torch.jit.save(torch.jit.script(model), 'model.pt')";
-    if (!head.empty() && static_cast<unsigned char>(head[0]) == 0x80)
+    if (!bytes.empty() && static_cast<unsigned char>(bytes[0]) == 0x80)
         throw inputError(
             path, "a pickled file from torch.save (legacy format, e.g. a state_dict), not TorchScript" + howToSave);
-    if (head.size() < 4 || head.compare(0, 4, "PK\x03\x04") != 0)
+    if (bytes.size() < 4 || bytes.compare(0, 4, "PK\x03\x04") != 0)
         throw inputError(path, "not a TorchScript archive (not a zip file)");
-    std::unique_ptr<caffe2::serialize::PyTorchStreamReader> reader;
-    try {
-        reader = std::make_unique<caffe2::serialize::PyTorchStreamReader>(path);
-    } catch (const c10::Error& e) {
-        const std::string why = e.what_without_backtrace();
-        if (why.find("central directory") != std::string::npos || why.find("truncated") != std::string::npos)
-            throw inputError(path, "truncated or corrupt zip archive (" + std::to_string(size) + " bytes)");
-        throw inputError(path, "not a TorchScript archive (a zip file without PyTorch's layout)");
-    }
     bool hasCode = false;
-    for (const auto& name : reader->getAllRecords())
-        hasCode = hasCode || name.rfind("code/", 0) == 0;
-    if (!hasCode || !reader->hasRecord("constants.pkl")) {
-        if (reader->hasRecord("data.pkl"))
+    bool hasConstants = false;
+    bool hasPickle = false;
+    for (const auto& record : zip::checkArchive(bytes, path)) {
+        // PyTorch names records "<archive>/code/...", "<archive>/constants.pkl".
+        const auto slash = record.name.find('/');
+        const std::string inner = slash == std::string::npos ? record.name : record.name.substr(slash + 1);
+        hasCode = hasCode || inner.rfind("code/", 0) == 0;
+        hasConstants = hasConstants || inner == "constants.pkl";
+        hasPickle = hasPickle || inner == "data.pkl";
+    }
+    if (!hasCode || !hasConstants) {
+        if (hasPickle)
             throw inputError(
                 path, "a pickled file from torch.save (a state_dict or checkpoint), not TorchScript" + howToSave);
         throw inputError(path, "not a TorchScript archive (missing constants.pkl or code/)");
@@ -57,10 +53,11 @@ void diagnoseArchive(const std::string& path, int64_t size)
 }
 
 /// The int8 engine a TorchScript archive's pare.json names, read before the archive itself is loaded.
-std::optional<Int8Engine> recordedInt8Engine(const std::string& path)
+std::optional<Int8Engine> recordedInt8Engine(const std::string& bytes)
 {
     try {
-        caffe2::serialize::PyTorchStreamReader reader(path);
+        std::istringstream stream(bytes);
+        caffe2::serialize::PyTorchStreamReader reader(&stream);
         const std::string name = std::string("extra/") + kRecordFile;
         if (!reader.hasRecord(name))
             return {};
@@ -71,6 +68,46 @@ std::optional<Int8Engine> recordedInt8Engine(const std::string& path)
         return {}; // a damaged record is reported by the load that follows
     }
 }
+
+/// Bytes a tensor's view reaches into its storage: LibTorch 1.13 does not check, at load, that a storage record
+/// is as long as the tensors built on it, and a record cut short is then read past its end.
+int64_t bytesReached(const torch::Tensor& t)
+{
+    if (t.numel() == 0)
+        return 0;
+    int64_t last = t.storage_offset();
+    for (int64_t d = 0; d < t.dim(); ++d)
+        last += (t.size(d) - 1) * t.stride(d);
+    return (last + 1) * int64_t(t.element_size());
+}
+
+void requireWithinStorage(const c10::IValue& value, const std::string& name, const std::string& path)
+{
+    if (!value.isTensor())
+        return;
+    const auto& t = value.toTensor();
+    if (!t.defined() || !t.has_storage() || t.is_quantized() || t.is_mkldnn())
+        return;
+    if (bytesReached(t) > int64_t(t.storage().nbytes()))
+        throw inputError(path,
+                         "corrupt TorchScript archive (tensor '" + name + "' needs " + std::to_string(bytesReached(t))
+                             + " bytes, its storage record holds " + std::to_string(t.storage().nbytes()) + ")");
+}
+
+} // namespace
+
+void requireTensorsWithinStorage(const torch::jit::Module& module, const std::string& path)
+{
+    for (const auto& named : module.named_modules())
+        for (const auto& attribute : named.value.named_attributes(/*recurse=*/false))
+            requireWithinStorage(attribute.value, named.name + "." + attribute.name, path);
+    for (const auto& method : module.get_methods())
+        for (const auto* node : method.graph()->nodes())
+            if (node->kind() == c10::prim::Constant && node->output()->type()->kind() == c10::TypeKind::TensorType)
+                requireWithinStorage(torch::jit::toIValue(node->output()).value(), "constant", path);
+}
+
+namespace {
 
 struct MacCounter
 {
@@ -173,7 +210,7 @@ std::string ModelRecord::toJson() const
         j["int8_engine"] = optionName(*int8Engine);
     j["format"] = "pare-model-record";
     j["version"] = 1;
-    return j.dump(2);
+    return j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 ModelRecord ModelRecord::fromJson(const std::string& json, const std::string& origin)
@@ -193,9 +230,16 @@ ModelRecord ModelRecord::fromJson(const std::string& json, const std::string& or
     } catch (const InputError& e) {
         throw inputError(origin, std::string("invalid pare.json record: ") + e.what());
     }
-    if (record.inputShape.size() != 3 || record.inputShape[0] <= 0 || record.inputShape[1] <= 0
-        || record.inputShape[2] <= 0)
-        throw inputError(origin, "invalid pare.json record: input_shape must be [C,H,W]");
+    const auto& shape = record.inputShape;
+    if (shape.size() != 3 || *std::min_element(shape.begin(), shape.end()) <= 0
+        || *std::max_element(shape.begin(), shape.end()) > kMaxInputDimension)
+        throw inputError(origin,
+                         "invalid pare.json record: input_shape must be [C,H,W], each from 1 to "
+                             + std::to_string(kMaxInputDimension));
+    requireWithinBudget(origin,
+                        "one input of the recorded shape " + std::to_string(shape[0]) + "x" + std::to_string(shape[1])
+                            + "x" + std::to_string(shape[2]) + " in a batch",
+                        checkedProduct({ shape[0], shape[1], shape[2], 4, kInferenceBatch }));
     record.present = true;
     return record;
 }
@@ -205,6 +249,16 @@ void requireFloatModel(const Model::Impl& model, const std::string& what)
     if (model.int8 || model.record.int8Engine)
         throw inputError(model.origin,
                          "runs on the int8 engine and cannot " + what + " any further; start from the float model");
+}
+
+void requireFiniteWeights(const Model::Impl& model, const std::string& what)
+{
+    torch::NoGradGuard noGrad;
+    for (const auto& p : model.module.named_parameters(/*recurse=*/true))
+        if (p.value.is_floating_point() && !torch::isfinite(p.value).all().item<bool>())
+            throw inputError(model.origin,
+                             "'" + p.name + "' holds NaN or infinite values; a model with them cannot be " + what
+                                 + " (retrain or repair it first)");
 }
 
 Model::Model(std::unique_ptr<Impl> impl)
@@ -228,18 +282,22 @@ Model Model::load(const std::string& path)
         format::decodePare(files::readAll(path), path, *impl);
         return Model(std::move(impl));
     }
-    diagnoseArchive(path, size);
+    requireWithinBudget(path, "reading the file", size);
+    const std::string bytes = files::readAll(path);
+    diagnoseArchive(path, bytes);
     // Packed int8 weights are repacked for the current engine as the archive loads: choose the one they were made
     // for first.
-    const auto engine = recordedInt8Engine(path);
+    const auto engine = recordedInt8Engine(bytes);
     if (engine)
         int8::useEngine(*engine, path);
     torch::jit::ExtraFilesMap extra { { kRecordFile, "" } };
     try {
-        impl->module = torch::jit::load(path, torch::kCPU, extra);
+        std::istringstream stream(bytes);
+        impl->module = torch::jit::load(stream, torch::kCPU, extra);
     } catch (const std::exception& e) {
         throw inputError(path, "cannot load TorchScript: " + conciseTorchError(e));
     }
+    requireTensorsWithinStorage(impl->module, path);
     impl->module.eval();
     const auto recordJson = extra[kRecordFile];
     if (!recordJson.empty()) {

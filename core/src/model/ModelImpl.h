@@ -32,6 +32,15 @@ inline torch::jit::Module& executable(Model::Impl& model)
     return model.int8 ? *model.int8 : model.module;
 }
 
+/// Refuses a loaded module any of whose tensors (attributes of every submodule, parameters and buffers among them,
+/// and the constants of its code) reaches past its storage: LibTorch 1.13 does not check at load that a storage
+/// record is as long as the tensors built on it, and one cut short would then be read past its end.
+void requireTensorsWithinStorage(const torch::jit::Module& module, const std::string& path);
+
+/// Refuses a model with a NaN or infinite parameter, naming the first such layer, before an algorithm that would
+/// stall on it (k-means, magnitude thresholds, sensitivity searches) starts: `what` is the step ("quantized").
+void requireFiniteWeights(const Model::Impl& model, const std::string& what);
+
 /// Refuses to train a model whose int8 module would then disagree with its float weights.
 void requireFloatModel(const Model::Impl& model, const std::string& what);
 

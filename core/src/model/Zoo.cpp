@@ -7,6 +7,7 @@
 #include "model/ModelImpl.h"
 
 #include "pare/Error.h"
+#include "pare/MemoryBudget.h"
 
 #include <ATen/CPUGeneratorImpl.h>
 
@@ -260,6 +261,18 @@ Model Model::fromZoo(const std::string& spec, const std::vector<int64_t>& inputS
         throw inputError(spec, "input shape must be C,H,W with positive sizes");
     if (classes <= 0)
         classes = 10;
+    if (parsed.width > 1.0) {
+        // Parameters grow at most with the square of the width (each layer's inputs and outputs scale with it):
+        // bound the wide model by the narrow one's count before building it. Training holds each parameter four
+        // times over (weights, gradients, two Adam moments).
+        Builder narrow(seed);
+        int64_t baseline = 0;
+        for (const auto& p : architecture->build(narrow, 1.0, shape, classes).parameters())
+            baseline += p.numel();
+        const auto bound = int64_t(double(baseline) * parsed.width * parsed.width);
+        requireWithinBudget(spec, "up to " + std::to_string(bound / 1'000'000) + " million parameters, trained,",
+                            checkedProduct({ bound, 16 }));
+    }
     Builder builder(seed);
     auto impl = std::make_unique<Impl>();
     impl->module = architecture->build(builder, parsed.width, shape, classes);

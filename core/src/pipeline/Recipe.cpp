@@ -21,6 +21,14 @@ namespace {
 
 using nlohmann::json;
 
+/// A value from the file as messages quote it: at most 60 characters, so a hostile 10-million-character value does not
+/// become a 10-million-character line.
+std::string quotedValue(const std::string& text)
+{
+    constexpr size_t kMost = 60;
+    return "'" + (text.size() <= kMost ? text : text.substr(0, kMost) + "...") + "'";
+}
+
 std::string percent(double ratio)
 {
     std::ostringstream out;
@@ -89,7 +97,7 @@ public:
         read(key, name);
         const auto found = findOption<E>(name);
         if (!found)
-            fail(std::string("'") + key + "' must be one of " + optionList<E>() + ", got '" + name + "'");
+            fail(std::string("'") + key + "' must be one of " + optionList<E>() + ", got " + quotedValue(name));
         value = *found;
     }
 
@@ -98,7 +106,7 @@ public:
     {
         for (const auto& item : m_object.items())
             if (!m_known.count(item.key()))
-                fail("unknown key '" + item.key() + "'");
+                fail("unknown key " + quotedValue(item.key()));
     }
 
     [[noreturn]] void fail(const std::string& problem) const { throw inputError(m_origin, m_where + ": " + problem); }
@@ -128,7 +136,7 @@ RecipeStep readPrune(StepReader& in)
     in.read("layer_ratios", layerRatios);
     for (const auto& [layer, r] : layerRatios)
         if (!(r >= 0.0 && r <= 0.99))
-            in.fail("'layer_ratios' of " + layer + " must be in [0, 0.99]");
+            in.fail("'layer_ratios' of " + quotedValue(layer) + " must be in [0, 0.99]");
     o.layerRatios = layerRatios;
     return step;
 }
@@ -167,7 +175,7 @@ RecipeStep readQuantize(StepReader& in)
     in.read("layer_bits", layerBits);
     for (const auto& [layer, b] : layerBits)
         if (!((b >= 1 && b <= 8) || b == 16 || b == 32))
-            in.fail("'layer_bits' of " + layer + " must be 1..8, 16 (fp16) or 32 (none)");
+            in.fail("'layer_bits' of " + quotedValue(layer) + " must be 1..8, 16 (fp16) or 32 (none)");
     q.layerBits = layerBits;
     in.read("activation_bits", q.activationBits);
     if (!((q.activationBits >= 1 && q.activationBits <= 8) || q.activationBits == 32))

@@ -47,7 +47,7 @@ std::string snapshotToJson(const Snapshot& s)
                { "step_seconds", s.stepSeconds } };
     if (s.teacherAgreement >= 0)
         out["teacher_agreement"] = s.teacherAgreement;
-    return out.dump();
+    return out.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 Snapshot snapshotFromJson(const std::string& text, const std::string& origin)

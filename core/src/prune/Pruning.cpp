@@ -128,6 +128,7 @@ PruneResult prune(Model& model,
                   const CancelFlag* cancel)
 {
     requireFloatModel(model.impl(), "prune");
+    requireFiniteWeights(model.impl(), "pruned");
     if (!(options.ratio >= 0.0 && options.ratio < 1.0))
         throw InputError("ratio: must be in [0, 1)");
     if (options.gradualSteps < 1)

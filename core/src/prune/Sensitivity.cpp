@@ -43,6 +43,7 @@ SensitivityResult
 analyzeSensitivity(const Model& model, const Dataset& data, const SensitivityOptions& options, const CancelFlag* cancel)
 {
     checkCompatible(model, data);
+    requireFiniteWeights(model.impl(), "analyzed for sensitivity");
     const auto started = std::chrono::steady_clock::now();
     SensitivityResult result;
     result.ratios = options.ratios;
@@ -309,7 +310,7 @@ std::string sensitivityJson(const SensitivityResult& s,
             ratios[name] = r;
         out["allocation"] = { { "target_sparsity", target }, { "ratios", ratios } };
     }
-    return out.dump(2) + "\n";
+    return out.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
 }
 
 } // namespace pare

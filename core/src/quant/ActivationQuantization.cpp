@@ -89,7 +89,8 @@ struct Observed
 
 /// Runs the images through a copy of the graph that also returns every activation, twice: once for the ranges, once
 /// for the histograms over them.
-std::vector<Observed> observe(torch::jit::Module& module, Graph& forwardGraph, const torch::Tensor& images)
+std::vector<Observed>
+observe(torch::jit::Module& module, Graph& forwardGraph, const torch::Tensor& images, const std::string& origin)
 {
     auto graph = forwardGraph.copy();
     const auto activations = findActivations(*graph);
@@ -122,6 +123,13 @@ std::vector<Observed> observe(torch::jit::Module& module, Graph& forwardGraph, c
                 }
             }
         }
+        // A NaN or infinite activation has no range to quantize over; the histogram search would never settle.
+        for (size_t i = 0; pass == 0 && i < observed.size(); ++i)
+            if (!std::isfinite(observed[i].low) || !std::isfinite(observed[i].high))
+                throw inputError(origin,
+                                 "the activation '" + activations[i].name
+                                     + "' is NaN or infinite on the calibration images (non-finite weights "
+                                       "or inputs); it cannot be quantized");
     }
     return observed;
 }
@@ -206,7 +214,7 @@ std::vector<ActivationQuantization> quantizeActivations(torch::jit::Module& modu
 
     auto graph = module.get_method("forward").graph();
     torch::jit::Inline(*graph); // layers called as submodules become visible as conv/linear nodes
-    const auto observed = observe(module, *graph, images);
+    const auto observed = observe(module, *graph, images, origin);
     const auto activations = findActivations(*graph);
 
     std::vector<ActivationQuantization> report;

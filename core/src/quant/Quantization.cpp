@@ -166,6 +166,7 @@ QuantizeResult quantizeWeights(Model& model,
             throw InputError("bits of layer " + layer + ": expected 1..8, 16 (fp16) or 32 (none), got "
                              + std::to_string(b));
     const bool quantizeActivations = options.activationBits != 32;
+    requireFiniteWeights(model.impl(), "quantized");
     if (quantizeActivations && (options.activationBits < 1 || options.activationBits > 8))
         throw InputError("activation bits: expected 1..8, or 32 for float activations, got "
                          + std::to_string(options.activationBits));
@@ -350,21 +351,6 @@ std::vector<Int8Engine> int8Engines()
             engines.push_back(Int8Engine::Qnnpack);
     }
     return engines;
-}
-
-QuantizeOptions QuantizeOptions::forEngine(Int8Engine engine, QuantizeOptions options)
-{
-    options.engine = engine;
-    options.bits = 8;
-    options.scheme = QuantScheme::Symmetric;
-    options.perChannel = true;
-    options.activationBits = 8;
-    return options;
-}
-
-QuantizeOptions QuantizeOptions::forEngine(Int8Engine engine)
-{
-    return forEngine(engine, QuantizeOptions {});
 }
 
 } // namespace pare
