@@ -14,12 +14,14 @@ PACKAGES := build-essential cmake ninja-build ccache \
 	libopencv-dev libonnx-dev libzstd-dev nlohmann-json3-dev libcli11-dev \
 	dataset-fashion-mnist clang-format
 # Only `make test` installs these: PyTorch's model definitions make the test fixtures (no weights are downloaded).
-TEST_PACKAGES := python3-torchvision
+# clang-14, libFuzzer and the sanitizer runtimes (libclang-rt-14-dev, only recommended by clang-14, named here) build
+# the fuzz harnesses; zstd forges .pare files in the hostile-input test.
+TEST_PACKAGES := python3-torchvision clang-14 libfuzzer-14-dev libclang-rt-14-dev zstd
 
 # sudo only when not root (CI and containers run as root and may have no sudo).
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all deps configure build run eval test bench package clean
+.PHONY: all deps configure build run eval test fuzz bench package clean
 
 all: build
 
@@ -56,6 +58,12 @@ eval: build
 test: EXTRA_PACKAGES = $(TEST_PACKAGES)
 test: build
 	cd $(BUILD_DIR) && ctest --output-on-failure
+
+# The fuzz harnesses for FUZZ_SECONDS each (make test gives them 15 s each).
+FUZZ_SECONDS ?= 600
+fuzz: EXTRA_PACKAGES = $(TEST_PACKAGES)
+fuzz: build
+	fuzz/run.sh $(PARE) $(BUILD_DIR)/fuzz $(FUZZ_SECONDS)
 
 bench: build
 	bench/run.sh $(BUILD_DIR)

@@ -22,6 +22,7 @@
 #include <QCheckBox>
 #include <QComboBox>
 #include <QDoubleSpinBox>
+#include <QElapsedTimer>
 #include <QLabel>
 #include <QMenu>
 #include <QPushButton>
@@ -53,6 +54,7 @@ private slots:
     void cancelStopsTheRunAndTheWindowStaysUsable();
     void corruptModelShowsAnErrorAndKeepsThePrevious();
     void aNewerLoadWinsOverOneStillLoading();
+    void aModelThatNeverReturnsIsStoppedInItsOwnProcess();
     void aModelWithoutRecordAsksWhatItTakes();
     void exportsLoadBack();
     void weightViewShowsPrunedAndQuantizedWeights();
@@ -374,6 +376,41 @@ void TestMainWindow::aModelWithoutRecordAsksWhatItTakes()
     const int errors = Dialogs::errorCount();
     QVERIFY(runOnce() > 0);
     QCOMPARE(Dialogs::errorCount(), errors);
+}
+
+/// A TorchScript model is code: one whose forward never returns is first evaluated in a child process, stopped at
+/// the time limit, reported, and the window keeps its previous model and stays usable.
+void TestMainWindow::aModelThatNeverReturnsIsStoppedInItsOwnProcess()
+{
+    const QString looping = m_dir.filePath("never-returns.pt");
+    if (!QFile::exists(looping))
+        QVERIFY(pare::test::runTorchScript(m_dir.filePath("never-returns.py"),
+                                           "import sys, torch\n"
+                                           "class NeverReturns(torch.nn.Module):\n"
+                                           "    def __init__(self):\n"
+                                           "        super().__init__()\n"
+                                           "        self.fc = torch.nn.Linear(784, 10)\n"
+                                           "    def forward(self, x):\n"
+                                           "        i = 0\n"
+                                           "        while i >= 0:\n"
+                                           "            i = i + 1\n"
+                                           "        return self.fc(x.flatten(1))\n"
+                                           "torch.jit.script(NeverReturns()).save(sys.argv[1])\n",
+                                           { looping }));
+    qputenv("PARE_MODEL_PROBE_SECONDS", "4");
+    const int errors = Dialogs::errorCount();
+    QSignalSpy loaded(m_window.get(), &MainWindow::workspaceLoaded);
+    QElapsedTimer clock;
+    clock.start();
+    m_window->openModel(looping);
+    QVERIFY(loaded.wait(60000));
+    qunsetenv("PARE_MODEL_PROBE_SECONDS");
+    QCOMPARE(Dialogs::errorCount(), errors + 1);
+    QVERIFY2(Dialogs::lastError().startsWith(looping) && Dialogs::lastError().contains("within 4 s"),
+             qPrintable(Dialogs::lastError()));
+    QVERIFY(clock.elapsed() < 40000);
+    QCOMPARE(m_window->project().model, m_model);
+    QVERIFY(child<QPushButton>("runButton")->isEnabled());
 }
 
 void TestMainWindow::aNewerLoadWinsOverOneStillLoading()

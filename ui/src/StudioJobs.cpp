@@ -1,5 +1,7 @@
 #include "pare/ui/StudioJobs.h"
 
+#include "ModelProbe.h"
+
 #include "pare/Runtime.h"
 #include "pare/ui/ModelInputs.h"
 
@@ -53,6 +55,10 @@ bool LoadJob::start(int request, const QString& modelSpec, const QString& dataSp
         workspace.data = dataSpec;
         const bool fromFile = !Model::namesZooModel(modelSpec.toStdString());
         const auto inputs = fromFile ? ModelInputs::remembered(modelSpec) : std::nullopt;
+        if (fromFile)
+            probeModelInChildProcess(modelSpec, dataSpec, inputs, cancelled);
+        if (cancelled())
+            return;
         auto [model, data]
             = openModelWithData(modelSpec.toStdString(), dataSpec.toStdString(), {}, inputs ? &*inputs : nullptr);
         if (cancelled())

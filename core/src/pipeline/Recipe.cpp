@@ -336,7 +336,11 @@ Recipe Recipe::fromJson(const std::string& text, const std::string& origin)
         const std::string where = "steps[" + std::to_string(i) + "]";
         if (!steps[i].is_object() || steps[i].size() != 1)
             throw inputError(origin, where + ": expected one step such as {\"prune\": {...}}");
-        const auto& [name, body] = *steps[i].items().begin();
+        // Not `const auto& [name, body] = *steps[i].items().begin()`: that binds to the iteration proxy, a temporary
+        // gone by the next line (AddressSanitizer found it: fuzz/regressions/fuzz_recipe/).
+        const auto first = steps[i].begin();
+        const std::string name = first.key();
+        const json& body = first.value();
         StepReader in(body, where + "." + name, origin);
         std::optional<RecipeStep::Kind> kind;
         for (const auto k : { RecipeStep::Kind::Prune, RecipeStep::Kind::Distill, RecipeStep::Kind::Quantize,
@@ -344,7 +348,7 @@ Recipe Recipe::fromJson(const std::string& text, const std::string& origin)
             if (name == RecipeStep::kindName(k))
                 kind = k;
         if (!kind)
-            throw inputError(origin, where + ": unknown step '" + name + "' (prune, distill, quantize, evaluate)");
+            throw inputError(origin, where + ": unknown step " + quotedValue(name) + " (prune, distill, quantize, evaluate)");
         RecipeStep step;
         switch (*kind) {
         case RecipeStep::Kind::Prune:
