@@ -134,6 +134,22 @@ class Raises(torch.nn.Module):
         if x.size(0) > 0:
             raise RuntimeError("this model refuses every batch")
         return self.fc(x.flatten(1))
+class FailsTraining(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = torch.nn.Linear(784, 10)
+    def forward(self, x):
+        if self.training:
+            return self.fc(x.view(7, -1, 13))
+        return self.fc(x.flatten(1))
+class FailsLargeBatches(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = torch.nn.Linear(784, 10)
+    def forward(self, x):
+        if x.size(0) > 2:
+            raise RuntimeError("batches of more than two are refused")
+        return self.fc(x.flatten(1))
 class NonFinite(torch.nn.Module):
     def __init__(self, value):
         super().__init__()
@@ -145,6 +161,7 @@ class NonFinite(torch.nn.Module):
         return self.fc(torch.relu(self.conv(x)).flatten(1))
 def make(folder):
     for name, model in (("view-fails", ViewFails()), ("wrong-shape", WrongShape()), ("raises", Raises()),
+                        ("fails-training", FailsTraining()), ("fails-large-batches", FailsLargeBatches()),
                         ("nan-weight", NonFinite(float("nan"))), ("inf-weight", NonFinite(float("inf")))):
         torch.jit.save(torch.jit.script(model), f"{folder}/{name}.pt")
 ''')
@@ -174,11 +191,14 @@ def make(root, pare):
             ("idx-forged-count", idx_bytes(0x803, [10_000_000, 28, 28], images[16:])),
             ("idx-forged-dims", idx_bytes(0x803, [256, 65536, 65536], images[16:])),
             ("idx-bad-magic", b"\0\0\x09\x03" + images[4:]),
-            ("idx-header-only", images[:16])):
+            ("idx-header-only", images[:16]),
+            ("idx-no-images", idx_bytes(0x803, [0, 28, 28], b""))):
         folder = f"{d}/{name}"
         fashion_subset(folder, 256, 128)
         write(f"{folder}/train-images-idx3-ubyte", train_images)
-        case(name, ["eval", model, "--data", folder], [f"{folder}/train-images-idx3-ubyte"], exits=[2])
+        if name == "idx-no-images":
+            write(f"{folder}/train-labels-idx1-ubyte", idx_bytes(0x801, [0], b""))
+        case(name, ["eval", model, "--data", folder], [f"{folder}/train-images-idx3-ubyte", folder], exits=[2])
     folder = f"{d}/idx-gz-forged"
     fashion_subset(folder, 256, 128)
     os.remove(f"{folder}/train-images-idx3-ubyte")
@@ -258,6 +278,12 @@ def make(root, pare):
     for name in ("view-fails", "wrong-shape", "raises"):
         case(f"forward-{name}", ["eval", f"{d}/{name}.pt", "--data", f"{d}/data", "--input-shape", "1,28,28"],
              [f"{d}/{name}.pt"], exits=[2])
+    # Models whose code fails only where the first check of two samples in eval mode does not reach.
+    case("forward-fails-training", ["train", "--model", f"{d}/fails-training.pt", "--data", f"{d}/data", "--epochs",
+                                    "1", "--input-shape", "1,28,28", "--out", f"{d}/out/ft.pt"],
+         [f"{d}/fails-training.pt"], exits=[2])
+    case("forward-fails-large-batches", ["eval", f"{d}/fails-large-batches.pt", "--data", f"{d}/data",
+                                         "--input-shape", "1,28,28"], [f"{d}/fails-large-batches.pt"], exits=[2])
     for name in ("nan-weight", "inf-weight"):
         path = f"{d}/{name}.pt"
         shape = ["--input-shape", "1,28,28"]

@@ -280,6 +280,9 @@ Dataset Dataset::load(const std::string& spec, const DatasetOptions& options)
     }
     const int64_t channels = trainAll.size(1);
     info.sampleShape = { channels, trainAll.size(2), trainAll.size(3) };
+    if (trainAll.size(0) == 0 || impl->testImages.size(0) == 0)
+        throw inputError(where.folder,
+                         std::string("holds no ") + (trainAll.size(0) == 0 ? "training" : "test") + " images");
 
     // Normalization: the user's values, else the known statistics of the data set, else the training data's.
     if (!options.mean.empty() || !options.std.empty()) {

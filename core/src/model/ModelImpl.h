@@ -8,7 +8,9 @@
 #include <torch/script.h>
 #include <torch/torch.h>
 
+#include <new>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -87,6 +89,25 @@ inline std::string conciseTorchError(const std::exception& error)
         return "unknown error";
     const auto end = text.find('\n', begin);
     return text.substr(begin, end == std::string::npos ? std::string::npos : end - begin);
+}
+
+/// For a catch (...) around a step that runs the model's code: Pare's own errors go on as they are (bad input,
+/// allocation, logic errors), and anything else, LibTorch's c10::Error or the TorchScript interpreter's error of a
+/// model that raises, is the model's code failing where the first check of two samples did not reach (train mode, a
+/// larger batch): bad input naming the model file.
+[[noreturn]] inline void rethrowAsModelFailure(const std::string& origin, const std::string& during)
+{
+    try {
+        throw;
+    } catch (const InputError&) {
+        throw;
+    } catch (const std::bad_alloc&) {
+        throw;
+    } catch (const std::logic_error&) {
+        throw;
+    } catch (const std::exception& e) {
+        throw inputError(origin, "failed while " + during + ": " + conciseTorchError(e));
+    }
 }
 
 /// A compressible weight: a parameter named "weight" with two or more dimensions (conv and linear layers, not

@@ -41,7 +41,7 @@ double accuracyOn(const Model& model, const Dataset& data, Split split, int64_t 
 
 SensitivityResult
 analyzeSensitivity(const Model& model, const Dataset& data, const SensitivityOptions& options, const CancelFlag* cancel)
-{
+try {
     checkCompatible(model, data);
     requireFiniteWeights(model.impl(), "analyzed for sensitivity");
     const auto started = std::chrono::steady_clock::now();
@@ -86,6 +86,8 @@ analyzeSensitivity(const Model& model, const Dataset& data, const SensitivityOpt
     result.cancelled = cancel && cancel->isRequested();
     result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     return result;
+} catch (...) {
+    rethrowAsModelFailure(model.origin(), "its sensitivity was analyzed");
 }
 
 namespace {

@@ -157,7 +157,7 @@ QuantizeResult quantizeWeights(Model& model,
                                const QuantizeOptions& options,
                                const TrainProgressCallback& progress,
                                const CancelFlag* cancel)
-{
+try {
     const auto validBits = [](int b) { return (b >= 1 && b <= 8) || b == 16 || b == 32; };
     if (!validBits(options.bits))
         throw InputError("bits: expected 1..8, 16 (fp16) or 32 (none), got " + std::to_string(options.bits));
@@ -334,6 +334,8 @@ QuantizeResult quantizeWeights(Model& model,
         }
     }
     return result;
+} catch (...) {
+    rethrowAsModelFailure(model.origin(), "quantizing");
 }
 
 std::vector<Int8Operation> int8Operations(const Model& model)

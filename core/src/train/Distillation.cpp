@@ -117,7 +117,7 @@ DistillResult distill(const Model& teacher,
                       const DistillOptions& options,
                       const TrainProgressCallback& progress,
                       const CancelFlag* cancel)
-{
+try {
     if (!(options.temperature >= 1.0 && options.temperature <= 20.0))
         throw InputError("temperature: must be in [1, 20]");
     if (!(options.alpha >= 0.0 && options.alpha <= 1.0))
@@ -164,6 +164,8 @@ DistillResult distill(const Model& teacher,
             result.lossTerms.push_back({ epoch, sums.soft / double(sums.images), sums.hard / double(sums.images) });
     }
     return result;
+} catch (...) {
+    rethrowAsModelFailure(teacher.origin(), "distilling (it or its student)");
 }
 
 double topOneAgreement(const Model& a, const Model& b, const Dataset& data, Split split)

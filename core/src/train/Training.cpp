@@ -99,7 +99,7 @@ TrainResult trainWithLoss(Model& model,
                           const TrainProgressCallback& progress,
                           const CancelFlag* cancel,
                           const TrainHooks& hooks)
-{
+try {
     requireFloatModel(model.impl(), "train");
     if (options.epochs < 0)
         throw InputError("epochs: must not be negative");
@@ -195,10 +195,12 @@ TrainResult trainWithLoss(Model& model,
     setWeightLayout(parameters, at::MemoryFormat::Contiguous);
     result.imagesPerSecond = result.trainSeconds > 0 ? double(result.imagesSeen) / result.trainSeconds : 0.0;
     return result;
+} catch (...) {
+    rethrowAsModelFailure(model.origin(), "training");
 }
 
 EvalResult evaluate(const Model& model, const Dataset& data, Split split, int64_t batchSize, const CancelFlag* cancel)
-{
+try {
     auto& module = executable(model.impl());
     const auto& images = data.impl().images(split);
     const auto& labels = data.impl().labels(split);
@@ -253,6 +255,8 @@ EvalResult evaluate(const Model& model, const Dataset& data, Split split, int64_
         result.perClassAccuracy[t] = row > 0 ? double(result.confusion[t][t]) / double(row) : 0.0;
     }
     return result;
+} catch (...) {
+    rethrowAsModelFailure(model.origin(), "evaluating");
 }
 
 std::vector<double> latencySamplesMs(
@@ -277,7 +281,7 @@ std::vector<double> latencySamplesMs(
 }
 
 LatencyResult measureLatency(const Model& model, const std::vector<int64_t>& inputShape, int repeats)
-{
+try {
     LatencyResult result;
     auto median = [&](int64_t batch) {
         // Capped by time: a big model at batch 256 would otherwise cost more than the step it reports on.
@@ -289,6 +293,8 @@ LatencyResult measureLatency(const Model& model, const std::vector<int64_t>& inp
     result.batch1Ms = median(1);
     result.batch256Ms = median(256);
     return result;
+} catch (...) {
+    rethrowAsModelFailure(model.origin(), "its latency was measured");
 }
 
 void checkCompatible(const Model& model, const Dataset& data)
