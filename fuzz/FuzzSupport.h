@@ -25,6 +25,16 @@ inline std::string_view view(const uint8_t* data, size_t size)
     return { reinterpret_cast<const char*>(data), size };
 }
 
+/// Runs a reader on one input: refusing it (InputError) is the expected outcome for most inputs; anything else
+/// escapes to libFuzzer as a finding, as do the sanitizers' reports.
+template <typename Read> void expectOnlyRefusals(Read&& read)
+{
+    try {
+        read();
+    } catch (const InputError&) {
+    }
+}
+
 /// Writes `bytes` to a file of this process in /tmp and returns its path.
 inline std::string writeScratch(const std::string& name, std::string_view bytes)
 {

@@ -5,9 +5,7 @@
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size)
 {
     pare::fuzz::boundMemory();
-    try {
-        (void)pare::format::readPareContainer(std::string(pare::fuzz::view(data, size)), "input.pare");
-    } catch (const pare::InputError&) {
-    }
+    pare::fuzz::expectOnlyRefusals(
+        [&] { (void)pare::format::readPareContainer(std::string(pare::fuzz::view(data, size)), "input.pare"); });
     return 0;
 }

@@ -13,9 +13,7 @@ bool pare::Model::namesZooModel(const std::string& spec)
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size)
 {
     pare::fuzz::boundMemory();
-    try {
-        (void)pare::Recipe::fromJson(std::string(pare::fuzz::view(data, size)), "input.json");
-    } catch (const pare::InputError&) {
-    }
+    pare::fuzz::expectOnlyRefusals(
+        [&] { (void)pare::Recipe::fromJson(std::string(pare::fuzz::view(data, size)), "input.json"); });
     return 0;
 }

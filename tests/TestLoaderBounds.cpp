@@ -72,14 +72,20 @@ size_t directoryEntry(const std::string& bytes, const std::string& name)
     return std::string::npos;
 }
 
-QString refusal(const std::string& bytes)
+/// The message with which `read` refuses its input; empty when it accepts it.
+template <typename Read> QString refusalOf(Read&& read)
 {
     try {
-        (void)pare::zip::checkArchive(bytes, "model.pt");
+        read();
     } catch (const InputError& e) {
         return e.what();
     }
     return {};
+}
+
+QString refusal(const std::string& archive)
+{
+    return refusalOf([&] { (void)pare::zip::checkArchive(archive, "model.pt"); });
 }
 
 } // namespace
@@ -169,14 +175,8 @@ void TestLoaderBounds::pickleScanReadsStorageClaims()
     QCOMPARE(claims[0].key, std::string("0"));
     QCOMPARE(claims[0].bytes, int64_t(24));
     QCOMPARE(claims[1].bytes, int64_t(256 * 4));
-    const auto refused = [](const std::string& p) {
-        try {
-            (void)pare::zip::storageClaims(p, "p");
-        } catch (const InputError& e) {
-            return QString(e.what());
-        }
-        return QString();
-    };
+    const auto refused
+        = [](const std::string& p) { return refusalOf([&] { (void)pare::zip::storageClaims(p, "p"); }); };
     QVERIFY(refused("\x80\x02\xff.").contains("unsupported pickle opcode 255"));
     QVERIFY(refused("\x80\x02h\x05.").contains("never stored"));
     QVERIFY(refused(std::string(100000, '(') + std::string(100000, 't') + ".").contains("too deeply"));
@@ -210,12 +210,7 @@ void TestLoaderBounds::imageHeadersGiveTheClaimedSize()
 void TestLoaderBounds::pareContainerRefusesForgedSizes()
 {
     const auto refusal = [](const std::string& bytes) {
-        try {
-            (void)pare::format::readPareContainer(bytes, "m.pare");
-        } catch (const InputError& e) {
-            return QString(e.what());
-        }
-        return QString();
+        return refusalOf([&] { (void)pare::format::readPareContainer(bytes, "m.pare"); });
     };
     std::string header("PARE", 4);
     header += std::string("\x02\0\0\0", 4);

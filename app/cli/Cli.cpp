@@ -104,7 +104,8 @@ int run(int argc, const char* const* argv)
                   << describeBytes(memoryBudget()) << ") allows; set a smaller --memory-budget\n";
         return 2;
     } catch (const std::filesystem::filesystem_error& e) {
-        std::cerr << "pare: " << e.path1().string() << ": " << e.code().message() << "\n";
+        std::cerr << "pare: " << (e.path1().empty() ? std::string("filesystem") : e.path1().string()) << ": "
+                  << e.code().message() << "\n";
         return 2;
     } catch (const std::exception& e) {
         std::cerr << "pare: internal error: " << firstLine(e) << "\n";
