@@ -49,7 +49,11 @@ def main(pare, out, root):
         target = os.path.join(out, f"tiny-{name}.pare")
         subprocess.run([pare, "export", tiny, "--out", target, "--force", "--input-shape", "1,4,4"], check=True,
                        capture_output=True)
-        write(f"{out}/fuzz_pare", f"tiny-{name}.pare", open(target, "rb").read())
+        pare_bytes = open(target, "rb").read()
+        write(f"{out}/fuzz_pare", f"tiny-{name}.pare", pare_bytes)
+        # The decoded body too: the harness also wraps its input in a valid frame.
+        body = subprocess.run(["zstd", "-d", "-c"], input=pare_bytes[16:], capture_output=True, check=True).stdout
+        write(f"{out}/fuzz_pare", f"tiny-{name}.body", body)
 
     # IDX and CIFAR: a few real Fashion-MNIST images (the harness splits its input in two: images, labels).
     fashion = "/usr/share/datasets/fashion-mnist"

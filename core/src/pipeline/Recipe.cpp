@@ -348,7 +348,8 @@ Recipe Recipe::fromJson(const std::string& text, const std::string& origin)
             if (name == RecipeStep::kindName(k))
                 kind = k;
         if (!kind)
-            throw inputError(origin, where + ": unknown step " + quotedValue(name) + " (prune, distill, quantize, evaluate)");
+            throw inputError(origin,
+                             where + ": unknown step " + quotedValue(name) + " (prune, distill, quantize, evaluate)");
         RecipeStep step;
         switch (*kind) {
         case RecipeStep::Kind::Prune:
