@@ -206,6 +206,23 @@ void TestCli::badInputExitsTwoWithOneLine_data()
     QTest::newRow("nan mean") << QStringList { "eval", bundled, "--data", m_subset, "--mean", "nan", "--std", "1" }
                               << "--mean"
                               << "finite";
+    // Bounds: a request over the memory budget is refused with what it would need; the echo of a huge number is
+    // short.
+    QTest::newRow("data over the budget")
+        << QStringList { "eval", bundled, "--data", m_subset, "--memory-budget", "2M" } << m_subset
+        << "over the memory budget of 2.0 MB";
+    QTest::newRow("nonsense budget") << QStringList { "eval", bundled, "--data", m_subset, "--memory-budget", "lots" }
+                                     << "--memory-budget"
+                                     << "1.5G";
+    QTest::newRow("zoo width over the budget")
+        << QStringList { "eval", "lenet5@64", "--data", m_subset, "--memory-budget", "500M" } << "lenet5@64"
+        << "million parameters";
+    QTest::newRow("learning rate past a double")
+        << QStringList { "train", "--model", "lenet5", "--data", m_subset, "--lr", "1e400", "--out", d + "n.pt" }
+        << "--lr"
+        << "positive";
+    QTest::newRow("empty data") << QStringList { "eval", bundled, "--data", "" } << "--data"
+                                << "empty";
     QTest::newRow("negative epochs") << QStringList { "train", "--model",  "lenet5",   "--data", m_subset,
                                                       "--out", d + "b.pt", "--epochs", "-1" }
                                      << "--epochs"
