@@ -24,6 +24,7 @@ private slots:
     void badInputExitsTwoWithOneLine_data();
     void badInputExitsTwoWithOneLine();
     void trainJsonReportsTheFileItWrote();
+    void outputNamesTheLogits();
     void trainRefusesToOverwrite();
     void noOutputReplacesAnInput();
     void pruneJsonIsPlainAboutSizes();
@@ -241,6 +242,38 @@ void TestCli::badInputExitsTwoWithOneLine()
     QVERIFY2(!line.isEmpty() && !line.contains('\n'), qPrintable(run.err));
     QVERIFY2(line.contains(culprit), qPrintable(line));
     QVERIFY2(line.contains(problem), qPrintable(line));
+}
+
+/// A forward that returns its logits second (after an auxiliary head) or in a dict: --output names them, every step
+/// uses them, the files Pare writes keep the choice, and ONNX export, which writes the first output, refuses.
+void TestCli::outputNamesTheLogits()
+{
+    const QString tuple = path("auxiliary_first.pt");
+    const QString dict = path("dict_outputs.pt");
+    auto run = pare::test::runPare({ "eval", tuple, "--data", m_subset });
+    QCOMPARE(run.exitCode, 2);
+    QVERIFY2(run.err.contains("outputs 3 values per sample"), qPrintable(run.err));
+    run = pare::test::runPare({ "eval", tuple, "--data", m_subset, "--output", "1", "--json" });
+    QVERIFY2(run.exitCode == 0, qPrintable(run.err));
+    run = pare::test::runPare({ "eval", dict, "--data", m_subset, "--output", "logits" });
+    QVERIFY2(run.exitCode == 0, qPrintable(run.err));
+    run = pare::test::runPare({ "eval", dict, "--data", m_subset, "--output", "nope" });
+    QCOMPARE(run.exitCode, 2);
+    QVERIFY2(run.err.trimmed() == "pare: " + dict + ": output 'nope': the model returns 2 outputs (aux, logits)",
+             qPrintable(run.err));
+    run = pare::test::runPare({ "eval", tuple, "--data", m_subset, "--output", "2" });
+    QCOMPARE(run.exitCode, 2);
+    QVERIFY2(run.err.contains("the model returns 2 outputs"), qPrintable(run.err));
+
+    const QString pruned = path("auxiliary-pruned.pt");
+    run = pare::test::runPare({ "prune", tuple, "--data", m_subset, "--output", "1", "--ratio", "0.5",
+                                "--finetune-epochs", "0", "--out", pruned, "--force" });
+    QVERIFY2(run.exitCode == 0, qPrintable(run.err));
+    run = pare::test::runPare({ "eval", pruned, "--data", m_subset });
+    QVERIFY2(run.exitCode == 0, qPrintable(run.err));
+    run = pare::test::runPare({ "export", pruned, "--out", path("auxiliary.onnx"), "--force" });
+    QCOMPARE(run.exitCode, 2);
+    QVERIFY2(run.err.contains("its logits are output '1'"), qPrintable(run.err));
 }
 
 void TestCli::trainJsonReportsTheFileItWrote()

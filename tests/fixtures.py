@@ -12,6 +12,7 @@ import json
 import os
 import sys
 import zipfile
+from typing import Dict
 
 import numpy as np
 import torch
@@ -117,6 +118,29 @@ def bad(folder):
         z.writestr("notes/readme.txt", "a zip file, but no model")
     # A TorchScript model for 3x32x32 input without Pare's record.
     torch.jit.trace(mlp, torch.zeros(1, 3, 32, 32)).save(os.path.join(folder, "mlp_rgb32.pt"))
+    # Models whose logits are not their first output: a tuple (auxiliary head first) and a dict.
+    torch.jit.script(AuxiliaryFirst()).save(os.path.join(folder, "auxiliary_first.pt"))
+    torch.jit.script(DictOutputs()).save(os.path.join(folder, "dict_outputs.pt"))
+
+
+class AuxiliaryFirst(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(784, 10)
+
+    def forward(self, x):
+        logits = self.fc(x.flatten(1))
+        return logits[:, :3], logits
+
+
+class DictOutputs(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(784, 10)
+
+    def forward(self, x) -> Dict[str, torch.Tensor]:
+        logits = self.fc(x.flatten(1))
+        return {"aux": logits[:, :3], "logits": logits}
 
 
 def check(path, shape):

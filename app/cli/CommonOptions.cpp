@@ -55,6 +55,9 @@ void addCommonOptions(CLI::App& command, CommonOptions& options)
                        "default: half of the machine's memory)");
     command.add_option("--input-shape", options.inputShape,
                        "Model input C,H,W (for models without a pare.json record)");
+    command.add_option("--output", options.output,
+                       "For a model whose forward returns several outputs: the logits' index or name (default: the "
+                       "record's, else the first tensor); kept in the record of the files Pare writes");
     command.add_option("--mean", options.mean, "Normalization mean, one value or one per channel");
     command.add_option("--std", options.std, "Normalization std, one value or one per channel");
     command.add_flag("--json", options.json, "Print one JSON object on stdout");
@@ -100,6 +103,14 @@ std::map<std::string, int> parseLayerBits(const std::string& text)
         bits[item.substr(0, equals)] = value;
     }
     return bits;
+}
+
+Model openModel(const std::string& spec, const CommonOptions& common)
+{
+    auto model = Model::open(spec);
+    if (!common.output.empty())
+        model.selectOutput(common.output);
+    return model;
 }
 
 DatasetOptions datasetOptionsFor(const ModelRecord* record, const CommonOptions& common, uint64_t seed)

@@ -24,6 +24,7 @@ struct CommonOptions
     int threads = 0;
     std::string memoryBudget; ///< "1.5G", "800M"...; empty: the default share of memory
     std::string inputShape;
+    std::string output; ///< which output is the logits (ModelRecord::output); empty: the model's record, or the first
     std::string mean;
     std::string std;
     bool json = false;
@@ -69,6 +70,9 @@ inline const CLI::Validator kPositive(
 [[nodiscard]] std::vector<int64_t> parseShape(const std::string& text);
 /// "conv1=8,fc1=2" as layer names and bit-widths. Throws InputError naming `--layer-bits`.
 [[nodiscard]] std::map<std::string, int> parseLayerBits(const std::string& text);
+
+/// Opens a model file or zoo name (Model::open) and applies --output to its record.
+[[nodiscard]] Model openModel(const std::string& spec, const CommonOptions& common);
 
 /// Data options for a model: its record decides shape and normalization unless the user says otherwise.
 [[nodiscard]] DatasetOptions datasetOptionsFor(const ModelRecord* record, const CommonOptions& common, uint64_t seed);

@@ -103,7 +103,7 @@ public:
             if (std::filesystem::weakly_canonical(m_saveRecipe) == std::filesystem::weakly_canonical(m_out))
                 throw InputError("--save-recipe: is the same file as --out");
         }
-        const auto original = Model::open(m_model);
+        const auto original = openModel(m_model, common);
         const auto data = loadData(m_data, datasetOptionsFor(&original.record(), common, recipe.seed));
 
         const bool text = !common.json;

@@ -44,7 +44,7 @@ public:
         inputs.protectFile(m_student, "the student");
         inputs.protectDataSet(m_data);
         checkOutput(inputs, m_out, m_force);
-        const auto teacher = Model::open(m_teacher);
+        const auto teacher = openModel(m_teacher, common);
         const auto data = loadData(m_data, datasetOptionsFor(&teacher.record(), common, m_options.train.seed));
         const auto& info = data.info();
         DistillStep step;

@@ -26,7 +26,7 @@ public:
 
     int execute(const CommonOptions& common) override
     {
-        const auto model = Model::open(m_model);
+        const auto model = openModel(m_model, common);
         const auto data = loadData(m_data, datasetOptionsFor(&model.record(), common, 0));
         checkCompatible(model, data);
         const auto eval = evaluate(model, data);

@@ -36,7 +36,7 @@ public:
         if (!m_data.empty())
             inputs.protectDataSet(m_data);
         checkOutput(inputs, m_out, m_force);
-        auto model = Model::open(m_model);
+        auto model = openModel(m_model, common);
         if (!common.inputShape.empty()) {
             auto record = model.record();
             record.inputShape = parseShape(common.inputShape);

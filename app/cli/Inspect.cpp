@@ -22,7 +22,7 @@ public:
 
     int execute(const CommonOptions& common) override
     {
-        const auto model = Model::open(m_model);
+        const auto model = openModel(m_model, common);
         const auto summary = model.inspect(parseShape(common.inputShape));
         if (common.json) {
             printJson(json { { "model", m_model },

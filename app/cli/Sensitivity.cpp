@@ -44,7 +44,7 @@ public:
         inputs.protectDataSet(m_data);
         if (!m_csv.empty())
             checkOutput(inputs, m_csv, m_force);
-        const auto model = Model::open(m_model);
+        const auto model = openModel(m_model, common);
         const auto data = loadData(m_data, datasetOptionsFor(&model.record(), common, 0));
         const auto sensitivity = analyzeSensitivity(model, data, m_options);
         const auto allocation = allocateRatios(sensitivity, m_target);

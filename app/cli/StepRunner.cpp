@@ -27,7 +27,7 @@ StepOutcome runCompressionStep(const StepArgs& args,
     inputs.protectFile(args.model, "the input model");
     inputs.protectDataSet(args.data);
     checkOutput(inputs, args.out, args.force);
-    auto model = Model::open(args.model);
+    auto model = openModel(args.model, common);
     const auto data = loadData(args.data, datasetOptionsFor(&model.record(), common, seed));
     checkCompatible(model, data);
     StepOutcome outcome;

@@ -45,7 +45,7 @@ public:
         const bool fromZoo = Model::namesZooModel(m_model);
         std::optional<Model> loaded;
         if (!fromZoo)
-            loaded.emplace(Model::open(m_model));
+            loaded.emplace(openModel(m_model, common));
         const auto data
             = loadData(m_data, datasetOptionsFor(loaded ? &loaded->record() : nullptr, common, m_options.seed));
         const auto& info = data.info();

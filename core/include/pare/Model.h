@@ -29,6 +29,9 @@ struct ModelRecord
     /// For a model that runs on quantized:: int8 ops: the engine its weights are packed for, set before the file is
     /// loaded. Empty for float models.
     std::optional<Int8Engine> int8Engine;
+    /// Which of a model's outputs are its logits when forward returns a tuple, named tuple, list or dict: an index
+    /// ("1") or a name ("logits"). Empty: the first tensor. Saved files keep the model's own outputs.
+    std::string output;
 
     [[nodiscard]] std::string toJson() const;
     /// Throws InputError naming `origin` when the JSON is not a valid record.
@@ -123,7 +126,10 @@ public:
     [[nodiscard]] static ModelFormat formatForPath(const std::string& path);
 
     [[nodiscard]] const ModelRecord& record() const;
+    /// Replaces the record; an output selection the new record does not name is kept.
     void setRecord(const ModelRecord& record);
+    /// Names which output is the logits (ModelRecord::output), leaving the rest of the record as it is.
+    void selectOutput(const std::string& output);
     /// Where the model came from: a file path or a zoo spec.
     [[nodiscard]] const std::string& origin() const;
 

@@ -533,6 +533,10 @@ std::string exportModel(const Model::Impl& model, const std::vector<int64_t>& in
         throw inputError(model.origin,
                          "cannot export to ONNX without an input shape C,H,W (the model has no "
                          "pare.json record; give --input-shape)");
+    if (!model.record.output.empty() && model.record.output != "0")
+        throw inputError(model.origin,
+                         "its logits are output '" + model.record.output
+                             + "', and ONNX export writes a tuple's first output; export .pt or .pare");
     auto module = model.module.clone();
     module.eval();
     torch::jit::Module frozen;

@@ -208,6 +208,8 @@ std::string ModelRecord::toJson() const
     j["classes"] = classes;
     if (int8Engine)
         j["int8_engine"] = optionName(*int8Engine);
+    if (!output.empty())
+        j["output"] = output;
     j["format"] = "pare-model-record";
     j["version"] = 1;
     return j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace);
@@ -222,6 +224,7 @@ ModelRecord ModelRecord::fromJson(const std::string& json, const std::string& or
         record.mean = j.value("mean", std::vector<float> {});
         record.std = j.value("std", std::vector<float> {});
         record.classes = j.value("classes", std::vector<std::string> {});
+        record.output = j.value("output", std::string());
         const auto engine = j.value("int8_engine", std::string());
         if (!engine.empty())
             record.int8Engine = parseOption<Int8Engine>(engine, "int8_engine");
@@ -387,8 +390,17 @@ const ModelRecord& Model::record() const
 
 void Model::setRecord(const ModelRecord& record)
 {
+    const std::string output = m_impl->record.output;
     m_impl->record = record;
     m_impl->record.present = true;
+    // A record made from the data knows nothing of the model's outputs: the selection stays.
+    if (m_impl->record.output.empty())
+        m_impl->record.output = output;
+}
+
+void Model::selectOutput(const std::string& output)
+{
+    m_impl->record.output = output;
 }
 
 const std::string& Model::origin() const
@@ -461,7 +473,11 @@ ModelSummary Model::inspect(const std::vector<int64_t>& inputShape) const
         const auto handle = at::addThreadLocalCallback(
             at::RecordFunctionCallback(&onOpStart, &onOpEnd).needsInputs(true).needsOutputs(true));
         try {
-            output = forward(module, torch::zeros(shape));
+            output = forward(module, torch::zeros(shape), m_impl->record.output);
+        } catch (const OutputSelectionError& e) {
+            at::removeCallback(handle);
+            tCounter = nullptr;
+            throw inputError(m_impl->origin, e.what());
         } catch (const std::exception& e) {
             at::removeCallback(handle);
             tCounter = nullptr;

@@ -50,31 +50,68 @@ void requireFloatModel(const Model::Impl& model, const std::string& what);
 /// on 2 cores (the larger batch's activations fall out of cache).
 constexpr int64_t kInferenceBatch = 256;
 
-/// The logits among a model's outputs: the output itself, or the first tensor of a tuple, named tuple, list or dict
-/// (GoogLeNet's scripted forward returns (logits, aux2, aux1), the auxiliary heads None in eval mode). Throws
-/// c10::Error when there is none.
-inline torch::Tensor logitsOf(const c10::IValue& output)
+/// The logits among a model's outputs: the output itself, or, of a tuple, named tuple, list or dict, the one
+/// `selection` names (an index or a field or key name; ModelRecord::output), else the first tensor (GoogLeNet's
+/// scripted forward returns (logits, aux2, aux1), the auxiliary heads None in eval mode). A selection that names
+/// no tensor is an OutputSelectionError; no tensor at all is a c10::Error.
+class OutputSelectionError : public InputError
 {
-    if (output.isTensor())
+public:
+    using InputError::InputError;
+};
+
+inline torch::Tensor logitsOf(const c10::IValue& output, const std::string& selection = {})
+{
+    if (output.isTensor() && selection.empty())
         return output.toTensor();
     std::vector<c10::IValue> items;
-    if (output.isTuple())
+    std::vector<std::string> names;
+    if (output.isTuple()) {
         items = output.toTupleRef().elements().vec();
-    else if (output.isList())
+        if (const auto& schema = output.type()->cast<c10::TupleType>()->schema())
+            for (const auto& argument : schema->arguments())
+                names.push_back(argument.name());
+    } else if (output.isList()) {
         items = output.toListRef().vec();
-    else if (output.isGenericDict())
-        for (const auto& entry : output.toGenericDict())
+    } else if (output.isGenericDict()) {
+        for (const auto& entry : output.toGenericDict()) {
             items.push_back(entry.value());
+            names.push_back(entry.key().isString() ? entry.key().toStringRef() : std::string());
+        }
+    }
+    if (!selection.empty()) {
+        const bool isIndex = selection.find_first_not_of("0123456789") == std::string::npos;
+        size_t index = items.size();
+        if (isIndex && selection.size() < 9)
+            index = size_t(std::stoul(selection));
+        for (size_t i = 0; !isIndex && i < names.size(); ++i)
+            if (names[i] == selection)
+                index = i;
+        const std::string available = output.isTensor()
+            ? "one tensor"
+            : std::to_string(items.size()) + " outputs" + (names.empty() ? std::string() : " (" + [&] {
+                  std::string list;
+                  for (const auto& n : names)
+                      list += (list.empty() ? "" : ", ") + n;
+                  return list;
+              }() + ")");
+        if (index >= items.size())
+            throw OutputSelectionError("output '" + selection + "': the model returns " + available);
+        if (!items[index].isTensor())
+            throw OutputSelectionError("output '" + selection + "' is not a tensor");
+        return items[index].toTensor();
+    }
     for (const auto& item : items)
         if (item.isTensor())
             return item.toTensor();
     TORCH_CHECK(false, "Expected Tensor but got ", output.tagKind());
 }
 
-/// Runs the module's forward on a batch; the module must already be in the wanted train/eval mode.
-inline torch::Tensor forward(torch::jit::Module& module, const torch::Tensor& input)
+/// Runs the module's forward on a batch; the module must already be in the wanted train/eval mode. `selection`
+/// picks the logits among several outputs (logitsOf).
+inline torch::Tensor forward(torch::jit::Module& module, const torch::Tensor& input, const std::string& selection = {})
 {
-    return logitsOf(module.forward({ input }));
+    return logitsOf(module.forward({ input }), selection);
 }
 
 /// One line out of a LibTorch error: the interpreter wraps the real cause ("RuntimeError: mat1 and mat2 shapes

@@ -32,7 +32,11 @@ double accuracyOn(const Model& model, const Dataset& data, Split split, int64_t 
     int64_t correct = 0;
     for (int64_t begin = 0; begin < n; begin += kInferenceBatch) {
         const auto end = std::min(n, begin + kInferenceBatch);
-        correct += forward(module, x.slice(0, begin, end)).argmax(1).eq(y.slice(0, begin, end)).sum().item<int64_t>();
+        correct += forward(module, x.slice(0, begin, end), model.record().output)
+                       .argmax(1)
+                       .eq(y.slice(0, begin, end))
+                       .sum()
+                       .item<int64_t>();
     }
     return n > 0 ? double(correct) / double(n) : 0.0;
 }

@@ -86,7 +86,8 @@ torch::Tensor teacherLogits(const Model& teacher, const torch::Tensor& images, c
     for (int64_t begin = 0; begin < images.size(0); begin += kInferenceBatch) {
         if (cancel && cancel->isRequested())
             break;
-        parts.push_back(forward(module, images.slice(0, begin, std::min(images.size(0), begin + kInferenceBatch))));
+        parts.push_back(forward(module, images.slice(0, begin, std::min(images.size(0), begin + kInferenceBatch)),
+                                teacher.record().output));
     }
     return parts.empty() ? torch::Tensor() : torch::cat(parts);
 }
@@ -181,7 +182,11 @@ double topOneAgreement(const Model& a, const Model& b, const Dataset& data, Spli
     int64_t same = 0;
     for (int64_t begin = 0; begin < images.size(0); begin += kInferenceBatch) {
         const auto x = images.slice(0, begin, std::min(images.size(0), begin + kInferenceBatch));
-        same += forward(first, x).argmax(1).eq(forward(second, x).argmax(1)).sum().item<int64_t>();
+        same += forward(first, x, a.record().output)
+                    .argmax(1)
+                    .eq(forward(second, x, b.record().output).argmax(1))
+                    .sum()
+                    .item<int64_t>();
     }
     return double(same) / double(images.size(0));
 }

@@ -150,7 +150,7 @@ try {
             const auto x = images.index_select(0, index).contiguous(layout);
             const auto y = labels.index_select(0, index);
             optimizer->zero_grad();
-            const auto loss = batchLoss(forward(module, x), y, index, epoch);
+            const auto loss = batchLoss(forward(module, x, model.record().output), y, index, epoch);
             loss.backward();
             if (hooks.beforeOptimizerStep)
                 hooks.beforeOptimizerStep(step, totalSteps);
@@ -222,7 +222,7 @@ try {
         const int64_t end = std::min(count, begin + batchSize);
         const auto x = images.slice(0, begin, end);
         const auto y = labels.slice(0, begin, end);
-        const auto logits = forward(module, x);
+        const auto logits = forward(module, x, model.record().output);
         if (logits.dim() != 2 || logits.size(1) != classes)
             throw inputError(model.origin(),
                              "has " + std::to_string(logits.dim() == 2 ? logits.size(1) : logits.numel())
@@ -316,7 +316,9 @@ void checkCompatible(const Model& model, const Dataset& data)
         module.eval();
         const auto& images = data.impl().testImages.size(0) > 0 ? data.impl().testImages : data.impl().trainImages;
         try {
-            logits = forward(module, images.slice(0, 0, 2));
+            logits = forward(module, images.slice(0, 0, 2), record.output);
+        } catch (const OutputSelectionError& e) {
+            throw inputError(model.origin(), e.what());
         } catch (const std::exception& e) {
             throw inputError(model.origin(),
                              "does not accept the data's samples of shape " + shapeText + ": " + conciseTorchError(e));
