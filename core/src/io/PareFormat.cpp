@@ -23,9 +23,6 @@
 namespace pare::format {
 namespace {
 
-constexpr const char* kMagic = kPareMagic;
-constexpr uint32_t kVersion = kPareVersion;
-
 template <typename T> void put(std::string& out, T value)
 {
     out.append(reinterpret_cast<const char*>(&value), sizeof value);
@@ -445,7 +442,7 @@ bool looksLikePare(const std::string& path)
     std::ifstream in(path, std::ios::binary);
     char head[4] = {};
     in.read(head, 4);
-    return in.gcount() == 4 && std::memcmp(head, kMagic, 4) == 0;
+    return in.gcount() == 4 && std::memcmp(head, kPareMagic, 4) == 0;
 }
 
 std::string encodePare(const Model::Impl& model)
@@ -477,7 +474,7 @@ std::string encodePare(const Model::Impl& model)
     stripped.save(archive, extra);
 
     const std::string header
-        = nlohmann::json { { "format", "pare" }, { "version", kVersion }, { "layers", layers } }.dump();
+        = nlohmann::json { { "format", "pare" }, { "version", kPareVersion }, { "layers", layers } }.dump();
     std::string body;
     put(body, uint32_t(header.size()));
     body += header;
@@ -495,8 +492,8 @@ std::string encodePare(const Model::Impl& model)
     if (ZSTD_isError(written))
         throw std::runtime_error(std::string("zstd: ") + ZSTD_getErrorName(written));
     compressed.resize(written);
-    std::string out(kMagic, 4);
-    put(out, kVersion);
+    std::string out(kPareMagic, 4);
+    put(out, kPareVersion);
     put(out, uint64_t(body.size()));
     return out + compressed;
 }

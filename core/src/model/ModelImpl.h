@@ -80,23 +80,16 @@ inline torch::Tensor logitsOf(const c10::IValue& output, const std::string& sele
         }
     }
     if (!selection.empty()) {
-        const bool isIndex = selection.find_first_not_of("0123456789") == std::string::npos;
         size_t index = items.size();
-        if (isIndex && selection.size() < 9)
-            index = size_t(std::stoul(selection));
-        for (size_t i = 0; !isIndex && i < names.size(); ++i)
-            if (names[i] == selection)
+        for (size_t i = 0; i < items.size(); ++i)
+            if (selection == std::to_string(i) || (i < names.size() && selection == names[i]))
                 index = i;
-        const std::string available = output.isTensor()
-            ? "one tensor"
-            : std::to_string(items.size()) + " outputs" + (names.empty() ? std::string() : " (" + [&] {
-                  std::string list;
-                  for (const auto& n : names)
-                      list += (list.empty() ? "" : ", ") + n;
-                  return list;
-              }() + ")");
-        if (index >= items.size())
+        if (index == items.size()) {
+            std::string available = output.isTensor() ? "one tensor" : std::to_string(items.size()) + " outputs";
+            for (size_t i = 0; i < names.size(); ++i)
+                available += (i == 0 ? " (" : ", ") + names[i] + (i + 1 == names.size() ? ")" : "");
             throw OutputSelectionError("output '" + selection + "': the model returns " + available);
+        }
         if (!items[index].isTensor())
             throw OutputSelectionError("output '" + selection + "' is not a tensor");
         return items[index].toTensor();
