@@ -24,15 +24,20 @@ using namespace pare;
 
 namespace {
 
-/// Families whose pruned share of parameters reaches the 25% at ratio 0.3; the vision transformer keeps
-/// the channels its attention reads (README's family table says why).
+/// Families whose pruned share of parameters reaches the 25% at ratio 0.3, scripted and traced. The vision
+/// transformer reaches it scripted only: a traced attention layer keeps num_heads and its widths as numbers in its
+/// code, so its heads and the channels it reads are kept (README's family table says so).
 const QStringList kQuarterOrMore { "resnet18",           "mobilenet_v2", "mobilenet_v3_small", "squeezenet1_1",
                                    "shufflenet_v2_x0_5", "densenet121",  "efficientnet_b0",    "regnet_x_400mf",
                                    "mnasnet0_5",         "googlenet",    "vgg11_bn",           "convnext_tiny" };
+const QString kScriptedAttention = QStringLiteral("vit");
 
-/// ConvNeXt's trunk channels pass through LayerNorms over channels, which then normalize over fewer: its pruned
-/// model is not the zeroed original, so only its shape and sanity are compared.
-const QString kRenormalized = QStringLiteral("convnext_tiny");
+/// ConvNeXt's and the scripted vision transformer's trunk channels pass through LayerNorms over channels, which then
+/// normalize over fewer: their pruned models are not the zeroed originals, so only shape and sanity are compared.
+bool renormalized(const QString& family, const QString& form)
+{
+    return family == QLatin1String("convnext_tiny") || (family == kScriptedAttention && form == "scripted");
+}
 
 } // namespace
 
@@ -45,6 +50,7 @@ private slots:
     void filterPruningShrinksEveryFamily_data();
     void filterPruningShrinksEveryFamily();
     void prunedModelsComputeWhatTheZeroedOriginalsCompute();
+    void attentionLosesWholeHeadsExactly();
     void recordlessModelsReadDataWithTheirFirstLayersChannels();
 
 private:
@@ -96,11 +102,16 @@ void TestArchitectures::filterPruningShrinksEveryFamily()
     const auto after = model.inspect({ 3, 32, 32 });
     QVERIFY2(after.params < before.params, qPrintable(QString("%1 -> %2").arg(before.params).arg(after.params)));
     QVERIFY(after.macs < before.macs);
-    if (kQuarterOrMore.contains(family))
+    const bool scriptedAttention = family == kScriptedAttention && form == "scripted";
+    if (kQuarterOrMore.contains(family) || scriptedAttention)
         QVERIFY2(double(after.params) <= 0.75 * double(before.params),
                  qPrintable(QString("%1 -> %2 parameters").arg(before.params).arg(after.params)));
     QVERIFY(!result.removedChannels.empty());
-    QCOMPARE(!result.renormalized.empty(), family == kRenormalized);
+    QCOMPARE(!result.renormalized.empty(), renormalized(family, form));
+    // Whole heads: 1 of the reduced model's 4 in each of its 2 layers at 0.3; none traced.
+    QCOMPARE(int(result.headsRemoved.size()), scriptedAttention ? 2 : 0);
+    for (const auto& heads : result.headsRemoved)
+        QVERIFY(heads.removed == 1 && heads.of == 4);
 
     const QString pruned = m_dir.filePath(family + "_" + form + "_pruned.pt");
     model.save(pruned.toStdString(), /*overwrite=*/true);
@@ -140,11 +151,59 @@ void TestArchitectures::prunedModelsComputeWhatTheZeroedOriginalsCompute()
         QVERIFY2(f["params_after"].toInteger() < f["params_before"].toInteger(), name);
         // Far from zero logits, or any agreement would be trivial.
         QVERIFY2(f["finite"].toBool() && f["pruned_std"].toDouble() > 0.01, name);
-        if (it.key().startsWith(kRenormalized + "/"))
+        const auto parts = it.key().split('/');
+        if (renormalized(parts.front(), parts.back()))
             continue;
         QVERIFY2(f["reference_std"].toDouble() > 0.1 && f["zeroed_std"].toDouble() > 0.01, name);
         QVERIFY2(f["max_relative_difference"].toDouble() < 1e-4, name);
     }
+}
+
+/// Without LayerNorms to renormalize (AttentionWithoutNorm in architectures.py), removing whole heads of a scripted
+/// nn.MultiheadAttention and the trunk channels it reads is exact: the pruned model computes what the original
+/// computes with those heads' query, key and value rows, and those channels, set to zero.
+void TestArchitectures::attentionLosesWholeHeadsExactly()
+{
+    const QString original = m_models + "/attention_scripted.pt";
+    auto model = Model::load(original.toStdString());
+    const auto before = model.inspect({ 3, 32, 32 });
+    PruneOptions options;
+    options.method = PruneMethod::Filters;
+    options.ratio = 0.3;
+    options.finetune.epochs = 0;
+    const auto result = prune(model, *m_data, options);
+    QCOMPARE(int(result.headsRemoved.size()), 1);
+    QCOMPARE(result.headsRemoved[0].removed, int64_t(1));
+    QCOMPARE(result.headsRemoved[0].of, int64_t(4));
+    QVERIFY(result.renormalized.empty());
+    QVERIFY(double(model.inspect({ 3, 32, 32 }).params) <= 0.75 * double(before.params));
+
+    const QString pruned = m_dir.filePath("attention_pruned.pt");
+    model.save(pruned.toStdString(), /*overwrite=*/true);
+    QJsonArray removed;
+    for (const auto& cut : result.removedChannels) {
+        QJsonArray indices;
+        for (auto i : cut.indices)
+            indices.append(qint64(i));
+        removed.append(QJsonObject {
+            { "parameter", QString::fromStdString(cut.parameter) }, { "dim", cut.dim }, { "indices", indices } });
+    }
+    const QString casesPath = m_dir.filePath("attention_case.json");
+    QFile file(casesPath);
+    QVERIFY(file.open(QIODevice::WriteOnly));
+    file.write(
+        QJsonDocument(
+            QJsonArray { QJsonObject {
+                { "name", "attention" }, { "original", original }, { "pruned", pruned }, { "removed", removed } } })
+            .toJson());
+    file.close();
+    const auto out = pare::test::runTorchPython(
+        { QStringLiteral(PARE_TESTS_DIR "/architectures.py"), QStringLiteral("compare"), casesPath });
+    QVERIFY(out);
+    const auto f = QJsonDocument::fromJson(*out).object()["attention"].toObject();
+    const auto facts = qPrintable(QJsonDocument(f).toJson(QJsonDocument::Compact));
+    QVERIFY2(f["shape_same"].toBool() && f["reference_std"].toDouble() > 0.1, facts);
+    QVERIFY2(f["max_relative_difference"].toDouble() < 1e-4, facts);
 }
 
 /// torch.jit.save writes no pare.json: a torchvision model reads 3 channels, Fashion-MNIST has 1. The data is

@@ -69,6 +69,10 @@ public:
             if (isStructured(m_options.method)) {
                 outcome.report["kept_by"] = pruned.keptBy;
                 outcome.report["renormalized"] = pruned.renormalized;
+                json heads = json::array();
+                for (const auto& h : pruned.headsRemoved)
+                    heads.push_back({ { "layer", h.layer }, { "removed", h.removed }, { "of", h.of } });
+                outcome.report["attention_heads_removed"] = heads;
             }
             printJson(outcome.report);
             return 0;
@@ -91,6 +95,10 @@ public:
         if (!pruned.renormalized.empty())
             std::cout << pruned.renormalized.size()
                       << " layer norms now normalize over fewer channels (fine-tuning adapts the rest)\n";
+        if (!pruned.headsRemoved.empty())
+            std::cout << "attention heads removed: " << pruned.headsRemoved.front().removed << " of "
+                      << pruned.headsRemoved.front().of << " in " << pruned.headsRemoved.size() << " layer"
+                      << (pruned.headsRemoved.size() > 1 ? "s" : "") << "\n";
         printStepOutcome(table, outcome, m_args.out);
         return 0;
     }

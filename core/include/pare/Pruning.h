@@ -85,6 +85,14 @@ struct PruneResult
     /// Layer norms that lost channels: they normalize over fewer, so unlike everything else structured pruning
     /// removes, removing channels whose activations are zero still changes their outputs (fine-tuning adapts).
     std::vector<std::string> renormalized;
+    /// Attention layers that lost whole heads: the layer, heads removed, heads it had.
+    struct AttentionHeads
+    {
+        std::string layer;
+        int64_t removed = 0;
+        int64_t of = 0;
+    };
+    std::vector<AttentionHeads> headsRemoved;
     [[nodiscard]] double sparsity() const { return weights > 0 ? 1.0 - double(nonzero) / double(weights) : 0.0; }
 };
 

@@ -63,6 +63,7 @@ const std::set<std::string> kShapeQueries { "size", "dim", "len", "numel", "form
 } // namespace
 
 ChannelDependencies::ChannelDependencies(torch::jit::Module& frozen,
+                                         const torch::jit::Module& original,
                                          const std::vector<int64_t>& inputShape,
                                          const std::string& origin)
     : m_origin(origin)
@@ -72,13 +73,18 @@ ChannelDependencies::ChannelDependencies(torch::jit::Module& frozen,
     m_nodeSpace.push_back(0);
     m_spaces.push_back({ "pinned", {}, 0, 1, false, {} });
     m_spaceParent.push_back(0);
+    findAttentionModules(original);
     record(frozen, inputShape);
     auto graph = frozen.get_method("forward").graph();
     m_self = graph->inputs()[0];
     for (auto* node : graph->nodes())
         visit(node);
-    for (auto* output : graph->outputs())
-        pinValue(output);
+    for (auto& unit : m_units)
+        if (!unit.broken && unit.query && !unit.adopted) // its output projection's channels must not go alone
+            breakAttention(unit, "its output is not read in a way the analysis follows");
+    for (size_t i = 0; i < graph->outputs().size(); ++i)
+        if (i < m_realOutputs || !coveredByAttention(graph->outputs()[i]))
+            pinValue(graph->outputs()[i]);
     for (const auto& slice : m_slices)
         if (m_pinnedPaths.count(slice.path))
             for (const auto node : slice.nodes)
@@ -431,6 +437,20 @@ void ChannelDependencies::visit(Node* node)
     const auto name = baseName(node);
     if (kind == c10::prim::Constant || kind == c10::prim::GetAttr)
         return;
+    if (const auto owner = attentionOwner(node); !owner.empty()) {
+        visitAttention(node, owner);
+        return;
+    }
+    if ((kind == c10::prim::TupleUnpack || kind == c10::prim::ListUnpack || kind == c10::prim::TupleIndex
+         || kind == c10::aten::__getitem__)
+        && m_attentionValues.count(node->input(0))) {
+        for (auto* output : node->outputs())
+            adoptAttentionOutput(m_attentionValues.at(node->input(0)), output);
+        return;
+    }
+    for (auto* input : node->inputs())
+        if (m_attentionValues.count(input))
+            adoptAttentionOutput(m_attentionValues.at(input), input);
     if (kind == c10::prim::ListConstruct || kind == c10::prim::TupleConstruct) {
         m_items[node->output()] = { node->inputs().begin(), node->inputs().end() };
         return;
@@ -457,8 +477,12 @@ void ChannelDependencies::visit(Node* node)
         }
     }
     bool tracked = false;
-    for (auto* input : node->inputs())
-        tracked = tracked || idsOf(input) || (m_items.count(input) && !m_items.at(input).empty());
+    for (auto* input : node->inputs()) {
+        tracked = tracked || idsOf(input);
+        if (m_items.count(input)) // a list of tensors whose channels are tracked, not a list of sizes
+            for (auto* item : m_items.at(input))
+                tracked = tracked || idsOf(item);
+    }
     const std::string op = node->kind().toQualString();
     if (op == "aten::conv1d" || op == "aten::conv2d" || op == "aten::conv3d" || op == "aten::_convolution") {
         const bool full = op == "aten::_convolution";
@@ -475,8 +499,12 @@ void ChannelDependencies::visit(Node* node)
         return;
     }
     if (!tracked) {
-        // Nothing pruned flows in; a parameter read here other than as a layer's weight keeps its shape.
-        if (!kShapeQueries.count(name))
+        // Nothing pruned flows in; a parameter read here other than as a layer's weight keeps its shape. An expand
+        // whose only reader is a list (the class token on its way into a `cat`) is left to that cat.
+        const auto uses = node->outputs().size() == 1 ? node->output()->uses() : std::vector<torch::jit::Use>();
+        const bool expandIntoList
+            = name == "expand" && uses.size() == 1 && uses[0].user->kind() == c10::prim::ListConstruct;
+        if (!kShapeQueries.count(name) && !expandIntoList)
             for (auto* input : node->inputs())
                 if (const auto path = pathOf(input); !path.empty() && isTensor(input) && !kBinary.count(name))
                     m_pinnedPaths.insert(path);

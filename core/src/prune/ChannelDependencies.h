@@ -28,6 +28,36 @@ struct ParameterSlice
     std::vector<int64_t> nodes;
 };
 
+/// One `nn.MultiheadAttention` followed as a whole (prune/AttentionHeads.cpp). Its code is not followed operation by
+/// operation: PyTorch's attention requires the query, key and value width (`num_heads * head_dim`) to equal the width
+/// it reads (`embed_dim`), and both the fused kernel and the step-by-step path read `num_heads` and `embed_dim` from
+/// the module. So whole heads go (their query, key and value rows and the output projection's columns), and the
+/// channels it reads lose exactly as many; pruning then updates the module's `num_heads` and `embed_dim`.
+struct AttentionUnit
+{
+    std::string path; ///< "encoder.layers.encoder_layer_0.self_attention"
+    int64_t heads = 0;
+    int64_t headDim = 0;
+    int headSpace = 0;                  ///< its query/key/value channels, tied head by head
+    torch::jit::Value* query = nullptr; ///< what it reads as query, key and value alike
+    torch::Tensor outputIds;            ///< the ids of what it returns (its output projection's channels)
+    std::vector<int64_t> trunk;         ///< the nodes of the channels it reads
+    bool broken = false;                ///< read in a way this does not cover: everything it touches is kept
+    bool adopted = false;               ///< its output was found where the model reads it
+};
+
+/// A view or reshape whose size list names a channel dimension's size as a number (the vision transformer's
+/// `x.reshape(n, self.hidden_dim, n_h * n_w)`): when those channels lose some, the number becomes -1 in the code.
+struct FixedReshape
+{
+    c10::Symbol kind;
+    size_t start = 0; ///< the source range of the node, which the unfrozen module's node shares
+    size_t end = 0;
+    std::string text;
+    int64_t dim = 0;
+    torch::Tensor ids; ///< the channels whose removal needs the rewrite
+};
+
 /// The channels one layer writes: nodes first .. first+size-1.
 struct ChannelSpace
 {
@@ -46,7 +76,11 @@ public:
     /// Analyses `frozen` (a throwaway module frozen with its parameters kept as attributes; its graph is
     /// specialised to the branches a batch of `inputShape` takes). Throws InputError (naming `origin`) where the
     /// graph cannot be run or nothing in it can be pruned.
-    ChannelDependencies(torch::jit::Module& frozen, const std::vector<int64_t>& inputShape, const std::string& origin);
+    /// `original` is the module before freezing: which submodules are attention layers, and their settings.
+    ChannelDependencies(torch::jit::Module& frozen,
+                        const torch::jit::Module& original,
+                        const std::vector<int64_t>& inputShape,
+                        const std::string& origin);
 
     static constexpr int64_t kPinned = 0; ///< the node every kept-for-sure channel is tied to
 
@@ -61,6 +95,10 @@ public:
     const std::set<std::string>& renormalizedWeights() const { return m_renormalized; }
     /// Operations that kept channels because the analysis does not follow them, for the report.
     const std::vector<std::string>& pinnedBy() const { return m_pinnedBy; }
+    const std::vector<AttentionUnit>& attentionUnits() const { return m_units; }
+    const std::vector<FixedReshape>& fixedReshapes() const { return m_fixedReshapes; }
+    /// Keeps `ids` (a reshape the module's code cannot be made to follow).
+    void pin(const torch::Tensor& ids);
     int64_t nodeCount() const { return int64_t(m_parent.size()); }
     int spaceOf(int64_t node) const { return m_nodeSpace[size_t(node)]; }
 
@@ -81,11 +119,21 @@ private:
     /// Pooling, reductions, views, permutes, slices, chunks and cat (prune/ChannelMoves.cpp); false for others.
     bool visitMovement(torch::jit::Node* node, const std::string& name);
     void pinUnfollowed(torch::jit::Node* node, const std::string& why);
+    /// The attention submodule (a key of m_attentionModules) whose code `node` was inlined from; empty if none.
+    std::string attentionOwner(const torch::jit::Node* node) const;
+    void findAttentionModules(const torch::jit::Module& original);
+    void visitAttention(torch::jit::Node* node, const std::string& owner);
+    void startAttention(AttentionUnit& unit, torch::jit::Value* query);
+    void breakAttention(AttentionUnit& unit, const std::string& why);
+    /// A value computed inside attention unit `unit` and read outside it: its output projection's channels when it
+    /// is shaped like the query (the attention's output), pinned otherwise.
+    void adoptAttentionOutput(size_t unit, torch::jit::Value* outside);
+    /// Whether a value the untaken branch of an attention layer reads is covered by the unit (not pinned).
+    bool coveredByAttention(torch::jit::Value* value) const;
 
     torch::Tensor newNodes(int64_t count, const std::string& layer, const std::string& weightPath, bool convolution);
     void tie(int64_t a, int64_t b);
     void tie(const torch::Tensor& a, const torch::Tensor& b);
-    void pin(const torch::Tensor& ids);
     void pinValue(torch::jit::Value* value);
     /// The ids along `dim` of `value` (length: its real size there), tying whatever varies along other dims.
     std::vector<int64_t> alongDim(torch::jit::Value* value, int64_t dim);
@@ -115,6 +163,20 @@ private:
     std::set<std::string> m_renormalized;
     std::set<std::string> m_pinnedPaths; ///< parameters read where the analysis does not follow
     std::vector<std::string> m_pinnedBy;
+    struct AttentionModule
+    {
+        int64_t embed = 0;
+        int64_t heads = 0;
+        int64_t headDim = 0;
+    };
+    std::map<std::string, AttentionModule> m_attentionModules; ///< by path
+    std::vector<AttentionUnit> m_units;
+    std::map<torch::jit::Value*, size_t> m_attentionValues; ///< values computed inside unit i
+    /// Values only the untaken branch of an `if` read (kept alive as extra graph outputs by record()), with the
+    /// attention module whose code that `if` is part of ("" when outside any, or when read by several).
+    std::map<torch::jit::Value*, std::string> m_untakenReads;
+    size_t m_realOutputs = 0;
+    std::vector<FixedReshape> m_fixedReshapes;
 };
 
 } // namespace pare::structured

@@ -24,6 +24,16 @@ const std::set<std::string> kReduction { "mean", "sum", "amax", "amin" };
 using torch::jit::Node;
 using torch::jit::Value;
 
+namespace {
+
+std::string opName(const Node* node)
+{
+    std::string text = node->kind().toUnqualString();
+    return !text.empty() && text.back() == '_' ? text.substr(0, text.size() - 1) : text;
+}
+
+} // namespace
+
 void ChannelDependencies::visitReshape(Node* node)
 {
     auto* input = node->input(0);
@@ -40,6 +50,7 @@ void ChannelDependencies::visitReshape(Node* node)
     const auto before = varyingDims(*ids).size();
     auto reshaped = compress(alignRank(*ids, int64_t(inShape.size())).expand(inShape).reshape(outShape));
     const auto varying = varyingDims(reshaped);
+    auto changing = varying; // the dimensions whose size removing channels changes
     if (varying.size() > before) {
         // One channel dimension became several ([C] -> [groups, C/groups] for a channel shuffle): only channels
         // removed at the same position of every group keep the shape the model computes from the new size.
@@ -50,7 +61,22 @@ void ChannelDependencies::visitReshape(Node* node)
         for (auto d : varying)
             if (d != widest)
                 tie(reshaped, reshaped.narrow(d, 0, 1));
+        changing = { widest };
     }
+    if (node->inputs().size() > 1 && (opName(node) == "view" || opName(node) == "reshape"))
+        for (auto d : changing) {
+            // A size given as a number (a constant, or an attribute the freezing folded) no longer fits once these
+            // channels lose some; pruning rewrites it in the module's code (prune/StructuredPruning.cpp).
+            auto* sizes = node->input(1);
+            torch::jit::Value* element = nullptr;
+            if (sizes->node()->kind() == c10::prim::ListConstruct && size_t(d) < sizes->node()->inputs().size())
+                element = sizes->node()->input(size_t(d));
+            const bool fixed = element ? torch::jit::toIValue(element).has_value() : constantIntList(sizes).has_value();
+            const auto& range = node->sourceRange();
+            if (fixed && range.source())
+                m_fixedReshapes.push_back({ node->kind(), range.start(), range.end(), range.text().str(), d,
+                                            reshaped.narrow(d, 0, reshaped.size(d)) });
+        }
     setIds(node->output(), reshaped);
 }
 
@@ -201,6 +227,22 @@ bool ChannelDependencies::visitMovement(Node* node, const std::string& name)
             }
             shape[size_t(d)] = real[size_t(d)];
             const auto* ids = idsOf(item);
+            // A parameter joined along another dimension (the vision transformer's class token, expanded to the
+            // batch and put before the patches' tokens) pairs its channels with the tracked items' channels.
+            auto* source = item->node()->kind() == c10::aten::expand ? item->node()->input(0) : item;
+            const auto parameter = ids ? std::string() : pathOf(source);
+            Value* tracked = nullptr;
+            for (auto* other : items)
+                tracked = tracked ? tracked : (idsOf(other) ? other : nullptr);
+            if (!parameter.empty() && tracked && shapeOf(source).size() <= size_t(rank)) {
+                const auto like = alignRank(*idsOf(tracked), rank).narrow(d, 0, 1);
+                const auto ownRank = int64_t(shapeOf(source).size());
+                for (int64_t k = rank - ownRank; k < rank; ++k)
+                    if (k != d && like.size(k) > 1)
+                        addSlice(parameter, int(k - (rank - ownRank)), collapse(like, k, like.size(k)));
+                parts.push_back(like.expand(shape));
+                continue;
+            }
             parts.push_back(ids ? alignRank(*ids, rank).expand(shape) : torch::full(shape, kPinned, torch::kLong));
             if (!ids && !pathOf(item).empty())
                 m_pinnedPaths.insert(pathOf(item));

@@ -20,6 +20,7 @@ using torch::jit::Value;
 void ChannelDependencies::record(torch::jit::Module& frozen, const std::vector<int64_t>& inputShape)
 {
     auto graph = frozen.get_method("forward").graph();
+    m_realOutputs = graph->outputs().size();
     auto input = torch::zeros(alignShape(inputShape, inputShape.size() + 1));
     for (int pass = 0;; ++pass) {
         std::vector<Value*> probes;
@@ -76,19 +77,27 @@ void ChannelDependencies::record(torch::jit::Module& frozen, const std::vector<i
         for (size_t i = 0; i < branches.size(); ++i) {
             auto* node = branches[i];
             auto* untaken = node->blocks()[taken[i] ? 1 : 0];
+            // The attention layer whose code the branch is part of, if any: its reads may be covered by the unit.
+            const auto owner = attentionOwner(node);
+            auto keepAlive = [&](Value* v) {
+                if (v->node()->owningBlock() != graph->block())
+                    return;
+                graph->registerOutput(v);
+                const auto [it, added] = m_untakenReads.emplace(v, owner);
+                if (!added && it->second != owner)
+                    it->second.clear();
+            };
             std::vector<Node*> pending(untaken->nodes().begin(), untaken->nodes().end());
             while (!pending.empty()) {
                 auto* inner = pending.back();
                 pending.pop_back();
                 for (auto* v : inner->inputs())
-                    if (v->node()->owningBlock() == graph->block())
-                        graph->registerOutput(v);
+                    keepAlive(v);
                 for (auto* block : inner->blocks())
                     pending.insert(pending.end(), block->nodes().begin(), block->nodes().end());
             }
             for (auto* v : untaken->outputs())
-                if (v->node()->owningBlock() == graph->block())
-                    graph->registerOutput(v);
+                keepAlive(v);
             torch::jit::WithInsertPoint guard(node);
             node->replaceInput(0, graph->insertConstant(bool(taken[i])));
         }

@@ -103,6 +103,8 @@ PruneResult pruneFiltersAndFineTune(Model& model,
     result.removedChannels = outcome.removed;
     result.keptBy = outcome.keptBy;
     result.renormalized = outcome.renormalized;
+    for (const auto& heads : outcome.headsRemoved)
+        result.headsRemoved.push_back({ heads.layer, heads.removed, heads.of });
     for (const auto& layer : result.layers) {
         result.weights += layer.weights;
         result.nonzero += layer.nonzero;

@@ -15,6 +15,7 @@
 
 #include <map>
 #include <optional>
+#include <set>
 
 namespace pare::structured {
 namespace {
@@ -126,6 +127,58 @@ void normalizedShapeFollowsInput(torch::jit::Module& module, const std::string& 
                              + " is not in its own module's code; the model was not changed");
 }
 
+/// Rewrites the size a view or reshape gives a channel dimension as a number (FixedReshape) into -1, so that it
+/// follows the kept channels; the node is found in `module`'s code by the source range it shares with the frozen
+/// node. With `apply` false, only says whether that is possible: found, and no other size is -1 already.
+bool rewriteFixedReshape(const torch::jit::Module& module, const FixedReshape& fixed, bool apply)
+{
+    bool found = false, possible = true;
+    std::set<const torch::jit::Graph*> seen;
+    for (const auto& item : module.named_modules())
+        forEachNode(item.value, [&](torch::jit::Graph& graph, torch::jit::Node* node) {
+            const auto& range = node->sourceRange();
+            if (node->kind() != fixed.kind || !range.source() || range.start() != fixed.start
+                || range.end() != fixed.end || range.text().str() != fixed.text || node->inputs().size() < 2
+                || !seen.insert(&graph).second)
+                return;
+            found = true;
+            auto* sizes = node->input(1);
+            std::vector<torch::jit::Value*> elements;
+            if (sizes->node()->kind() == c10::prim::ListConstruct) {
+                elements.assign(sizes->node()->inputs().begin(), sizes->node()->inputs().end());
+            } else if (const auto constant = constantIntList(sizes)) {
+                torch::jit::WithInsertPoint guard(node);
+                for (const auto size : *constant)
+                    elements.push_back(graph.insertConstant(size));
+            }
+            int minusOnes = 0;
+            for (size_t i = 0; i < elements.size(); ++i)
+                if (const auto value = torch::jit::toIValue(elements[i]);
+                    value && value->isInt() && value->toInt() == -1)
+                    minusOnes += i == size_t(fixed.dim) ? 0 : 1;
+            if (size_t(fixed.dim) >= elements.size() || minusOnes > 0) {
+                possible = false;
+                return;
+            }
+            if (!apply)
+                return;
+            torch::jit::WithInsertPoint guard(node);
+            elements[size_t(fixed.dim)] = graph.insertConstant(int64_t(-1));
+            node->replaceInput(1, graph.insertNode(graph.createList(c10::IntType::get(), elements))->output());
+        });
+    return found && possible;
+}
+
+/// A scripted attention layer that lost heads: its settings follow its weights.
+void attentionFollowsHeads(torch::jit::Module& module, const AttentionUnit& unit, int64_t headsLeft)
+{
+    auto owner = ownerOf(module, unit.path + ".num_heads").first;
+    const auto width = headsLeft * unit.headDim;
+    owner.setattr("num_heads", headsLeft);
+    for (const char* name : { "embed_dim", "kdim", "vdim" })
+        owner.setattr(name, width);
+}
+
 /// Per-channel scores of every node, higher keeps it. By weights: the L1 norm of the filter that writes the channel.
 /// By activation: the frozen graph is run on calibration images with each space's last measured value added as an
 /// output; mean activation, or 1 - APoZ, the share of non-zero activations (Hu et al. 2016).
@@ -139,7 +192,9 @@ torch::Tensor nodeScores(ChannelDependencies& dependencies,
     const auto& spaces = dependencies.spaces();
     for (size_t s = 1; s < spaces.size(); ++s) {
         const auto w = tensorAt(original, spaces[s].weightPath);
-        scores.narrow(0, spaces[s].first, spaces[s].size).copy_(w.abs().flatten(1).sum(1));
+        // A packed projection holds several rows per channel (attention's query, key and value): all of them count.
+        const auto rows = w.abs().flatten(1).sum(1);
+        scores.narrow(0, spaces[s].first, spaces[s].size).copy_(rows.reshape({ -1, spaces[s].size }).sum(0));
     }
     if (!criterion)
         return scores;
@@ -181,17 +236,59 @@ torch::Tensor nodeScores(ChannelDependencies& dependencies,
     return scores;
 }
 
+/// Channels tied together, removed as a whole.
+struct Class
+{
+    std::vector<int64_t> nodes;
+    double score = 0;
+};
+using Groups = std::map<int, std::map<int64_t, Class>>; ///< group -> class root -> members
+
+/// How many classes the groups tied to attention layers lose. PyTorch's attention needs its heads' width to equal the
+/// width it reads, so each layer loses `round(ratio * heads)` whole heads (at least one stays) and the channels it
+/// reads lose exactly `heads removed * head_dim`. Layers reading the same channels must agree; where they do not,
+/// or where those channels are kept by something else, nothing of them is removed.
+std::map<int, int64_t> attentionTargets(ChannelDependencies& dependencies, const Groups& groups, double ratio)
+{
+    std::map<int, int64_t> targets;
+    std::map<int, std::vector<const AttentionUnit*>> byTrunk;
+    for (const auto& unit : dependencies.attentionUnits())
+        if (!unit.broken && unit.query && !unit.trunk.empty())
+            byTrunk[dependencies.spaceGroup(dependencies.spaceOf(unit.trunk[0]))].push_back(&unit);
+    for (const auto& [trunkGroup, units] : byTrunk) {
+        int64_t width = -1;
+        bool agree = true;
+        std::vector<std::pair<int, int64_t>> heads;
+        for (const auto* unit : units) {
+            const int headGroup = dependencies.spaceGroup(unit->headSpace);
+            const auto& space = dependencies.spaces()[size_t(unit->headSpace)];
+            const bool free = dependencies.root(space.first) != ChannelDependencies::kPinned;
+            const int64_t h = free ? std::min<int64_t>(std::llround(ratio * double(unit->heads)), unit->heads - 1) : 0;
+            heads.emplace_back(headGroup, h);
+            agree = agree && (width < 0 || width == h * unit->headDim);
+            width = h * unit->headDim;
+            // Every channel it reads must be free and a class of its own, so that classes count channels.
+            std::set<int64_t> roots;
+            for (const auto n : unit->trunk)
+                roots.insert(dependencies.root(n));
+            agree = agree && !roots.count(ChannelDependencies::kPinned) && roots.size() == unit->trunk.size();
+        }
+        const auto trunk = groups.find(trunkGroup);
+        if (!agree || trunk == groups.end() || width >= int64_t(units.front()->trunk.size()))
+            width = 0;
+        targets[trunkGroup] = width;
+        for (const auto& [group, h] : heads)
+            targets[group] = width == 0 ? 0 : h;
+    }
+    return targets;
+}
+
 /// Which nodes go: in every group of tied channel spaces, the lowest-scoring classes of tied channels, until the
 /// `ratio` share of the group's free channels is reached; each space keeps at least one channel.
 std::vector<bool> chooseRemoved(ChannelDependencies& dependencies, const torch::Tensor& scores, double ratio)
 {
     const auto& spaces = dependencies.spaces();
-    struct Class
-    {
-        std::vector<int64_t> nodes;
-        double score = 0;
-    };
-    std::map<int, std::map<int64_t, Class>> groups; // group -> class root -> members
+    Groups groups;
     for (size_t s = 1; s < spaces.size(); ++s)
         for (int64_t n = spaces[s].first; n < spaces[s].first + spaces[s].size; ++n) {
             const auto root = dependencies.root(n);
@@ -201,6 +298,7 @@ std::vector<bool> chooseRemoved(ChannelDependencies& dependencies, const torch::
             c.nodes.push_back(n);
             c.score += scores[n].item<double>();
         }
+    const auto exact = attentionTargets(dependencies, groups, ratio);
     std::vector<bool> removed(size_t(dependencies.nodeCount()), false);
     std::vector<int64_t> left(spaces.size());
     for (size_t s = 0; s < spaces.size(); ++s)
@@ -213,12 +311,15 @@ std::vector<bool> chooseRemoved(ChannelDependencies& dependencies, const torch::
             c.score /= double(c.nodes.size());
             order.push_back(&c);
         }
-        const auto target = std::llround(ratio * double(free));
+        // Groups tied to an attention layer lose an exact number of classes; the others a share of their channels.
+        const auto exactClasses = exact.find(group);
+        const auto target = exactClasses != exact.end() ? exactClasses->second : std::llround(ratio * double(free));
         std::stable_sort(order.begin(), order.end(),
                          [](const Class* a, const Class* b) { return a->score < b->score; });
         int64_t gone = 0;
         for (auto* c : order) {
-            if (gone + int64_t(c->nodes.size()) > target)
+            const int64_t size = exactClasses != exact.end() ? 1 : int64_t(c->nodes.size());
+            if (gone + size > target)
                 continue;
             std::map<int, int64_t> perSpace;
             for (auto n : c->nodes)
@@ -232,7 +333,7 @@ std::vector<bool> chooseRemoved(ChannelDependencies& dependencies, const torch::
                 left[size_t(space)] -= count;
             for (auto n : c->nodes)
                 removed[size_t(n)] = true;
-            gone += int64_t(c->nodes.size());
+            gone += size;
         }
     }
     return removed;
@@ -262,7 +363,10 @@ Outcome pruneFilters(Model& model,
     } catch (const std::exception& e) {
         throw inputError(model.origin(), "cannot prune filters: freezing the graph failed: " + conciseTorchError(e));
     }
-    ChannelDependencies dependencies(frozen, shape, model.origin());
+    ChannelDependencies dependencies(frozen, original, shape, model.origin());
+    for (const auto& fixed : dependencies.fixedReshapes())
+        if (!rewriteFixedReshape(original, fixed, /*apply=*/false))
+            dependencies.pin(fixed.ids); // the code that fixes the size is not found: those channels stay
     const auto scores = nodeScores(dependencies, original, frozen, byActivation, calibration);
     const auto removed = chooseRemoved(dependencies, scores, ratio);
 
@@ -294,6 +398,29 @@ Outcome pruneFilters(Model& model,
         if (dependencies.renormalizedWeights().count(slice.path)) {
             normalizedShapeFollowsInput(pruned, slice.path, model.origin());
             outcome.renormalized.push_back(slice.path.substr(0, slice.path.rfind('.')));
+            codeRewritten = true;
+        }
+    }
+    for (const auto& fixed : dependencies.fixedReshapes()) {
+        const auto ids = fixed.ids.flatten();
+        bool loses = false;
+        for (int64_t i = 0; i < ids.numel(); ++i)
+            loses = loses || removed[size_t(ids[i].item<int64_t>())];
+        if (loses) {
+            rewriteFixedReshape(pruned, fixed, /*apply=*/true);
+            codeRewritten = true;
+        }
+    }
+    for (const auto& unit : dependencies.attentionUnits()) {
+        if (unit.broken || !unit.query)
+            continue;
+        const auto& heads = dependencies.spaces()[size_t(unit.headSpace)];
+        int64_t gone = 0;
+        for (int64_t n = heads.first; n < heads.first + heads.size; ++n)
+            gone += removed[size_t(n)] ? 1 : 0;
+        if (gone > 0) {
+            attentionFollowsHeads(pruned, unit, unit.heads - gone / unit.headDim);
+            outcome.headsRemoved.push_back({ unit.path, gone / unit.headDim, unit.heads });
             codeRewritten = true;
         }
     }

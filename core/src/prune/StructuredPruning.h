@@ -22,6 +22,14 @@ struct Outcome
     std::vector<RemovedChannels> removed;
     /// Layer norms that now normalize over fewer channels ("features.1.0.block.2").
     std::vector<std::string> renormalized;
+    /// Attention layers that lost whole heads.
+    struct Heads
+    {
+        std::string layer;
+        int64_t removed = 0;
+        int64_t of = 0;
+    };
+    std::vector<Heads> headsRemoved;
 };
 
 /// Removes the `ratio` share of every prunable channel group, ranked by the L1 norm of its filters, from `model`'s
