@@ -8,6 +8,7 @@
 
 #include "TestConfig.h"
 #include "pare/Dataset.h"
+#include "pare/Export.h"
 #include "pare/Model.h"
 #include "pare/Pipeline.h"
 #include "pare/Pruning.h"
@@ -51,6 +52,8 @@ private slots:
     void filterPruningShrinksEveryFamily();
     void prunedModelsComputeWhatTheZeroedOriginalsCompute();
     void attentionLosesWholeHeadsExactly();
+    void onnxExportRunsInOpenCv_data();
+    void onnxExportRunsInOpenCv();
     void recordlessModelsReadDataWithTheirFirstLayersChannels();
 
 private:
@@ -204,6 +207,29 @@ void TestArchitectures::attentionLosesWholeHeadsExactly()
     const auto facts = qPrintable(QJsonDocument(f).toJson(QJsonDocument::Compact));
     QVERIFY2(f["shape_same"].toBool() && f["reference_std"].toDouble() > 0.1, facts);
     QVERIFY2(f["max_relative_difference"].toDouble() < 1e-4, facts);
+}
+
+void TestArchitectures::onnxExportRunsInOpenCv_data()
+{
+    QTest::addColumn<QString>("file");
+    // ShuffleNet: a view whose sizes are computed at run time, chunk and transpose; VGG: adaptive pooling to 7x7
+    // of a 4x4 map; DenseNet: concatenations after pre-activation BatchNorms.
+    for (const QString family : { "shufflenet_v2_x0_5", "vgg11_bn", "densenet121" })
+        for (const QString form : { "scripted", "traced" })
+            QTest::newRow(qPrintable(family + "/" + form)) << QString(family + "_" + form + ".pt");
+}
+
+void TestArchitectures::onnxExportRunsInOpenCv()
+{
+    QFETCH(QString, file);
+    auto model = Model::load(QString(m_models + "/" + file).toStdString());
+    model.setRecord(recordFromData(m_data->info()));
+    ExportOptions options;
+    options.data = m_data.get();
+    const auto report = exportModel(model, m_dir.filePath(file + ".onnx").toStdString(), options);
+    QVERIFY(report.onnxCheck.has_value());
+    QCOMPARE(report.onnxCheck->images, int64_t(64));
+    QCOMPARE(report.onnxCheck->sameTopOne, int64_t(64));
 }
 
 /// torch.jit.save writes no pare.json: a torchvision model reads 3 channels, Fashion-MNIST has 1. The data is

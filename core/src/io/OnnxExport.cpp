@@ -1,18 +1,14 @@
 // The module is frozen (weights become constants, BatchNorm after a convolution is folded into it, the eval-mode
-// branches are resolved), then each node of its graph maps to ONNX nodes. Shapes are tracked only as ranks, which
-// is what Gemm and Flatten need to know.
+// branches are resolved), then each node of its graph maps to ONNX nodes. Ranks are tracked (what Gemm and Flatten
+// need to know); shapes computed at run time come from two probe runs (io/OnnxModel.cpp), which also freezes the module
+// and checks the proto.
 
 #include "io/OnnxExport.h"
+#include "io/OnnxProto.h"
 
-#include "pare/BuildConfig.h"
 #include "pare/Error.h"
 
-#include <onnx/checker.h>
 #include <onnx/onnx_pb.h>
-#include <torch/csrc/jit/passes/constant_propagation.h>
-#include <torch/csrc/jit/passes/dead_code_elimination.h>
-#include <torch/csrc/jit/passes/freeze_module.h>
-#include <torch/csrc/jit/passes/frozen_conv_folding.h>
 
 #include <algorithm>
 #include <map>
@@ -24,14 +20,13 @@ namespace {
 using torch::jit::Node;
 using torch::jit::Value;
 
-constexpr int kOpset = 13;
-
 class Converter
 {
 public:
-    Converter(std::string origin, onnx::GraphProto& graph)
+    Converter(std::string origin, onnx::GraphProto& graph, const ProbedShapes& shapes)
         : m_origin(std::move(origin))
         , m_graph(graph)
+        , m_shapes(shapes)
     {
     }
 
@@ -153,22 +148,7 @@ private:
         return name;
     }
 
-    void addInitializer(const std::string& name, const torch::Tensor& value)
-    {
-        auto* init = m_graph.add_initializer();
-        init->set_name(name);
-        const auto t = value.contiguous();
-        for (auto d : t.sizes())
-            init->add_dims(d);
-        if (t.scalar_type() == torch::kLong) {
-            init->set_data_type(onnx::TensorProto::INT64);
-            init->set_raw_data(t.data_ptr(), size_t(t.numel()) * sizeof(int64_t));
-            return;
-        }
-        const auto f = t.to(torch::kFloat).contiguous();
-        init->set_data_type(onnx::TensorProto::FLOAT);
-        init->set_raw_data(f.data_ptr(), size_t(f.numel()) * sizeof(float));
-    }
+    void addInitializer(const std::string& name, const torch::Tensor& value) { addTensor(m_graph, name, value); }
 
     /// A node with one fresh output name.
     onnx::NodeProto& addNode(const std::string& op, const std::vector<std::string>& inputs)
@@ -224,48 +204,10 @@ private:
         m_ranks[output] = rank;
     }
 
-    static void attr(onnx::NodeProto& n, const char* name, const std::vector<int64_t>& values)
-    {
-        auto* a = n.add_attribute();
-        a->set_name(name);
-        a->set_type(onnx::AttributeProto::INTS);
-        for (auto v : values)
-            a->add_ints(v);
-    }
-    static void attr(onnx::NodeProto& n, const char* name, int64_t value)
-    {
-        auto* a = n.add_attribute();
-        a->set_name(name);
-        a->set_type(onnx::AttributeProto::INT);
-        a->set_i(value);
-    }
-    static void attr(onnx::NodeProto& n, const char* name, float value)
-    {
-        auto* a = n.add_attribute();
-        a->set_name(name);
-        a->set_type(onnx::AttributeProto::FLOAT);
-        a->set_f(value);
-    }
-
     int rank(Value* value) const
     {
         const auto r = m_ranks.find(value);
         return r == m_ranks.end() ? -1 : r->second;
-    }
-
-    /// ONNX pads are begin values then end values: [top, left, bottom, right].
-    static std::vector<int64_t> pads2d(std::vector<int64_t> padding)
-    {
-        if (padding.size() == 1)
-            padding.push_back(padding[0]);
-        return { padding[0], padding[1], padding[0], padding[1] };
-    }
-
-    static std::vector<int64_t> pair(std::vector<int64_t> v)
-    {
-        if (v.size() == 1)
-            v.push_back(v[0]);
-        return v;
     }
 
     void conv(Node* node,
@@ -368,7 +310,93 @@ private:
                 return;
             }
         }
-        fail(node, "only reshapes to a constant shape or to [batch, -1] are covered");
+        // Sizes computed at run time: the shape they had at batch 1, with -1 where the batch enters.
+        const auto one = m_shapes.one.find(node->output()), two = m_shapes.two.find(node->output());
+        if (one == m_shapes.one.end() || two == m_shapes.two.end() || one->second.size() != two->second.size())
+            fail(node, "a reshape whose shape is unknown");
+        auto dims = one->second;
+        int batchDims = 0;
+        for (size_t d = 0; d < dims.size(); ++d)
+            if (dims[d] != two->second[d]) {
+                dims[d] = -1;
+                ++batchDims;
+            }
+        if (batchDims > 1)
+            fail(node, "a reshape with the batch in more than one dimension");
+        const auto name = fresh("shape");
+        addInitializer(name, torch::tensor(dims, torch::kLong));
+        emit("Reshape", { tensor(node, input), name }, node->output(), int(dims.size()));
+    }
+
+    /// chunk (its parts unpacked): Split, with the parts' sizes from the probe.
+    void split(Node* unpack, Node* chunk)
+    {
+        const int r = rank(chunk->input(0));
+        const auto dim = integer(chunk, chunk->input(2));
+        const auto axis = dim < 0 ? dim + r : dim;
+        std::vector<int64_t> sizes;
+        for (auto* part : unpack->outputs()) {
+            const auto shape = m_shapes.one.find(part);
+            if (shape == m_shapes.one.end() || axis <= 0 || axis >= int64_t(shape->second.size()))
+                fail(chunk, "a chunk whose parts' sizes are unknown or along the batch");
+            sizes.push_back(shape->second[size_t(axis)]);
+        }
+        const auto name = fresh("split");
+        addInitializer(name, torch::tensor(sizes, torch::kLong));
+        auto* n = m_graph.add_node();
+        n->set_op_type("Split");
+        n->set_name(fresh("Split"));
+        n->add_input(tensor(chunk, chunk->input(0)));
+        n->add_input(name);
+        attr(*n, "axis", axis);
+        for (auto* part : unpack->outputs()) {
+            n->add_output(fresh("t"));
+            alias(part, n->output(n->output_size() - 1), r);
+        }
+    }
+
+    /// adaptive_avg_pool2d to O from H: GlobalAveragePool for 1x1, AveragePool when O divides H, and otherwise
+    /// (VGG's 7x7 of a 4x4 map) the averaging as matrices.
+    void adaptivePool(Node* node)
+    {
+        const auto out = pair(ints(node, node->input(1)));
+        if (out == std::vector<int64_t> { 1, 1 }) {
+            emit("GlobalAveragePool", { tensor(node, node->input(0)) }, node->output(), 4);
+            return;
+        }
+        const auto in = m_shapes.one.find(node->input(0));
+        if (in == m_shapes.one.end() || in->second.size() != 4)
+            fail(node, "adaptive average pooling of an input whose size is unknown");
+        const int64_t h = in->second[2], w = in->second[3];
+        if (h % out[0] == 0 && w % out[1] == 0) {
+            auto& n = emit("AveragePool", { tensor(node, node->input(0)) }, node->output(), 4);
+            attr(n, "kernel_shape", std::vector<int64_t> { h / out[0], w / out[1] });
+            attr(n, "strides", std::vector<int64_t> { h / out[0], w / out[1] });
+        } else {
+            // Any other sizes: each output row averages input rows [floor(i*H/O), ceil((i+1)*H/O)), a linear map
+            // along each axis: out = A_h . x . A_w^T, two MatMuls with constant matrices.
+            auto averaging = [](int64_t from, int64_t to) {
+                auto a = torch::zeros({ to, from });
+                for (int64_t i = 0; i < to; ++i) {
+                    const int64_t begin = i * from / to, end = ((i + 1) * from + to - 1) / to;
+                    a[i].narrow(0, begin, end - begin).fill_(1.0 / double(end - begin));
+                }
+                return a;
+            };
+            // OpenCV 4.6 reads a MatMul only with the constant second: x . A_w^T, then (x' ^T . A_h^T)^T.
+            const auto rows = fresh("rows"), columns = fresh("columns");
+            addInitializer(rows, averaging(h, out[0]).t());
+            addInitializer(columns, averaging(w, out[1]).t());
+            auto swapLast = [&](const std::string& x) {
+                const auto name = step("Transpose", { x });
+                attr(*m_graph.mutable_node(m_graph.node_size() - 1), "perm", std::vector<int64_t> { 0, 1, 3, 2 });
+                return name;
+            };
+            const auto pooled
+                = step("MatMul", { swapLast(step("MatMul", { tensor(node, node->input(0)), columns })), rows });
+            auto& n = emit("Transpose", { pooled }, node->output(), 4);
+            attr(n, "perm", std::vector<int64_t> { 0, 1, 3, 2 });
+        }
     }
 
     void convertNode(Node* node)
@@ -378,7 +406,7 @@ private:
         // Nodes that compute no tensor (constants, sizes, lists, the checks PyTorch's functions make on their
         // inputs, such as "assert the input has more than 2 dimensions") are evaluated where a tensor operation
         // needs them as constants; one that a tensor operation needs at run time makes that operation fail.
-        if (kind == c10::prim::Constant) // tensors among them become initializers where they are used
+        if (kind == c10::prim::Constant || m_shapes.sizeOnly.count(node)) // constants become initializers
             return;
         if (!producesTensor(node)) {
             if (kind == c10::prim::If || kind == c10::prim::Loop)
@@ -456,9 +484,7 @@ private:
         } else if (op == "aten::avg_pool2d") {
             pool(node, "AveragePool", false);
         } else if (op == "aten::adaptive_avg_pool2d") {
-            if (pair(ints(node, node->input(1))) != std::vector<int64_t> { 1, 1 })
-                fail(node, "adaptive average pooling is covered to 1x1 only");
-            emit("GlobalAveragePool", { tensor(node, node->input(0)) }, node->output(), 4);
+            adaptivePool(node);
         } else if (op == "aten::flatten") {
             const auto start = integer(node, node->input(1));
             const auto end = integer(node, node->input(2));
@@ -466,6 +492,25 @@ private:
                 fail(node, "flatten up to a dimension other than the last is not covered");
             auto& n = emit("Flatten", { tensor(node, node->input(0)) }, node->output(), int(start) + 1);
             attr(n, "axis", start);
+        } else if (kind == c10::prim::ListUnpack && node->input(0)->node()->kind() == c10::aten::chunk) {
+            split(node, node->input(0)->node());
+        } else if (op == "aten::transpose" || op == "aten::permute") {
+            const int r = rank(node->input(0));
+            std::vector<int64_t> perm;
+            if (op == "aten::permute") {
+                perm = ints(node, node->input(1));
+            } else {
+                for (int64_t d = 0; d < r; ++d)
+                    perm.push_back(d);
+                const auto a = integer(node, node->input(1)), b = integer(node, node->input(2));
+                if (r <= 0 || std::max(a, b) >= r || std::min(a, b) < -r)
+                    fail(node, "a transpose whose rank is unknown");
+                std::swap(perm[size_t((a + r) % r)], perm[size_t((b + r) % r)]);
+            }
+            for (auto& d : perm)
+                d = d < 0 ? d + r : d;
+            auto& n = emit("Transpose", { tensor(node, node->input(0)) }, node->output(), r);
+            attr(n, "perm", perm);
         } else if (op == "aten::view" || op == "aten::reshape") {
             reshape(node);
         } else if (op == "aten::add" || op == "aten::add_" || op == "aten::sub" || op == "aten::sub_") {
@@ -520,6 +565,7 @@ private:
 
     std::string m_origin;
     onnx::GraphProto& m_graph;
+    const ProbedShapes& m_shapes;
     std::map<Value*, std::string> m_names;
     std::map<Value*, int> m_ranks;
     int m_counter = 0;
@@ -527,52 +573,14 @@ private:
 
 } // namespace
 
-std::string exportModel(const Model::Impl& model, const std::vector<int64_t>& inputShape)
+void convertGraph(const std::string& origin,
+                  onnx::GraphProto& proto,
+                  const std::shared_ptr<torch::jit::Graph>& graph,
+                  const std::vector<int64_t>& inputShape,
+                  const std::vector<int64_t>& outputShape,
+                  const ProbedShapes& shapes)
 {
-    if (inputShape.size() != 3)
-        throw inputError(model.origin,
-                         "cannot export to ONNX without an input shape C,H,W (the model has no "
-                         "pare.json record; give --input-shape)");
-    if (!model.record.output.empty() && model.record.output != "0")
-        throw inputError(model.origin,
-                         "its logits are output '" + model.record.output
-                             + "', and ONNX export writes a tuple's first output; export .pt or .pare");
-    auto module = model.module.clone();
-    module.eval();
-    torch::jit::Module frozen;
-    try {
-        frozen = torch::jit::freeze(module);
-    } catch (const std::exception& e) {
-        throw inputError(model.origin, "cannot export to ONNX: freezing the module failed: " + conciseTorchError(e));
-    }
-    std::vector<int64_t> outputShape;
-    {
-        torch::InferenceMode inference;
-        outputShape = forward(module, torch::zeros({ 1, inputShape[0], inputShape[1], inputShape[2] })).sizes().vec();
-    }
-    auto graph = frozen.get_method("forward").graph()->copy();
-    torch::jit::FoldFrozenConvBatchnorm(graph);
-    torch::jit::ConstantPropagation(graph);
-    torch::jit::EliminateDeadCode(graph);
-
-    onnx::ModelProto proto;
-    proto.set_ir_version(7); // the IR version of opset 13
-    proto.set_producer_name("pare");
-    proto.set_producer_version(PARE_VERSION);
-    auto* opset = proto.add_opset_import();
-    opset->set_domain("");
-    opset->set_version(kOpset);
-    auto* graphProto = proto.mutable_graph();
-    graphProto->set_name("pare");
-    Converter(model.origin, *graphProto).convert(graph, inputShape, outputShape);
-    try {
-        onnx::checker::check_model(proto);
-    } catch (const std::exception& e) {
-        throw std::runtime_error(model.origin + ": the ONNX graph Pare built fails onnx's checker: " + e.what());
-    }
-    std::string bytes;
-    proto.SerializeToString(&bytes);
-    return bytes;
+    Converter(origin, proto, shapes).convert(graph, inputShape, outputShape);
 }
 
 } // namespace pare::onnx_export

@@ -1,0 +1,160 @@
+// The model-level side of ONNX export: freezing, the shapes (ProbedShapes), the proto and onnx's checker; the graph's
+// nodes are converted in io/OnnxExport.cpp. The export is for one input size C,H,W with a dynamic batch, so every
+// size the graph computes from its input's shape is known but for the batch: two runs, at batch 1 and 2, tell which
+// dimension the batch enters.
+
+#include "io/OnnxExport.h"
+
+#include "pare/BuildConfig.h"
+#include "pare/Error.h"
+
+#include <onnx/checker.h>
+#include <onnx/onnx_pb.h>
+#include <torch/csrc/jit/passes/constant_propagation.h>
+#include <torch/csrc/jit/passes/dead_code_elimination.h>
+#include <torch/csrc/jit/passes/freeze_module.h>
+#include <torch/csrc/jit/passes/frozen_conv_folding.h>
+
+namespace pare::onnx_export {
+
+using torch::jit::Node;
+using torch::jit::Value;
+
+namespace {
+
+constexpr int kOpset = 13;
+
+bool isTensor(const Value* v)
+{
+    return v->type()->kind() == c10::TypeKind::TensorType;
+}
+
+bool isReshape(const Node* node)
+{
+    return node->kind() == c10::aten::view || node->kind() == c10::aten::reshape;
+}
+
+/// Every tensor's shape on zeros of `shape`; the extra outputs are removed again.
+std::map<Value*, std::vector<int64_t>> run(torch::jit::Module& frozen,
+                                           const std::shared_ptr<torch::jit::Graph>& graph,
+                                           const std::vector<int64_t>& shape,
+                                           const std::string& origin)
+{
+    std::vector<Value*> probes;
+    for (auto* node : graph->nodes())
+        for (auto* v : node->outputs())
+            if (isTensor(v))
+                probes.push_back(v);
+    const std::vector<Value*> outputs(graph->outputs().begin(), graph->outputs().end());
+    std::vector<Value*> all = outputs;
+    all.insert(all.end(), probes.begin(), probes.end());
+    auto* tuple = graph->insertNode(graph->createTuple(all));
+    while (!graph->outputs().empty())
+        graph->eraseOutput(0);
+    graph->registerOutput(tuple->output());
+    torch::jit::Stack stack { frozen._ivalue(), torch::zeros(shape) };
+    std::string failure;
+    try {
+        torch::InferenceMode inference;
+        torch::jit::GraphFunction("probe", graph, nullptr).run(stack);
+    } catch (const std::exception& e) {
+        failure = conciseTorchError(e);
+    }
+    graph->eraseOutput(0);
+    tuple->destroy();
+    for (auto* v : outputs)
+        graph->registerOutput(v);
+    if (!failure.empty())
+        throw inputError(origin,
+                         "cannot export to ONNX: the model does not run on input of shape "
+                             + c10::str(c10::IntArrayRef(shape)) + " (" + failure + "); nothing was written");
+    std::map<Value*, std::vector<int64_t>> shapes;
+    const auto results = stack.back().toTupleRef().elements();
+    for (size_t i = 0; i < probes.size(); ++i)
+        if (results[outputs.size() + i].isTensor())
+            shapes[probes[i]] = results[outputs.size() + i].toTensor().sizes().vec();
+    return shapes;
+}
+
+} // namespace
+
+ProbedShapes probeShapes(torch::jit::Module& frozen,
+                         const std::shared_ptr<torch::jit::Graph>& graph,
+                         const std::vector<int64_t>& inputShape,
+                         const std::string& origin)
+{
+    ProbedShapes probed;
+    auto shape = inputShape;
+    shape.insert(shape.begin(), 1);
+    probed.one = run(frozen, graph, shape, origin);
+    shape[0] = 2;
+    probed.two = run(frozen, graph, shape, origin);
+    // From the last node back: a node whose every output is read only as a reshape's sizes, or by such nodes.
+    const std::vector<Node*> nodes(graph->nodes().begin(), graph->nodes().end());
+    for (auto it = nodes.rbegin(); it != nodes.rend(); ++it) {
+        auto* node = *it;
+        if (node->kind() == c10::prim::Constant || node->outputs().empty() || !node->blocks().empty())
+            continue;
+        bool onlySizes = true, read = false; // an unread output (aten::append's) says nothing about what it does
+        for (auto* output : node->outputs())
+            for (const auto& use : output->uses()) {
+                read = true;
+                onlySizes = onlySizes && ((isReshape(use.user) && use.offset == 1) || probed.sizeOnly.count(use.user));
+            }
+        onlySizes = onlySizes && read;
+        if (onlySizes)
+            probed.sizeOnly.insert(node);
+    }
+    return probed;
+}
+
+std::string exportModel(const Model::Impl& model, const std::vector<int64_t>& inputShape)
+{
+    if (inputShape.size() != 3)
+        throw inputError(model.origin,
+                         "cannot export to ONNX without an input shape C,H,W (the model has no "
+                         "pare.json record; give --input-shape)");
+    if (!model.record.output.empty() && model.record.output != "0")
+        throw inputError(model.origin,
+                         "its logits are output '" + model.record.output
+                             + "', and ONNX export writes a tuple's first output; export .pt or .pare");
+    auto module = model.module.clone();
+    module.eval();
+    torch::jit::Module frozen;
+    try {
+        frozen = torch::jit::freeze(module);
+    } catch (const std::exception& e) {
+        throw inputError(model.origin, "cannot export to ONNX: freezing the module failed: " + conciseTorchError(e));
+    }
+    std::vector<int64_t> outputShape;
+    {
+        torch::InferenceMode inference;
+        outputShape = forward(module, torch::zeros({ 1, inputShape[0], inputShape[1], inputShape[2] })).sizes().vec();
+    }
+    auto graph = frozen.get_method("forward").graph()->copy();
+    torch::jit::FoldFrozenConvBatchnorm(graph);
+    torch::jit::ConstantPropagation(graph);
+    torch::jit::EliminateDeadCode(graph);
+
+    onnx::ModelProto proto;
+    proto.set_ir_version(7); // the IR version of opset 13
+    proto.set_producer_name("pare");
+    proto.set_producer_version(PARE_VERSION);
+    auto* opset = proto.add_opset_import();
+    opset->set_domain("");
+    opset->set_version(kOpset);
+    auto* graphProto = proto.mutable_graph();
+    graphProto->set_name("pare");
+    convertGraph(model.origin, *graphProto, graph, inputShape, outputShape,
+                 probeShapes(frozen, graph, inputShape, model.origin));
+    try {
+        onnx::checker::check_model(proto);
+    } catch (const std::exception& e) {
+        throw std::runtime_error(model.origin + ": the ONNX graph Pare built fails onnx's checker: " + e.what());
+    }
+    std::string bytes;
+    proto.SerializeToString(&bytes);
+    return bytes;
+}
+
+} // namespace pare::onnx_export

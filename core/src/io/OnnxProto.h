@@ -1,0 +1,79 @@
+#pragma once
+
+// Small builders of ONNX protobuf pieces for the exporter (io/OnnxExport.cpp).
+
+#include <onnx/onnx_pb.h>
+#include <torch/script.h>
+
+#include <string>
+#include <vector>
+
+namespace pare::onnx_export {
+
+/// An initializer: int64 tensors stay int64 (shapes), everything else is written as float.
+inline void addTensor(onnx::GraphProto& graph, const std::string& name, const torch::Tensor& value)
+{
+    auto* init = graph.add_initializer();
+    init->set_name(name);
+    const auto t = value.contiguous();
+    for (auto d : t.sizes())
+        init->add_dims(d);
+    if (t.scalar_type() == torch::kLong) {
+        init->set_data_type(onnx::TensorProto::INT64);
+        init->set_raw_data(t.data_ptr(), size_t(t.numel()) * sizeof(int64_t));
+        return;
+    }
+    const auto f = t.to(torch::kFloat).contiguous();
+    init->set_data_type(onnx::TensorProto::FLOAT);
+    init->set_raw_data(f.data_ptr(), size_t(f.numel()) * sizeof(float));
+}
+
+inline void attr(onnx::NodeProto& n, const char* name, const std::vector<int64_t>& values)
+{
+    auto* a = n.add_attribute();
+    a->set_name(name);
+    a->set_type(onnx::AttributeProto::INTS);
+    for (auto v : values)
+        a->add_ints(v);
+}
+
+inline void attr(onnx::NodeProto& n, const char* name, int64_t value)
+{
+    auto* a = n.add_attribute();
+    a->set_name(name);
+    a->set_type(onnx::AttributeProto::INT);
+    a->set_i(value);
+}
+
+inline void attr(onnx::NodeProto& n, const char* name, float value)
+{
+    auto* a = n.add_attribute();
+    a->set_name(name);
+    a->set_type(onnx::AttributeProto::FLOAT);
+    a->set_f(value);
+}
+
+inline void attr(onnx::NodeProto& n, const char* name, const std::string& value)
+{
+    auto* a = n.add_attribute();
+    a->set_name(name);
+    a->set_type(onnx::AttributeProto::STRING);
+    a->set_s(value);
+}
+
+/// ONNX pads are begin values then end values: [top, left, bottom, right].
+inline std::vector<int64_t> pads2d(std::vector<int64_t> padding)
+{
+    if (padding.size() == 1)
+        padding.push_back(padding[0]);
+    return { padding[0], padding[1], padding[0], padding[1] };
+}
+
+inline std::vector<int64_t> pair(std::vector<int64_t> v)
+{
+    if (v.size() == 1)
+        v.push_back(v[0]);
+    return v;
+}
+
+} // namespace pare::onnx_export
