@@ -10,6 +10,7 @@
 #include "pare/Dataset.h"
 #include "pare/Export.h"
 #include "pare/Model.h"
+#include "pare/Onnx.h"
 #include "pare/Pipeline.h"
 #include "pare/Pruning.h"
 #include "pare/Runtime.h"
@@ -54,6 +55,7 @@ private slots:
     void attentionLosesWholeHeadsExactly();
     void onnxExportRunsInOpenCv_data();
     void onnxExportRunsInOpenCv();
+    void referenceCheckFindsAWrongGraph();
     void recordlessModelsReadDataWithTheirFirstLayersChannels();
 
 private:
@@ -212,24 +214,60 @@ void TestArchitectures::attentionLosesWholeHeadsExactly()
 void TestArchitectures::onnxExportRunsInOpenCv_data()
 {
     QTest::addColumn<QString>("file");
+    QTest::addColumn<bool>("openCvRunsIt");
     // ShuffleNet: a view whose sizes are computed at run time, chunk and transpose; VGG: adaptive pooling to 7x7
-    // of a 4x4 map; DenseNet: concatenations after pre-activation BatchNorms.
-    for (const QString family : { "shufflenet_v2_x0_5", "vgg11_bn", "densenet121" })
-        for (const QString form : { "scripted", "traced" })
-            QTest::newRow(qPrintable(family + "/" + form)) << QString(family + "_" + form + ".pt");
+    // of a 4x4 map; DenseNet: concatenations after pre-activation BatchNorms. ConvNeXt's LayerNorm (written out)
+    // and MobileNetV3's and EfficientNet's squeeze-and-excitation gates are graphs OpenCV 4.6 cannot run: the
+    // reference evaluator checks them.
+    for (const QString form : { "scripted", "traced" }) {
+        for (const QString family : { "shufflenet_v2_x0_5", "vgg11_bn", "densenet121" })
+            QTest::newRow(qPrintable(family + "/" + form)) << QString(family + "_" + form + ".pt") << true;
+        for (const QString family : { "convnext_tiny", "mobilenet_v3_small", "efficientnet_b0" })
+            QTest::newRow(qPrintable(family + "/" + form)) << QString(family + "_" + form + ".pt") << false;
+    }
 }
 
 void TestArchitectures::onnxExportRunsInOpenCv()
 {
     QFETCH(QString, file);
+    QFETCH(bool, openCvRunsIt);
     auto model = Model::load(QString(m_models + "/" + file).toStdString());
     model.setRecord(recordFromData(m_data->info()));
     ExportOptions options;
     options.data = m_data.get();
     const auto report = exportModel(model, m_dir.filePath(file + ".onnx").toStdString(), options);
     QVERIFY(report.onnxCheck.has_value());
+    QCOMPARE(report.onnxCheck->evaluator, openCvRunsIt ? OnnxEvaluator::OpenCv : OnnxEvaluator::Reference);
+    QCOMPARE(report.onnxCheck->openCvProblem.empty(), openCvRunsIt);
     QCOMPARE(report.onnxCheck->images, int64_t(64));
     QCOMPARE(report.onnxCheck->sameTopOne, int64_t(64));
+    QVERIFY(report.onnxCheck->maxAbsLogitDifference < 1e-3);
+    if (!openCvRunsIt)
+        return;
+    // Where both run, the reference evaluator computes what OpenCV computes.
+    const auto bytes = model.serialize(ModelFormat::Onnx);
+    const auto reference = checkOnnxWithReference(bytes, model, *m_data);
+    QCOMPARE(reference.evaluator, OnnxEvaluator::Reference);
+    QCOMPARE(reference.sameTopOne, int64_t(64));
+    QVERIFY(reference.maxAbsLogitDifference < 1e-3);
+}
+
+/// The reference check is a real comparison: the graph of one model checked against another disagrees.
+void TestArchitectures::referenceCheckFindsAWrongGraph()
+{
+    auto convnext = Model::load(QString(m_models + "/convnext_tiny_scripted.pt").toStdString());
+    convnext.setRecord(recordFromData(m_data->info()));
+    auto pruned = convnext.clone();
+    PruneOptions options;
+    options.method = PruneMethod::Filters;
+    options.ratio = 0.5;
+    options.finetune.epochs = 0;
+    (void)prune(pruned, *m_data, options);
+    // A pruned ConvNeXt's LayerNorms read their width from the input: the export follows.
+    const auto check = checkOnnxWithReference(pruned.serialize(ModelFormat::Onnx), convnext, *m_data);
+    QCOMPARE(checkOnnxWithReference(pruned.serialize(ModelFormat::Onnx), pruned, *m_data).sameTopOne, int64_t(64));
+    QCOMPARE(check.images, int64_t(64));
+    QVERIFY2(check.maxAbsLogitDifference > 0.1, qPrintable(QString::number(check.maxAbsLogitDifference)));
 }
 
 /// torch.jit.save writes no pare.json: a torchvision model reads 3 channels, Fashion-MNIST has 1. The data is

@@ -54,6 +54,9 @@ public:
         if (report.onnxCheck) {
             const auto& check = *report.onnxCheck;
             out["format"] = "onnx";
+            out["onnx_check"] = onnxEvaluatorName(check.evaluator);
+            if (!check.openCvProblem.empty())
+                out["opencv_problem"] = check.openCvProblem;
             out["opencv_check"] = { { "inputs", data ? "test images" : "random inputs" },
                                     { "images", check.images },
                                     { "same_top1", check.sameTopOne },

@@ -148,12 +148,16 @@ QString ExportDialog::exportAndVerify(const RunRecord& run, const QString& path,
     inputs.protectDataSet(data.toStdString());
     inputs.check(path.toStdString(), options.overwrite);
     const auto report = exportModel(model, path.toStdString(), options);
-    if (report.onnxCheck)
-        return tr("Wrote %1 (%2 bytes on disk) and ran it in OpenCV DNN on %3 test images: the same top-1 as "
-                  "LibTorch on %4, largest logit difference %5.")
-            .arg(path, locale.toString(report.bytes), locale.toString(report.onnxCheck->images),
+    if (report.onnxCheck) {
+        const QString runtime = report.onnxCheck->evaluator == OnnxEvaluator::OpenCv
+            ? tr("OpenCV DNN")
+            : tr("Pare's reference ONNX evaluator (OpenCV DNN 4.6 cannot run this graph)");
+        return tr("Wrote %1 (%2 bytes on disk) and ran it in %3 on %4 test images: the same top-1 as "
+                  "LibTorch on %5, largest logit difference %6.")
+            .arg(path, locale.toString(report.bytes), runtime, locale.toString(report.onnxCheck->images),
                  locale.toString(report.onnxCheck->sameTopOne))
             .arg(report.onnxCheck->maxAbsLogitDifference, 0, 'g', 2);
+    }
     return tr("Wrote %1 (%2 bytes on disk) and loaded it back: %3 parameters, %4 non-zero.")
         .arg(path, locale.toString(report.bytes), locale.toString(report.reloadedParameters),
              locale.toString(report.reloadedNonzeroParameters));

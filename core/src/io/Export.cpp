@@ -25,9 +25,12 @@ std::string withThousands(int64_t value)
 std::string onnxVerified(const OnnxCheck& check, bool onData)
 {
     std::ostringstream line;
-    line << "run in OpenCV DNN on " << check.images << (onData ? " test images" : " random inputs")
-         << ": same top-1 on " << check.sameTopOne << ", largest logit difference " << std::fixed
-         << std::setprecision(6) << check.maxAbsLogitDifference;
+    line << (check.evaluator == OnnxEvaluator::OpenCv
+                 ? "run in OpenCV DNN on "
+                 : "run in Pare's reference ONNX evaluator (OpenCV DNN 4.6 cannot run "
+                   "this graph) on ")
+         << check.images << (onData ? " test images" : " random inputs") << ": same top-1 on " << check.sameTopOne
+         << ", largest logit difference " << std::fixed << std::setprecision(6) << check.maxAbsLogitDifference;
     return line.str();
 }
 

@@ -1,51 +1,64 @@
-// ONNX exports checked in OpenCV's DNN module, a runtime that shares no code with LibTorch.
+// ONNX exports checked in a runtime that shares no code with LibTorch: OpenCV's DNN module, or, where OpenCV 4.6
+// cannot read or run a valid graph (LayerNorm written out, squeeze-and-excitation gates), Pare's reference evaluator.
 
 #include "data/DatasetImpl.h"
+#include "io/OnnxReference.h"
 #include "model/ModelImpl.h"
 
 #include "pare/Error.h"
 #include "pare/Onnx.h"
 
+#include <opencv2/core/utils/logger.hpp>
 #include <opencv2/dnn.hpp>
+
+#include <functional>
 
 namespace pare {
 namespace {
 
-cv::dnn::Net readNet(const std::string& onnxBytes, const std::string& origin)
+using Evaluate = std::function<torch::Tensor(const torch::Tensor&)>;
+using Batches = std::function<void(const std::function<void(const torch::Tensor&)>&)>;
+
+class QuietOpenCvLog
 {
-    try {
-        auto net = cv::dnn::readNetFromONNX(onnxBytes.data(), onnxBytes.size());
-        net.setPreferableBackend(cv::dnn::DNN_BACKEND_OPENCV);
-        net.setPreferableTarget(cv::dnn::DNN_TARGET_CPU);
-        return net;
-    } catch (const cv::Exception& e) {
-        throw inputError(origin, std::string("OpenCV DNN cannot read the ONNX export: ") + e.what());
+public:
+    QuietOpenCvLog()
+        : m_level(cv::utils::logging::setLogLevel(cv::utils::logging::LOG_LEVEL_SILENT))
+    {
     }
+    ~QuietOpenCvLog() { cv::utils::logging::setLogLevel(m_level); }
+    QuietOpenCvLog(const QuietOpenCvLog&) = delete;
+    QuietOpenCvLog& operator=(const QuietOpenCvLog&) = delete;
+
+private:
+    cv::utils::logging::LogLevel m_level;
+};
+
+std::string firstLineOf(const std::string& text)
+{
+    const auto end = text.find('\n');
+    return end == std::string::npos ? text : text.substr(0, end);
 }
 
-void compareBatch(cv::dnn::Net& net,
-                  torch::jit::Module& module,
-                  const torch::Tensor& batch,
-                  OnnxCheck& check,
-                  const std::string& origin)
+torch::Tensor runInOpenCv(cv::dnn::Net& net, const torch::Tensor& input)
 {
-    const auto input = batch.contiguous();
     std::vector<int> sizes(input.sizes().begin(), input.sizes().end());
     const cv::Mat blob(static_cast<int>(sizes.size()), sizes.data(), CV_32F, input.data_ptr<float>());
     net.setInput(blob);
-    cv::Mat out;
-    try {
-        out = net.forward();
-    } catch (const cv::Exception& e) { // OpenCV 4.6 reads some valid graphs it then cannot run
-        throw inputError(origin, std::string("OpenCV DNN cannot run the ONNX export: ") + e.what());
-    }
-    const auto opencv = torch::from_blob(const_cast<float*>(out.ptr<float>()),
-                                         { input.size(0), int64_t(out.total()) / input.size(0) }, torch::kFloat)
-                            .clone();
+    const cv::Mat out = net.forward();
+    return torch::from_blob(const_cast<float*>(out.ptr<float>()),
+                            { input.size(0), int64_t(out.total()) / input.size(0) }, torch::kFloat)
+        .clone();
+}
+
+void compareBatch(const Evaluate& evaluate, torch::jit::Module& module, const torch::Tensor& batch, OnnxCheck& check)
+{
+    const auto input = batch.contiguous();
+    const auto other = evaluate(input).reshape({ input.size(0), -1 });
     const auto torchOut = forward(module, input);
-    check.maxAbsLogitDifference = std::max(check.maxAbsLogitDifference, (torchOut - opencv).abs().max().item<double>());
+    check.maxAbsLogitDifference = std::max(check.maxAbsLogitDifference, (torchOut - other).abs().max().item<double>());
     const auto a = torchOut.argmax(1);
-    const auto b = opencv.argmax(1);
+    const auto b = other.argmax(1);
     const auto same = a.eq(b);
     check.sameTopOne += same.sum().item<int64_t>();
     check.images += input.size(0);
@@ -57,21 +70,51 @@ void compareBatch(cv::dnn::Net& net,
         }
 }
 
+OnnxCheck check(const std::string& onnxBytes, const Model& model, const Batches& batches, bool referenceOnly = false)
+{
+    auto& module = model.impl().module;
+    module.eval();
+    torch::InferenceMode inference;
+    OnnxCheck result;
+    if (referenceOnly)
+        result.evaluator = OnnxEvaluator::Reference;
+    else
+        try {
+            // OpenCV logs the node it fails on before it throws; the error says it once, in its own words.
+            const QuietOpenCvLog quiet;
+            auto net = cv::dnn::readNetFromONNX(onnxBytes.data(), onnxBytes.size());
+            net.setPreferableBackend(cv::dnn::DNN_BACKEND_OPENCV);
+            net.setPreferableTarget(cv::dnn::DNN_TARGET_CPU);
+            const Evaluate evaluate = [&](const torch::Tensor& input) { return runInOpenCv(net, input); };
+            batches([&](const torch::Tensor& batch) { compareBatch(evaluate, module, batch, result); });
+            return result;
+        } catch (const cv::Exception& e) { // OpenCV 4.6 cannot read, or reads but cannot run, some valid graphs
+            result = {};
+            result.evaluator = OnnxEvaluator::Reference;
+            result.openCvProblem = firstLineOf(e.what());
+        }
+    const onnx_reference::Graph graph(onnxBytes, model.origin());
+    const Evaluate evaluate = [&](const torch::Tensor& input) { return graph.run(input); };
+    batches([&](const torch::Tensor& batch) { compareBatch(evaluate, module, batch, result); });
+    return result;
+}
+
 } // namespace
+
+const char* onnxEvaluatorName(OnnxEvaluator evaluator)
+{
+    return evaluator == OnnxEvaluator::OpenCv ? "opencv" : "reference";
+}
 
 OnnxCheck
 checkOnnxWithOpenCv(const std::string& onnxBytes, const Model& model, const Dataset& data, int64_t count, Split split)
 {
-    auto net = readNet(onnxBytes, model.origin());
     const auto& images = data.impl().images(split);
     const int64_t n = count > 0 ? std::min(count, images.size(0)) : images.size(0);
-    auto& module = model.impl().module;
-    module.eval();
-    torch::InferenceMode inference;
-    OnnxCheck check;
-    for (int64_t begin = 0; begin < n; begin += kInferenceBatch)
-        compareBatch(net, module, images.slice(0, begin, std::min(n, begin + kInferenceBatch)), check, model.origin());
-    return check;
+    return check(onnxBytes, model, [&](const std::function<void(const torch::Tensor&)>& each) {
+        for (int64_t begin = 0; begin < n; begin += kInferenceBatch)
+            each(images.slice(0, begin, std::min(n, begin + kInferenceBatch)));
+    });
 }
 
 OnnxCheck
@@ -80,15 +123,22 @@ checkOnnxWithOpenCvOnRandomInputs(const std::string& onnxBytes, const Model& mod
     const auto& shape = model.record().inputShape;
     if (shape.size() != 3)
         throw inputError(model.origin(), "has no input shape to check its ONNX export with");
-    auto net = readNet(onnxBytes, model.origin());
-    auto& module = model.impl().module;
-    module.eval();
-    torch::InferenceMode inference;
     auto generator = seededGenerator(seed);
     const auto inputs = torch::randn({ count, shape[0], shape[1], shape[2] }, generator);
-    OnnxCheck check;
-    compareBatch(net, module, inputs, check, model.origin());
-    return check;
+    return check(onnxBytes, model, [&](const std::function<void(const torch::Tensor&)>& each) { each(inputs); });
+}
+
+OnnxCheck checkOnnxWithReference(const std::string& onnxBytes, const Model& model, const Dataset& data, int64_t count)
+{
+    const auto& images = data.impl().images(Split::Test);
+    const int64_t n = count > 0 ? std::min(count, images.size(0)) : images.size(0);
+    return check(
+        onnxBytes, model,
+        [&](const std::function<void(const torch::Tensor&)>& each) {
+            for (int64_t begin = 0; begin < n; begin += kInferenceBatch)
+                each(images.slice(0, begin, std::min(n, begin + kInferenceBatch)));
+        },
+        /*referenceOnly=*/true);
 }
 
 } // namespace pare

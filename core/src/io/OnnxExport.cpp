@@ -20,12 +20,12 @@ namespace {
 using torch::jit::Node;
 using torch::jit::Value;
 
-class Converter
+class Converter : private GraphBuilder
 {
 public:
     Converter(std::string origin, onnx::GraphProto& graph, const ProbedShapes& shapes)
-        : m_origin(std::move(origin))
-        , m_graph(graph)
+        : GraphBuilder(graph)
+        , m_origin(std::move(origin))
         , m_shapes(shapes)
     {
     }
@@ -130,8 +130,6 @@ private:
 
     bool isNone(Value* value) const { return value->type()->kind() == c10::TypeKind::NoneType; }
 
-    std::string fresh(const std::string& stem) { return stem + "_" + std::to_string(m_counter++); }
-
     /// A tensor constant becomes an initializer (once); a computed tensor keeps its name.
     std::string tensor(const Node* node, Value* value)
     {
@@ -148,54 +146,12 @@ private:
         return name;
     }
 
-    void addInitializer(const std::string& name, const torch::Tensor& value) { addTensor(m_graph, name, value); }
-
-    /// A node with one fresh output name.
-    onnx::NodeProto& addNode(const std::string& op, const std::vector<std::string>& inputs)
-    {
-        auto* n = m_graph.add_node();
-        n->set_op_type(op);
-        n->set_name(fresh(op));
-        for (const auto& i : inputs)
-            n->add_input(i);
-        n->add_output(fresh("t"));
-        return *n;
-    }
-
     onnx::NodeProto& emit(const std::string& op, const std::vector<std::string>& inputs, Value* output, int rank)
     {
         auto& n = addNode(op, inputs);
         m_names[output] = n.output(0);
         m_ranks[output] = rank;
         return n;
-    }
-
-    /// A node whose output no graph value names (a step of an operation written as several ONNX nodes).
-    std::string step(const std::string& op, const std::vector<std::string>& inputs)
-    {
-        return addNode(op, inputs).output(0);
-    }
-
-    std::string scalar(float value)
-    {
-        const auto name = fresh("const");
-        addInitializer(name, torch::scalar_tensor(value));
-        return name;
-    }
-
-    /// clamp(x, low, high) as low + Relu(x - low) - Relu(x - high): exact, and unlike Clip with its bounds as inputs
-    /// (opset 11 on) it is a form OpenCV 4.6 reads.
-    std::string clampByRelu(const std::string& x, float low, float high)
-    {
-        const auto above = step("Relu", { step("Sub", { x, scalar(low) }) });
-        const auto over = step("Relu", { step("Sub", { x, scalar(high) }) });
-        return step("Add", { step("Sub", { above, over }), scalar(low) });
-    }
-
-    /// hardsigmoid(x) = clamp(x / 6 + 1/2, 0, 1)
-    std::string hardSigmoid(const std::string& x)
-    {
-        return clampByRelu(step("Add", { step("Div", { x, scalar(6.0f) }), scalar(0.5f) }), 0.0f, 1.0f);
     }
 
     void alias(Value* output, const std::string& name, int rank)
@@ -328,6 +284,24 @@ private:
         emit("Reshape", { tensor(node, input), name }, node->output(), int(dims.size()));
     }
 
+    /// layer_norm over the last dimension, written out (opset 13 has no LayerNormalization): (x - mean) /
+    /// sqrt(var + eps) * weight + bias, mean and var by ReduceMean.
+    void layerNorm(Node* node)
+    {
+        // normalized_shape: a constant, or [x.size(-1)] after structured pruning made it follow the input.
+        const auto* shape = node->input(1)->node();
+        const bool lastOnly = shape->kind() == c10::prim::ListConstruct ? shape->inputs().size() == 1
+                                                                        : ints(node, node->input(1)).size() == 1;
+        if (!lastOnly)
+            fail(node, "layer norm over more than the last dimension is not covered");
+        auto y = normalizedOverLast(tensor(node, node->input(0)), float(number(node, node->input(4))));
+        if (!isNone(node->input(2)))
+            y = step("Mul", { y, tensor(node, node->input(2)) });
+        if (!isNone(node->input(3)))
+            y = step("Add", { y, tensor(node, node->input(3)) });
+        alias(node->output(), y, rank(node->input(0)));
+    }
+
     /// chunk (its parts unpacked): Split, with the parts' sizes from the probe.
     void split(Node* unpack, Node* chunk)
     {
@@ -387,11 +361,6 @@ private:
             const auto rows = fresh("rows"), columns = fresh("columns");
             addInitializer(rows, averaging(h, out[0]).t());
             addInitializer(columns, averaging(w, out[1]).t());
-            auto swapLast = [&](const std::string& x) {
-                const auto name = step("Transpose", { x });
-                attr(*m_graph.mutable_node(m_graph.node_size() - 1), "perm", std::vector<int64_t> { 0, 1, 3, 2 });
-                return name;
-            };
             const auto pooled
                 = step("MatMul", { swapLast(step("MatMul", { tensor(node, node->input(0)), columns })), rows });
             auto& n = emit("Transpose", { pooled }, node->output(), 4);
@@ -494,6 +463,13 @@ private:
             attr(n, "axis", start);
         } else if (kind == c10::prim::ListUnpack && node->input(0)->node()->kind() == c10::aten::chunk) {
             split(node, node->input(0)->node());
+        } else if (op == "aten::layer_norm") {
+            layerNorm(node);
+        } else if (op == "aten::gelu") {
+            // gelu(x) = x * (1 + erf(x / sqrt 2)) / 2 (the exact form; tanh's approximation is refused)
+            if (const auto how = constant(node->input(1)); how && how->isString() && how->toStringRef() != "none")
+                fail(node, "the tanh approximation of GELU is not covered");
+            alias(node->output(), gelu(tensor(node, node->input(0))), rank(node->input(0)));
         } else if (op == "aten::transpose" || op == "aten::permute") {
             const int r = rank(node->input(0));
             std::vector<int64_t> perm;
@@ -564,11 +540,9 @@ private:
     }
 
     std::string m_origin;
-    onnx::GraphProto& m_graph;
     const ProbedShapes& m_shapes;
     std::map<Value*, std::string> m_names;
     std::map<Value*, int> m_ranks;
-    int m_counter = 0;
 };
 
 } // namespace

@@ -76,4 +76,44 @@ inline std::vector<int64_t> pair(std::vector<int64_t> v)
     return v;
 }
 
+/// Adds nodes and initializers to a graph under fresh names; the compound forms are ONNX operators written out in
+/// ones OpenCV 4.6 reads, where it reads them (io/OnnxProto.cpp).
+class GraphBuilder
+{
+public:
+    explicit GraphBuilder(onnx::GraphProto& graph)
+        : m_graph(graph)
+    {
+    }
+
+    std::string fresh(const std::string& stem) { return stem + "_" + std::to_string(m_counter++); }
+    void addInitializer(const std::string& name, const torch::Tensor& value) { addTensor(m_graph, name, value); }
+    /// A node with one fresh output name.
+    onnx::NodeProto& addNode(const std::string& op, const std::vector<std::string>& inputs);
+    /// A node whose output no graph value names (a step of an operation written as several ONNX nodes).
+    std::string step(const std::string& op, const std::vector<std::string>& inputs)
+    {
+        return addNode(op, inputs).output(0);
+    }
+    std::string scalar(float value);
+    /// Transpose of the last two of four dimensions.
+    std::string swapLast(const std::string& x);
+    /// clamp(x, low, high) as low + Relu(x - low) - Relu(x - high): exact, and unlike Clip with its bounds as inputs
+    /// (opset 11 on) it is a form OpenCV 4.6 reads.
+    std::string clampByRelu(const std::string& x, float low, float high);
+    /// hardsigmoid(x) = clamp(x / 6 + 1/2, 0, 1)
+    std::string hardSigmoid(const std::string& x);
+    /// gelu(x) = x * (1 + erf(x / sqrt 2)) / 2, the exact form.
+    std::string gelu(const std::string& x);
+    /// (x - mean) / sqrt(var + eps) over the last dimension, mean and var by ReduceMean (opset 13 has no
+    /// LayerNormalization; OpenCV 4.6 cannot run this form, the reference evaluator checks it).
+    std::string normalizedOverLast(const std::string& x, float eps);
+
+protected:
+    onnx::GraphProto& m_graph;
+
+private:
+    int m_counter = 0;
+};
+
 } // namespace pare::onnx_export

@@ -6,6 +6,7 @@
 
 #include "prune/ChannelIds.h"
 
+#include <optional>
 #include <set>
 
 namespace pare::structured {
@@ -71,7 +72,14 @@ void ChannelDependencies::visitReshape(Node* node)
             torch::jit::Value* element = nullptr;
             if (sizes->node()->kind() == c10::prim::ListConstruct && size_t(d) < sizes->node()->inputs().size())
                 element = sizes->node()->input(size_t(d));
-            const bool fixed = element ? torch::jit::toIValue(element).has_value() : constantIntList(sizes).has_value();
+            std::optional<int64_t> size; // -1 follows already
+            if (element) {
+                if (const auto constant = torch::jit::toIValue(element); constant && constant->isInt())
+                    size = constant->toInt();
+            } else if (const auto list = constantIntList(sizes); list && size_t(d) < list->size()) {
+                size = (*list)[size_t(d)];
+            }
+            const bool fixed = size && *size != -1;
             const auto& range = node->sourceRange();
             if (fixed && range.source())
                 m_fixedReshapes.push_back({ node->kind(), range.start(), range.end(), range.text().str(), d,
