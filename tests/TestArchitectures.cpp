@@ -56,6 +56,7 @@ private slots:
     void onnxExportRunsInOpenCv_data();
     void onnxExportRunsInOpenCv();
     void referenceCheckFindsAWrongGraph();
+    void exportSaysWhichCheckRan();
     void recordlessModelsReadDataWithTheirFirstLayersChannels();
 
 private:
@@ -268,6 +269,23 @@ void TestArchitectures::referenceCheckFindsAWrongGraph()
     QCOMPARE(checkOnnxWithReference(pruned.serialize(ModelFormat::Onnx), pruned, *m_data).sameTopOne, int64_t(64));
     QCOMPARE(check.images, int64_t(64));
     QVERIFY2(check.maxAbsLogitDifference > 0.1, qPrintable(QString::number(check.maxAbsLogitDifference)));
+}
+
+/// `pare export --json` names the runtime that checked the graph (`onnx_check`) and, for the reference, why OpenCV
+/// could not.
+void TestArchitectures::exportSaysWhichCheckRan()
+{
+    for (const auto& [family, evaluator] :
+         { std::pair { "convnext_tiny", "reference" }, std::pair { "resnet18", "opencv" } }) {
+        const auto run = pare::test::runPare({ "export", m_models + "/" + family + "_scripted.pt", "--data",
+                                               "fashion-mnist", "--input-shape", "3,32,32", "--test-limit", "64",
+                                               "--out", m_dir.filePath(QString(family) + ".onnx"), "--json" });
+        QVERIFY2(run.exitCode == 0, qPrintable(run.err));
+        const auto report = QJsonDocument::fromJson(run.out.toUtf8()).object();
+        QCOMPARE(report["onnx_check"].toString(), QString(evaluator));
+        QCOMPARE(report["check"].toObject()["same_top1"].toInt(), 64);
+        QCOMPARE(report.contains("opencv_problem"), QString(evaluator) == "reference");
+    }
 }
 
 /// torch.jit.save writes no pare.json: a torchvision model reads 3 channels, Fashion-MNIST has 1. The data is

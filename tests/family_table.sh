@@ -25,6 +25,13 @@ lowered() { # pare quantize --engine ... --json -> "ok, 15 of 15 convolutions in
 print("ok, %d of %d convolutions int8, %.1f%% agree" % (d["int8_lowered_convolutions"], d["convolutions"], 100*d["int8_agreement"]))' <<<"$json"
     else grep -v '^frame\|^W20\|WARNING' "$work/err" | head -1 | sed -E 's/^pare: [^:]*: //' | cut -c1-90; fi
 }
+checked() { # pare export ... .onnx --json -> "ok, opencv" or "ok, reference" (which runtime checked it)
+    local json
+    if json=$("$@" --json 2>"$work/err"); then
+        /usr/bin/python3 -c 'import json,sys; d=json.load(sys.stdin); c=d["check"]
+print("ok, %s, %d of %d agree" % (d["onnx_check"], c["same_top1"], c["images"]))' <<<"$json"
+    else grep -v '^frame\|^W20\|WARNING' "$work/err" | head -1 | sed -E 's/^pare: [^:]*: //' | cut -c1-90; fi
+}
 in_pytorch() { # FILE -> "" when PyTorch loads it and gets [3,10] finite logits, else "; PyTorch: fails"
     local out
     out=$(/usr/bin/python3 "$(dirname "$0")/fixtures.py" check "$1" 3,32,32 2>/dev/null) || { echo "; PyTorch: fails"; return; }
@@ -58,6 +65,6 @@ for file in "$models"/*_"${FORM:-scripted}".pt; do
     row+=" | $(lowered "$pare" quantize "$file" "${common[@]}" --bits 8 --activation-bits 8 --engine onednn --qat-epochs 0 --out "$work/i.pt" --force)"
     [ -f "$work/i.pt" ] && row+="$(in_pytorch "$work/i.pt")"
     row+=" | $(cell "$pare" export "$file" --input-shape 3,32,32 --out "$work/e.pare" --force)"
-    row+=" | $(cell "$pare" export "$file" "${common[@]}" --out "$work/e.onnx" --force)"
+    row+=" | $(checked "$pare" export "$file" "${common[@]}" --out "$work/e.onnx" --force)"
     echo "$row |"
 done

@@ -57,7 +57,7 @@ public:
             out["onnx_check"] = onnxEvaluatorName(check.evaluator);
             if (!check.openCvProblem.empty())
                 out["opencv_problem"] = check.openCvProblem;
-            out["opencv_check"] = { { "inputs", data ? "test images" : "random inputs" },
+            out["check"] = { { "inputs", data ? "test images" : "random inputs" },
                                     { "images", check.images },
                                     { "same_top1", check.sameTopOne },
                                     { "agreement", check.agreement() },
