@@ -41,6 +41,20 @@ bool renormalized(const QString& family, const QString& form)
     return family == QLatin1String("convnext_tiny") || (family == kScriptedAttention && form == "scripted");
 }
 
+/// What pruning removed, as architectures.py compare reads it: [{parameter, dim, indices}].
+QJsonArray removedAsJson(const PruneResult& result)
+{
+    QJsonArray removed;
+    for (const auto& cut : result.removedChannels) {
+        QJsonArray indices;
+        for (auto i : cut.indices)
+            indices.append(qint64(i));
+        removed.append(QJsonObject {
+            { "parameter", QString::fromStdString(cut.parameter) }, { "dim", cut.dim }, { "indices", indices } });
+    }
+    return removed;
+}
+
 } // namespace
 
 class TestArchitectures : public QObject
@@ -121,14 +135,7 @@ void TestArchitectures::filterPruningShrinksEveryFamily()
 
     const QString pruned = m_dir.filePath(family + "_" + form + "_pruned.pt");
     model.save(pruned.toStdString(), /*overwrite=*/true);
-    QJsonArray removed;
-    for (const auto& cut : result.removedChannels) {
-        QJsonArray indices;
-        for (auto i : cut.indices)
-            indices.append(qint64(i));
-        removed.append(QJsonObject {
-            { "parameter", QString::fromStdString(cut.parameter) }, { "dim", cut.dim }, { "indices", indices } });
-    }
+    const auto removed = removedAsJson(result);
     QJsonObject item;
     item["name"] = QString(family + "/" + form);
     item["original"] = original;
@@ -186,14 +193,7 @@ void TestArchitectures::attentionLosesWholeHeadsExactly()
 
     const QString pruned = m_dir.filePath("attention_pruned.pt");
     model.save(pruned.toStdString(), /*overwrite=*/true);
-    QJsonArray removed;
-    for (const auto& cut : result.removedChannels) {
-        QJsonArray indices;
-        for (auto i : cut.indices)
-            indices.append(qint64(i));
-        removed.append(QJsonObject {
-            { "parameter", QString::fromStdString(cut.parameter) }, { "dim", cut.dim }, { "indices", indices } });
-    }
+    const auto removed = removedAsJson(result);
     const QString casesPath = m_dir.filePath("attention_case.json");
     QFile file(casesPath);
     QVERIFY(file.open(QIODevice::WriteOnly));

@@ -58,11 +58,11 @@ public:
             if (!check.openCvProblem.empty())
                 out["opencv_problem"] = check.openCvProblem;
             out["check"] = { { "inputs", data ? "test images" : "random inputs" },
-                                    { "images", check.images },
-                                    { "same_top1", check.sameTopOne },
-                                    { "agreement", check.agreement() },
-                                    { "near_tie_differences", check.nearTieDifferences },
-                                    { "max_abs_logit_difference", check.maxAbsLogitDifference } };
+                             { "images", check.images },
+                             { "same_top1", check.sameTopOne },
+                             { "agreement", check.agreement() },
+                             { "near_tie_differences", check.nearTieDifferences },
+                             { "max_abs_logit_difference", check.maxAbsLogitDifference } };
         } else {
             out["format"] = report.format == ModelFormat::Pare ? "pare" : "torchscript";
         }

@@ -330,8 +330,16 @@
         <translation>Pare (*.pare);;TorchScript (*.pt);;ONNX (*.onnx)</translation>
     </message>
     <message>
-        <source>Wrote %1 (%2 bytes on disk) and ran it in OpenCV DNN on %3 test images: the same top-1 as LibTorch on %4, largest logit difference %5.</source>
-        <translation>已写入 %1（磁盘上 %2 字节），并在 OpenCV DNN 中对 %3 张测试图像运行：其中 %4 张的 top-1 与 LibTorch 相同，最大 logit 差异 %5。</translation>
+        <source>OpenCV DNN</source>
+        <translation>OpenCV DNN</translation>
+    </message>
+    <message>
+        <source>Pare&apos;s reference ONNX evaluator (OpenCV DNN 4.6 cannot run this graph)</source>
+        <translation>Pare 的参考 ONNX 求值器（OpenCV DNN 4.6 无法运行此图）</translation>
+    </message>
+    <message>
+        <source>Wrote %1 (%2 bytes on disk) and ran it in %3 on %4 test images: the same top-1 as LibTorch on %5, largest logit difference %6.</source>
+        <translation>已写入 %1（磁盘上 %2 字节），并在 %3 中对 %4 张测试图像运行：其中 %5 张的 top-1 与 LibTorch 相同，最大 logit 差异 %6。</translation>
     </message>
     <message>
         <source>Writing and verifying...</source>

@@ -4,6 +4,7 @@
 // dimension the batch enters.
 
 #include "io/OnnxExport.h"
+#include "model/GraphProbe.h"
 
 #include "pare/BuildConfig.h"
 #include "pare/Error.h"
@@ -45,34 +46,15 @@ std::map<Value*, std::vector<int64_t>> run(torch::jit::Module& frozen,
         for (auto* v : node->outputs())
             if (isTensor(v))
                 probes.push_back(v);
-    const std::vector<Value*> outputs(graph->outputs().begin(), graph->outputs().end());
-    std::vector<Value*> all = outputs;
-    all.insert(all.end(), probes.begin(), probes.end());
-    auto* tuple = graph->insertNode(graph->createTuple(all));
-    while (!graph->outputs().empty())
-        graph->eraseOutput(0);
-    graph->registerOutput(tuple->output());
-    torch::jit::Stack stack { frozen._ivalue(), torch::zeros(shape) };
-    std::string failure;
-    try {
-        torch::InferenceMode inference;
-        torch::jit::GraphFunction("probe", graph, nullptr).run(stack);
-    } catch (const std::exception& e) {
-        failure = conciseTorchError(e);
-    }
-    graph->eraseOutput(0);
-    tuple->destroy();
-    for (auto* v : outputs)
-        graph->registerOutput(v);
-    if (!failure.empty())
+    const auto run = runWithExtraOutputs(frozen, graph, torch::zeros(shape), probes);
+    if (!run.failure.empty())
         throw inputError(origin,
                          "cannot export to ONNX: the model does not run on input of shape "
-                             + c10::str(c10::IntArrayRef(shape)) + " (" + failure + "); nothing was written");
+                             + c10::str(c10::IntArrayRef(shape)) + " (" + run.failure + "); nothing was written");
     std::map<Value*, std::vector<int64_t>> shapes;
-    const auto results = stack.back().toTupleRef().elements();
     for (size_t i = 0; i < probes.size(); ++i)
-        if (results[outputs.size() + i].isTensor())
-            shapes[probes[i]] = results[outputs.size() + i].toTensor().sizes().vec();
+        if (run.values[i].isTensor())
+            shapes[probes[i]] = run.values[i].toTensor().sizes().vec();
     return shapes;
 }
 

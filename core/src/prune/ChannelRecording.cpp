@@ -5,6 +5,7 @@
 
 #include "prune/ChannelDependencies.h"
 
+#include "model/GraphProbe.h"
 #include "prune/ChannelIds.h"
 
 #include "pare/Error.h"
@@ -35,40 +36,21 @@ void ChannelDependencies::record(torch::jit::Module& frozen, const std::vector<i
             if (node->kind() == c10::prim::If)
                 branches.push_back(node);
         }
-        // A method returns one value: the outputs, the probes and the branch conditions go out as one tuple.
-        const std::vector<Value*> outputs(graph->outputs().begin(), graph->outputs().end());
-        std::vector<Value*> all = outputs;
-        all.insert(all.end(), probes.begin(), probes.end());
+        std::vector<Value*> extra = probes; // the branch conditions too
         for (auto* node : branches)
-            all.push_back(node->input(0));
-        auto* tuple = graph->insertNode(graph->createTuple(all));
-        while (!graph->outputs().empty())
-            graph->eraseOutput(0);
-        graph->registerOutput(tuple->output());
-        torch::jit::Stack stack { frozen._ivalue(), input };
-        std::string failure;
-        try {
-            torch::NoGradGuard noGrad;
-            torch::jit::GraphFunction("record", graph, nullptr).run(stack);
-        } catch (const std::exception& e) {
-            failure = conciseTorchError(e);
-        }
-        graph->eraseOutput(0);
-        tuple->destroy();
-        for (auto* v : outputs)
-            graph->registerOutput(v);
-        if (!failure.empty())
+            extra.push_back(node->input(0));
+        const auto run = runWithExtraOutputs(frozen, graph, input, extra);
+        if (!run.failure.empty())
             throw inputError(m_origin,
                              "cannot prune filters: the model does not run on input of shape "
-                                 + c10::str(c10::IntArrayRef(inputShape)) + " (" + failure
+                                 + c10::str(c10::IntArrayRef(inputShape)) + " (" + run.failure
                                  + "); the model was not changed");
-        const auto results = stack.back().toTupleRef().elements();
         for (size_t i = 0; i < probes.size(); ++i)
-            if (results[outputs.size() + i].isTensor())
-                m_shapes[probes[i]] = results[outputs.size() + i].toTensor().sizes().vec();
+            if (run.values[i].isTensor())
+                m_shapes[probes[i]] = run.values[i].toTensor().sizes().vec();
         std::vector<bool> taken;
         for (size_t i = 0; i < branches.size(); ++i)
-            taken.push_back(results[outputs.size() + probes.size() + i].toBool());
+            taken.push_back(run.values[probes.size() + i].toBool());
         if (branches.empty() || pass == 16)
             return;
         // Keep the branch this input takes. What the other branch reads stays alive as an extra output of the
