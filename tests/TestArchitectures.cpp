@@ -41,6 +41,16 @@ bool renormalized(const QString& family, const QString& form)
     return family == QLatin1String("convnext_tiny") || (family == kScriptedAttention && form == "scripted");
 }
 
+/// Filter pruning at `ratio`, without fine-tuning: what every test here measures is the pruning itself.
+PruneOptions filters(double ratio)
+{
+    PruneOptions options;
+    options.method = PruneMethod::Filters;
+    options.ratio = ratio;
+    options.finetune.epochs = 0;
+    return options;
+}
+
 /// What pruning removed, as architectures.py compare reads it: [{parameter, dim, indices}].
 QJsonArray removedAsJson(const PruneResult& result)
 {
@@ -114,10 +124,7 @@ void TestArchitectures::filterPruningShrinksEveryFamily()
     const QString original = m_models + "/" + family + "_" + form + ".pt";
     auto model = Model::load(original.toStdString());
     const auto before = model.inspect({ 3, 32, 32 });
-    PruneOptions options;
-    options.method = PruneMethod::Filters;
-    options.ratio = 0.3;
-    options.finetune.epochs = 0;
+    const auto options = filters(0.3);
     const auto result = prune(model, *m_data, options);
     const auto after = model.inspect({ 3, 32, 32 });
     QVERIFY2(after.params < before.params, qPrintable(QString("%1 -> %2").arg(before.params).arg(after.params)));
@@ -180,10 +187,7 @@ void TestArchitectures::attentionLosesWholeHeadsExactly()
     const QString original = m_models + "/attention_scripted.pt";
     auto model = Model::load(original.toStdString());
     const auto before = model.inspect({ 3, 32, 32 });
-    PruneOptions options;
-    options.method = PruneMethod::Filters;
-    options.ratio = 0.3;
-    options.finetune.epochs = 0;
+    const auto options = filters(0.3);
     const auto result = prune(model, *m_data, options);
     QCOMPARE(int(result.headsRemoved.size()), 1);
     QCOMPARE(result.headsRemoved[0].removed, int64_t(1));
@@ -259,10 +263,7 @@ void TestArchitectures::referenceCheckFindsAWrongGraph()
     auto convnext = Model::load(QString(m_models + "/convnext_tiny_scripted.pt").toStdString());
     convnext.setRecord(recordFromData(m_data->info()));
     auto pruned = convnext.clone();
-    PruneOptions options;
-    options.method = PruneMethod::Filters;
-    options.ratio = 0.5;
-    options.finetune.epochs = 0;
+    const auto options = filters(0.5);
     (void)prune(pruned, *m_data, options);
     // A pruned ConvNeXt's LayerNorms read their width from the input: the export follows.
     const auto check = checkOnnxWithReference(pruned.serialize(ModelFormat::Onnx), convnext, *m_data);
