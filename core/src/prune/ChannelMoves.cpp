@@ -25,16 +25,6 @@ const std::set<std::string> kReduction { "mean", "sum", "amax", "amin" };
 using torch::jit::Node;
 using torch::jit::Value;
 
-namespace {
-
-std::string opName(const Node* node)
-{
-    std::string text = node->kind().toUnqualString();
-    return !text.empty() && text.back() == '_' ? text.substr(0, text.size() - 1) : text;
-}
-
-} // namespace
-
 void ChannelDependencies::visitReshape(Node* node)
 {
     auto* input = node->input(0);
@@ -64,7 +54,7 @@ void ChannelDependencies::visitReshape(Node* node)
                 tie(reshaped, reshaped.narrow(d, 0, 1));
         changing = { widest };
     }
-    if (node->inputs().size() > 1 && (opName(node) == "view" || opName(node) == "reshape"))
+    if (node->inputs().size() > 1 && (node->kind() == c10::aten::view || node->kind() == c10::aten::reshape))
         for (auto d : changing) {
             // A size given as a number (a constant, or an attribute the freezing folded) no longer fits once these
             // channels lose some; pruning rewrites it in the module's code (prune/StructuredPruning.cpp).
