@@ -10,6 +10,7 @@
 #include "pare/Pipeline.h"
 #include "pare/Recipe.h"
 #include "pare/Runtime.h"
+#include "pare/Training.h"
 
 #include <QTemporaryDir>
 #include <QtTest>
@@ -26,6 +27,7 @@ private slots:
     void badRecipesAreRejected_data();
     void badRecipesAreRejected();
     void snapshotsMeasureRealSerializations();
+    void batch256LatencyComesFromTheEvaluation();
     void sameSeedSameRun();
     void distillingSelfKeepsPrunedWeightsAtZero();
     void cancelStopsBetweenBatches();
@@ -163,6 +165,22 @@ void TestPipeline::snapshotsMeasureRealSerializations()
     QVERIFY(last.accuracy > 0.6);
     // The original is never modified.
     QVERIFY(m_baseline->serialize() == before);
+}
+
+void TestPipeline::batch256LatencyComesFromTheEvaluation()
+{
+    // 1,000 test images: 3 full batches of 256, each forward pass timed.
+    const auto eval = evaluate(*m_baseline, *m_data, Split::Test, 256);
+    QCOMPARE(eval.fullBatchMs.size(), size_t(3));
+    for (double ms : eval.fullBatchMs)
+        QVERIFY(ms > 0);
+    // With 3 or more samples given, batch 256 is their median, and with 6 or more the first 3 warm-up passes are
+    // left out; with fewer, it is measured.
+    QCOMPARE(measureLatency(*m_baseline, { 1, 28, 28 }, 3, { 50.0, 10.0, 20.0 }).batch256Ms, 20.0);
+    QCOMPARE(measureLatency(*m_baseline, { 1, 28, 28 }, 3, { 90.0, 80.0, 70.0, 4.0, 6.0, 5.0 }).batch256Ms, 5.0);
+    const auto measured = measureLatency(*m_baseline, { 1, 28, 28 }, 3, { 1e6, 1e6 });
+    QVERIFY(measured.batch256Ms > 0 && measured.batch256Ms < 1e6);
+    QCOMPARE(measured.repeats, 3);
 }
 
 void TestPipeline::sameSeedSameRun()

@@ -86,6 +86,7 @@ struct EvalResult
     std::vector<std::vector<int64_t>> confusion; ///< [true class][predicted class]
     double seconds = 0.0;
     double imagesPerSecond = 0.0;
+    std::vector<double> fullBatchMs; ///< each forward pass of a full batch, in order (the first ones warm up)
 };
 
 [[nodiscard]] EvalResult evaluate(const Model& model,
@@ -101,9 +102,12 @@ struct LatencyResult
     int repeats = 0;
 };
 
-/// Median latencies at batch 1 and 256; each stops after `repeats` runs or about 2 s (at least 3 runs).
-[[nodiscard]] LatencyResult
-measureLatency(const Model& model, const std::vector<int64_t>& inputShape, int repeats = 15);
+/// Median latencies at batch 1 and 256; each stops after `repeats` runs or about 2 s (at least 3 runs). Given at
+/// least 3 `measuredBatch256Ms` (an evaluation's `fullBatchMs`), batch 256 is their median and is not run again.
+[[nodiscard]] LatencyResult measureLatency(const Model& model,
+                                           const std::vector<int64_t>& inputShape,
+                                           int repeats = 15,
+                                           const std::vector<double>& measuredBatch256Ms = {});
 
 /// Milliseconds of single forward passes at `batch` on random input, after 3 warm-up passes: `repeats` of them, or
 /// as many (at least 3) as fit in `maxSeconds`.

@@ -68,7 +68,7 @@ Snapshot takeSnapshot(const Model& model,
 {
     Snapshot snapshot;
     snapshot.step = step;
-    const auto eval = evaluate(model, data);
+    const auto eval = evaluate(model, data, Split::Test, 256); // its batches time LatencyResult::batch256Ms
     snapshot.accuracy = eval.accuracy;
     snapshot.loss = eval.loss;
     snapshot.params = model.parameterCount();
@@ -98,7 +98,7 @@ Snapshot takeSnapshot(const Model& model,
 
     snapshot.sizes = measureSizes(model);
     if (options.latencyRepeats > 0)
-        snapshot.latency = measureLatency(model, data.info().sampleShape, options.latencyRepeats);
+        snapshot.latency = measureLatency(model, data.info().sampleShape, options.latencyRepeats, eval.fullBatchMs);
     return snapshot;
 }
 
