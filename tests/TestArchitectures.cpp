@@ -81,6 +81,7 @@ private slots:
     void onnxExportRunsInOpenCv();
     void referenceCheckFindsAWrongGraph();
     void exportSaysWhichCheckRan();
+    void int8AgreesWithTheFakeQuantizedModel();
     void recordlessModelsReadDataWithTheirFirstLayersChannels();
 
 private:
@@ -286,6 +287,23 @@ void TestArchitectures::exportSaysWhichCheckRan()
         QCOMPARE(report["onnx_check"].toString(), QString(evaluator));
         QCOMPARE(report["check"].toObject()["same_top1"].toInt(), 64);
         QCOMPARE(report.contains("opencv_problem"), QString(evaluator) == "reference");
+    }
+}
+
+/// The int8 module must compute what the fake-quantized model computes. Two ways it did not: the ViT's patch
+/// convolution reads the image on all 256 levels, and oneDNN without VNNI saturates the sums of its products (93%
+/// agreement); DenseNet averages in its transitions and at the end, and quantized pooling rounds the means (94.5%).
+void TestArchitectures::int8AgreesWithTheFakeQuantizedModel()
+{
+    for (const char* family : { "vit", "densenet121" }) {
+        const auto run = pare::test::runPare({ "quantize", m_models + "/" + family + "_scripted.pt", "--data",
+                                               "fashion-mnist", "--input-shape", "3,32,32", "--train-limit", "256",
+                                               "--test-limit", "256", "--bits", "8", "--engine", "onednn", "--out",
+                                               m_dir.filePath(QString(family) + "-int8.pt"), "--json" });
+        QVERIFY2(run.exitCode == 0, qPrintable(run.err));
+        const auto report = QJsonDocument::fromJson(run.out.toUtf8()).object();
+        QVERIFY2(report["int8_agreement"].toDouble() >= 0.99,
+                 qPrintable(QString("%1: %2").arg(family).arg(report["int8_agreement"].toDouble())));
     }
 }
 

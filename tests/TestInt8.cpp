@@ -177,12 +177,13 @@ void TestInt8::loadsAsItWasSaved(const Model& model, const std::string& path) co
 {
     // Loading repacks the qint8 weights for the engine; oneDNN then may pick other kernels than for the module
     // quantized in memory: on the ResNet fixture the loss differed by 2e-4 of itself (0.907264 against 0.907099).
-    // On CI's machine that moved at least 3 of 1,000 images across a decision boundary, so the predictions are compared
-    // image by image with room for a handful of such flips.
+    // With oneDNN's activations on 128 levels it differed by 1.4e-3 (0.911587 against 0.910316). On CI's machine that
+    // moved at least 3 of 1,000 images across a decision boundary, so the predictions are compared image by image
+    // with room for a handful of such flips.
     const auto loadedModel = Model::load(path);
     const auto loaded = evaluate(loadedModel, *m_data);
     const auto inMemory = evaluate(model, *m_data);
-    QVERIFY2(std::abs(loaded.loss - inMemory.loss) <= 1e-3 * inMemory.loss,
+    QVERIFY2(std::abs(loaded.loss - inMemory.loss) <= 5e-3 * inMemory.loss,
              qPrintable(QString("loss %1 loaded vs %2").arg(loaded.loss).arg(inMemory.loss)));
     const double agreement = topOneAgreement(model, loadedModel, *m_data, Split::Test);
     QVERIFY2(agreement >= 0.99,
@@ -209,17 +210,21 @@ void TestInt8::pytorchModelsRunOnInt8_data()
 {
     QTest::addColumn<QString>("file");
     QTest::addColumn<QStringList>("packedOps");
+    QTest::addColumn<int>("floatSpans"); // dequantize nodes: values that leave int8 for float
     // The ResNet's BatchNorms fold into its convolutions; its residual sums with their ReLU become add_relu.
     QTest::newRow("scripted ResNet with BatchNorm")
         << "resnet_scripted.pt"
-        << QStringList { "quantized::add_relu", "quantized::conv2d", "quantized::conv2d_relu", "quantized::linear" };
-    QTest::newRow("traced MLP") << "mlp_traced.pt" << QStringList { "quantized::linear", "quantized::linear_relu" };
+        << QStringList { "quantized::add_relu", "quantized::conv2d", "quantized::conv2d_relu", "quantized::linear" }
+        << 2; // its average pooling (float, see Int8Lowering.cpp) and the logits
+    QTest::newRow("traced MLP") << "mlp_traced.pt" << QStringList { "quantized::linear", "quantized::linear_relu" }
+                                << 1; // only the logits
 }
 
 void TestInt8::pytorchModelsRunOnInt8()
 {
     QFETCH(QString, file);
     QFETCH(QStringList, packedOps);
+    QFETCH(int, floatSpans);
     static const bool made = test::pytorchModels(m_dir.path()).has_value();
     QVERIFY(made);
     const auto original = Model::load(m_dir.filePath(file).toStdString());
@@ -233,7 +238,7 @@ void TestInt8::pytorchModelsRunOnInt8()
             kinds.insert(QString::fromStdString(op.op));
         dequantizes += op.op == "aten::dequantize";
     }
-    QCOMPARE(dequantizes, 1); // only the logits leave int8: no layer fell back to float
+    QCOMPARE(dequantizes, floatSpans); // no other layer fell back to float
     for (const auto& op : packedOps)
         QVERIFY2(kinds.contains(op), qPrintable(op + " missing; found " + QStringList(kinds.values()).join(", ")));
     const double accuracy = evaluate(model, *m_data).accuracy;

@@ -173,6 +173,9 @@ private:
                 std::cout << "; top-1 agrees with the fake-quantized model on "
                           << fixed(100.0 * quantized.int8Agreement, 2) << "% of test images";
             std::cout << "\n";
+            if (*options.engine == Int8Engine::OneDnn)
+                std::cout << "note: oneDNN's activations are calibrated on 128 levels: on a CPU without VNNI its "
+                             "uint8 x int8 products are summed in pairs into int16, which saturates on 256\n";
         }
         Table table({ "layer", "bits", "weights", "distinct values", "max |error|" });
         for (const auto& layer : quantized.layers)

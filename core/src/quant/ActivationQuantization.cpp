@@ -46,8 +46,9 @@ struct Activation
 };
 
 /// The activations a quantized model carries in 8 bits between its layers, in graph order: the input, and the
-/// output of every conv and linear layer, tensor sum and concatenation, taken after the BatchNorm and ReLU that
-/// directly follow it (the int8 engine folds those into the layer).
+/// output of every conv and linear layer, tensor sum, concatenation and average pooling (which the int8 engine runs
+/// in float: see Int8Lowering.cpp), taken after the BatchNorm and ReLU that directly follow it (the int8 engine
+/// folds those into the layer).
 std::vector<Activation> findActivations(Graph& graph)
 {
     std::vector<Activation> found { { graph.inputs().at(1), "input" } };
@@ -59,7 +60,7 @@ std::vector<Activation> findActivations(Graph& graph)
         } else if (isOneOf(node, { "aten::add", "aten::add_" })) {
             if (node->inputs().size() < 2 || node->input(1)->type()->kind() != c10::TypeKind::TensorType)
                 continue; // plus a number
-        } else if (!isOneOf(node, { "aten::addmm", "aten::cat" })) {
+        } else if (!isOneOf(node, { "aten::addmm", "aten::cat", "aten::avg_pool2d", "aten::adaptive_avg_pool2d" })) {
             continue;
         }
         if (name.empty()) {
