@@ -283,8 +283,8 @@ try {
         auto generator = seededGenerator(options.finetune.seed);
         const auto sample
             = images.index_select(0, torch::randperm(images.size(0), generator, torch::kLong).slice(0, 0, count));
-        // oneDNN on a CPU without VNNI (AVX2, like this project's machines) multiplies uint8 activations by int8
-        // weights with vpmaddubsw, whose int16 sum of two products saturates above 32,767: with activations on all
+        // oneDNN on a CPU without VNNI (AVX2, like the machine this was measured on) multiplies uint8 activations by
+        // int8 weights with vpmaddubsw, whose int16 sum of two products saturates above 32,767: with activations on all
         // 256 levels, a ViT's patch convolution came out up to 25 steps wrong in 13% of its outputs, and top-1
         // agreed with the fake-quantized model on 93% of images. On 128 levels (7 bits of range, PyTorch's
         // reduce_range) no such sum can saturate (2 x 127 x 127 = 32,258), so the fake-quantized model is what runs.
