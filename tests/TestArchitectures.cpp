@@ -80,6 +80,7 @@ private slots:
     void onnxExportRunsInOpenCv_data();
     void onnxExportRunsInOpenCv();
     void referenceCheckFindsAWrongGraph();
+    void prunedVisionTransformerExports();
     void exportSaysWhichCheckRan();
     void int8AgreesWithTheFakeQuantizedModel();
     void recordlessModelsReadDataWithTheirFirstLayersChannels();
@@ -224,11 +225,12 @@ void TestArchitectures::onnxExportRunsInOpenCv_data()
     // ShuffleNet: a view whose sizes are computed at run time, chunk and transpose; VGG: adaptive pooling to 7x7
     // of a 4x4 map; DenseNet: concatenations after pre-activation BatchNorms. ConvNeXt's LayerNorm (written out)
     // and MobileNetV3's and EfficientNet's squeeze-and-excitation gates are graphs OpenCV 4.6 cannot run: the
-    // reference evaluator checks them.
+    // reference evaluator checks them. The vision transformer: its class token (Expand to the batch, Gather of
+    // token 0), and attention: traced as matmuls, scripted as PyTorch's fused kernel under shape checks.
     for (const QString form : { "scripted", "traced" }) {
         for (const QString family : { "shufflenet_v2_x0_5", "vgg11_bn", "densenet121" })
             QTest::newRow(qPrintable(family + "/" + form)) << QString(family + "_" + form + ".pt") << true;
-        for (const QString family : { "convnext_tiny", "mobilenet_v3_small", "efficientnet_b0" })
+        for (const QString family : { "convnext_tiny", "mobilenet_v3_small", "efficientnet_b0", "vit" })
             QTest::newRow(qPrintable(family + "/" + form)) << QString(family + "_" + form + ".pt") << false;
     }
 }
@@ -271,6 +273,18 @@ void TestArchitectures::referenceCheckFindsAWrongGraph()
     QCOMPARE(checkOnnxWithReference(pruned.serialize(ModelFormat::Onnx), pruned, *m_data).sameTopOne, int64_t(64));
     QCOMPARE(check.images, int64_t(64));
     QVERIFY2(check.maxAbsLogitDifference > 0.1, qPrintable(QString::number(check.maxAbsLogitDifference)));
+}
+
+/// With 3 heads of 4 left, PyTorch's attention leaves its fused kernel (it needs an even number of heads) for the
+/// scripted matmuls, whose scale 1/sqrt(head width) is computed from sizes at run time: that path exports too.
+void TestArchitectures::prunedVisionTransformerExports()
+{
+    auto vit = Model::load(QString(m_models + "/vit_scripted.pt").toStdString());
+    vit.setRecord(recordFromData(m_data->info()));
+    (void)prune(vit, *m_data, filters(0.3));
+    const auto check = checkOnnxWithReference(vit.serialize(ModelFormat::Onnx), vit, *m_data);
+    QCOMPARE(check.sameTopOne, int64_t(64));
+    QVERIFY(check.maxAbsLogitDifference < 1e-3);
 }
 
 /// `pare export --json` names the runtime that checked the graph (`onnx_check`) and, for the reference, why OpenCV

@@ -27,6 +27,7 @@ private slots:
     void agreesWithLibTorchInOpenCv();
     void prunedExportIsDenseButAgrees();
     void uncoveredOperationIsNamed();
+    void branchesOnShapesResolveAndOnValuesAreRefused();
     void onnxFilesAreNotReadBack();
 
 private:
@@ -123,6 +124,53 @@ void TestOnnx::uncoveredOperationIsNamed()
         QVERIFY(!message.contains('\n'));
     }
     QVERIFY(!QFileInfo::exists(out));
+}
+
+/// Scripted code branches on shapes (PyTorch's checks, attention's fast path): the export takes the branch the
+/// export's shape takes. A branch on what a tensor holds cannot be decided for every input: refused, nothing written.
+void TestOnnx::branchesOnShapesResolveAndOnValuesAreRefused()
+{
+    const QString onShape = m_dir.filePath("branch_on_shape.pt"), onValue = m_dir.filePath("branch_on_value.pt");
+    QVERIFY(pare::test::runTorchScript(m_dir.filePath("branches.py"),
+                                       "import sys, torch\n"
+                                       "class M(torch.nn.Module):\n"
+                                       "    def __init__(self, on_value: bool):\n"
+                                       "        super().__init__()\n"
+                                       "        self.fc = torch.nn.Linear(784, 10)\n"
+                                       "        self.on_value = on_value\n"
+                                       "    def forward(self, x):\n"
+                                       "        y = self.fc(torch.flatten(x, 1))\n"
+                                       "        if self.on_value:\n"
+                                       "            if bool(torch.relu(x[0, 0, 0, 0] - 0.5)):\n"
+                                       "                y = y + 1.0\n"
+                                       "        elif x.dim() == 4 and x.size(1) == 1:\n"
+                                       "            y = y * 2.0\n"
+                                       "        else:\n"
+                                       "            y = y - 3.0\n"
+                                       "        return y\n"
+                                       "torch.jit.script(M(False)).save(sys.argv[1])\n"
+                                       "torch.jit.script(M(True)).save(sys.argv[2])\n",
+                                       { onShape, onValue }));
+    for (const auto& path : { onShape, onValue }) {
+        auto model = Model::load(path.toStdString());
+        auto record = model.record();
+        record.inputShape = { 1, 28, 28 };
+        model.setRecord(record);
+        if (path == onShape) {
+            expectAgreement(model, *m_data);
+            continue;
+        }
+        const QString out = m_dir.filePath("branch_on_value.onnx");
+        try {
+            model.save(out.toStdString());
+            QFAIL("a branch on a tensor's values was exported");
+        } catch (const InputError& e) {
+            const QString message = QString::fromStdString(e.what());
+            QVERIFY2(message.startsWith(path) && message.contains("control flow"), qPrintable(message));
+            QVERIFY(!message.contains('\n'));
+        }
+        QVERIFY(!QFileInfo::exists(out));
+    }
 }
 
 void TestOnnx::onnxFilesAreNotReadBack()

@@ -1,551 +1,377 @@
 // The module is frozen (weights become constants, BatchNorm after a convolution is folded into it, the eval-mode
-// branches are resolved), then each node of its graph maps to ONNX nodes. Ranks are tracked (what Gemm and Flatten
-// need to know); shapes computed at run time come from two probe runs (io/OnnxModel.cpp), which also freezes the module
-// and checks the proto.
+// branches are resolved, and so are branches on shapes: specializeBranches), then each node of its graph maps to
+// ONNX nodes. Ranks are tracked (what Gemm and Flatten need to know); shapes computed at run time come from two probe
+// runs (io/OnnxModel.cpp), which also freezes the module and checks the proto. The nodes of transformers are in
+// io/OnnxTransformerNodes.cpp.
 
-#include "io/OnnxExport.h"
-#include "io/OnnxProto.h"
-
-#include "pare/Error.h"
-
-#include <onnx/onnx_pb.h>
+#include "io/OnnxConverter.h"
 
 #include <algorithm>
-#include <map>
-#include <optional>
 
 namespace pare::onnx_export {
-namespace {
 
 using torch::jit::Node;
 using torch::jit::Value;
 
-class Converter : private GraphBuilder
+void Converter::convert(const std::shared_ptr<torch::jit::Graph>& graph,
+                        const std::vector<int64_t>& inputShape,
+                        const std::vector<int64_t>& outputShape)
 {
-public:
-    Converter(std::string origin, onnx::GraphProto& graph, const ProbedShapes& shapes)
-        : GraphBuilder(graph)
-        , m_origin(std::move(origin))
-        , m_shapes(shapes)
-    {
-    }
+    const auto inputs = graph->inputs();
+    if (inputs.size() != 2) // self, x
+        fail(nullptr, "forward() must take exactly one tensor");
+    auto* input = m_graph.add_input();
+    input->set_name("input");
+    auto* type = input->mutable_type()->mutable_tensor_type();
+    type->set_elem_type(onnx::TensorProto::FLOAT);
+    type->mutable_shape()->add_dim()->set_dim_param("batch");
+    for (auto d : inputShape)
+        type->mutable_shape()->add_dim()->set_dim_value(d);
+    m_names[inputs[1]] = "input";
+    m_ranks[inputs[1]] = 1 + static_cast<int>(inputShape.size());
 
-    void convert(const std::shared_ptr<torch::jit::Graph>& graph,
-                 const std::vector<int64_t>& inputShape,
-                 const std::vector<int64_t>& outputShape)
-    {
-        const auto inputs = graph->inputs();
-        if (inputs.size() != 2) // self, x
-            fail(nullptr, "forward() must take exactly one tensor");
-        auto* input = m_graph.add_input();
-        input->set_name("input");
-        auto* type = input->mutable_type()->mutable_tensor_type();
-        type->set_elem_type(onnx::TensorProto::FLOAT);
-        type->mutable_shape()->add_dim()->set_dim_param("batch");
-        for (auto d : inputShape)
-            type->mutable_shape()->add_dim()->set_dim_value(d);
-        m_names[inputs[1]] = "input";
-        m_ranks[inputs[1]] = 1 + static_cast<int>(inputShape.size());
-
-        for (auto* node : graph->nodes()) {
-            try {
-                convertNode(node);
-            } catch (const c10::Error& e) { // an argument of an unexpected kind (None where a list was expected)
-                fail(node, conciseTorchError(e));
-            }
+    for (auto* node : graph->nodes()) {
+        try {
+            convertNode(node);
+        } catch (const c10::Error& e) { // an argument of an unexpected kind (None where a list was expected)
+            fail(node, conciseTorchError(e));
         }
-
-        // A model that returns a tuple (GoogLeNet's logits and auxiliary heads) exports its logits, the first tensor.
-        Value* logits = graph->outputs().size() == 1 ? graph->outputs()[0] : nullptr;
-        if (logits && logits->node()->kind() == c10::prim::TupleConstruct) {
-            Value* first = nullptr;
-            for (auto* item : logits->node()->inputs())
-                if (!first && m_names.count(item))
-                    first = item;
-            logits = first;
-        }
-        if (!logits || !m_names.count(logits))
-            fail(graph->outputs().empty() ? nullptr : graph->outputs()[0]->node(), "the output is not one tensor");
-        auto* output = m_graph.add_output();
-        output->set_name(m_names.at(logits));
-        auto* outputType = output->mutable_type()->mutable_tensor_type();
-        outputType->set_elem_type(onnx::TensorProto::FLOAT);
-        outputType->mutable_shape()->add_dim()->set_dim_param("batch");
-        for (size_t i = 1; i < outputShape.size(); ++i)
-            outputType->mutable_shape()->add_dim()->set_dim_value(outputShape[i]);
     }
 
-private:
-    [[noreturn]] void fail(const Node* node, const std::string& problem) const
-    {
-        std::string where;
-        if (node) {
-            std::ostringstream text;
-            text << "node " << node->kind().toQualString();
-            const auto range = node->sourceRange().source() ? node->sourceRange().text().str() : std::string();
-            if (!range.empty() && range.size() < 80)
-                text << " ('" << range << "')";
-            where = text.str() + ": ";
-        }
-        throw inputError(m_origin, "cannot export to ONNX: " + where + problem + "; nothing was written");
+    // A model that returns a tuple (GoogLeNet's logits and auxiliary heads) exports its logits, the first tensor.
+    Value* logits = graph->outputs().size() == 1 ? graph->outputs()[0] : nullptr;
+    if (logits && logits->node()->kind() == c10::prim::TupleConstruct) {
+        Value* first = nullptr;
+        for (auto* item : logits->node()->inputs())
+            if (!first && m_names.count(item))
+                first = item;
+        logits = first;
     }
+    if (!logits || !m_names.count(logits))
+        fail(graph->outputs().empty() ? nullptr : graph->outputs()[0]->node(), "the output is not one tensor");
+    auto* output = m_graph.add_output();
+    output->set_name(m_names.at(logits));
+    auto* outputType = output->mutable_type()->mutable_tensor_type();
+    outputType->set_elem_type(onnx::TensorProto::FLOAT);
+    outputType->mutable_shape()->add_dim()->set_dim_param("batch");
+    for (size_t i = 1; i < outputShape.size(); ++i)
+        outputType->mutable_shape()->add_dim()->set_dim_value(outputShape[i]);
+}
 
-    std::optional<c10::IValue> constant(Value* value) const { return torch::jit::toIValue(value); }
+void Converter::conv(
+    Node* node, Value* input, Value* weight, Value* bias, Value* stride, Value* padding, Value* dilation, Value* groups)
+{
+    const auto w = constant(weight);
+    if (!w || !w->isTensor() || w->toTensor().dim() != 4)
+        fail(node, "only 2-d convolutions with constant weights are covered");
+    std::vector<std::string> inputs { tensor(node, input), tensor(node, weight) };
+    if (!isNone(bias))
+        inputs.push_back(tensor(node, bias));
+    auto& n = emit("Conv", inputs, node->output(), 4);
+    const auto kernel = w->toTensor().sizes();
+    attr(n, "kernel_shape", std::vector<int64_t> { kernel[2], kernel[3] });
+    attr(n, "strides", pair(ints(node, stride)));
+    attr(n, "pads", pads2d(ints(node, padding)));
+    attr(n, "dilations", pair(ints(node, dilation)));
+    attr(n, "group", integer(node, groups));
+}
 
-    std::vector<int64_t> ints(const Node* node, Value* value) const
-    {
-        const auto v = constant(value);
-        if (!v)
-            fail(node, "an argument that is not a constant");
-        if (v->isInt())
-            return { v->toInt() };
-        if (!v->isIntList())
-            fail(node, "expected a list of integers");
-        return v->toIntVector();
-    }
-
-    int64_t integer(const Node* node, Value* value) const
-    {
-        const auto v = constant(value);
-        if (!v || !v->isInt())
-            fail(node, "expected a constant integer");
-        return v->toInt();
-    }
-
-    double number(const Node* node, Value* value) const
-    {
-        const auto v = constant(value);
-        if (!v || !(v->isDouble() || v->isInt()))
-            fail(node, "expected a constant number");
-        return v->isDouble() ? v->toDouble() : double(v->toInt());
-    }
-
-    static bool producesTensor(const Node* node)
-    {
-        for (const auto* output : node->outputs())
-            if (output->type()->kind() == c10::TypeKind::TensorType)
-                return true;
-        return false;
-    }
-
-    bool isNone(Value* value) const { return value->type()->kind() == c10::TypeKind::NoneType; }
-
-    /// A tensor constant becomes an initializer (once); a computed tensor keeps its name.
-    std::string tensor(const Node* node, Value* value)
-    {
-        const auto known = m_names.find(value);
-        if (known != m_names.end())
-            return known->second;
-        const auto v = constant(value);
-        if (!v || !v->isTensor())
-            fail(node, "an input that is neither a tensor computed by the graph nor a constant tensor");
-        const auto name = fresh("const");
-        addInitializer(name, v->toTensor());
-        m_names[value] = name;
-        m_ranks[value] = static_cast<int>(v->toTensor().dim());
-        return name;
-    }
-
-    onnx::NodeProto& emit(const std::string& op, const std::vector<std::string>& inputs, Value* output, int rank)
-    {
-        auto& n = addNode(op, inputs);
-        m_names[output] = n.output(0);
-        m_ranks[output] = rank;
-        return n;
-    }
-
-    void alias(Value* output, const std::string& name, int rank)
-    {
-        m_names[output] = name;
-        m_ranks[output] = rank;
-    }
-
-    int rank(Value* value) const
-    {
-        const auto r = m_ranks.find(value);
-        return r == m_ranks.end() ? -1 : r->second;
-    }
-
-    void conv(Node* node,
-              Value* input,
-              Value* weight,
-              Value* bias,
-              Value* stride,
-              Value* padding,
-              Value* dilation,
-              Value* groups)
-    {
-        const auto w = constant(weight);
-        if (!w || !w->isTensor() || w->toTensor().dim() != 4)
-            fail(node, "only 2-d convolutions with constant weights are covered");
+void Converter::linear(Node* node, Value* input, Value* weight, Value* bias)
+{
+    if (rank(input) == 2) {
         std::vector<std::string> inputs { tensor(node, input), tensor(node, weight) };
         if (!isNone(bias))
             inputs.push_back(tensor(node, bias));
-        auto& n = emit("Conv", inputs, node->output(), 4);
-        const auto kernel = w->toTensor().sizes();
-        attr(n, "kernel_shape", std::vector<int64_t> { kernel[2], kernel[3] });
-        attr(n, "strides", pair(ints(node, stride)));
-        attr(n, "pads", pads2d(ints(node, padding)));
-        attr(n, "dilations", pair(ints(node, dilation)));
-        attr(n, "group", integer(node, groups));
+        auto& n = emit("Gemm", inputs, node->output(), 2);
+        attr(n, "transB", int64_t(1));
+        return;
     }
+    // Any other rank: x @ W^T (+ b), with W^T stored transposed.
+    const auto w = constant(weight);
+    if (!w || !w->isTensor())
+        fail(node, "linear layers need constant weights");
+    const auto transposed = fresh("weight_t");
+    addInitializer(transposed, w->toTensor().t());
+    auto& mm = emit("MatMul", { tensor(node, input), transposed }, node->output(), rank(input));
+    if (!isNone(bias)) {
+        const auto product = mm.output(0);
+        Value* out = node->output();
+        emit("Add", { product, tensor(node, bias) }, out, rank(input));
+    }
+}
 
-    void linear(Node* node, Value* input, Value* weight, Value* bias)
-    {
-        if (rank(input) == 2) {
-            std::vector<std::string> inputs { tensor(node, input), tensor(node, weight) };
-            if (!isNone(bias))
-                inputs.push_back(tensor(node, bias));
-            auto& n = emit("Gemm", inputs, node->output(), 2);
-            attr(n, "transB", int64_t(1));
+void Converter::pool(Node* node, const char* op, bool isMax)
+{
+    auto kernel = pair(ints(node, node->input(1)));
+    auto stride = ints(node, node->input(2));
+    stride = stride.empty() ? kernel : pair(stride);
+    auto& n = emit(op, { tensor(node, node->input(0)) }, node->output(), 4);
+    attr(n, "kernel_shape", kernel);
+    attr(n, "strides", stride);
+    attr(n, "pads", pads2d(ints(node, node->input(3))));
+    if (isMax) {
+        const auto dilation = pair(ints(node, node->input(4)));
+        if (dilation != std::vector<int64_t> { 1, 1 })
+            fail(node, "dilated max pooling is not covered");
+        attr(n, "ceil_mode", int64_t(constant(node->input(5))->toBool()));
+    } else {
+        attr(n, "ceil_mode", int64_t(constant(node->input(4))->toBool()));
+        attr(n, "count_include_pad", int64_t(constant(node->input(5))->toBool()));
+        if (!isNone(node->input(6)))
+            fail(node, "avg_pool2d with divisor_override is not covered");
+    }
+}
+
+/// view/reshape: to [batch, -1] (whatever way the batch is spelled) is Flatten; a constant shape is Reshape.
+void Converter::reshape(Node* node)
+{
+    Value* input = node->input(0);
+    Value* shape = node->input(1);
+    if (auto v = constant(shape); v && v->isIntList()) {
+        auto dims = v->toIntVector();
+        if (dims.size() == 2 && (dims[1] == -1 || dims[0] == -1) && rank(input) >= 2) {
+            auto& n = emit("Flatten", { tensor(node, input) }, node->output(), 2);
+            attr(n, "axis", int64_t(1));
             return;
         }
-        // Any other rank: x @ W^T (+ b), with W^T stored transposed.
-        const auto w = constant(weight);
-        if (!w || !w->isTensor())
-            fail(node, "linear layers need constant weights");
-        const auto transposed = fresh("weight_t");
-        addInitializer(transposed, w->toTensor().t());
-        auto& mm = emit("MatMul", { tensor(node, input), transposed }, node->output(), rank(input));
-        if (!isNone(bias)) {
-            const auto product = mm.output(0);
-            Value* out = node->output();
-            emit("Add", { product, tensor(node, bias) }, out, rank(input));
-        }
-    }
-
-    void pool(Node* node, const char* op, bool isMax)
-    {
-        auto kernel = pair(ints(node, node->input(1)));
-        auto stride = ints(node, node->input(2));
-        stride = stride.empty() ? kernel : pair(stride);
-        auto& n = emit(op, { tensor(node, node->input(0)) }, node->output(), 4);
-        attr(n, "kernel_shape", kernel);
-        attr(n, "strides", stride);
-        attr(n, "pads", pads2d(ints(node, node->input(3))));
-        if (isMax) {
-            const auto dilation = pair(ints(node, node->input(4)));
-            if (dilation != std::vector<int64_t> { 1, 1 })
-                fail(node, "dilated max pooling is not covered");
-            attr(n, "ceil_mode", int64_t(constant(node->input(5))->toBool()));
-        } else {
-            attr(n, "ceil_mode", int64_t(constant(node->input(4))->toBool()));
-            attr(n, "count_include_pad", int64_t(constant(node->input(5))->toBool()));
-            if (!isNone(node->input(6)))
-                fail(node, "avg_pool2d with divisor_override is not covered");
-        }
-    }
-
-    /// view/reshape: to [batch, -1] (whatever way the batch is spelled) is Flatten; a constant shape is Reshape.
-    void reshape(Node* node)
-    {
-        Value* input = node->input(0);
-        Value* shape = node->input(1);
-        if (auto v = constant(shape); v && v->isIntList()) {
-            auto dims = v->toIntVector();
-            if (dims.size() == 2 && (dims[1] == -1 || dims[0] == -1) && rank(input) >= 2) {
-                auto& n = emit("Flatten", { tensor(node, input) }, node->output(), 2);
-                attr(n, "axis", int64_t(1));
-                return;
-            }
-            const auto name = fresh("shape");
-            addInitializer(name, torch::tensor(dims, torch::kLong));
-            emit("Reshape", { tensor(node, input), name }, node->output(), int(dims.size()));
-            return;
-        }
-        // [x.size(0), -1] built at run time.
-        const Node* list = shape->node();
-        if (list->kind() == c10::prim::ListConstruct && list->inputs().size() == 2) {
-            const Node* size = list->input(0)->node();
-            const auto second = constant(list->input(1));
-            const bool batchFirst = size->kind() == c10::aten::size && size->input(0) == input
-                && constant(size->input(1)) && constant(size->input(1))->toInt() == 0;
-            if (batchFirst && second && second->isInt() && rank(input) >= 2) {
-                auto& n = emit("Flatten", { tensor(node, input) }, node->output(), 2);
-                attr(n, "axis", int64_t(1));
-                return;
-            }
-        }
-        // Sizes computed at run time: the shape they had at batch 1, with -1 where the batch enters.
-        const auto one = m_shapes.one.find(node->output()), two = m_shapes.two.find(node->output());
-        if (one == m_shapes.one.end() || two == m_shapes.two.end() || one->second.size() != two->second.size())
-            fail(node, "a reshape whose shape is unknown");
-        auto dims = one->second;
-        int batchDims = 0;
-        for (size_t d = 0; d < dims.size(); ++d)
-            if (dims[d] != two->second[d]) {
-                dims[d] = -1;
-                ++batchDims;
-            }
-        if (batchDims > 1)
-            fail(node, "a reshape with the batch in more than one dimension");
         const auto name = fresh("shape");
         addInitializer(name, torch::tensor(dims, torch::kLong));
         emit("Reshape", { tensor(node, input), name }, node->output(), int(dims.size()));
+        return;
     }
-
-    /// layer_norm over the last dimension, written out (opset 13 has no LayerNormalization): (x - mean) /
-    /// sqrt(var + eps) * weight + bias, mean and var by ReduceMean.
-    void layerNorm(Node* node)
-    {
-        // normalized_shape: a constant, or [x.size(-1)] after structured pruning made it follow the input.
-        const auto* shape = node->input(1)->node();
-        const bool lastOnly = shape->kind() == c10::prim::ListConstruct ? shape->inputs().size() == 1
-                                                                        : ints(node, node->input(1)).size() == 1;
-        if (!lastOnly)
-            fail(node, "layer norm over more than the last dimension is not covered");
-        auto y = normalizedOverLast(tensor(node, node->input(0)), float(number(node, node->input(4))));
-        if (!isNone(node->input(2)))
-            y = step("Mul", { y, tensor(node, node->input(2)) });
-        if (!isNone(node->input(3)))
-            y = step("Add", { y, tensor(node, node->input(3)) });
-        alias(node->output(), y, rank(node->input(0)));
-    }
-
-    /// chunk (its parts unpacked): Split, with the parts' sizes from the probe.
-    void split(Node* unpack, Node* chunk)
-    {
-        const int r = rank(chunk->input(0));
-        const auto dim = integer(chunk, chunk->input(2));
-        const auto axis = dim < 0 ? dim + r : dim;
-        std::vector<int64_t> sizes;
-        for (auto* part : unpack->outputs()) {
-            const auto shape = m_shapes.one.find(part);
-            if (shape == m_shapes.one.end() || axis <= 0 || axis >= int64_t(shape->second.size()))
-                fail(chunk, "a chunk whose parts' sizes are unknown or along the batch");
-            sizes.push_back(shape->second[size_t(axis)]);
-        }
-        const auto name = fresh("split");
-        addInitializer(name, torch::tensor(sizes, torch::kLong));
-        auto* n = m_graph.add_node();
-        n->set_op_type("Split");
-        n->set_name(fresh("Split"));
-        n->add_input(tensor(chunk, chunk->input(0)));
-        n->add_input(name);
-        attr(*n, "axis", axis);
-        for (auto* part : unpack->outputs()) {
-            n->add_output(fresh("t"));
-            alias(part, n->output(n->output_size() - 1), r);
-        }
-    }
-
-    /// adaptive_avg_pool2d to O from H: GlobalAveragePool for 1x1, AveragePool when O divides H, and otherwise
-    /// (VGG's 7x7 of a 4x4 map) the averaging as matrices.
-    void adaptivePool(Node* node)
-    {
-        const auto out = pair(ints(node, node->input(1)));
-        if (out == std::vector<int64_t> { 1, 1 }) {
-            emit("GlobalAveragePool", { tensor(node, node->input(0)) }, node->output(), 4);
+    // [x.size(0), -1] built at run time.
+    const Node* list = shape->node();
+    if (list->kind() == c10::prim::ListConstruct && list->inputs().size() == 2) {
+        const Node* size = list->input(0)->node();
+        const auto second = constant(list->input(1));
+        const bool batchFirst = size->kind() == c10::aten::size && size->input(0) == input && constant(size->input(1))
+            && constant(size->input(1))->toInt() == 0;
+        if (batchFirst && second && second->isInt() && rank(input) >= 2) {
+            auto& n = emit("Flatten", { tensor(node, input) }, node->output(), 2);
+            attr(n, "axis", int64_t(1));
             return;
         }
-        const auto in = m_shapes.one.find(node->input(0));
-        if (in == m_shapes.one.end() || in->second.size() != 4)
-            fail(node, "adaptive average pooling of an input whose size is unknown");
-        const int64_t h = in->second[2], w = in->second[3];
-        if (h % out[0] == 0 && w % out[1] == 0) {
-            auto& n = emit("AveragePool", { tensor(node, node->input(0)) }, node->output(), 4);
-            attr(n, "kernel_shape", std::vector<int64_t> { h / out[0], w / out[1] });
-            attr(n, "strides", std::vector<int64_t> { h / out[0], w / out[1] });
+    }
+    // Sizes computed at run time: the shape they had at batch 1, with -1 where the batch enters.
+    const auto one = m_shapes.one.find(node->output()), two = m_shapes.two.find(node->output());
+    if (one == m_shapes.one.end() || two == m_shapes.two.end() || one->second.size() != two->second.size())
+        fail(node, "a reshape whose shape is unknown");
+    auto dims = one->second;
+    int batchDims = 0;
+    for (size_t d = 0; d < dims.size(); ++d)
+        if (dims[d] != two->second[d]) {
+            dims[d] = -1;
+            ++batchDims;
+        }
+    if (batchDims > 1)
+        fail(node, "a reshape with the batch in more than one dimension");
+    const auto name = fresh("shape");
+    addInitializer(name, torch::tensor(dims, torch::kLong));
+    emit("Reshape", { tensor(node, input), name }, node->output(), int(dims.size()));
+}
+
+/// adaptive_avg_pool2d to O from H: GlobalAveragePool for 1x1, AveragePool when O divides H, and otherwise the
+/// averaging as matrices.
+void Converter::adaptivePool(Node* node)
+{
+    const auto out = pair(ints(node, node->input(1)));
+    if (out == std::vector<int64_t> { 1, 1 }) {
+        emit("GlobalAveragePool", { tensor(node, node->input(0)) }, node->output(), 4);
+        return;
+    }
+    const auto in = m_shapes.one.find(node->input(0));
+    if (in == m_shapes.one.end() || in->second.size() != 4)
+        fail(node, "adaptive average pooling of an input whose size is unknown");
+    const int64_t h = in->second[2], w = in->second[3];
+    if (h % out[0] == 0 && w % out[1] == 0) {
+        auto& n = emit("AveragePool", { tensor(node, node->input(0)) }, node->output(), 4);
+        attr(n, "kernel_shape", std::vector<int64_t> { h / out[0], w / out[1] });
+        attr(n, "strides", std::vector<int64_t> { h / out[0], w / out[1] });
+    } else { // any other sizes (VGG's 7x7 of a 4x4 map)
+        alias(node->output(), averagedBySums(tensor(node, node->input(0)), h, w, out), 4);
+    }
+}
+
+void Converter::convertNode(Node* node)
+{
+    const auto kind = node->kind();
+    const std::string op = kind.toQualString();
+    // Nodes that compute no tensor (constants, sizes, lists, the checks PyTorch's functions make on their
+    // inputs, such as "assert the input has more than 2 dimensions") are evaluated where a tensor operation
+    // needs them as constants; one that a tensor operation needs at run time makes that operation fail.
+    if (kind == c10::prim::Constant || m_shapes.sizeOnly.count(node)) // constants become initializers
+        return;
+    if (kind == c10::prim::If || kind == c10::prim::Loop) { // what is left after specializeBranches()
+        bool computesTensors = producesTensor(node);
+        for (auto* block : node->blocks())
+            for (auto* inner : block->nodes())
+                computesTensors = computesTensors || producesTensor(inner);
+        if (computesTensors)
+            fail(node, "control flow that computes tensors and depends on more than the input's shape is not covered");
+        return;
+    }
+    if (!producesTensor(node))
+        return;
+    if (op == "aten::dropout" || op == "aten::dropout_" || op == "aten::feature_dropout" || op == "aten::contiguous"
+        || op == "aten::detach" || op == "aten::clone") {
+        m_names[node->output()] = tensor(node, node->input(0));
+        m_ranks[node->output()] = rank(node->input(0));
+        return;
+    }
+    if (op == "aten::conv2d") {
+        conv(node, node->input(0), node->input(1), node->input(2), node->input(3), node->input(4), node->input(5),
+             node->input(6));
+    } else if (op == "aten::_convolution") {
+        if (constant(node->input(6)) && constant(node->input(6))->toBool())
+            fail(node, "transposed convolutions are not covered");
+        conv(node, node->input(0), node->input(1), node->input(2), node->input(3), node->input(4), node->input(5),
+             node->input(8));
+    } else if (op == "aten::linear") {
+        linear(node, node->input(0), node->input(1), node->input(2));
+    } else if (op == "aten::addmm") { // bias + x @ w (traced linear layers)
+        if (number(node, node->input(3)) != 1.0 || number(node, node->input(4)) != 1.0)
+            fail(node, "addmm with beta or alpha other than 1 is not covered");
+        emit("Gemm", { tensor(node, node->input(1)), tensor(node, node->input(2)), tensor(node, node->input(0)) },
+             node->output(), 2);
+    } else if (op == "aten::matmul" || op == "aten::mm" || op == "aten::bmm") {
+        emit("MatMul", { tensor(node, node->input(0)), tensor(node, node->input(1)) }, node->output(),
+             std::max(rank(node->input(0)), rank(node->input(1))));
+    } else if (op == "aten::t" && rank(node->input(0)) == 2) {
+        auto& n = emit("Transpose", { tensor(node, node->input(0)) }, node->output(), 2);
+        attr(n, "perm", std::vector<int64_t> { 1, 0 });
+    } else if (op == "aten::relu" || op == "aten::relu_") {
+        emit("Relu", { tensor(node, node->input(0)) }, node->output(), rank(node->input(0)));
+    } else if (op == "aten::hardtanh" || op == "aten::hardtanh_") { // ReLU6 among others
+        alias(node->output(),
+              clampByRelu(tensor(node, node->input(0)), float(number(node, node->input(1))),
+                          float(number(node, node->input(2)))),
+              rank(node->input(0)));
+    } else if (op == "aten::hardsigmoid" || op == "aten::hardsigmoid_") {
+        alias(node->output(), hardSigmoid(tensor(node, node->input(0))), rank(node->input(0)));
+    } else if (op == "aten::hardswish" || op == "aten::hardswish_") {
+        const auto x = tensor(node, node->input(0));
+        alias(node->output(), step("Mul", { x, hardSigmoid(x) }), rank(node->input(0)));
+    } else if (op == "aten::silu" || op == "aten::silu_") {
+        const auto x = tensor(node, node->input(0));
+        alias(node->output(), step("Mul", { x, step("Sigmoid", { x }) }), rank(node->input(0)));
+    } else if (op == "aten::mean" && rank(node->input(0)) == 4) { // over H and W: global pooling
+        auto dims = ints(node, node->input(1));
+        for (auto& d : dims)
+            d = d < 0 ? d + 4 : d;
+        std::sort(dims.begin(), dims.end());
+        if (dims != std::vector<int64_t> { 2, 3 } || !constant(node->input(2)))
+            fail(node, "a mean over other than the spatial dimensions is not covered");
+        const auto pooled = step("GlobalAveragePool", { tensor(node, node->input(0)) });
+        if (constant(node->input(2))->toBool()) {
+            alias(node->output(), pooled, 4);
         } else {
-            // Any other sizes: each output row averages input rows [floor(i*H/O), ceil((i+1)*H/O)), a linear map
-            // along each axis: out = A_h . x . A_w^T, two MatMuls with constant matrices.
-            auto averaging = [](int64_t from, int64_t to) {
-                auto a = torch::zeros({ to, from });
-                for (int64_t i = 0; i < to; ++i) {
-                    const int64_t begin = i * from / to, end = ((i + 1) * from + to - 1) / to;
-                    a[i].narrow(0, begin, end - begin).fill_(1.0 / double(end - begin));
-                }
-                return a;
-            };
-            // OpenCV 4.6 reads a MatMul only with the constant second: x . A_w^T, then (x' ^T . A_h^T)^T.
-            const auto rows = fresh("rows"), columns = fresh("columns");
-            addInitializer(rows, averaging(h, out[0]).t());
-            addInitializer(columns, averaging(w, out[1]).t());
-            const auto pooled
-                = step("MatMul", { swapLast(step("MatMul", { tensor(node, node->input(0)), columns })), rows });
-            auto& n = emit("Transpose", { pooled }, node->output(), 4);
-            attr(n, "perm", std::vector<int64_t> { 0, 1, 3, 2 });
+            auto& n = emit("Flatten", { pooled }, node->output(), 2);
+            attr(n, "axis", int64_t(1));
         }
-    }
-
-    void convertNode(Node* node)
-    {
-        const auto kind = node->kind();
-        const std::string op = kind.toQualString();
-        // Nodes that compute no tensor (constants, sizes, lists, the checks PyTorch's functions make on their
-        // inputs, such as "assert the input has more than 2 dimensions") are evaluated where a tensor operation
-        // needs them as constants; one that a tensor operation needs at run time makes that operation fail.
-        if (kind == c10::prim::Constant || m_shapes.sizeOnly.count(node)) // constants become initializers
-            return;
-        if (!producesTensor(node)) {
-            if (kind == c10::prim::If || kind == c10::prim::Loop)
-                for (auto* block : node->blocks())
-                    for (auto* inner : block->nodes())
-                        if (producesTensor(inner))
-                            fail(node, "control flow that computes tensors is not covered");
-            return;
-        }
-        if (op == "aten::dropout" || op == "aten::dropout_" || op == "aten::feature_dropout" || op == "aten::contiguous"
-            || op == "aten::detach" || op == "aten::clone") {
-            m_names[node->output()] = tensor(node, node->input(0));
-            m_ranks[node->output()] = rank(node->input(0));
-            return;
-        }
-        if (op == "aten::conv2d") {
-            conv(node, node->input(0), node->input(1), node->input(2), node->input(3), node->input(4), node->input(5),
-                 node->input(6));
-        } else if (op == "aten::_convolution") {
-            if (constant(node->input(6)) && constant(node->input(6))->toBool())
-                fail(node, "transposed convolutions are not covered");
-            conv(node, node->input(0), node->input(1), node->input(2), node->input(3), node->input(4), node->input(5),
-                 node->input(8));
-        } else if (op == "aten::linear") {
-            linear(node, node->input(0), node->input(1), node->input(2));
-        } else if (op == "aten::addmm") { // bias + x @ w (traced linear layers)
-            if (number(node, node->input(3)) != 1.0 || number(node, node->input(4)) != 1.0)
-                fail(node, "addmm with beta or alpha other than 1 is not covered");
-            emit("Gemm", { tensor(node, node->input(1)), tensor(node, node->input(2)), tensor(node, node->input(0)) },
-                 node->output(), 2);
-        } else if (op == "aten::matmul" || op == "aten::mm") {
-            emit("MatMul", { tensor(node, node->input(0)), tensor(node, node->input(1)) }, node->output(),
-                 std::max(rank(node->input(0)), rank(node->input(1))));
-        } else if (op == "aten::t" && rank(node->input(0)) == 2) {
-            auto& n = emit("Transpose", { tensor(node, node->input(0)) }, node->output(), 2);
-            attr(n, "perm", std::vector<int64_t> { 1, 0 });
-        } else if (op == "aten::relu" || op == "aten::relu_") {
-            emit("Relu", { tensor(node, node->input(0)) }, node->output(), rank(node->input(0)));
-        } else if (op == "aten::hardtanh" || op == "aten::hardtanh_") { // ReLU6 among others
-            alias(node->output(),
-                  clampByRelu(tensor(node, node->input(0)), float(number(node, node->input(1))),
-                              float(number(node, node->input(2)))),
-                  rank(node->input(0)));
-        } else if (op == "aten::hardsigmoid" || op == "aten::hardsigmoid_") {
-            alias(node->output(), hardSigmoid(tensor(node, node->input(0))), rank(node->input(0)));
-        } else if (op == "aten::hardswish" || op == "aten::hardswish_") {
-            const auto x = tensor(node, node->input(0));
-            alias(node->output(), step("Mul", { x, hardSigmoid(x) }), rank(node->input(0)));
-        } else if (op == "aten::silu" || op == "aten::silu_") {
-            const auto x = tensor(node, node->input(0));
-            alias(node->output(), step("Mul", { x, step("Sigmoid", { x }) }), rank(node->input(0)));
-        } else if (op == "aten::mean" && rank(node->input(0)) == 4) { // over H and W: global pooling
-            auto dims = ints(node, node->input(1));
-            for (auto& d : dims)
-                d = d < 0 ? d + 4 : d;
-            std::sort(dims.begin(), dims.end());
-            if (dims != std::vector<int64_t> { 2, 3 } || !constant(node->input(2)))
-                fail(node, "a mean over other than the spatial dimensions is not covered");
-            const auto pooled = step("GlobalAveragePool", { tensor(node, node->input(0)) });
-            if (constant(node->input(2))->toBool()) {
-                alias(node->output(), pooled, 4);
-            } else {
-                auto& n = emit("Flatten", { pooled }, node->output(), 2);
-                attr(n, "axis", int64_t(1));
-            }
-        } else if (op == "aten::sigmoid" || op == "aten::sigmoid_") {
-            emit("Sigmoid", { tensor(node, node->input(0)) }, node->output(), rank(node->input(0)));
-        } else if (op == "aten::tanh" || op == "aten::tanh_") {
-            emit("Tanh", { tensor(node, node->input(0)) }, node->output(), rank(node->input(0)));
-        } else if (op == "aten::leaky_relu" || op == "aten::leaky_relu_") {
-            auto& n = emit("LeakyRelu", { tensor(node, node->input(0)) }, node->output(), rank(node->input(0)));
-            attr(n, "alpha", float(number(node, node->input(1))));
-        } else if (op == "aten::max_pool2d") {
-            pool(node, "MaxPool", true);
-        } else if (op == "aten::avg_pool2d") {
-            pool(node, "AveragePool", false);
-        } else if (op == "aten::adaptive_avg_pool2d") {
-            adaptivePool(node);
-        } else if (op == "aten::flatten") {
-            const auto start = integer(node, node->input(1));
-            const auto end = integer(node, node->input(2));
-            if (end != -1 && end != rank(node->input(0)) - 1)
-                fail(node, "flatten up to a dimension other than the last is not covered");
-            auto& n = emit("Flatten", { tensor(node, node->input(0)) }, node->output(), int(start) + 1);
-            attr(n, "axis", start);
-        } else if (kind == c10::prim::ListUnpack && node->input(0)->node()->kind() == c10::aten::chunk) {
-            split(node, node->input(0)->node());
-        } else if (op == "aten::layer_norm") {
-            layerNorm(node);
-        } else if (op == "aten::gelu") {
-            // gelu(x) = x * (1 + erf(x / sqrt 2)) / 2 (the exact form; tanh's approximation is refused)
-            if (const auto how = constant(node->input(1)); how && how->isString() && how->toStringRef() != "none")
-                fail(node, "the tanh approximation of GELU is not covered");
-            alias(node->output(), gelu(tensor(node, node->input(0))), rank(node->input(0)));
-        } else if (op == "aten::transpose" || op == "aten::permute") {
-            const int r = rank(node->input(0));
-            std::vector<int64_t> perm;
-            if (op == "aten::permute") {
-                perm = ints(node, node->input(1));
-            } else {
-                for (int64_t d = 0; d < r; ++d)
-                    perm.push_back(d);
-                const auto a = integer(node, node->input(1)), b = integer(node, node->input(2));
-                if (r <= 0 || std::max(a, b) >= r || std::min(a, b) < -r)
-                    fail(node, "a transpose whose rank is unknown");
-                std::swap(perm[size_t((a + r) % r)], perm[size_t((b + r) % r)]);
-            }
-            for (auto& d : perm)
-                d = d < 0 ? d + r : d;
-            auto& n = emit("Transpose", { tensor(node, node->input(0)) }, node->output(), r);
-            attr(n, "perm", perm);
-        } else if (op == "aten::view" || op == "aten::reshape") {
-            reshape(node);
-        } else if (op == "aten::add" || op == "aten::add_" || op == "aten::sub" || op == "aten::sub_") {
-            if (node->inputs().size() > 2 && number(node, node->input(2)) != 1.0)
-                fail(node, "alpha other than 1 is not covered");
-            const bool add = op == "aten::add" || op == "aten::add_";
-            emit(add ? "Add" : "Sub", { tensor(node, node->input(0)), tensor(node, node->input(1)) }, node->output(),
-                 std::max(rank(node->input(0)), rank(node->input(1))));
-        } else if (op == "aten::mul" || op == "aten::mul_") {
-            emit("Mul", { tensor(node, node->input(0)), tensor(node, node->input(1)) }, node->output(),
-                 std::max(rank(node->input(0)), rank(node->input(1))));
-        } else if (op == "aten::cat") {
-            Node* list = node->input(0)->node();
-            if (list->kind() != c10::prim::ListConstruct)
-                fail(node, "cat of a list not built in the graph is not covered");
-            // DenseNet builds its list with append: what the list holds when cat reads it is what counts.
-            std::vector<Value*> items(list->inputs().begin(), list->inputs().end());
-            std::vector<Node*> appends;
-            for (const auto& use : list->output()->uses())
-                if (use.user->kind() == c10::aten::append && use.user->isBefore(node))
-                    appends.push_back(use.user);
-            std::sort(appends.begin(), appends.end(), [](Node* a, Node* b) { return a->isBefore(b); });
-            for (auto* append : appends)
-                items.push_back(append->input(1));
-            std::vector<std::string> parts;
-            for (auto* v : items)
-                parts.push_back(tensor(node, v));
-            auto& n = emit("Concat", parts, node->output(), rank(list->input(0)));
-            attr(n, "axis", integer(node, node->input(1)));
-        } else if (op == "aten::softmax" || op == "aten::log_softmax") {
-            auto& n = emit(op == "aten::softmax" ? "Softmax" : "LogSoftmax", { tensor(node, node->input(0)) },
-                           node->output(), rank(node->input(0)));
-            attr(n, "axis", integer(node, node->input(1)));
-        } else if (op == "aten::fake_quantize_per_tensor_affine") {
-            // ONNX's form for these is QuantizeLinear/DequantizeLinear, but OpenCV 4.6 DNN, which checks every
-            // export, disagreed on the QDQ graph we tried (1,015 of 10,000 top-1 agreeing). Refuse rather than
-            // write a file that cannot be verified.
-            fail(node,
-                 "quantized activations have no ONNX form Pare can verify; export the model before its "
-                 "activations were quantized, or write .pt or .pare");
-        } else if (op == "aten::batch_norm") {
-            // A BatchNorm the freezing pass could not fold into a convolution (after a linear layer, or first).
-            std::vector<std::string> inputs { tensor(node, node->input(0)) };
-            for (int i : { 1, 2, 3, 4 })
-                inputs.push_back(tensor(node, node->input(i)));
-            auto& n = emit("BatchNormalization", inputs, node->output(), rank(node->input(0)));
-            attr(n, "epsilon", float(number(node, node->input(7))));
+    } else if (op == "aten::sigmoid" || op == "aten::sigmoid_") {
+        emit("Sigmoid", { tensor(node, node->input(0)) }, node->output(), rank(node->input(0)));
+    } else if (op == "aten::tanh" || op == "aten::tanh_") {
+        emit("Tanh", { tensor(node, node->input(0)) }, node->output(), rank(node->input(0)));
+    } else if (op == "aten::leaky_relu" || op == "aten::leaky_relu_") {
+        auto& n = emit("LeakyRelu", { tensor(node, node->input(0)) }, node->output(), rank(node->input(0)));
+        attr(n, "alpha", float(number(node, node->input(1))));
+    } else if (op == "aten::max_pool2d") {
+        pool(node, "MaxPool", true);
+    } else if (op == "aten::avg_pool2d") {
+        pool(node, "AveragePool", false);
+    } else if (op == "aten::adaptive_avg_pool2d") {
+        adaptivePool(node);
+    } else if (op == "aten::flatten") {
+        const auto start = integer(node, node->input(1));
+        const auto end = integer(node, node->input(2));
+        if (end != -1 && end != rank(node->input(0)) - 1)
+            fail(node, "flatten up to a dimension other than the last is not covered");
+        auto& n = emit("Flatten", { tensor(node, node->input(0)) }, node->output(), int(start) + 1);
+        attr(n, "axis", start);
+    } else if (kind == c10::prim::ListUnpack && node->input(0)->node()->kind() == c10::aten::chunk) {
+        split(node, node->input(0)->node());
+    } else if (op == "aten::layer_norm") {
+        layerNorm(node);
+    } else if (op == "aten::gelu") {
+        // gelu(x) = x * (1 + erf(x / sqrt 2)) / 2 (the exact form; tanh's approximation is refused)
+        if (const auto how = constant(node->input(1)); how && how->isString() && how->toStringRef() != "none")
+            fail(node, "the tanh approximation of GELU is not covered");
+        alias(node->output(), gelu(tensor(node, node->input(0))), rank(node->input(0)));
+    } else if (op == "aten::transpose" || op == "aten::permute") {
+        const int r = rank(node->input(0));
+        std::vector<int64_t> perm;
+        if (op == "aten::permute") {
+            perm = ints(node, node->input(1));
         } else {
-            fail(node, "this operation is not covered by the exporter");
+            for (int64_t d = 0; d < r; ++d)
+                perm.push_back(d);
+            const auto a = integer(node, node->input(1)), b = integer(node, node->input(2));
+            if (r <= 0 || std::max(a, b) >= r || std::min(a, b) < -r)
+                fail(node, "a transpose whose rank is unknown");
+            std::swap(perm[size_t((a + r) % r)], perm[size_t((b + r) % r)]);
         }
+        for (auto& d : perm)
+            d = d < 0 ? d + r : d;
+        auto& n = emit("Transpose", { tensor(node, node->input(0)) }, node->output(), r);
+        attr(n, "perm", perm);
+    } else if (op == "aten::view" || op == "aten::reshape") {
+        reshape(node);
+    } else if (op == "aten::add" || op == "aten::add_" || op == "aten::sub" || op == "aten::sub_") {
+        if (node->inputs().size() > 2 && number(node, node->input(2)) != 1.0)
+            fail(node, "alpha other than 1 is not covered");
+        const bool add = op == "aten::add" || op == "aten::add_";
+        emit(add ? "Add" : "Sub", { tensor(node, node->input(0)), operand(node, node->input(1)) }, node->output(),
+             std::max(rank(node->input(0)), rank(node->input(1))));
+    } else if (op == "aten::mul" || op == "aten::mul_" || op == "aten::div" || op == "aten::div_") {
+        if (node->inputs().size() > 2 && !isNone(node->input(2)))
+            fail(node, "division with a rounding mode is not covered");
+        const bool mul = op == "aten::mul" || op == "aten::mul_";
+        emit(mul ? "Mul" : "Div", { tensor(node, node->input(0)), operand(node, node->input(1)) }, node->output(),
+             std::max(rank(node->input(0)), rank(node->input(1))));
+    } else if (op == "aten::cat") {
+        Node* list = node->input(0)->node();
+        if (list->kind() != c10::prim::ListConstruct)
+            fail(node, "cat of a list not built in the graph is not covered");
+        // DenseNet builds its list with append: what the list holds when cat reads it is what counts.
+        std::vector<Value*> items(list->inputs().begin(), list->inputs().end());
+        std::vector<Node*> appends;
+        for (const auto& use : list->output()->uses())
+            if (use.user->kind() == c10::aten::append && use.user->isBefore(node))
+                appends.push_back(use.user);
+        std::sort(appends.begin(), appends.end(), [](Node* a, Node* b) { return a->isBefore(b); });
+        for (auto* append : appends)
+            items.push_back(append->input(1));
+        std::vector<std::string> parts;
+        for (auto* v : items)
+            parts.push_back(tensor(node, v));
+        auto& n = emit("Concat", parts, node->output(), rank(list->input(0)));
+        attr(n, "axis", integer(node, node->input(1)));
+    } else if (op == "aten::softmax" || op == "aten::log_softmax") {
+        auto& n = emit(op == "aten::softmax" ? "Softmax" : "LogSoftmax", { tensor(node, node->input(0)) },
+                       node->output(), rank(node->input(0)));
+        attr(n, "axis", integer(node, node->input(1)));
+    } else if (op == "aten::fake_quantize_per_tensor_affine") {
+        // ONNX's form for these is QuantizeLinear/DequantizeLinear, but OpenCV 4.6 DNN, which checks every
+        // export, disagreed on the QDQ graph we tried (1,015 of 10,000 top-1 agreeing). Refuse rather than
+        // write a file that cannot be verified.
+        fail(node,
+             "quantized activations have no ONNX form Pare can verify; export the model before its "
+             "activations were quantized, or write .pt or .pare");
+    } else if (op == "aten::batch_norm") {
+        // A BatchNorm the freezing pass could not fold into a convolution (after a linear layer, or first).
+        std::vector<std::string> inputs { tensor(node, node->input(0)) };
+        for (int i : { 1, 2, 3, 4 })
+            inputs.push_back(tensor(node, node->input(i)));
+        auto& n = emit("BatchNormalization", inputs, node->output(), rank(node->input(0)));
+        attr(n, "epsilon", float(number(node, node->input(7))));
+    } else if (op == "aten::expand" || op == "aten::select" || op == "aten::slice") {
+        tokenIndexing(node);
+    } else if (op == "aten::_native_multi_head_attention") {
+        attention(node);
+    } else {
+        fail(node, "this operation is not covered by the exporter");
     }
-
-    std::string m_origin;
-    const ProbedShapes& m_shapes;
-    std::map<Value*, std::string> m_names;
-    std::map<Value*, int> m_ranks;
-};
-
-} // namespace
+}
 
 void convertGraph(const std::string& origin,
                   onnx::GraphProto& proto,

@@ -19,9 +19,20 @@ namespace pare::onnx_export {
 struct ProbedShapes
 {
     std::map<torch::jit::Value*, std::vector<int64_t>> one, two;
+    /// Numbers computed from sizes alone that are the same at batch 1 and 2 (attention's 1/sqrt(head width)).
+    std::map<torch::jit::Value*, c10::IValue> numbers;
     /// Nodes that only compute the sizes of reshapes (aten::size, arithmetic on it, their lists): not exported.
     std::set<const torch::jit::Node*> sizeOnly;
 };
+
+/// Resolves the branches (prim::If) whose condition depends only on constants and tensors' sizes, as they go for
+/// input of shape [1|2, C,H,W]: scripted PyTorch code checks shapes and picks a fast path for inference this way
+/// (nn.MultiheadAttention), and ONNX export of a graph for one input shape needs none of it. A branch that depends
+/// on what a tensor holds is left alone.
+void specializeBranches(torch::jit::Module& frozen,
+                        std::shared_ptr<torch::jit::Graph> graph,
+                        const std::vector<int64_t>& inputShape,
+                        const std::string& origin);
 
 /// Runs `graph` (the forward of `frozen`, after the exporter's passes) on zeros of [1,C,H,W] and [2,C,H,W].
 /// Throws InputError naming `origin` when it does not run.

@@ -15,6 +15,9 @@
 #include <torch/csrc/jit/passes/dead_code_elimination.h>
 #include <torch/csrc/jit/passes/freeze_module.h>
 #include <torch/csrc/jit/passes/frozen_conv_folding.h>
+#include <torch/csrc/jit/passes/lower_tuples.h>
+
+#include <set>
 
 namespace pare::onnx_export {
 
@@ -35,30 +38,110 @@ bool isReshape(const Node* node)
     return node->kind() == c10::aten::view || node->kind() == c10::aten::reshape;
 }
 
-/// Every tensor's shape on zeros of `shape`; the extra outputs are removed again.
-std::map<Value*, std::vector<int64_t>> run(torch::jit::Module& frozen,
-                                           const std::shared_ptr<torch::jit::Graph>& graph,
-                                           const std::vector<int64_t>& shape,
-                                           const std::string& origin)
+/// Whether `value` is computed from constants and from tensors' metadata only (sizes, rank, dtype, identity), never
+/// from what a tensor holds: such a condition takes the same branch for every input of the export's shape.
+bool fromMetadataOnly(const Value* value, std::set<const Value*>& seen)
+{
+    if (!seen.insert(value).second)
+        return true;
+    const Node* node = value->node();
+    if (node->kind() == c10::prim::Constant)
+        return true;
+    if (isTensor(value) || !node->blocks().empty() || node->kind() == c10::prim::Param)
+        return false;
+    static const std::set<c10::Symbol> metadata { c10::aten::size,   c10::aten::dim,    c10::prim::dtype,
+                                                  c10::prim::device, c10::aten::__is__, c10::aten::__isnot__,
+                                                  c10::aten::len,    c10::prim::layout, c10::prim::requires_grad,
+                                                  c10::prim::is_cuda };
+    for (const Value* input : node->inputs()) {
+        if (isTensor(input) ? !metadata.count(node->kind()) : !fromMetadataOnly(input, seen))
+            return false;
+    }
+    return true;
+}
+
+struct ProbeValues
+{
+    std::map<Value*, std::vector<int64_t>> shapes;
+    std::map<Value*, c10::IValue> numbers;
+};
+
+/// Every tensor's shape, and every number computed from metadata only, on zeros of `shape`; the extra outputs are
+/// removed again.
+ProbeValues run(torch::jit::Module& frozen,
+                const std::shared_ptr<torch::jit::Graph>& graph,
+                const std::vector<int64_t>& shape,
+                const std::string& origin)
 {
     std::vector<Value*> probes;
     for (auto* node : graph->nodes())
-        for (auto* v : node->outputs())
-            if (isTensor(v))
+        for (auto* v : node->outputs()) {
+            const auto kind = v->type()->kind();
+            std::set<const Value*> seen;
+            if (isTensor(v)
+                || ((kind == c10::TypeKind::IntType || kind == c10::TypeKind::FloatType) && fromMetadataOnly(v, seen)))
                 probes.push_back(v);
+        }
     const auto run = runWithExtraOutputs(frozen, graph, torch::zeros(shape), probes);
     if (!run.failure.empty())
         throw inputError(origin,
                          "cannot export to ONNX: the model does not run on input of shape "
                              + c10::str(c10::IntArrayRef(shape)) + " (" + run.failure + "); nothing was written");
-    std::map<Value*, std::vector<int64_t>> shapes;
-    for (size_t i = 0; i < probes.size(); ++i)
+    ProbeValues values;
+    for (size_t i = 0; i < probes.size(); ++i) {
         if (run.values[i].isTensor())
-            shapes[probes[i]] = run.values[i].toTensor().sizes().vec();
-    return shapes;
+            values.shapes[probes[i]] = run.values[i].toTensor().sizes().vec();
+        else if (run.values[i].isInt() || run.values[i].isDouble())
+            values.numbers[probes[i]] = run.values[i];
+    }
+    return values;
 }
 
 } // namespace
+
+void specializeBranches(torch::jit::Module& frozen,
+                        std::shared_ptr<torch::jit::Graph> graph,
+                        const std::vector<int64_t>& inputShape,
+                        const std::string& origin)
+{
+    // Outer branches first: resolving one makes the branches inside it top-level for the next round.
+    for (int round = 0; round < 64; ++round) {
+        std::vector<Node*> branches;
+        std::vector<Value*> conditions;
+        for (auto* node : graph->nodes()) {
+            std::set<const Value*> seen;
+            if (node->kind() == c10::prim::If && node->input(0)->node()->kind() != c10::prim::Constant
+                && fromMetadataOnly(node->input(0), seen)) {
+                branches.push_back(node);
+                conditions.push_back(node->input(0));
+            }
+        }
+        if (branches.empty())
+            return;
+        auto shape = inputShape;
+        shape.insert(shape.begin(), 1);
+        const auto one = runWithExtraOutputs(frozen, graph, torch::zeros(shape), conditions);
+        shape[0] = 2;
+        const auto two = runWithExtraOutputs(frozen, graph, torch::zeros(shape), conditions);
+        if (!one.failure.empty() || !two.failure.empty())
+            throw inputError(origin,
+                             "cannot export to ONNX: the model does not run on input of shape "
+                                 + c10::str(c10::IntArrayRef(shape)) + " ("
+                                 + (one.failure.empty() ? two.failure : one.failure) + "); nothing was written");
+        bool resolved = false;
+        for (size_t i = 0; i < branches.size(); ++i) {
+            if (!one.values[i].isBool() || !two.values[i].isBool() || one.values[i].toBool() != two.values[i].toBool())
+                continue; // the batch decides: left for the converter to refuse if it computes tensors
+            torch::jit::WithInsertPoint here(branches[i]);
+            branches[i]->replaceInput(0, graph->insertConstant(one.values[i].toBool()));
+            resolved = true;
+        }
+        if (!resolved)
+            return;
+        torch::jit::ConstantPropagation(graph);
+        torch::jit::EliminateDeadCode(graph);
+    }
+}
 
 ProbedShapes probeShapes(torch::jit::Module& frozen,
                          const std::shared_ptr<torch::jit::Graph>& graph,
@@ -68,9 +151,14 @@ ProbedShapes probeShapes(torch::jit::Module& frozen,
     ProbedShapes probed;
     auto shape = inputShape;
     shape.insert(shape.begin(), 1);
-    probed.one = run(frozen, graph, shape, origin);
+    auto one = run(frozen, graph, shape, origin);
     shape[0] = 2;
-    probed.two = run(frozen, graph, shape, origin);
+    auto two = run(frozen, graph, shape, origin);
+    probed.one = std::move(one.shapes);
+    probed.two = std::move(two.shapes);
+    for (const auto& [value, number] : one.numbers) // the same at batch 1 and 2: a constant of the export
+        if (const auto other = two.numbers.find(value); other != two.numbers.end() && other->second == number)
+            probed.numbers[value] = number;
     // From the last node back: a node whose every output is read only as a reshape's sizes, or by such nodes.
     const std::vector<Node*> nodes(graph->nodes().begin(), graph->nodes().end());
     for (auto it = nodes.rbegin(); it != nodes.rend(); ++it) {
@@ -116,6 +204,9 @@ std::string exportModel(const Model::Impl& model, const std::vector<int64_t>& in
     auto graph = frozen.get_method("forward").graph()->copy();
     torch::jit::FoldFrozenConvBatchnorm(graph);
     torch::jit::ConstantPropagation(graph);
+    torch::jit::EliminateDeadCode(graph);
+    specializeBranches(frozen, graph, inputShape, model.origin);
+    torch::jit::LowerSimpleTuples(graph); // the tuples the resolved branches built and unpacked
     torch::jit::EliminateDeadCode(graph);
 
     onnx::ModelProto proto;

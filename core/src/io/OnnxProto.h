@@ -108,12 +108,33 @@ public:
     /// (x - mean) / sqrt(var + eps) over the last dimension, mean and var by ReduceMean (opset 13 has no
     /// LayerNormalization; OpenCV 4.6 cannot run this form, the reference evaluator checks it).
     std::string normalizedOverLast(const std::string& x, float eps);
+    /// The graph input's batch size as a 1-element int64 tensor (Shape, then Gather), built once.
+    std::string batchSize();
+    /// An int64 shape tensor: `dims` with the run-time batch size where a dimension is -1.
+    std::string shapeWithBatch(const std::vector<int64_t>& dims);
+    /// Adaptive average pooling of a [N,C,H,W] map to `out` where the sizes do not divide: each output row averages
+    /// input rows [floor(i*H/O), ceil((i+1)*H/O)), a linear map along each axis, written as two MatMuls with constant
+    /// matrices (the constant second, the only form OpenCV 4.6 reads).
+    std::string averagedBySums(const std::string& x, int64_t h, int64_t w, const std::vector<int64_t>& out);
+    /// Self-attention over [N,L,E] tokens with `heads` heads, as PyTorch's multi-head attention computes it: packed
+    /// query, key and value projections, softmax(q k^T / sqrt(E / heads)) v per head, then the output projection.
+    std::string selfAttention(const std::string& x,
+                              int64_t tokens,
+                              int64_t heads,
+                              const torch::Tensor& inWeight,
+                              const torch::Tensor& inBias,
+                              const torch::Tensor& outWeight,
+                              const torch::Tensor& outBias);
 
 protected:
     onnx::GraphProto& m_graph;
 
 private:
+    /// x @ W^T + b for any rank of x, W^T stored transposed.
+    std::string linear(const std::string& x, const torch::Tensor& weight, const torch::Tensor& bias);
+
     int m_counter = 0;
+    std::string m_batchSize;
 };
 
 } // namespace pare::onnx_export

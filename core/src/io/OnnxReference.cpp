@@ -7,6 +7,7 @@
 
 #include <onnx/onnx_pb.h>
 
+#include <algorithm>
 #include <cstring>
 #include <limits>
 #include <map>
@@ -42,7 +43,11 @@ const std::set<std::string> kCovered { "Add",
                                        "BatchNormalization",
                                        "ReduceMean",
                                        "Softmax",
-                                       "LogSoftmax" };
+                                       "LogSoftmax",
+                                       "Shape",
+                                       "Gather",
+                                       "Expand",
+                                       "Slice" };
 
 torch::Tensor fromProto(const onnx::TensorProto& t, const std::string& origin)
 {
@@ -260,6 +265,60 @@ struct Graph::Impl
             return { torch::softmax(x(0), intAttr(node, "axis", -1)) };
         if (op == "LogSoftmax")
             return { torch::log_softmax(x(0), intAttr(node, "axis", -1)) };
+        if (op == "Shape")
+            return { torch::tensor(x(0).sizes().vec(), torch::kLong) };
+        if (op == "Gather") { // indices of any rank; a scalar index removes the axis
+            const auto t = x(0);
+            auto axis = intAttr(node, "axis", 0);
+            axis = axis < 0 ? axis + t.dim() : axis;
+            const auto indices = x(1).to(torch::kLong);
+            const auto wrapped = torch::where(indices < 0, indices + t.size(axis), indices);
+            auto shape = t.sizes().vec();
+            shape.erase(shape.begin() + axis);
+            const auto picked = t.index_select(axis, wrapped.reshape({ -1 }));
+            auto out = shape;
+            const auto idx = indices.sizes().vec();
+            out.insert(out.begin() + axis, idx.begin(), idx.end());
+            return { picked.reshape(out) };
+        }
+        if (op == "Expand") { // numpy broadcasting of the input and the shape, either side may be 1
+            const auto t = x(0);
+            const auto s = x(1).contiguous();
+            std::vector<int64_t> shape(s.data_ptr<int64_t>(), s.data_ptr<int64_t>() + s.numel());
+            const auto rank = std::max<int64_t>(t.dim(), int64_t(shape.size()));
+            shape.insert(shape.begin(), size_t(rank) - shape.size(), 1);
+            for (int64_t d = 0; d < rank; ++d) {
+                const int64_t own = d - (rank - t.dim()) >= 0 ? t.size(d - (rank - t.dim())) : 1;
+                shape[size_t(d)] = shape[size_t(d)] == 1 ? own : shape[size_t(d)];
+            }
+            return { t.expand(shape).contiguous() };
+        }
+        if (op == "Slice") { // starts, ends, axes, steps as inputs; ends past the size are clamped
+            auto t = x(0);
+            auto list = [&](int i, int64_t fallback, size_t n) {
+                const auto v = x(i);
+                if (!v.defined())
+                    return std::vector<int64_t>(n, fallback);
+                const auto c = v.to(torch::kLong).contiguous();
+                return std::vector<int64_t>(c.data_ptr<int64_t>(), c.data_ptr<int64_t>() + c.numel());
+            };
+            const auto starts = list(1, 0, 0), ends = list(2, 0, 0);
+            auto axes = list(3, 0, starts.size());
+            if (!x(3).defined())
+                for (size_t i = 0; i < axes.size(); ++i)
+                    axes[i] = int64_t(i);
+            const auto steps = list(4, 1, starts.size());
+            for (size_t i = 0; i < starts.size(); ++i) {
+                const auto axis = axes[i] < 0 ? axes[i] + t.dim() : axes[i];
+                const auto size = t.size(axis);
+                if (steps[i] != 1)
+                    throw inputError(origin, "the ONNX reference evaluator covers Slice with step 1 only");
+                auto clampIndex = [&](int64_t v) { return std::clamp<int64_t>(v < 0 ? v + size : v, 0, size); };
+                const auto begin = clampIndex(starts[i]), end = clampIndex(ends[i]);
+                t = t.narrow(axis, begin, std::max<int64_t>(end - begin, 0));
+            }
+            return { t.contiguous() };
+        }
         throw inputError(origin, "the ONNX reference evaluator does not cover operator " + op);
     }
 };
