@@ -222,6 +222,7 @@ def make(folder, full, only):
         train_briefly(model, x, y, 8)
         scale_logits(model, tx)
         torch.jit.script(model).save(os.path.join(folder, "attention_scripted.pt"))
+        torch.jit.trace(model, tx[:2], check_trace=False).save(os.path.join(folder, "attention_traced.pt"))
     with open(os.path.join(folder, "architectures.json"), "w") as f:
         json.dump(facts, f, indent=1)
 

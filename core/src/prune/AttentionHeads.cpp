@@ -14,6 +14,27 @@ namespace pare::structured {
 using torch::jit::Node;
 using torch::jit::Value;
 
+torch::jit::Value* tracedHeadCount(const torch::jit::Module& attention)
+{
+    const auto method = attention.find_method("forward");
+    if (!method)
+        return nullptr;
+    Value* found = nullptr;
+    int count = 0;
+    for (auto* node : method->graph()->nodes()) { // head_dim = torch.div(embed_dim, num_heads, rounding_mode="trunc")
+        if (node->kind() != c10::aten::div || node->inputs().size() != 3)
+            continue;
+        const auto mode = torch::jit::toIValue(node->input(2));
+        const auto divisor = torch::jit::toIValue(node->input(1));
+        if (mode && mode->isString() && mode->toStringRef() == "trunc" && divisor && divisor->isTensor()
+            && divisor->toTensor().numel() == 1 && !divisor->toTensor().is_floating_point()) {
+            found = node->input(1);
+            ++count;
+        }
+    }
+    return count == 1 ? found : nullptr;
+}
+
 void ChannelDependencies::findAttentionModules(const torch::jit::Module& original)
 {
     for (const auto& item : original.named_modules()) {
@@ -22,25 +43,36 @@ void ChannelDependencies::findAttentionModules(const torch::jit::Module& origina
         if (!type || type->qualifiedName().find("MultiheadAttention") == std::string::npos)
             continue;
         // What the unit relies on: self-attention over one packed projection, no extra key/value biases, and its
-        // settings as attributes (a traced module keeps none).
+        // settings as attributes or, traced, in its code.
         auto intAttr = [&](const char* name) {
             return m.hasattr(name) && m.attr(name).isInt() ? m.attr(name).toInt() : int64_t(-1);
         };
         auto isSet = [&](const char* name) { return m.hasattr(name) && m.attr(name).isTensor(); };
-        const auto embed = intAttr("embed_dim"), heads = intAttr("num_heads"), headDim = intAttr("head_dim");
-        const bool packed = m.hasattr("_qkv_same_embed_dim") && m.attr("_qkv_same_embed_dim").isBool()
+        auto embed = intAttr("embed_dim"), heads = intAttr("num_heads"), headDim = intAttr("head_dim");
+        auto keyWidth = intAttr("kdim"), valueWidth = intAttr("vdim");
+        bool packed = m.hasattr("_qkv_same_embed_dim") && m.attr("_qkv_same_embed_dim").isBool()
             && m.attr("_qkv_same_embed_dim").toBool();
+        if (!m.hasattr("num_heads") && isSet("in_proj_weight")) {
+            // Traced: the settings from the packed projection's shape and the code's constant. Only the packed
+            // form is traced with in_proj_weight, so keys and values have the query's width.
+            const auto* count = tracedHeadCount(m);
+            embed = m.attr("in_proj_weight").toTensor().size(-1);
+            heads = count ? torch::jit::toIValue(count)->toTensor().item<int64_t>() : -1;
+            headDim = heads > 0 && embed % heads == 0 ? embed / heads : -1;
+            keyWidth = valueWidth = embed;
+            packed = true;
+        }
         const bool zeroAttention
             = m.hasattr("add_zero_attn") && m.attr("add_zero_attn").isBool() && m.attr("add_zero_attn").toBool();
         bool covered = embed > 0 && heads > 0 && headDim > 0 && heads * headDim == embed && packed && !zeroAttention
-            && isSet("in_proj_weight") && !isSet("bias_k") && !isSet("bias_v") && intAttr("kdim") == embed
-            && intAttr("vdim") == embed && m.hasattr("out_proj");
+            && isSet("in_proj_weight") && !isSet("bias_k") && !isSet("bias_v") && keyWidth == embed
+            && valueWidth == embed && m.hasattr("out_proj");
         if (covered) {
             const auto weight = m.attr("in_proj_weight").toTensor();
             covered = weight.dim() == 2 && weight.size(0) == 3 * embed && weight.size(1) == embed;
         }
-        // One that is not covered is still a unit, kept whole: its code reshapes by `num_heads`, which a traced
-        // module holds as numbers that operation-by-operation following would get wrong.
+        // One that is not covered is still a unit, kept whole: its code reshapes by `num_heads`, which
+        // operation-by-operation following would get wrong.
         m_attentionModules[item.name] = covered ? AttentionModule { embed, heads, headDim } : AttentionModule {};
     }
 }

@@ -46,6 +46,11 @@ struct AttentionUnit
     bool adopted = false;               ///< its output was found where the model reads it
 };
 
+/// In a traced `nn.MultiheadAttention`, which keeps no settings as attributes: the constant its code divides
+/// `embed_dim` by to get `head_dim` and multiplies the batch by, which is `num_heads` (prune/AttentionHeads.cpp).
+/// nullptr when the module's code has not exactly one such constant.
+torch::jit::Value* tracedHeadCount(const torch::jit::Module& attention);
+
 /// A view or reshape whose size list names a channel dimension's size as a number (the vision transformer's
 /// `x.reshape(n, self.hidden_dim, n_h * n_w)`): when those channels lose some, the number becomes -1 in the code.
 struct FixedReshape

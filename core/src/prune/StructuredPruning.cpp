@@ -169,10 +169,22 @@ bool rewriteFixedReshape(const torch::jit::Module& module, const FixedReshape& f
     return found && possible;
 }
 
-/// A scripted attention layer that lost heads: its settings follow its weights.
+/// An attention layer that lost heads: its settings follow its weights. A traced one's code holds `num_heads` as a
+/// constant: the constant changes (head_dim = embed_dim / num_heads stays, as embed_dim loses as many channels).
 void attentionFollowsHeads(torch::jit::Module& module, const AttentionUnit& unit, int64_t headsLeft)
 {
     auto owner = ownerOf(module, unit.path + ".num_heads").first;
+    if (!owner.hasattr("num_heads")) {
+        auto* count = tracedHeadCount(owner);
+        if (!count)
+            throw std::logic_error(unit.path
+                                   + ": a traced attention layer lost heads, but its code holds no head count");
+        auto* graph = count->owningGraph();
+        torch::jit::WithInsertPoint first(graph->block()->nodes().front());
+        const auto old = torch::jit::toIValue(count)->toTensor();
+        count->replaceAllUsesWith(graph->insertConstant(torch::full({}, headsLeft, old.options())));
+        return;
+    }
     const auto width = headsLeft * unit.headDim;
     owner.setattr("num_heads", headsLeft);
     for (const char* name : { "embed_dim", "kdim", "vdim" })
