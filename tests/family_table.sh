@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # README's family table: every step of Pare on each model that tests/architectures.py makes.
-#   [FORM=traced] tests/family_table.sh BUILD MODELS_DIR   (MODELS_DIR from `architectures.py make DIR [--full]`)
+#   [FORM=traced] [SENSITIVITY_IMAGES=N] tests/family_table.sh BUILD MODELS_DIR
+#   (MODELS_DIR from `architectures.py make DIR [--full]`)
 # Prints one Markdown row per model file: "ok" (with what it measured) or the first words of the error. Steps run
-# on 256 training and 256 test images of Fashion-MNIST converted to 3x32x32, without fine-tuning (sensitivity: 256
-# validation images per point; distillation: one epoch into the filter-pruned model).
+# on 256 training and 256 test images of Fashion-MNIST converted to 3x32x32, without fine-tuning (sensitivity:
+# SENSITIVITY_IMAGES validation images per point, default 256; distillation: one epoch into the filter-pruned model).
 set -uo pipefail
 build=$1
 models=$2
@@ -56,7 +57,7 @@ for file in "$models"/*_"${FORM:-scripted}".pt; do
     rm -f "$work/f.pt" "$work/i.pt"
     row+=" | $(kept "$pare" prune "$file" "${common[@]}" --method filters --ratio 0.3 --finetune-epochs 0 --out "$work/f.pt" --force)"
     [ -f "$work/f.pt" ] && row+="$(in_pytorch "$work/f.pt")"
-    row+=" | $(cell "$pare" sensitivity "$file" "${common[@]}" --images 256)"
+    row+=" | $(cell "$pare" sensitivity "$file" "${common[@]}" --images "${SENSITIVITY_IMAGES:-256}")"
     if [ -f "$work/f.pt" ]; then
         row+=" | $(cell "$pare" distill --teacher "$file" --student "$work/f.pt" "${common[@]}" --epochs 1 --out "$work/d.pt" --force)"
     else row+=" | no pruned student"; fi
