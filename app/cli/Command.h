@@ -30,6 +30,7 @@ std::unique_ptr<Command> makeQuantizeCommand();
 std::unique_ptr<Command> makeDistillCommand();
 std::unique_ptr<Command> makeCompressCommand();
 std::unique_ptr<Command> makeSensitivityCommand();
+std::unique_ptr<Command> makeSearchCommand();
 std::unique_ptr<Command> makeExportCommand();
 
 /// Parses `argv`, runs the chosen command and maps errors to the exit codes of the contract (README, "Command

@@ -90,6 +90,15 @@ enum class StudentKind
     File
 };
 
+/// What a search minimises among the models within its accuracy limit: the `.pare` file's bytes, the latency at
+/// batch 1, or the multiply-accumulates (which only structured pruning reduces).
+enum class SearchObjective
+{
+    PareBytes,
+    Latency,
+    Macs
+};
+
 /// The names of an option set: OptionTable<E>::entries pairs each value with the one name the CLI, recipes and
 /// projects use for it; OptionTable<E>::field names the setting in messages.
 template <typename E> struct OptionTable;
@@ -136,6 +145,11 @@ PARE_OPTION_TABLE(LrSchedule,
                   { LrSchedule::Cosine, "cosine" },
                   { LrSchedule::Step, "step" },
                   { LrSchedule::Constant, "constant" })
+PARE_OPTION_TABLE(SearchObjective,
+                  "objective",
+                  { SearchObjective::PareBytes, "pare-bytes" },
+                  { SearchObjective::Latency, "latency" },
+                  { SearchObjective::Macs, "macs" })
 // The kinds that have a keyword; a teacher or student that is not one is a model spec (zoo name or file).
 PARE_OPTION_TABLE(TeacherKind, "teacher", { TeacherKind::Original, "original" })
 PARE_OPTION_TABLE(StudentKind, "student", { StudentKind::Self, "self" })

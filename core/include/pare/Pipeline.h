@@ -86,6 +86,11 @@ struct SnapshotOptions
                                          const CancelFlag* cancel = nullptr,
                                          const SnapshotOptions& snapshotOptions = {});
 
+/// Runs `recipe`'s steps on a copy of `original` and measures nothing: what the search's candidates need, which it
+/// measures on the validation split itself. nullopt when cancelled. Throws InputError as runPipeline does.
+[[nodiscard]] std::optional<Model>
+applyRecipe(const Model& original, const Dataset& data, const Recipe& recipe, const CancelFlag* cancel = nullptr);
+
 /// A model and the data set it works on, opened the way every face of Pare opens them.
 struct ModelWithData
 {

@@ -102,17 +102,12 @@ Snapshot takeSnapshot(const Model& model,
     return snapshot;
 }
 
-PipelineResult runPipeline(const Model& original,
-                           const Dataset& data,
-                           const Recipe& recipe,
-                           const PipelineCallbacks& callbacks,
-                           const CancelFlag* cancel,
-                           const SnapshotOptions& snapshotOptions)
+namespace {
+
+/// The files a recipe's distill steps name, loaded before any step runs, so a bad path fails before minutes of
+/// training, not after. A zoo student is built for the data.
+std::map<std::string, Model> loadNamedModels(const Dataset& data, const Recipe& recipe)
 {
-    if (recipe.steps.empty())
-        throw InputError("recipe: no steps to run");
-    checkCompatible(original, data);
-    // Files a step names are loaded now, so a bad path fails before minutes of training, not after.
     std::map<std::string, Model> namedModels;
     for (const auto& step : recipe.steps) {
         if (step.kind != RecipeStep::Kind::Distill)
@@ -124,12 +119,104 @@ PipelineResult runPipeline(const Model& original,
             named.push_back(step.distill.student);
         for (const auto& spec : named)
             if (!namedModels.count(spec)) {
-                // A zoo student is built for the data.
                 auto model = Model::open(spec, data.info().sampleShape, data.classCount(), recipe.seed);
                 checkCompatible(model, data);
                 namedModels.emplace(spec, std::move(model));
             }
     }
+    return namedModels;
+}
+
+struct StepOutcome
+{
+    TrainResult trained;
+    double agreement = -1.0; ///< distill: the student's top-1 agreement with its teacher on the test split
+};
+
+/// One step on `model`; `bits` follows the per-layer bit-widths (cleared by a new student).
+StepOutcome runStep(const RecipeStep& step,
+                    Model& model,
+                    const Model& original,
+                    const std::map<std::string, Model>& namedModels,
+                    const Dataset& data,
+                    uint64_t seed,
+                    std::vector<std::pair<std::string, int>>& bits,
+                    const TrainProgressCallback& progress,
+                    const CancelFlag* cancel,
+                    bool measureAgreement)
+{
+    StepOutcome outcome;
+    switch (step.kind) {
+    case RecipeStep::Kind::Prune: {
+        auto options = step.prune;
+        options.finetune.seed = seed;
+        outcome.trained = prune(model, data, options, progress, cancel).finetune;
+        break;
+    }
+    case RecipeStep::Kind::Distill: {
+        const auto& spec = step.distill;
+        const Model& teacher = spec.teacherKind() == TeacherKind::Original ? original : namedModels.at(spec.teacher);
+        const bool self = spec.studentKind() == StudentKind::Self;
+        if (!self) {
+            model = namedModels.at(spec.student).clone();
+            if (!model.record().present)
+                model.setRecord(recordFromData(data.info()));
+            bits.clear();
+        }
+        auto options = spec.options;
+        options.train.seed = seed;
+        options.keepZeros = self;
+        outcome.trained = distill(teacher, model, data, options, progress, cancel).training;
+        if (!outcome.trained.cancelled && measureAgreement)
+            outcome.agreement = topOneAgreement(teacher, model, data);
+        break;
+    }
+    case RecipeStep::Kind::Quantize: {
+        auto options = step.quantize;
+        options.finetune.seed = seed;
+        const auto quantized = quantizeWeights(model, data, options, progress, cancel);
+        outcome.trained = quantized.finetune;
+        bits.clear();
+        for (const auto& layer : quantized.layers)
+            bits.emplace_back(layer.name, layer.bits);
+        break;
+    }
+    case RecipeStep::Kind::Evaluate:
+        break;
+    }
+    return outcome;
+}
+
+} // namespace
+
+std::optional<Model>
+applyRecipe(const Model& original, const Dataset& data, const Recipe& recipe, const CancelFlag* cancel)
+{
+    checkCompatible(original, data);
+    const auto namedModels = loadNamedModels(data, recipe);
+    Model model = original.clone();
+    if (!model.record().present)
+        model.setRecord(recordFromData(data.info()));
+    std::vector<std::pair<std::string, int>> bits;
+    for (const auto& step : recipe.steps) {
+        const auto outcome = runStep(step, model, original, namedModels, data, recipe.seed, bits, {}, cancel, false);
+        if (outcome.trained.cancelled || (cancel && cancel->isRequested()))
+            return std::nullopt;
+    }
+    return model;
+}
+
+PipelineResult runPipeline(const Model& original,
+                           const Dataset& data,
+                           const Recipe& recipe,
+                           const PipelineCallbacks& callbacks,
+                           const CancelFlag* cancel,
+                           const SnapshotOptions& snapshotOptions)
+{
+    if (recipe.steps.empty())
+        throw InputError("recipe: no steps to run");
+    checkCompatible(original, data);
+    const auto namedModels = loadNamedModels(data, recipe);
 
     const auto started = std::chrono::steady_clock::now();
     PipelineResult result;
@@ -166,56 +253,17 @@ PipelineResult runPipeline(const Model& original,
             callbacks.progress({ i + 1, stepCount, name, {} });
 
         const auto stepStarted = std::chrono::steady_clock::now();
-        TrainResult trained;
-        double agreement = -1.0;
-        switch (step.kind) {
-        case RecipeStep::Kind::Prune: {
-            auto options = step.prune;
-            options.finetune.seed = recipe.seed;
-            trained = prune(model, data, options, progress, cancel).finetune;
-            break;
-        }
-        case RecipeStep::Kind::Distill: {
-            const auto& spec = step.distill;
-            const Model& teacher
-                = spec.teacherKind() == TeacherKind::Original ? original : namedModels.at(spec.teacher);
-            const bool self = spec.studentKind() == StudentKind::Self;
-            if (!self) {
-                model = namedModels.at(spec.student).clone();
-                if (!model.record().present)
-                    model.setRecord(recordFromData(data.info()));
-                bits.clear();
-            }
-            auto options = spec.options;
-            options.train.seed = recipe.seed;
-            options.keepZeros = self;
-            trained = distill(teacher, model, data, options, progress, cancel).training;
-            if (!trained.cancelled)
-                agreement = topOneAgreement(teacher, model, data);
-            break;
-        }
-        case RecipeStep::Kind::Quantize: {
-            auto options = step.quantize;
-            options.finetune.seed = recipe.seed;
-            const auto quantized = quantizeWeights(model, data, options, progress, cancel);
-            trained = quantized.finetune;
-            bits.clear();
-            for (const auto& layer : quantized.layers)
-                bits.emplace_back(layer.name, layer.bits);
-            break;
-        }
-        case RecipeStep::Kind::Evaluate:
-            break;
-        }
-        if (trained.cancelled || (cancel && cancel->isRequested())) {
+        const auto outcome
+            = runStep(step, model, original, namedModels, data, recipe.seed, bits, progress, cancel, true);
+        if (outcome.trained.cancelled || (cancel && cancel->isRequested())) {
             result.cancelled = true;
             break;
         }
         const double stepSeconds = secondsSince(stepStarted);
         auto snapshot = takeSnapshot(model, data, name, bits, snapshotOptions);
         snapshot.settings = step.describe();
-        snapshot.epochs = trained.epochs;
-        snapshot.teacherAgreement = agreement;
+        snapshot.epochs = outcome.trained.epochs;
+        snapshot.teacherAgreement = outcome.agreement;
         snapshot.stepSeconds = stepSeconds;
         emit(std::move(snapshot));
     }

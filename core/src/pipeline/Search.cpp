@@ -1,0 +1,533 @@
+// Multi-fidelity search (successive halving, Jamieson & Talwalkar 2016, in brackets as Hyperband runs them): each
+// bracket screens candidates one-shot (pruned and quantized without training, measured on the validation split),
+// fine-tunes the best third for one epoch, the best third of those for three, and so on. "Best" is Pareto rank on
+// (objective, validation accuracy), then the objective: one-shot accuracy at high compression says little about
+// what fine-tuning recovers, so a round keeps the whole trade-off rather than the most accurate few. A candidate
+// whose objective is no smaller than the smallest one already within the limit cannot win and is not trained
+// further. Brackets after the first draw half their candidates near the front found so far.
+
+#include "pare/Search.h"
+
+#include "pare/Error.h"
+#include "pare/Pipeline.h"
+#include "pare/Sensitivity.h"
+#include "pare/Training.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <map>
+#include <random>
+#include <set>
+#include <tuple>
+
+namespace pare {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double secondsSince(Clock::time_point start)
+{
+    return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+// The values the search draws from: the sliders' ranges, in steps that make a visible difference on the chart.
+const std::vector<double> kMagnitudeRatios { 0.0, 0.5, 0.8, 0.9, 0.93, 0.95, 0.97, 0.98, 0.99 };
+const std::vector<double> kFilterRatios { 0.2, 0.3, 0.4, 0.5, 0.6, 0.7 };
+const std::vector<int> kBits { 32, 8, 6, 5, 4, 3, 2 };
+const std::vector<double> kTemperatures { 0.0, 2.0, 4.0, 8.0 };
+const std::vector<double> kAlphas { 0.5, 0.7, 0.9 };
+
+/// A point of the space, without the training budget (which the round decides).
+struct Config
+{
+    PruneMethod method = PruneMethod::MagnitudeGlobal;
+    Allocation allocate = Allocation::Uniform;
+    size_t ratio = 0; ///< index into the method's ratios
+    size_t bits = 0;  ///< index into kBits
+    QuantScheme scheme = QuantScheme::KMeans;
+    bool perChannel = false;
+    bool int8 = false; ///< on oneDNN's int8 kernels (8-bit weights implied)
+    size_t temperature = 0;
+    size_t alpha = 2;
+
+    const std::vector<double>& ratios() const
+    {
+        return method == PruneMethod::Filters ? kFilterRatios : kMagnitudeRatios;
+    }
+    bool operator<(const Config& o) const
+    {
+        return std::tie(method, allocate, ratio, bits, scheme, perChannel, int8, temperature, alpha)
+            < std::tie(o.method, o.allocate, o.ratio, o.bits, o.scheme, o.perChannel, o.int8, o.temperature, o.alpha);
+    }
+};
+
+class Space
+{
+public:
+    Space(uint64_t seed, SearchObjective objective)
+        : m_random(seed)
+        , m_objective(objective)
+    {
+    }
+
+    Config draw()
+    {
+        Config c;
+        // Magnitude pruning leaves the MACs as they are: for that objective only structured pruning counts.
+        c.method
+            = m_objective == SearchObjective::Macs || chance(0.3) ? PruneMethod::Filters : PruneMethod::MagnitudeGlobal;
+        if (c.method == PruneMethod::MagnitudeGlobal && chance(0.2)) {
+            c.method = PruneMethod::MagnitudeLayer;
+            c.allocate = Allocation::Sensitivity;
+        }
+        c.ratio = pick(c.ratios().size());
+        c.bits = pick(kBits.size());
+        c.scheme = chance(0.6) ? QuantScheme::KMeans : QuantScheme::Uniform;
+        c.perChannel = c.scheme == QuantScheme::Uniform && chance(0.5);
+        c.int8 = m_objective == SearchObjective::Latency && chance(0.3);
+        c.temperature = chance(0.5) ? 0 : 1 + pick(kTemperatures.size() - 1);
+        c.alpha = pick(kAlphas.size());
+        return normalized(c);
+    }
+
+    /// One step away from `c` along one axis.
+    Config near(Config c)
+    {
+        const auto step = [&](size_t& index, size_t size) {
+            index = chance(0.5) ? std::min(index + 1, size - 1) : (index > 0 ? index - 1 : 0);
+        };
+        switch (pick(3)) {
+        case 0:
+            step(c.ratio, c.ratios().size());
+            break;
+        case 1:
+            step(c.bits, kBits.size());
+            break;
+        default:
+            c.temperature = c.temperature > 0 ? 0 : 1 + pick(kTemperatures.size() - 1);
+            break;
+        }
+        return normalized(c);
+    }
+
+private:
+    static Config normalized(Config c)
+    {
+        if (c.int8) {
+            c.bits = size_t(std::find(kBits.begin(), kBits.end(), 8) - kBits.begin());
+            c.scheme = QuantScheme::Symmetric;
+            c.perChannel = true;
+        }
+        if (kBits[c.bits] == 32) {
+            c.scheme = QuantScheme::KMeans;
+            c.perChannel = false;
+        }
+        if (c.temperature == 0)
+            c.alpha = 2;
+        return c;
+    }
+    bool chance(double p) { return std::uniform_real_distribution<double>(0.0, 1.0)(m_random) < p; }
+    size_t pick(size_t n) { return std::uniform_int_distribution<size_t>(0, n - 1)(m_random); }
+
+    std::mt19937_64 m_random;
+    SearchObjective m_objective;
+};
+
+/// The recipe of `c` trained for `epochs`: plain fine-tuning after pruning, or, where the candidate distils, the
+/// same epochs as distillation from the original into the pruned model; quantized weights get one more epoch on
+/// their levels once anything trains. Zero epochs: the one-shot model.
+/// `layerRatios`: the per-layer ratios a candidate allocated by sensitivity prunes to (magnitude-layer), written out
+/// so that the recipe reruns without the analysis.
+Recipe recipeFor(const Config& c, int epochs, uint64_t seed, const std::map<std::string, double>& layerRatios)
+{
+    Recipe::Simple s;
+    s.seed = seed;
+    s.pruneMethod = c.method;
+    s.pruneRatio = c.ratios()[c.ratio];
+    s.layerRatios = layerRatios;
+    const bool distils = epochs > 0 && c.temperature > 0;
+    s.finetuneEpochs = distils ? 0 : epochs;
+    s.temperature = distils ? kTemperatures[c.temperature] : 0.0;
+    s.alpha = kAlphas[c.alpha];
+    s.distillEpochs = epochs;
+    s.bits = kBits[c.bits];
+    s.scheme = c.scheme;
+    s.perChannel = c.perChannel;
+    s.quantizeEpochs = epochs > 0 ? 1 : 0;
+    if (c.int8)
+        s.engine = Int8Engine::OneDnn;
+    return Recipe::fromSimple(s);
+}
+
+std::string describe(const Recipe& recipe)
+{
+    std::string text;
+    for (const auto& step : recipe.steps)
+        if (step.kind != RecipeStep::Kind::Evaluate)
+            text += (text.empty() ? "" : ", ") + step.describe();
+    return text.empty() ? "no compression" : text;
+}
+
+double objectiveOf(SearchObjective objective, int64_t bytes, double latencyMs, int64_t macs)
+{
+    switch (objective) {
+    case SearchObjective::PareBytes:
+        return double(bytes);
+    case SearchObjective::Latency:
+        return latencyMs;
+    case SearchObjective::Macs:
+        return double(macs);
+    }
+    return double(bytes);
+}
+
+/// Pareto rank of each candidate on (objective down, accuracy up): 0 for the front, 1 for the front without it...
+std::vector<int> paretoRanks(const std::vector<const SearchCandidate*>& items)
+{
+    std::vector<int> rank(items.size(), -1);
+    size_t ranked = 0;
+    for (int level = 0; ranked < items.size(); ++level) {
+        std::vector<size_t> current;
+        for (size_t i = 0; i < items.size(); ++i) {
+            if (rank[i] >= 0)
+                continue;
+            bool dominated = false;
+            for (size_t j = 0; j < items.size() && !dominated; ++j)
+                dominated = j != i && rank[j] < 0 && items[j]->objective <= items[i]->objective
+                    && items[j]->validationAccuracy >= items[i]->validationAccuracy
+                    && (items[j]->objective < items[i]->objective
+                        || items[j]->validationAccuracy > items[i]->validationAccuracy);
+            if (!dominated)
+                current.push_back(i);
+        }
+        for (auto i : current)
+            rank[i] = level;
+        ranked += current.size();
+    }
+    return rank;
+}
+
+class Searcher
+{
+public:
+    Searcher(const Model& model,
+             const Dataset& data,
+             const SearchOptions& options,
+             const SearchCallbacks& callbacks,
+             const CancelFlag* cancel)
+        : m_model(model)
+        , m_data(data)
+        , m_options(options)
+        , m_callbacks(callbacks)
+        , m_cancel(cancel)
+        , m_space(options.seed, options.objective)
+        , m_shape(data.info().sampleShape)
+    {
+    }
+
+    SearchResult run()
+    {
+        if (m_data.size(Split::Validation) == 0)
+            throw InputError(m_data.info().spec
+                             + ": the search decides on the validation split, and this data set has none");
+        if (m_options.candidates < 1 || m_options.eta < 2)
+            throw InputError("search: candidates must be at least 1 and eta at least 2");
+        checkCompatible(m_model, m_data);
+        m_started = Clock::now();
+        m_result.baselineValidationAccuracy = evaluate(m_model, m_data, Split::Validation).accuracy;
+        m_result.baselinePareBytes = int64_t(m_model.serialize(ModelFormat::Pare).size());
+        m_result.denseFp32Bytes = 4 * m_model.parameterCount();
+        m_result.baselineObjective = objectiveOf(m_options.objective, m_result.baselinePareBytes, latencyOf(m_model),
+                                                 m_model.inspect(m_shape).macs);
+        const bool unlimited = m_options.budget.seconds <= 0 && m_options.budget.runs <= 0;
+        for (int bracket = 0; !m_stopped; ++bracket) {
+            runBracket(bracket);
+            if (unlimited && !m_stopped)
+                stop("finished");
+        }
+        finish();
+        return std::move(m_result);
+    }
+
+private:
+    void runBracket(int bracket)
+    {
+        std::vector<Config> round = drawScreen(bracket);
+        if (round.empty()) { // every point drawn has been measured
+            stop("finished");
+            return;
+        }
+        for (size_t r = 0; r <= m_options.epochs.size() && !round.empty() && !m_stopped; ++r) {
+            const int epochs = r == 0 ? 0 : m_options.epochs[r - 1];
+            std::vector<std::pair<Config, int>> measured; // config, candidate id
+            for (const auto& config : round) {
+                if (!mayStart(int(r)))
+                    break;
+                if (const auto id = measure(config, bracket, int(r), epochs))
+                    measured.emplace_back(config, *id);
+            }
+            round = promote(measured);
+        }
+    }
+
+    /// The one-shot screen: the space's anchors first (8-bit weights alone, Deep Compression's usual pruning and
+    /// 4-bit codebook), new draws, and after the first bracket half of them one step from a front member.
+    std::vector<Config> drawScreen(int bracket)
+    {
+        std::vector<Config> screen;
+        std::set<Config> seen;
+        auto add = [&](const Config& c) {
+            if (seen.insert(c).second && !m_tried.count(c))
+                screen.push_back(c);
+        };
+        if (bracket == 0) {
+            Config eightBits;
+            eightBits.bits = 1;
+            add(eightBits);
+            for (size_t ratio : { size_t(3), size_t(5) }) { // 90% and 95%, 4-bit k-means
+                Config deep;
+                deep.ratio = ratio;
+                deep.bits = 4;
+                add(deep);
+            }
+        }
+        std::vector<Config> front;
+        for (int id : frontIds())
+            front.push_back(m_configs.at(id));
+        for (int attempts = 0; int(screen.size()) < m_options.candidates && attempts < 50 * m_options.candidates;
+             ++attempts) {
+            if (!front.empty() && attempts % 2 == 1)
+                add(m_space.near(front[size_t(attempts / 2) % front.size()]));
+            else
+                add(m_space.draw());
+        }
+        return screen;
+    }
+
+    /// The best 1/eta of a round go on: by Pareto rank, then the objective; none that cannot win.
+    std::vector<Config> promote(const std::vector<std::pair<Config, int>>& measured) const
+    {
+        std::vector<const SearchCandidate*> items;
+        std::vector<Config> configs;
+        for (const auto& [config, id] : measured) {
+            const auto& c = m_result.candidates[size_t(id)];
+            if (m_best && c.objective >= m_result.candidates[size_t(*m_best)].objective)
+                continue;
+            items.push_back(&c);
+            configs.push_back(config);
+        }
+        const auto ranks = paretoRanks(items);
+        std::vector<size_t> order(items.size());
+        for (size_t i = 0; i < order.size(); ++i)
+            order[i] = i;
+        std::sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+            return std::tie(ranks[a], items[a]->objective, items[a]->id)
+                < std::tie(ranks[b], items[b]->objective, items[b]->id);
+        });
+        const auto keep = std::min(order.size(), size_t(std::ceil(double(measured.size()) / m_options.eta)));
+        std::vector<Config> next;
+        for (size_t i = 0; i < keep; ++i)
+            next.push_back(configs[order[i]]);
+        return next;
+    }
+
+    bool mayStart(int round)
+    {
+        if (m_cancel && m_cancel->isRequested())
+            return stop("cancelled");
+        if (m_options.budget.runs > 0 && int(m_result.candidates.size()) >= m_options.budget.runs)
+            return stop("budget");
+        if (m_options.budget.seconds > 0) {
+            const auto cost = m_costs.find(round);
+            const double expected = cost == m_costs.end() ? 0.0 : cost->second.first / cost->second.second;
+            if (secondsSince(m_started) + expected > m_options.budget.seconds)
+                return stop("budget");
+        }
+        return true;
+    }
+
+    bool stop(const char* why)
+    {
+        if (!m_stopped)
+            m_result.stoppedBy = why;
+        m_stopped = true;
+        m_result.cancelled = m_result.stoppedBy == "cancelled";
+        return false;
+    }
+
+    std::optional<int> measure(const Config& config, int bracket, int round, int epochs)
+    {
+        SearchCandidate c;
+        c.bracket = bracket;
+        c.round = round;
+        c.epochs = epochs;
+        c.recipe = recipeFor(config, epochs, m_options.seed, layerRatiosFor(config));
+        c.settings = describe(c.recipe);
+        if (config.allocate == Allocation::Sensitivity && config.ratio > 0)
+            c.settings += " (per-layer ratios by sensitivity)";
+        if (m_callbacks.starting)
+            m_callbacks.starting(bracket, round, c.settings);
+        const auto started = Clock::now();
+        auto model = applyRecipe(m_model, m_data, c.recipe, m_cancel);
+        if (!model) {
+            stop("cancelled");
+            return std::nullopt;
+        }
+        c.validationAccuracy = evaluate(*model, m_data, Split::Validation).accuracy;
+        c.dropPoints = 100.0 * (m_result.baselineValidationAccuracy - c.validationAccuracy);
+        c.withinLimit = c.dropPoints <= m_options.maxDropPoints + 1e-9;
+        c.pareBytes = int64_t(model->serialize(ModelFormat::Pare).size());
+        c.macs = model->inspect(m_shape).macs;
+        c.latencyMs = m_options.objective == SearchObjective::Latency ? latencyOf(*model) : 0.0;
+        c.objective = objectiveOf(m_options.objective, c.pareBytes, c.latencyMs, c.macs);
+        c.seconds = secondsSince(started);
+        c.id = int(m_result.candidates.size());
+        auto& cost = m_costs[round];
+        cost.first += c.seconds;
+        cost.second += 1;
+        m_tried.insert(config);
+        m_configs.emplace(c.id, config);
+        const auto better = [&](const std::optional<int>& than, bool byObjective) {
+            if (!than)
+                return true;
+            const auto& o = m_result.candidates[size_t(*than)];
+            return byObjective
+                ? std::tie(c.objective, o.validationAccuracy) < std::tie(o.objective, c.validationAccuracy)
+                : c.validationAccuracy > o.validationAccuracy;
+        };
+        if (c.withinLimit && better(m_best, true)) {
+            m_best = c.id;
+            m_bestModel.emplace(model->clone());
+        }
+        if (!m_best && better(m_mostAccurate, false)) {
+            m_mostAccurate = c.id;
+            m_accurateModel.emplace(model->clone());
+        }
+        m_result.candidates.push_back(c);
+        if (m_callbacks.measured)
+            m_callbacks.measured(m_result.candidates.back());
+        return c.id;
+    }
+
+    /// Sensitivity is measured once per search (pruning curves only, 1,000 validation images, up to 99%) and
+    /// allocated for each candidate that asks for it.
+    std::map<std::string, double> layerRatiosFor(const Config& config)
+    {
+        if (config.allocate != Allocation::Sensitivity || config.ratio == 0)
+            return {};
+        if (!m_sensitivity) {
+            SensitivityOptions options;
+            options.ratios = { 0.5, 0.7, 0.8, 0.9, 0.93, 0.95, 0.97, 0.98, 0.99 };
+            options.bits.clear();
+            options.images = 1000;
+            m_sensitivity = analyzeSensitivity(m_model, m_data, options, m_cancel);
+        }
+        const auto allocated = allocateRatios(*m_sensitivity, config.ratios()[config.ratio]);
+        return { allocated.begin(), allocated.end() };
+    }
+
+    /// Batch 1, the median of up to 9 passes in at most a second: batch 256 matters for throughput, not here.
+    double latencyOf(const Model& model) const
+    {
+        auto samples = latencySamplesMs(model, m_shape, 1, 9, 1.0);
+        std::nth_element(samples.begin(), samples.begin() + std::ptrdiff_t(samples.size() / 2), samples.end());
+        return samples[samples.size() / 2];
+    }
+
+    std::vector<int> frontIds() const
+    {
+        std::vector<const SearchCandidate*> sorted;
+        for (const auto& c : m_result.candidates)
+            sorted.push_back(&c);
+        std::sort(sorted.begin(), sorted.end(), [](const SearchCandidate* a, const SearchCandidate* b) {
+            return std::tie(a->objective, b->validationAccuracy, a->id)
+                < std::tie(b->objective, a->validationAccuracy, b->id);
+        });
+        std::vector<int> front;
+        double bestAccuracy = -1.0;
+        for (const auto* c : sorted)
+            if (c->validationAccuracy > bestAccuracy) {
+                front.push_back(c->id);
+                bestAccuracy = c->validationAccuracy;
+            }
+        return front;
+    }
+
+    void finish()
+    {
+        m_result.front = frontIds();
+        m_result.winner = m_best ? m_best : m_mostAccurate;
+        auto& winnerModel = m_best ? m_bestModel : m_accurateModel;
+        // The test split is read twice in a search, both here: the baseline and the winner, once each.
+        m_result.baselineTestAccuracy = evaluate(m_model, m_data, Split::Test).accuracy;
+        if (m_result.winner && winnerModel) {
+            m_result.winnerTestAccuracy = evaluate(*winnerModel, m_data, Split::Test).accuracy;
+            m_result.winnerTestDropPoints = 100.0 * (m_result.baselineTestAccuracy - m_result.winnerTestAccuracy);
+            m_result.winnerWithinLimit = m_result.winnerTestDropPoints <= m_options.maxDropPoints + 1e-9;
+            m_result.winnerModel = std::move(winnerModel);
+        }
+        m_result.seconds = secondsSince(m_started);
+    }
+
+    const Model& m_model;
+    const Dataset& m_data;
+    const SearchOptions& m_options;
+    const SearchCallbacks& m_callbacks;
+    const CancelFlag* m_cancel;
+    Space m_space;
+    std::vector<int64_t> m_shape;
+    Clock::time_point m_started;
+    SearchResult m_result;
+    bool m_stopped = false;
+    std::set<Config> m_tried;
+    std::map<int, Config> m_configs;
+    std::map<int, std::pair<double, int>> m_costs; ///< per round: seconds spent, candidates measured
+    std::optional<int> m_best, m_mostAccurate;
+    std::optional<Model> m_bestModel, m_accurateModel;
+    std::optional<SensitivityResult> m_sensitivity;
+};
+
+} // namespace
+
+SearchBudget parseSearchBudget(const std::string& text, const std::string& field)
+{
+    const auto fail = [&]() -> SearchBudget {
+        throw InputError(field + ": '" + text
+                         + "' is not a budget (expected minutes, seconds or hours such as 20m, "
+                           "90s, 1.5h, or a count of runs such as 50runs)");
+    };
+    size_t used = 0;
+    double value = 0.0;
+    try {
+        value = std::stod(text, &used);
+    } catch (const std::exception&) {
+        return fail();
+    }
+    const auto unit = text.substr(used);
+    if (!std::isfinite(value) || value <= 0.0)
+        return fail();
+    SearchBudget budget;
+    if (unit == "runs" && value == std::floor(value) && value <= 1e6)
+        budget.runs = int(value);
+    else if (unit == "s")
+        budget.seconds = value;
+    else if (unit == "m")
+        budget.seconds = 60.0 * value;
+    else if (unit == "h")
+        budget.seconds = 3600.0 * value;
+    else
+        return fail();
+    return budget;
+}
+
+SearchResult searchCompression(const Model& model,
+                               const Dataset& data,
+                               const SearchOptions& options,
+                               const SearchCallbacks& callbacks,
+                               const CancelFlag* cancel)
+{
+    return Searcher(model, data, options, callbacks, cancel).run();
+}
+
+} // namespace pare
