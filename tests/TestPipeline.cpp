@@ -234,6 +234,14 @@ void TestPipeline::snapshotJsonRoundTrips()
     QCOMPARE(snapshotToJson(back), snapshotToJson(s));
     QCOMPARE(back.sizes.pare, s.sizes.pare);
     QCOMPARE(back.layers.size(), s.layers.size());
+    // Per-class accuracy, for comparing runs class by class: one per class, and they average to the accuracy
+    // (the test subset holds the same number of images of every class only approximately, hence the tolerance).
+    QCOMPARE(back.perClassAccuracy, s.perClassAccuracy);
+    QCOMPARE(int64_t(s.perClassAccuracy.size()), m_data->classCount());
+    double mean = 0.0;
+    for (double a : s.perClassAccuracy)
+        mean += a / double(s.perClassAccuracy.size());
+    QVERIFY2(std::abs(mean - s.accuracy) < 0.05, qPrintable(QString("%1 vs %2").arg(mean).arg(s.accuracy)));
     QVERIFY_THROWS_EXCEPTION(InputError, (void)snapshotFromJson("{\"step\": 1}", "s.json"));
 }
 

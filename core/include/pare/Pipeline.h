@@ -35,6 +35,8 @@ struct Snapshot
     std::string settings; ///< the step described, "prune magnitude-global 90% gradual"
     double accuracy = 0.0;
     double loss = 0.0;
+    /// Top-1 accuracy of each class on the test split, in the data set's class order: which classes a step hurt.
+    std::vector<double> perClassAccuracy;
     int64_t params = 0;
     int64_t nonzeroParams = 0;
     int64_t macs = 0;

@@ -71,6 +71,7 @@ Snapshot takeSnapshot(const Model& model,
     const auto eval = evaluate(model, data, Split::Test, 256); // its batches time LatencyResult::batch256Ms
     snapshot.accuracy = eval.accuracy;
     snapshot.loss = eval.loss;
+    snapshot.perClassAccuracy = eval.perClassAccuracy;
     snapshot.params = model.parameterCount();
     snapshot.nonzeroParams = model.nonzeroParameterCount();
 

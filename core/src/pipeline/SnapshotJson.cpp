@@ -33,6 +33,7 @@ std::string snapshotToJson(const Snapshot& s)
                { "settings", s.settings },
                { "accuracy", s.accuracy },
                { "loss", s.loss },
+               { "per_class_accuracy", s.perClassAccuracy },
                { "params", s.params },
                { "nonzero_params", s.nonzeroParams },
                { "macs", s.macs },
@@ -60,6 +61,7 @@ Snapshot snapshotFromJson(const std::string& text, const std::string& origin)
         s.settings = in.value("settings", std::string());
         s.accuracy = in.at("accuracy").get<double>();
         s.loss = in.value("loss", 0.0);
+        s.perClassAccuracy = in.value("per_class_accuracy", std::vector<double>()); // projects before it had none
         s.params = in.at("params").get<int64_t>();
         s.nonzeroParams = in.at("nonzero_params").get<int64_t>();
         s.macs = in.value("macs", int64_t(0));
