@@ -6,11 +6,13 @@
 
 #include "pare/Dataset.h"
 #include "pare/Model.h"
+#include "pare/Pipeline.h"
 #include "pare/Quantization.h"
 #include "pare/Recipe.h"
 #include "pare/Runtime.h"
 #include "pare/Training.h"
 #include "pare/ui/AccuracySizeChart.h"
+#include "pare/ui/CompareView.h"
 #include "pare/ui/Dialogs.h"
 #include "pare/ui/LayerSparsityChart.h"
 #include "pare/ui/MainWindow.h"
@@ -61,6 +63,9 @@ private slots:
     void sensitivityViewSuggestsRatiosThatApply();
     void projectRoundTrips();
     void chineseInterface();
+    void previewFollowsTheRatioSliderAndEqualsAOneShotRun();
+    void exploreAddsCandidatesAndCanBeCancelled();
+    void compareShowsTwoRunsSideBySide();
 
 private:
     template <typename T> T* child(const char* name) const
@@ -560,6 +565,123 @@ void TestMainWindow::chineseInterface()
     QCOMPARE(child<QPushButton>("runButton")->text(), QString::fromUtf8("运行"));
     m_window->setLanguage(QStringLiteral("en"));
     QCOMPARE(fileMenu->title(), QString("&File"));
+}
+
+void TestMainWindow::previewFollowsTheRatioSliderAndEqualsAOneShotRun()
+{
+    // The controls keep their fine-tuning epochs: the preview leaves training out on its own.
+    child<QSpinBox>("finetuneEpochsSpinBox")->setValue(2);
+    child<QSlider>("bitsSlider")->setValue(4);
+    child<QSlider>("pruneRatioSlider")->setValue(73);
+    auto* chart = m_window->chart();
+    QTRY_VERIFY_WITH_TIMEOUT(chart->preview() && !chart->preview()->estimated
+                                 && chart->preview()->result.settings.find("73%") != std::string::npos,
+                             60000);
+    const auto shown = chart->preview()->result;
+
+    // The same settings, one-shot, computed here from the model file and the data.
+    pare::Recipe::Simple simple;
+    simple.pruneRatio = 0.73;
+    simple.finetuneEpochs = 0;
+    simple.bits = 4;
+    simple.quantizeEpochs = 0;
+    const auto recipe = pare::Recipe::fromSimple(simple);
+    auto [model, data] = pare::openModelWithData(m_model.toStdString(), m_data.toStdString());
+    const auto oneShot = pare::applyRecipe(model, data, recipe);
+    QVERIFY(oneShot.has_value());
+    const auto validation = pare::evaluate(*oneShot, data, pare::Split::Validation, 256, nullptr, 1000);
+    QCOMPARE(shown.images, validation.images);
+    QCOMPARE(shown.accuracy, validation.accuracy);
+    QCOMPARE(shown.sizes.pare, int64_t(oneShot->serialize(pare::ModelFormat::Pare).size()));
+    QCOMPARE(shown.sizes.torchScript, int64_t(oneShot->serialize(pare::ModelFormat::TorchScript).size()));
+    QCOMPARE(shown.nonzeroParams, oneShot->nonzeroParameterCount());
+    QVERIFY(shown.sizes.pare < m_window->workspace()->baseline.sizes.pare / 2);
+
+    // Once neighbouring ratios are measured, a new position is first shown as an estimate between them.
+    QTRY_VERIFY_WITH_TIMEOUT(!m_window->exploration()->preview()->isMeasuring(), 60000);
+    QSignalSpy previewed(m_window->exploration()->preview(), &pare::ui::LivePreview::previewed);
+    child<QSlider>("pruneRatioSlider")->setValue(84);
+    QVERIFY(!previewed.isEmpty()); // at once, from the GUI thread
+    QVERIFY(previewed.first().first().value<pare::ui::PreviewPoint>().estimated);
+    QTRY_VERIFY_WITH_TIMEOUT(!chart->preview()->estimated, 60000);
+    QCOMPARE(chart->preview()->request, m_window->exploration()->preview()->lastRequest());
+}
+
+void TestMainWindow::exploreAddsCandidatesAndCanBeCancelled()
+{
+    pare::SearchOptions options;
+    options.maxDropPoints = 2.0;
+    options.budget = { 0.0, 40 };
+    options.candidates = 6;
+    options.epochs = { 1 };
+    auto* chart = m_window->chart();
+    QVERIFY(m_window->startExplore(options));
+    QVERIFY(m_window->isRunning());
+    QVERIFY(!child<QPushButton>("runButton")->isEnabled());
+    // Candidates arrive on the chart and in the project while the search runs.
+    QTRY_VERIFY_WITH_TIMEOUT(chart->candidateCount() >= 3, 120000);
+    QVERIFY(m_window->isRunning());
+    QSignalSpy ended(m_window->exploration(), &pare::ui::StudioExploration::exploreEnded);
+    m_window->cancelRun();
+    QVERIFY(ended.wait(120000));
+    QVERIFY(!m_window->isRunning());
+    QVERIFY(child<QPushButton>("runButton")->isEnabled());
+
+    int searchRuns = 0;
+    for (const auto& run : m_window->project().runs)
+        if (run.origin == pare::ui::RunOrigin::Search) {
+            ++searchRuns;
+            QCOMPARE(int(run.snapshots.size()), 2); // the search's baseline and the candidate, on validation
+            QVERIFY(run.snapshots.back().sizes.pare > 0);
+        }
+    QCOMPARE(chart->candidateCount(), searchRuns);
+    QVERIFY(searchRuns < 40); // cancelled before the budget
+    // The winner keeps its model, is selected, and its recipe is in the controls.
+    const int winner = ended.first().first().toInt();
+    const auto* run = m_window->project().run(winner);
+    QVERIFY(run);
+    QVERIFY(QFileInfo::exists(run->modelFile));
+    QCOMPARE(m_window->selectedRun(), winner);
+    const auto recipe = pare::Recipe::fromJson(run->recipeJson.toStdString(), "winner");
+    QCOMPARE(QString::fromStdString(m_window->settings().toRecipe().toJson()),
+             QString::fromStdString(pare::ui::StudioSettings::fromRecipe(recipe, "winner").toRecipe().toJson()));
+    QVERIFY(pare::Model::load(run->modelFile.toStdString()).parameterCount() > 0);
+}
+
+void TestMainWindow::compareShowsTwoRunsSideBySide()
+{
+    quickSettings(0);
+    const int first = runOnce();
+    child<QSpinBox>("pruneRatioSpinBox")->setValue(90);
+    const int second = runOnce();
+    QVERIFY(first > 0 && second > first);
+    auto* compare = m_window->findChild<pare::ui::CompareView*>(QStringLiteral("compareView"));
+    QVERIFY(compare);
+    compare->compare(first, second);
+    const auto* model = compare->model();
+    const auto* a = m_window->project().run(first);
+    const auto* b = m_window->project().run(second);
+    const auto cell = [&](const QString& figure, int column) {
+        const int row = model->rowNamed(figure);
+        return row < 0 ? QString() : model->index(row, column).data().toString();
+    };
+    const QLocale locale;
+    QCOMPARE(cell("Accuracy %", pare::ui::CompareTableModel::RunAColumn),
+             locale.toString(100.0 * a->snapshots.back().accuracy, 'f', 2));
+    QCOMPARE(cell("Accuracy %", pare::ui::CompareTableModel::RunBColumn),
+             locale.toString(100.0 * b->snapshots.back().accuracy, 'f', 2));
+    QCOMPARE(cell(".pare bytes", pare::ui::CompareTableModel::DifferenceColumn),
+             locale.toString(double(b->snapshots.back().sizes.pare - a->snapshots.back().sizes.pare), 'f', 0));
+    // Every class has its row, named as the data set names it, and every layer its sparsity and bits.
+    const auto& classes = m_window->workspace()->dataInfo.classNames;
+    for (size_t c = 0; c < classes.size(); ++c)
+        QCOMPARE(cell(QStringLiteral("Class %1 accuracy %").arg(QString::fromStdString(classes[c])),
+                      pare::ui::CompareTableModel::RunBColumn),
+                 locale.toString(100.0 * b->snapshots.back().perClassAccuracy[c], 'f', 2));
+    const auto& layer = b->snapshots.back().layers.front();
+    QVERIFY(cell(QStringLiteral("Layer %1").arg(QString::fromStdString(layer.name)),
+                 pare::ui::CompareTableModel::RunBColumn)
+                .contains(QStringLiteral("4 bits")));
 }
 
 QTEST_MAIN(TestMainWindow)

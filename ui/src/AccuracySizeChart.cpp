@@ -57,6 +57,14 @@ AccuracySizeChart::AccuracySizeChart(QWidget* parent)
     m_pareto->setLineStyle(QCPGraph::lsStepLeft);
     m_pareto->setPen(QPen(QColor(46, 160, 67), 2, Qt::DashLine));
 
+    const QColor teal(22, 160, 160);
+    m_searchFront = m_plot->addGraph();
+    m_searchFront->setLineStyle(QCPGraph::lsStepLeft);
+    m_searchFront->setPen(QPen(teal, 1.5, Qt::DotLine));
+    m_candidates = m_plot->addGraph();
+    m_candidates->setLineStyle(QCPGraph::lsNone);
+    m_candidates->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssTriangle, teal, 8));
+
     m_allPoints = m_plot->addGraph();
     m_allPoints->setLineStyle(QCPGraph::lsNone);
     m_allPoints->setScatterStyle(
@@ -74,6 +82,17 @@ AccuracySizeChart::AccuracySizeChart(QWidget* parent)
     m_baseline->setLineStyle(QCPGraph::lsNone);
     m_baseline->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssStar, QColor(192, 57, 43), 16));
     m_baseline->setPen(QPen(QColor(192, 57, 43), 2));
+
+    const QColor purple(142, 68, 173);
+    m_previewGraph = m_plot->addGraph();
+    m_previewGraph->setLineStyle(QCPGraph::lsNone);
+    m_previewGraph->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssDiamond, QPen(purple, 2.5), purple, 15));
+    m_previewLabel = new QCPItemText(m_plot);
+    m_previewLabel->setPositionAlignment(Qt::AlignLeft | Qt::AlignBottom);
+    m_previewLabel->position->setType(QCPItemPosition::ptPlotCoords);
+    m_previewLabel->setColor(purple);
+    m_previewLabel->setPadding(QMargins(10, 0, 0, 6));
+    m_previewLabel->setVisible(false);
 
     // A user who zooms or drags keeps that view; double-click returns to the automatic one.
     connect(m_plot, &QCustomPlot::mouseWheel, this, [this] { m_userMovedView = true; });
@@ -102,10 +121,28 @@ AccuracySizeChart::AccuracySizeChart(QWidget* parent)
     retranslate();
 }
 
-void AccuracySizeChart::addSnapshot(int runId, const QString& runLabel, const Snapshot& snapshot)
+void AccuracySizeChart::addSnapshot(int runId, const QString& runLabel, const Snapshot& snapshot, PointKind kind)
 {
-    m_points.push_back({ runId, runLabel, snapshot });
+    m_points.push_back({ runId, runLabel, snapshot, kind });
     markDirty();
+}
+
+void AccuracySizeChart::setPreview(const PreviewResult& result, bool estimated, int request)
+{
+    m_preview = Preview { result, estimated, request };
+    markDirty();
+}
+
+void AccuracySizeChart::clearPreview()
+{
+    m_preview.reset();
+    markDirty();
+}
+
+int AccuracySizeChart::candidateCount() const
+{
+    return int(std::count_if(m_points.begin(), m_points.end(),
+                             [](const Point& p) { return p.kind == PointKind::SearchCandidate; }));
 }
 
 void AccuracySizeChart::setReference(const Snapshot& snapshot)
@@ -130,6 +167,7 @@ void AccuracySizeChart::clear()
 {
     m_points.clear();
     m_reference.reset();
+    m_preview.reset();
     m_currentRun = m_selectedRun = -1;
     m_userMovedView = false;
     markDirty();
@@ -137,12 +175,15 @@ void AccuracySizeChart::clear()
 
 void AccuracySizeChart::retranslate()
 {
-    m_plot->yAxis->setLabel(tr("Test accuracy (%)"));
-    m_pareto->setName(tr("Pareto front"));
-    m_allPoints->setName(tr("Snapshots of all runs"));
-    m_selected->setName(tr("Selected run"));
-    m_current->setName(tr("Current run"));
-    m_baseline->setName(tr("Baseline"));
+    m_plot->yAxis->setLabel(tr("Top-1 accuracy (%)"));
+    m_pareto->setName(tr("Pareto front of the runs (test)"));
+    m_allPoints->setName(tr("Snapshots of all runs (test)"));
+    m_selected->setName(tr("Selected run (test)"));
+    m_current->setName(tr("Current run (test)"));
+    m_baseline->setName(tr("Baseline (test)"));
+    m_candidates->setName(tr("Search candidates (validation)"));
+    m_searchFront->setName(tr("Search front (validation)"));
+    m_previewGraph->setName(tr("Preview, one-shot (1,000 validation images)"));
     setSizeFormat(m_format);
 }
 
@@ -157,17 +198,17 @@ void AccuracySizeChart::setSizeFormat(SizeFormat format)
     markDirty();
 }
 
-double AccuracySizeChart::sizeOf(const Snapshot& s) const
+double AccuracySizeChart::sizeOf(const ModelSizes& sizes) const
 {
     switch (m_format) {
     case SizeFormat::DenseFp32:
-        return double(s.sizes.denseFp32);
+        return double(sizes.denseFp32);
     case SizeFormat::TorchScript:
-        return double(s.sizes.torchScript);
+        return double(sizes.torchScript);
     case SizeFormat::Pare:
         break;
     }
-    return double(s.sizes.pare);
+    return double(sizes.pare);
 }
 
 void AccuracySizeChart::markDirty()
@@ -195,25 +236,32 @@ std::vector<std::pair<double, double>> AccuracySizeChart::paretoFront(std::vecto
 
 void AccuracySizeChart::rebuild()
 {
-    QVector<double> xs, ys, bx, by;
+    QVector<double> xs, ys, bx, by, kx, ky;
     QVector<double> ct, cx, cy, st, sx, sy;
-    std::vector<std::pair<double, double>> all;
+    std::vector<std::pair<double, double>> all, runs, candidates;
     if (m_reference) {
-        bx << sizeOf(*m_reference);
+        bx << sizeOf(m_reference->sizes);
         by << 100.0 * m_reference->accuracy;
         all.emplace_back(bx.back(), by.back());
+        runs.push_back(all.back());
     }
     for (const auto& p : m_points) {
-        const double x = sizeOf(p.snapshot);
+        const double x = sizeOf(p.snapshot.sizes);
         const double y = 100.0 * p.snapshot.accuracy;
         all.emplace_back(x, y);
-        if (p.snapshot.step == "baseline") {
+        if (p.kind == PointKind::SearchCandidate) {
+            kx << x;
+            ky << y;
+            candidates.emplace_back(x, y);
+        } else if (p.snapshot.step == "baseline") {
             bx << x;
             by << y;
         } else {
             xs << x;
             ys << y;
         }
+        if (p.kind == PointKind::Run)
+            runs.emplace_back(x, y);
         if (p.runId == m_currentRun) {
             ct << double(ct.size());
             cx << x;
@@ -229,14 +277,21 @@ void AccuracySizeChart::rebuild()
     m_baseline->setData(bx, by);
     m_current->setData(ct, cx, cy);
     m_selected->setData(st, sx, sy);
-    const auto front = paretoFront(all);
-    m_paretoCount = static_cast<int>(front.size());
-    QVector<double> fx, fy;
-    for (const auto& [x, y] : front) {
-        fx << x;
-        fy << y;
-    }
-    m_pareto->setData(fx, fy, /*alreadySorted=*/true);
+    m_candidates->setData(kx, ky);
+    // Test and validation accuracies are not one scale: each has its own front.
+    const auto drawFront = [](QCPGraph* graph, const std::vector<std::pair<double, double>>& points) {
+        const auto front = paretoFront(points);
+        QVector<double> fx, fy;
+        for (const auto& [x, y] : front) {
+            fx << x;
+            fy << y;
+        }
+        graph->setData(fx, fy, /*alreadySorted=*/true);
+        return static_cast<int>(front.size());
+    };
+    m_paretoCount = drawFront(m_pareto, runs);
+    drawFront(m_searchFront, candidates);
+    showPreview(all);
 
     if (!m_userMovedView && !all.empty()) {
         double minX = all.front().first, maxX = minX, minY = all.front().second, maxY = minY;
@@ -254,12 +309,38 @@ void AccuracySizeChart::rebuild()
     m_plot->replot(QCustomPlot::rpQueuedReplot);
 }
 
+void AccuracySizeChart::showPreview(std::vector<std::pair<double, double>>& all)
+{
+    m_previewLabel->setVisible(m_preview.has_value());
+    if (!m_preview) {
+        m_previewGraph->data()->clear();
+        return;
+    }
+    const auto& r = m_preview->result;
+    const double x = sizeOf(r.sizes);
+    const double y = 100.0 * r.accuracy;
+    all.emplace_back(x, y);
+    m_previewGraph->setData({ x }, { y });
+    const QColor purple(142, 68, 173);
+    // An estimate is drawn hollow: it was not measured.
+    m_previewGraph->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssDiamond, QPen(purple, 2.5),
+                                                    m_preview->estimated ? QColor(Qt::white) : purple, 15));
+    const QLocale locale;
+    m_previewLabel->position->setCoords(x, y);
+    const QString accuracy = locale.toString(y, 'f', 2);
+    const QString bytes = locale.toString(qlonglong(x));
+    m_previewLabel->setText(
+        m_preview->estimated
+            ? tr("Estimate: %1%, %2 bytes").arg(accuracy, bytes)
+            : tr("Preview: %1%, %2 bytes (measured in %3 s)").arg(accuracy, bytes, locale.toString(r.seconds, 'f', 2)));
+}
+
 int AccuracySizeChart::nearestPoint(const QPoint& pixel) const
 {
     int best = -1;
     double bestDistance = 10.0; // pixels
     for (size_t i = 0; i < m_points.size(); ++i) {
-        const double px = m_plot->xAxis->coordToPixel(sizeOf(m_points[i].snapshot));
+        const double px = m_plot->xAxis->coordToPixel(sizeOf(m_points[i].snapshot.sizes));
         const double py = m_plot->yAxis->coordToPixel(100.0 * m_points[i].snapshot.accuracy);
         const double d = std::hypot(px - pixel.x(), py - pixel.y());
         if (d < bestDistance) {
@@ -274,7 +355,15 @@ QString AccuracySizeChart::describe(const Point& p) const
 {
     const auto& s = p.snapshot;
     const QLocale locale;
-    return tr("<b>Run %1</b>, step %2: %3<br>%4<br>accuracy %5%<br>non-zero parameters %6 of %7<br>"
+    if (p.kind == PointKind::SearchCandidate)
+        return tr("<b>Run %1</b> (search candidate): %2<br>validation accuracy %3%<br>non-zero parameters %4 of "
+                  "%5<br>.pare %6 bytes, TorchScript %7 bytes")
+            .arg(p.runId)
+            .arg(p.runLabel.toHtmlEscaped())
+            .arg(locale.toString(100.0 * s.accuracy, 'f', 2))
+            .arg(locale.toString(s.nonzeroParams), locale.toString(s.params), locale.toString(s.sizes.pare),
+                 locale.toString(s.sizes.torchScript));
+    return tr("<b>Run %1</b>, step %2: %3<br>%4<br>test accuracy %5%<br>non-zero parameters %6 of %7<br>"
               ".pare %8 bytes, TorchScript %9 bytes, dense %10 bytes<br>latency %11 ms (batch 256)")
         .arg(p.runId)
         .arg(s.index)

@@ -144,6 +144,17 @@ CompressionSettingsPanel::CompressionSettingsPanel(QWidget* parent)
     });
     applySettings(StudioSettings {});
     updateEnabled();
+    for (auto* slider : { m_pruneRatio, m_epochs, m_bits })
+        connect(slider->spinBox(), &QSpinBox::valueChanged, this, &CompressionSettingsPanel::settingsChanged);
+    for (auto* slider : { m_temperature, m_alpha })
+        connect(slider->doubleSpinBox(), &QDoubleSpinBox::valueChanged, this,
+                &CompressionSettingsPanel::settingsChanged);
+    for (auto* combo :
+         { m_methodCombo, m_scheduleCombo, m_allocateCombo, m_studentCombo, m_schemeCombo, m_engineCombo })
+        connect(combo, &QComboBox::currentIndexChanged, this, &CompressionSettingsPanel::settingsChanged);
+    for (auto* spin : { m_qatSpin, m_activationBitsSpin })
+        connect(spin, &QSpinBox::valueChanged, this, &CompressionSettingsPanel::settingsChanged);
+    connect(m_perChannelCheck, &QCheckBox::toggled, this, &CompressionSettingsPanel::settingsChanged);
 }
 
 void CompressionSettingsPanel::buildPruning(QGroupBox* box)

@@ -2,11 +2,9 @@
 
 #include "pare/Error.h"
 #include "pare/Runtime.h"
-#include "pare/TextFile.h"
 #include "pare/ui/AccuracySizeChart.h"
 #include "pare/ui/CompressionSettingsPanel.h"
 #include "pare/ui/Dialogs.h"
-#include "pare/ui/ExportDialog.h"
 #include "pare/ui/LayerSparsityChart.h"
 #include "pare/ui/ModelInputsDialog.h"
 #include "pare/ui/ProjectSession.h"
@@ -56,6 +54,8 @@ MainWindow::MainWindow(const Options& options, QWidget* parent)
     m_statusLabel->setObjectName(QStringLiteral("statusLabel"));
     statusBar()->addWidget(m_statusLabel, 1);
     statusBar()->addPermanentWidget(m_progressBar);
+    m_exploration = new StudioExploration(
+        { &m_session->project(), m_chart, m_runsModel, m_views->compareView(), m_settingsPanel, m_statusLabel }, this);
     connectJobs();
     connect(m_session, &ProjectSession::changed, this, &MainWindow::updateTitle);
 
@@ -165,6 +165,12 @@ void MainWindow::connectJobs()
         m_runsModel->updateRun(runId);
     });
     connect(m_runs, &RunsController::ended, this, &MainWindow::finishRun);
+    connect(m_exploration, &StudioExploration::exploreEnded, this, [this](int winnerRun) {
+        setRunning(false);
+        selectRun(winnerRun);
+        m_session->markDirty();
+        m_session->autosave();
+    });
 }
 
 void MainWindow::retranslate()
@@ -228,6 +234,7 @@ void MainWindow::showWorkspace(const Workspace& w)
     m_session->project().model = w.model;
     m_session->project().data = w.data;
     m_workspacePanel->showWorkspace(w);
+    m_exploration->setWorkspace(w.model, w.data, m_options.threads, w.dataInfo.classNames);
     if (changed)
         m_weightsPage->setLayers(w.summary);
     showSelectedRun();
@@ -266,9 +273,8 @@ void MainWindow::newProject(const QString& model, const QString& data)
 {
     m_session->reset(model, data);
     m_selectedRun = -1;
-    m_chart->clear();
     m_layerChart->clear();
-    m_runsModel->reset();
+    m_views->showRuns(project());
     loadWorkspace(model, data);
 }
 
@@ -277,11 +283,7 @@ bool MainWindow::openProject(const QString& path)
     if (!tryOrReport(tr("Cannot open project"), [&] { m_session->open(path); }))
         return false;
     m_selectedRun = -1;
-    m_chart->clear();
-    for (const auto& run : project().runs)
-        for (const auto& s : run.snapshots)
-            m_chart->addSnapshot(run.id, run.label, s);
-    m_runsModel->reset();
+    m_views->showRuns(project());
     if (!project().runs.empty())
         selectRun(project().runs.back().id);
     loadWorkspace(project().model, project().data);
@@ -305,28 +307,13 @@ bool MainWindow::confirmDiscard()
     return answer == QMessageBox::Discard;
 }
 
-bool MainWindow::loadRecipe(const QString& path)
-{
-    return tryOrReport(tr("Cannot load recipe"), [&] {
-        applySettings(StudioSettings::fromRecipe(Recipe::load(path.toStdString()), path));
-        m_statusLabel->setText(tr("Loaded recipe %1").arg(path));
-    });
-}
-
-bool MainWindow::saveRecipe(const QString& path)
-{
-    return tryOrReport(tr("Cannot save recipe"), [&] {
-        settings().toRecipe().save(path.toStdString(), /*overwrite=*/true);
-        m_statusLabel->setText(tr("Saved recipe %1").arg(path));
-    });
-}
-
 void MainWindow::setRunning(bool running)
 {
     const bool ready = m_workspaceReady && !running && !m_loader->isLoading();
     m_settingsPanel->setRunState(ready, running);
     m_sensitivityView->setSource(ready || running ? project().model : QString(), project().data, m_options.threads);
     m_menus->setRunning(running, ready);
+    m_exploration->setRunBusy(m_runs->isRunning());
 }
 
 void MainWindow::startRun()
@@ -344,8 +331,20 @@ void MainWindow::startRun()
     emit runStarted(runId);
 }
 
+bool MainWindow::startExplore(const SearchOptions& options)
+{
+    if (isRunning() || !m_workspaceReady || m_loader->isLoading()
+        || !m_exploration->startExplore(options, m_options.threads))
+        return false;
+    setRunning(true);
+    m_session->markDirty();
+    return true;
+}
+
 void MainWindow::cancelRun()
 {
+    if (m_exploration->isExploring())
+        return m_exploration->cancelExplore();
     if (!isRunning())
         return;
     m_runs->cancel();
@@ -388,27 +387,6 @@ void MainWindow::selectRun(int runId)
     m_views->showSelectedRun(runId);
 }
 
-bool MainWindow::exportRun(int runId, const QString& path)
-{
-    const auto* run = project().run(runId);
-    return tryOrReport(tr("Export failed"), [&] {
-        if (!run)
-            throw InputError(tr("There is no run %1").arg(runId).toStdString());
-        m_statusLabel->setText(ExportDialog::exportAndVerify(*run, path, project().data));
-    });
-}
-
-bool MainWindow::exportChart(const QString& path)
-{
-    return tryOrReport(tr("Export failed"), [&] { m_chart->save(path); });
-}
-
-bool MainWindow::exportRunsCsv(const QString& path)
-{
-    return tryOrReport(tr("Export failed"),
-                       [&] { writeTextFile(path.toStdString(), RunsTableModel::csv(project()).toStdString(), true); });
-}
-
 void MainWindow::closeEvent(QCloseEvent* event)
 {
     if (!confirmDiscard()) {
@@ -417,6 +395,7 @@ void MainWindow::closeEvent(QCloseEvent* event)
     }
     // Closing cancels a run and waits for its current batch: no thread outlives the window.
     m_runs->stopAndWait();
+    m_exploration->stopAndWait();
     m_loader->stopAndWait();
     m_session->autosave();
     QSettings settings;

@@ -107,6 +107,7 @@ QByteArray Project::toJson() const
         for (const auto& s : r.snapshots)
             snapshots.append(QJsonDocument::fromJson(QByteArray::fromStdString(snapshotToJson(s))).object());
         runArray.append(QJsonObject { { "id", r.id },
+                                      { "origin", r.origin == RunOrigin::Search ? "search" : "user" },
                                       { "recipe", QJsonDocument::fromJson(r.recipeJson.toUtf8()).object() },
                                       { "label", r.label },
                                       { "snapshots", snapshots },
@@ -140,6 +141,7 @@ Project Project::fromJson(const QByteArray& json, const QString& origin)
         const auto o = value.toObject();
         RunRecord r;
         r.id = o.value("id").toInt();
+        r.origin = o.value("origin").toString() == QLatin1String("search") ? RunOrigin::Search : RunOrigin::User;
         r.recipeJson = QString::fromUtf8(QJsonDocument(o.value("recipe").toObject()).toJson(QJsonDocument::Compact));
         r.label = o.value("label").toString();
         for (const auto& s : o.value("snapshots").toArray())

@@ -4,6 +4,7 @@
 #include "pare/Model.h"
 #include "pare/Runtime.h"
 #include "pare/ui/Dialogs.h"
+#include "pare/ui/ExploreDialog.h"
 #include "pare/ui/ExportDialog.h"
 #include "pare/ui/MainWindow.h"
 #include "pare/ui/ModelInputs.h"
@@ -125,6 +126,10 @@ void StudioMenus::buildActions()
     addAction("runAction", QKeySequence(Qt::CTRL | Qt::Key_R), [this] {
         m_window.startRun();
     })->setIcon(m_window.style()->standardIcon(QStyle::SP_MediaPlay));
+    addAction("exploreAction", QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_R), [this] {
+        if (const auto options = ExploreDialog::ask(&m_window))
+            m_window.startExplore(*options);
+    })->setIcon(m_window.style()->standardIcon(QStyle::SP_FileDialogContentsView));
     auto* cancel = addAction("cancelAction", QKeySequence(Qt::Key_Escape), [this] { m_window.cancelRun(); });
     cancel->setIcon(m_window.style()->standardIcon(QStyle::SP_MediaStop));
     cancel->setEnabled(false);
@@ -159,6 +164,7 @@ void StudioMenus::retranslate()
                                                       { "resetSettingsAction", tr("&Reset Settings") },
                                                       { "modelInputsAction", tr("Model &Inputs...") },
                                                       { "runAction", tr("&Run") },
+                                                      { "exploreAction", tr("&Explore...") },
                                                       { "cancelAction", tr("&Cancel") },
                                                       { "aboutAction", tr("&About Pare Studio") },
                                                       { "fileMenu", tr("&File") },
@@ -184,7 +190,10 @@ void StudioMenus::retranslate()
     m_actions.at("modelInputsAction")
         ->setToolTip(tr("What a model saved without a Pare record takes: input size, normalization, class names"));
     m_actions.at("runAction")->setToolTip(tr("Compress a copy of the model with the current settings (Ctrl+R)"));
-    m_actions.at("cancelAction")->setToolTip(tr("Stop the run within one batch (Esc)"));
+    m_actions.at("exploreAction")
+        ->setToolTip(tr("Search for the smallest model within an accuracy limit: candidates screened one-shot, the "
+                        "promising ones fine-tuned (Ctrl+Shift+R)"));
+    m_actions.at("cancelAction")->setToolTip(tr("Stop the run or the search within one batch (Esc)"));
     m_toolbar->setWindowTitle(tr("Main toolbar"));
 }
 
@@ -214,7 +223,7 @@ void StudioMenus::buildMenus()
         qstrlen(action) == 0 ? (void)file->addSeparator() : file->addAction(m_actions.at(QString::fromLatin1(action)));
     menu(nullptr, "editMenu",
          { "openRecipeAction", "saveRecipeAction", "resetSettingsAction", "", "modelInputsAction" });
-    menu(nullptr, "runMenu", { "runAction", "cancelAction" });
+    menu(nullptr, "runMenu", { "runAction", "exploreAction", "cancelAction" });
     auto* view = menu(nullptr, "viewMenu", {});
     menu(view, "sizeMenu", {});
     menu(view, "languageMenu", { "englishAction", "chineseAction" });
@@ -222,7 +231,8 @@ void StudioMenus::buildMenus()
 
     auto* toolbar = m_toolbar = m_window.addToolBar(QString());
     toolbar->setObjectName(QStringLiteral("mainToolBar"));
-    for (const char* action : { "openModelAction", "saveProjectAction", "", "runAction", "cancelAction" })
+    for (const char* action :
+         { "openModelAction", "saveProjectAction", "", "runAction", "exploreAction", "cancelAction" })
         qstrlen(action) == 0 ? (void)toolbar->addSeparator()
                              : toolbar->addAction(m_actions.at(QString::fromLatin1(action)));
     toolbar->setToolButtonStyle(Qt::ToolButtonTextBesideIcon);
@@ -231,6 +241,7 @@ void StudioMenus::buildMenus()
 void StudioMenus::setRunning(bool running, bool canRun)
 {
     action("runAction")->setEnabled(canRun);
+    action("exploreAction")->setEnabled(canRun);
     action("cancelAction")->setEnabled(running);
     for (const char* name : { "openModelAction", "openDataAction", "fashionMnistAction", "openProjectAction",
                               "newProjectAction", "modelInputsAction" })

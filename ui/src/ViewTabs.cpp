@@ -1,6 +1,7 @@
 #include "pare/ui/ViewTabs.h"
 
 #include "pare/ui/AccuracySizeChart.h"
+#include "pare/ui/CompareView.h"
 #include "pare/ui/LayerSparsityChart.h"
 #include "pare/ui/RunsTableModel.h"
 #include "pare/ui/SensitivityView.h"
@@ -27,9 +28,28 @@ ViewTabs::ViewTabs(const Project& project, QMenu* sizeMenu, QWidget* parent)
     m_layerChart = new LayerSparsityChart(this);
     m_weightsPage = new WeightsPage(this);
     m_sensitivityView = new SensitivityView(this);
+    m_compareView = new CompareView(project, this);
     for (QWidget* page : { chartPage, static_cast<QWidget*>(m_runsTable), static_cast<QWidget*>(m_layerChart),
-                           static_cast<QWidget*>(m_weightsPage), static_cast<QWidget*>(m_sensitivityView) })
+                           static_cast<QWidget*>(m_weightsPage), static_cast<QWidget*>(m_sensitivityView),
+                           static_cast<QWidget*>(m_compareView) })
         addTab(page, QString());
+}
+
+void ViewTabs::showRuns(const Project& project)
+{
+    m_chart->clear();
+    for (const auto& run : project.runs) {
+        if (run.origin == RunOrigin::Search) { // its first snapshot is the search's baseline on validation
+            if (run.snapshots.size() > 1)
+                m_chart->addSnapshot(run.id, run.label, run.snapshots.back(),
+                                     AccuracySizeChart::PointKind::SearchCandidate);
+            continue;
+        }
+        for (const auto& s : run.snapshots)
+            m_chart->addSnapshot(run.id, run.label, s);
+    }
+    m_runsModel->reset();
+    m_compareView->refreshRuns();
 }
 
 QWidget* ViewTabs::buildChartPage(QMenu* sizeMenu)
@@ -101,8 +121,8 @@ void ViewTabs::showSelectedRun(int runId)
 
 void ViewTabs::retranslate()
 {
-    const QStringList tabs { tr("Accuracy vs size"), tr("Runs"), tr("Layer sparsity"), tr("Weights"),
-                             tr("Sensitivity") };
+    const QStringList tabs { tr("Accuracy vs size"), tr("Runs"),        tr("Layer sparsity"),
+                             tr("Weights"),          tr("Sensitivity"), tr("Compare") };
     for (int i = 0; i < tabs.size(); ++i)
         setTabText(i, tabs[i]);
     m_sizeFormatLabel->setText(tr("Size axis:"));
@@ -115,6 +135,7 @@ void ViewTabs::retranslate()
     m_layerChart->retranslate();
     m_weightsPage->retranslate();
     m_sensitivityView->retranslate();
+    m_compareView->retranslate();
     m_runsModel->reset();
 }
 

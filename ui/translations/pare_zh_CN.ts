@@ -4,30 +4,6 @@
 <context>
     <name>pare::ui::AccuracySizeChart</name>
     <message>
-        <source>Test accuracy (%)</source>
-        <translation>测试准确率 (%)</translation>
-    </message>
-    <message>
-        <source>Pareto front</source>
-        <translation>帕累托前沿</translation>
-    </message>
-    <message>
-        <source>Snapshots of all runs</source>
-        <translation>所有运行的快照</translation>
-    </message>
-    <message>
-        <source>Selected run</source>
-        <translation>选中的运行</translation>
-    </message>
-    <message>
-        <source>Current run</source>
-        <translation>当前运行</translation>
-    </message>
-    <message>
-        <source>Baseline</source>
-        <translation>基线</translation>
-    </message>
-    <message>
         <source>dense fp32</source>
         <translation>稠密 fp32</translation>
     </message>
@@ -44,8 +20,162 @@
         <translation>模型大小，%1（对数坐标）</translation>
     </message>
     <message>
-        <source>&lt;b&gt;Run %1&lt;/b&gt;, step %2: %3&lt;br&gt;%4&lt;br&gt;accuracy %5%&lt;br&gt;non-zero parameters %6 of %7&lt;br&gt;.pare %8 bytes, TorchScript %9 bytes, dense %10 bytes&lt;br&gt;latency %11 ms (batch 256)</source>
-        <translation>&lt;b&gt;运行 %1&lt;/b&gt;，第 %2 步：%3&lt;br&gt;%4&lt;br&gt;准确率 %5%&lt;br&gt;非零参数 %6 / %7&lt;br&gt;.pare %8 字节，TorchScript %9 字节，稠密 %10 字节&lt;br&gt;延迟 %11 毫秒（批大小 256）</translation>
+        <source>Top-1 accuracy (%)</source>
+        <translation>Top-1 准确率 (%)</translation>
+    </message>
+    <message>
+        <source>Pareto front of the runs (test)</source>
+        <translation>运行的帕累托前沿（测试集）</translation>
+    </message>
+    <message>
+        <source>Snapshots of all runs (test)</source>
+        <translation>所有运行的快照（测试集）</translation>
+    </message>
+    <message>
+        <source>Selected run (test)</source>
+        <translation>选中的运行（测试集）</translation>
+    </message>
+    <message>
+        <source>Current run (test)</source>
+        <translation>当前运行（测试集）</translation>
+    </message>
+    <message>
+        <source>Baseline (test)</source>
+        <translation>基线（测试集）</translation>
+    </message>
+    <message>
+        <source>Search candidates (validation)</source>
+        <translation>搜索候选（验证集）</translation>
+    </message>
+    <message>
+        <source>Search front (validation)</source>
+        <translation>搜索前沿（验证集）</translation>
+    </message>
+    <message>
+        <source>Preview, one-shot (1,000 validation images)</source>
+        <translation>预览，一次性（1,000 张验证图像）</translation>
+    </message>
+    <message>
+        <source>Estimate: %1%, %2 bytes</source>
+        <translation>估计：%1%，%2 字节</translation>
+    </message>
+    <message>
+        <source>Preview: %1%, %2 bytes (measured in %3 s)</source>
+        <translation>预览：%1%，%2 字节（测量用时 %3 秒）</translation>
+    </message>
+    <message>
+        <source>&lt;b&gt;Run %1&lt;/b&gt; (search candidate): %2&lt;br&gt;validation accuracy %3%&lt;br&gt;non-zero parameters %4 of %5&lt;br&gt;.pare %6 bytes, TorchScript %7 bytes</source>
+        <translation>&lt;b&gt;运行 %1&lt;/b&gt;（搜索候选）：%2&lt;br&gt;验证准确率 %3%&lt;br&gt;非零参数 %4 / %5&lt;br&gt;.pare %6 字节，TorchScript %7 字节</translation>
+    </message>
+    <message>
+        <source>&lt;b&gt;Run %1&lt;/b&gt;, step %2: %3&lt;br&gt;%4&lt;br&gt;test accuracy %5%&lt;br&gt;non-zero parameters %6 of %7&lt;br&gt;.pare %8 bytes, TorchScript %9 bytes, dense %10 bytes&lt;br&gt;latency %11 ms (batch 256)</source>
+        <translation>&lt;b&gt;运行 %1&lt;/b&gt;，步骤 %2：%3&lt;br&gt;%4&lt;br&gt;测试准确率 %5%&lt;br&gt;非零参数 %6 / %7&lt;br&gt;.pare %8 字节，TorchScript %9 字节，稠密 %10 字节&lt;br&gt;延迟 %11 毫秒（批大小 256）</translation>
+    </message>
+</context>
+<context>
+    <name>pare::ui::CompareTableModel</name>
+    <message>
+        <source>Settings</source>
+        <translation>设置</translation>
+    </message>
+    <message>
+        <source>Accuracy measured on</source>
+        <translation>准确率测量于</translation>
+    </message>
+    <message>
+        <source>validation</source>
+        <translation>验证集</translation>
+    </message>
+    <message>
+        <source>test</source>
+        <translation>测试集</translation>
+    </message>
+    <message>
+        <source>Accuracy %</source>
+        <translation>准确率 %</translation>
+    </message>
+    <message>
+        <source>.pare bytes</source>
+        <translation>.pare 字节数</translation>
+    </message>
+    <message>
+        <source>TorchScript bytes</source>
+        <translation>TorchScript 字节数</translation>
+    </message>
+    <message>
+        <source>ONNX bytes</source>
+        <translation>ONNX 字节</translation>
+    </message>
+    <message>
+        <source>Dense fp32 bytes</source>
+        <translation>稠密 fp32 字节</translation>
+    </message>
+    <message>
+        <source>Parameters</source>
+        <translation>参数</translation>
+    </message>
+    <message>
+        <source>Non-zero parameters</source>
+        <translation>非零参数</translation>
+    </message>
+    <message>
+        <source>Multiply-accumulates</source>
+        <translation>乘加运算</translation>
+    </message>
+    <message>
+        <source>Latency batch 1 (ms)</source>
+        <translation>延迟，批大小 1（毫秒）</translation>
+    </message>
+    <message>
+        <source>Latency batch 256 (ms)</source>
+        <translation>延迟，批大小 256（毫秒）</translation>
+    </message>
+    <message>
+        <source>Class %1 accuracy %</source>
+        <translation>类别 %1 准确率 %</translation>
+    </message>
+    <message>
+        <source>%1% sparse, %2 bits</source>
+        <translation>稀疏 %1%，%2 位</translation>
+    </message>
+    <message>
+        <source>Layer %1</source>
+        <translation>层 %1</translation>
+    </message>
+    <message>
+        <source>Figure</source>
+        <translation>指标</translation>
+    </message>
+    <message>
+        <source>Run %1 (A)</source>
+        <translation>运行 %1 (A)</translation>
+    </message>
+    <message>
+        <source>A</source>
+        <translation>A</translation>
+    </message>
+    <message>
+        <source>Run %1 (B)</source>
+        <translation>运行 %1 (B)</translation>
+    </message>
+    <message>
+        <source>B</source>
+        <translation>B</translation>
+    </message>
+    <message>
+        <source>B - A</source>
+        <translation>B - A</translation>
+    </message>
+</context>
+<context>
+    <name>pare::ui::CompareView</name>
+    <message>
+        <source>Run %1: %2</source>
+        <translation>运行 %1：%2</translation>
+    </message>
+    <message>
+        <source>Compare runs:</source>
+        <translation>比较运行：</translation>
     </message>
 </context>
 <context>
@@ -257,6 +387,76 @@
     <message>
         <source>Cancel</source>
         <translation>取消</translation>
+    </message>
+</context>
+<context>
+    <name>pare::ui::ExploreController</name>
+    <message>
+        <source>Search %1: baseline %2% on the validation split; screening candidates...</source>
+        <translation>搜索 %1：验证集基线 %2%；正在筛选候选...</translation>
+    </message>
+    <message>
+        <source>Search %1, candidate %2: %3</source>
+        <translation>搜索 %1，候选 %2：%3</translation>
+    </message>
+    <message>
+        <source> - winner: test %1% (%2 points; limit %3)</source>
+        <translation> - 胜出：测试集 %1%（%2 个百分点；上限 %3）</translation>
+    </message>
+    <message>
+        <source>the search ended without a result</source>
+        <translation>搜索结束但没有结果</translation>
+    </message>
+    <message>
+        <source>search %1 #%2 (round %3, %4 epochs, validation): %5</source>
+        <translation>搜索 %1 #%2（第 %3 轮，%4 个周期，验证集）：%5</translation>
+    </message>
+</context>
+<context>
+    <name>pare::ui::ExploreDialog</name>
+    <message>
+        <source>Explore</source>
+        <translation>探索</translation>
+    </message>
+    <message>
+        <source> points</source>
+        <translation> 个百分点</translation>
+    </message>
+    <message>
+        <source>minutes</source>
+        <translation>分钟</translation>
+    </message>
+    <message>
+        <source>candidates</source>
+        <translation>个候选</translation>
+    </message>
+    <message>
+        <source>Smallest .pare file</source>
+        <translation>最小的 .pare 文件</translation>
+    </message>
+    <message>
+        <source>Lowest latency (batch 1)</source>
+        <translation>最低延迟（批大小 1）</translation>
+    </message>
+    <message>
+        <source>Fewest multiply-accumulates (structured pruning)</source>
+        <translation>最少乘加运算（结构化剪枝）</translation>
+    </message>
+    <message>
+        <source>Candidates are screened one-shot on the validation split; the promising ones are fine-tuned at rising fidelity. The winner is confirmed once on the test split.</source>
+        <translation>候选先在验证集上一次性筛选；有希望的候选以逐步提高的精度微调。胜出者最后在测试集上确认一次。</translation>
+    </message>
+    <message>
+        <source>Largest accuracy drop</source>
+        <translation>最大准确率下降</translation>
+    </message>
+    <message>
+        <source>Budget</source>
+        <translation>预算</translation>
+    </message>
+    <message>
+        <source>Minimise</source>
+        <translation>最小化</translation>
     </message>
 </context>
 <context>
@@ -675,6 +875,49 @@ of %3
     </message>
 </context>
 <context>
+    <name>pare::ui::StudioExploration</name>
+    <message>
+        <source>No preview for these settings: %1</source>
+        <translation>这些设置没有预览：%1</translation>
+    </message>
+    <message>
+        <source>The search failed: %1</source>
+        <translation>搜索失败：%1</translation>
+    </message>
+    <message>
+        <source>Search %1 after %2 candidates in %3 s: run %4 wins, test %5% (%6 points, %7 the limit); its settings are in the controls.</source>
+        <translation>搜索%1，共 %2 个候选，用时 %3 秒：运行 %4 胜出，测试集 %5%（%6 个百分点，%7上限内）；其设置已放入控件。</translation>
+    </message>
+    <message>
+        <source>cancelled</source>
+        <translation>已取消</translation>
+    </message>
+    <message>
+        <source>finished</source>
+        <translation>已完成</translation>
+    </message>
+    <message>
+        <source>within</source>
+        <translation>在</translation>
+    </message>
+    <message>
+        <source>NOT within</source>
+        <translation>不在</translation>
+    </message>
+    <message>
+        <source>The search measured no candidate.</source>
+        <translation>搜索没有测量任何候选。</translation>
+    </message>
+    <message>
+        <source>Search started: at most %1 points below the baseline.</source>
+        <translation>搜索已开始：最多比基线低 %1 个百分点。</translation>
+    </message>
+    <message>
+        <source>Cancelling the search; its winner so far is confirmed on the test split...</source>
+        <translation>正在取消搜索；目前的胜出者将在测试集上确认...</translation>
+    </message>
+</context>
+<context>
     <name>pare::ui::StudioMenus</name>
     <message>
         <source>Pare projects (*.pareproject)</source>
@@ -809,10 +1052,6 @@ of %3
         <translation>用当前设置压缩模型的副本 (Ctrl+R)</translation>
     </message>
     <message>
-        <source>Stop the run within one batch (Esc)</source>
-        <translation>在一个批次内停止运行 (Esc)</translation>
-    </message>
-    <message>
         <source>&amp;File</source>
         <translation>文件(&amp;F)</translation>
     </message>
@@ -884,6 +1123,18 @@ of %3
         <source>Open a TorchScript (.pt) or .pare model, or a zoo architecture. A TorchScript file is code that runs when it is evaluated: open only models you trust</source>
         <translation>打开 TorchScript (.pt) 或 .pare 模型，或模型库中的架构。TorchScript 文件是代码，评估时会运行：只打开您信任的模型</translation>
     </message>
+    <message>
+        <source>&amp;Explore...</source>
+        <translation>探索(&amp;E)...</translation>
+    </message>
+    <message>
+        <source>Search for the smallest model within an accuracy limit: candidates screened one-shot, the promising ones fine-tuned (Ctrl+Shift+R)</source>
+        <translation>在准确率限制内搜索最小的模型：候选先一次性筛选，有希望的再微调 (Ctrl+Shift+R)</translation>
+    </message>
+    <message>
+        <source>Stop the run or the search within one batch (Esc)</source>
+        <translation>在一个批次内停止运行或搜索 (Esc)</translation>
+    </message>
 </context>
 <context>
     <name>pare::ui::ViewTabs</name>
@@ -922,6 +1173,10 @@ of %3
     <message>
         <source>.pare file</source>
         <translation>.pare 文件</translation>
+    </message>
+    <message>
+        <source>Compare</source>
+        <translation>比较</translation>
     </message>
 </context>
 <context>

@@ -57,6 +57,9 @@ struct SearchCandidate
     double dropPoints = 0.0; ///< below the baseline's validation accuracy, in points
     bool withinLimit = false;
     int64_t pareBytes = 0;
+    int64_t torchScriptBytes = 0; ///< the TorchScript file's length, for charts drawn on that axis
+    int64_t params = 0;
+    int64_t nonzeroParams = 0;
     int64_t macs = 0;
     double latencyMs = 0.0; ///< batch 1, median; measured only for the latency objective (0 otherwise)
     double objective = 0.0; ///< pareBytes, latencyMs or macs, as the search's objective says
@@ -86,6 +89,8 @@ struct SearchResult
 
 struct SearchCallbacks
 {
+    /// Once the baseline is measured, before the first candidate: its fields of SearchResult are filled in.
+    std::function<void(const SearchResult& baseline)> baseline;
     /// Before each candidate starts: what it is, for progress lines.
     std::function<void(int bracket, int round, const std::string& settings)> starting;
     /// Each candidate once measured, from the searching thread.

@@ -89,11 +89,13 @@ struct EvalResult
     std::vector<double> fullBatchMs; ///< each forward pass of a full batch, in order (the first ones warm up)
 };
 
+/// `limit`: at most the split's first `limit` images (0: all), as the studio's preview reads a fixed subset.
 [[nodiscard]] EvalResult evaluate(const Model& model,
                                   const Dataset& data,
                                   Split split = Split::Test,
                                   int64_t batchSize = 256,
-                                  const CancelFlag* cancel = nullptr);
+                                  const CancelFlag* cancel = nullptr,
+                                  int64_t limit = 0);
 
 struct LatencyResult
 {

@@ -199,7 +199,8 @@ try {
     rethrowAsModelFailure(model.origin(), "training");
 }
 
-EvalResult evaluate(const Model& model, const Dataset& data, Split split, int64_t batchSize, const CancelFlag* cancel)
+EvalResult evaluate(
+    const Model& model, const Dataset& data, Split split, int64_t batchSize, const CancelFlag* cancel, int64_t limit)
 try {
     auto& module = executable(model.impl());
     const auto& images = data.impl().images(split);
@@ -215,7 +216,7 @@ try {
     auto confusion = torch::zeros({ classes * classes }, torch::kInt64);
     double lossSum = 0.0;
     int64_t correct = 0;
-    const int64_t count = images.size(0);
+    const int64_t count = limit > 0 ? std::min(limit, images.size(0)) : images.size(0);
     for (int64_t begin = 0; begin < count; begin += batchSize) {
         if (cancel && cancel->isRequested())
             break;

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "pare/Pipeline.h"
+#include "pare/Preview.h"
 
 #include <QTimer>
 #include <QWidget>
@@ -11,12 +12,15 @@
 class QCustomPlot;
 class QCPCurve;
 class QCPGraph;
+class QCPItemText;
 
 namespace pare::ui {
 
 /// Accuracy against model size on a log axis, one point per snapshot: the running run's steps as a trajectory that
-/// grows live, the baseline marked, the Pareto front of all runs. Points arrive any time; the plot redraws on a
-/// 150 ms timer, never per point. Hover shows a point's figures; a click selects its run.
+/// grows live, the baseline marked, the Pareto front of all runs; a search's candidates and their front apart; the
+/// live preview of the controls' settings as one marker with its figures. Every series names the split its accuracy
+/// is measured on (runs: test; search: validation; preview: a validation subset). Points arrive any time; the plot
+/// redraws on a 150 ms timer, never per point. Hover shows a point's figures; a click selects its run.
 class AccuracySizeChart final : public QWidget
 {
     Q_OBJECT
@@ -30,9 +34,30 @@ public:
         Pare
     };
 
+    /// Runs are measured on the test split; a search's candidates on the validation split.
+    enum class PointKind
+    {
+        Run,
+        SearchCandidate
+    };
+
+    /// The preview marker as drawn: for tests and the bench.
+    struct Preview
+    {
+        PreviewResult result;
+        bool estimated = false;
+        int request = 0;
+    };
+
     explicit AccuracySizeChart(QWidget* parent = nullptr);
 
-    void addSnapshot(int runId, const QString& runLabel, const Snapshot& snapshot);
+    void addSnapshot(int runId, const QString& runLabel, const Snapshot& snapshot, PointKind kind = PointKind::Run);
+    /// The live preview's marker (replaces the previous one); an estimate is drawn hollow and labelled as one.
+    void setPreview(const PreviewResult& result, bool estimated, int request);
+    void clearPreview();
+    [[nodiscard]] const std::optional<Preview>& preview() const { return m_preview; }
+    /// Search candidates drawn (for tests).
+    [[nodiscard]] int candidateCount() const;
     /// The loaded model's own point, drawn as the baseline before any run (replaces the previous one).
     void setReference(const Snapshot& snapshot);
     void setCurrentRun(int runId); ///< the run drawn as a live trajectory (-1: none)
@@ -66,9 +91,12 @@ private:
         int runId = 0;
         QString runLabel;
         Snapshot snapshot;
+        PointKind kind = PointKind::Run;
     };
 
-    [[nodiscard]] double sizeOf(const Snapshot& snapshot) const;
+    [[nodiscard]] double sizeOf(const ModelSizes& sizes) const;
+    /// Draws the preview marker and its label; adds its point to `all`, which the automatic view must include.
+    void showPreview(std::vector<std::pair<double, double>>& all);
     void markDirty();
     void rebuild();
     [[nodiscard]] int nearestPoint(const QPoint& pixel) const;
@@ -78,6 +106,11 @@ private:
     QCPGraph* m_allPoints = nullptr;
     QCPGraph* m_baseline = nullptr;
     QCPGraph* m_pareto = nullptr;
+    QCPGraph* m_candidates = nullptr;
+    QCPGraph* m_searchFront = nullptr;
+    QCPGraph* m_previewGraph = nullptr;
+    QCPItemText* m_previewLabel = nullptr;
+    std::optional<Preview> m_preview;
     QCPCurve* m_current = nullptr;
     QCPCurve* m_selected = nullptr;
     std::vector<Point> m_points;

@@ -38,6 +38,8 @@ signals:
     void runRequested();
     void cancelRequested();
     void pruneRatioChanged(double ratio);
+    /// Any control changed (a slider moving sends one per step): what the live preview follows.
+    void settingsChanged();
 
 private:
     void buildPruning(QGroupBox* box);

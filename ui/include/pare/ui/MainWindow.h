@@ -3,6 +3,7 @@
 #include "pare/ui/Project.h"
 #include "pare/ui/ProjectSession.h"
 #include "pare/ui/RunsController.h"
+#include "pare/ui/StudioExploration.h"
 #include "pare/ui/StudioJobs.h"
 
 #include <QMainWindow>
@@ -54,7 +55,8 @@ public:
     [[nodiscard]] StudioSettings settings() const;
     void applySettings(const StudioSettings& settings);
     [[nodiscard]] const Project& project() const { return m_session->project(); }
-    [[nodiscard]] bool isRunning() const { return m_runs->isRunning(); }
+    /// A run or a search is going.
+    [[nodiscard]] bool isRunning() const { return m_runs->isRunning() || m_exploration->isExploring(); }
     [[nodiscard]] bool isLoading() const { return m_loader->isLoading(); }
     [[nodiscard]] int selectedRun() const { return m_selectedRun; }
     [[nodiscard]] AccuracySizeChart* chart() const { return m_chart; }
@@ -74,7 +76,11 @@ public:
     bool exportChart(const QString& path);
     bool exportRunsCsv(const QString& path);
     void startRun();
+    /// Run > Explore with these options (the dialog's answer); false when something is running.
+    bool startExplore(const SearchOptions& options);
+    /// Cancels the run or the search that is going.
     void cancelRun();
+    [[nodiscard]] StudioExploration* exploration() const { return m_exploration; }
     void selectRun(int runId);
     void setLanguage(const QString& locale); ///< "en" or "zh_CN"
     /// The model and data on screen; null before the first load.
@@ -116,6 +122,7 @@ private:
     Options m_options;
     ProjectSession* m_session = nullptr;
     RunsController* m_runs = nullptr;
+    StudioExploration* m_exploration = nullptr;
     int m_selectedRun = -1;
     bool m_workspaceReady = false;
     Workspace m_workspace;

@@ -50,10 +50,19 @@ struct StudioSettings
     bool operator==(const StudioSettings& other) const;
 };
 
+/// Who made a run: the Run button (accuracy on the test split), or Explore's search, whose candidates are measured
+/// on the validation split (decisions never read the test split).
+enum class RunOrigin
+{
+    User,
+    Search
+};
+
 /// One compression run: its recipe, the snapshots it produced, the compressed model it left.
 struct RunRecord
 {
     int id = 0;
+    RunOrigin origin = RunOrigin::User;
     QString recipeJson;
     QString label; ///< the settings in one line, for tables and tooltips
     std::vector<Snapshot> snapshots;

@@ -13,6 +13,7 @@ class QTableView;
 namespace pare::ui {
 
 class AccuracySizeChart;
+class CompareView;
 class LayerSparsityChart;
 class RunsTableModel;
 class SensitivityView;
@@ -20,7 +21,8 @@ class WeightsPage;
 struct Project;
 
 /// The window's centre: the accuracy-vs-size chart with its size axis, the runs table, the layer sparsity bars, the
-/// weights page and the sensitivity view, one tab each. A run chosen on the chart or in the table is announced once.
+/// weights page, the sensitivity view and the comparison of two runs, one tab each. A run chosen on the chart or in the
+/// table is announced once.
 class ViewTabs final : public QTabWidget
 {
     Q_OBJECT
@@ -35,6 +37,9 @@ public:
     [[nodiscard]] WeightsPage* weightsPage() const { return m_weightsPage; }
     [[nodiscard]] SensitivityView* sensitivityView() const { return m_sensitivityView; }
     [[nodiscard]] RunsTableModel* runsModel() const { return m_runsModel; }
+    [[nodiscard]] CompareView* compareView() const { return m_compareView; }
+    /// Draws every run of `project` on the chart again (after a project was opened).
+    void showRuns(const Project& project);
     /// Marks `runId` on the chart and selects its row, without announcing it again.
     void showSelectedRun(int runId);
     void retranslate();
@@ -55,6 +60,7 @@ private:
     LayerSparsityChart* m_layerChart = nullptr;
     WeightsPage* m_weightsPage = nullptr;
     SensitivityView* m_sensitivityView = nullptr;
+    CompareView* m_compareView = nullptr;
 };
 
 } // namespace pare::ui
