@@ -88,10 +88,12 @@ AccuracySizeChart::AccuracySizeChart(QWidget* parent)
     m_previewGraph->setLineStyle(QCPGraph::lsNone);
     m_previewGraph->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssDiamond, QPen(purple, 2.5), purple, 15));
     m_previewLabel = new QCPItemText(m_plot);
-    m_previewLabel->setPositionAlignment(Qt::AlignLeft | Qt::AlignBottom);
+    m_previewLabel->setPositionAlignment(Qt::AlignLeft | Qt::AlignVCenter);
     m_previewLabel->position->setType(QCPItemPosition::ptPlotCoords);
     m_previewLabel->setColor(purple);
-    m_previewLabel->setPadding(QMargins(10, 0, 0, 6));
+    m_previewLabel->setPadding(QMargins(4, 2, 4, 2));
+    m_previewLabel->setBrush(QColor(255, 255, 255, 220)); // legible over points and the legend
+    m_previewLabel->setLayer(QStringLiteral("legend"));
     m_previewLabel->setVisible(false);
 
     // A user who zooms or drags keeps that view; double-click returns to the automatic one.
@@ -292,6 +294,14 @@ void AccuracySizeChart::rebuild()
     m_paretoCount = drawFront(m_pareto, runs);
     drawFront(m_searchFront, candidates);
     showPreview(all);
+    // The legend names what is drawn, not every series the chart could draw.
+    const auto inLegend = [](QCPAbstractPlottable* p, bool drawn) {
+        drawn ? (void)p->addToLegend() : (void)p->removeFromLegend();
+    };
+    for (auto* graph : { m_pareto, m_searchFront, m_candidates, m_allPoints, m_baseline, m_previewGraph })
+        inLegend(graph, !graph->data()->isEmpty());
+    for (auto* curve : { m_selected, m_current })
+        inLegend(curve, !curve->data()->isEmpty());
 
     if (!m_userMovedView && !all.empty()) {
         double minX = all.front().first, maxX = minX, minY = all.front().second, maxY = minY;
@@ -326,7 +336,7 @@ void AccuracySizeChart::showPreview(std::vector<std::pair<double, double>>& all)
     m_previewGraph->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssDiamond, QPen(purple, 2.5),
                                                     m_preview->estimated ? QColor(Qt::white) : purple, 15));
     const QLocale locale;
-    m_previewLabel->position->setCoords(x, y);
+    m_previewLabel->position->setCoords(x * 1.15, y); // on a log axis, a fixed step right of the marker
     const QString accuracy = locale.toString(y, 'f', 2);
     const QString bytes = locale.toString(qlonglong(x));
     m_previewLabel->setText(

@@ -231,7 +231,9 @@ void CompareView::compare(int a, int b)
         for (const auto& run : m_project.runs)
             if (!run.snapshots.empty())
                 combo->addItem(tr("Run %1: %2").arg(run.id).arg(run.label), run.id);
-        combo->setCurrentIndex(combo->findData(id));
+        // A run not (or no longer) there: the first run on the left, the newest on the right.
+        const int found = combo->findData(id);
+        combo->setCurrentIndex(found >= 0 ? found : combo == m_runA ? 0 : combo->count() - 1);
     }
     update();
 }

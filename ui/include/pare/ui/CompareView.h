@@ -67,7 +67,8 @@ public:
     /// The runs the combo boxes offer changed (a run was added or finished, a project opened).
     void refreshRuns();
     void setClassNames(const std::vector<std::string>& names);
-    /// Offers the project's runs and shows runs `a` and `b` (ids); a missing id leaves that side empty.
+    /// Offers the project's runs and shows runs `a` and `b` (ids); for a missing id, the first run (A) or the newest
+    /// (B).
     void compare(int a, int b);
     [[nodiscard]] CompareTableModel* model() const { return m_model; }
     void retranslate();
