@@ -270,6 +270,7 @@ StudioSettings CompressionSettingsPanel::settings() const
     s.bits = bitsFromPosition(int(m_bits->value()));
     s.scheme = current<QuantScheme>(m_schemeCombo);
     s.perChannel = m_perChannelCheck->isChecked();
+    s.biasFp16 = m_biasFp16;
     s.qatEpochs = m_qatSpin->value();
     s.activationBits = m_activationBitsSpin->value() == 0 ? 32 : m_activationBitsSpin->value();
     const int engine = m_engineCombo->currentData().toInt();
@@ -297,6 +298,7 @@ void CompressionSettingsPanel::applySettings(const StudioSettings& s)
     m_bits->setValue(positionFromBits(s.bits));
     select(m_schemeCombo, s.scheme);
     m_perChannelCheck->setChecked(s.perChannel);
+    m_biasFp16 = s.biasFp16;
     m_qatSpin->setValue(s.qatEpochs);
     m_activationBitsSpin->setValue(s.activationBits >= 1 && s.activationBits <= 8 ? s.activationBits : 0);
     m_engineCombo->setCurrentIndex(std::max(0, m_engineCombo->findData(s.engine ? int(*s.engine) : kNoEngine)));

@@ -38,6 +38,17 @@ bool MainWindow::exportRun(int runId, const QString& path)
     });
 }
 
+bool MainWindow::saveRunRecipe(int runId, const QString& path)
+{
+    const auto* run = project().run(runId);
+    return tryOrReport(tr("Cannot save recipe"), [&] {
+        if (!run)
+            throw InputError(tr("There is no run %1").arg(runId).toStdString());
+        Recipe::fromJson(run->recipeJson.toStdString(), path.toStdString()).save(path.toStdString(), true);
+        m_statusLabel->setText(tr("Saved recipe %1").arg(path));
+    });
+}
+
 bool MainWindow::exportChart(const QString& path)
 {
     return tryOrReport(tr("Export failed"), [&] { m_chart->save(path); });

@@ -34,6 +34,7 @@ Recipe StudioSettings::toRecipe() const
     simple.bits = engine ? 8 : bits; // the int8 engine runs 8-bit weights, whatever the slider said
     simple.scheme = scheme;
     simple.perChannel = perChannel;
+    simple.biasFp16 = biasFp16 && !engine;
     simple.quantizeEpochs = qatEpochs;
     simple.activationBits = activationBits;
     simple.engine = engine;
@@ -75,6 +76,7 @@ StudioSettings StudioSettings::fromRecipe(const Recipe& recipe, const QString& o
             s.bits = step.quantize.bits;
             s.scheme = step.quantize.scheme;
             s.perChannel = step.quantize.perChannel;
+            s.biasFp16 = step.quantize.biasFp16;
             s.qatEpochs = step.quantize.finetune.epochs;
             s.activationBits = step.quantize.activationBits;
             s.engine = step.quantize.engine;
@@ -96,7 +98,7 @@ bool StudioSettings::operator==(const StudioSettings& o) const
         && allocate == o.allocate && layerRatios == o.layerRatios && finetuneEpochs == o.finetuneEpochs
         && student == o.student && temperature == o.temperature && alpha == o.alpha && bits == o.bits
         && scheme == o.scheme && perChannel == o.perChannel && qatEpochs == o.qatEpochs
-        && activationBits == o.activationBits && engine == o.engine && seed == o.seed;
+        && activationBits == o.activationBits && engine == o.engine && biasFp16 == o.biasFp16 && seed == o.seed;
 }
 
 QByteArray Project::toJson() const

@@ -41,16 +41,20 @@ StudioExploration::StudioExploration(const Parts& parts, QObject* parent)
         if (!failure.isEmpty())
             m_parts.status->setText(tr("The search failed: %1").arg(failure));
         else if (const auto* run = m_parts.project->run(winner)) {
-            // The winner's recipe goes into the controls, where Edit > Save Recipe writes it for `pare compress`.
+            // The winner's recipe goes into the controls where they can show it (one step of each kind); File >
+            // Save Selected Run's Recipe writes it in any case, for `pare compress --recipe`.
+            bool inControls = true;
             try {
                 m_parts.settings->applySettings(StudioSettings::fromRecipe(
                     Recipe::fromJson(run->recipeJson.toStdString(), "search"), QStringLiteral("search")));
             } catch (const std::exception&) {
-                // A recipe the controls cannot show stays in the run; its model still exports.
+                inControls = false;
             }
             m_parts.status->setText(
-                tr("Search %1 after %2 candidates in %3 s: run %4 wins, test %5% (%6 points, %7 the limit); its "
-                   "settings are in the controls.")
+                (inControls ? tr("Search %1 after %2 candidates in %3 s: run %4 wins, test %5% (%6 points, %7 the "
+                                 "limit); its settings are in the controls.")
+                            : tr("Search %1 after %2 candidates in %3 s: run %4 wins, test %5% (%6 points, %7 the "
+                                 "limit); File > Save Selected Run's Recipe writes its recipe."))
                     .arg(r.cancelled ? tr("cancelled") : tr("finished"))
                     .arg(r.candidates)
                     .arg(locale.toString(r.seconds, 'f', 0))

@@ -103,6 +103,14 @@ void StudioMenus::buildActions()
                        [this](const QString& p) { m_window.saveProject(p); });
     });
     addAction("exportRunAction", QKeySequence(Qt::CTRL | Qt::Key_E), [this] { showExportDialog(); });
+    addAction("saveRunRecipeAction", QKeySequence(), [this, home] {
+        const int runId = m_window.selectedRun();
+        if (!m_window.project().run(runId))
+            return Dialogs::error(&m_window, tr("Save recipe"),
+                                  tr("Select a finished run first (click its point or its row)."));
+        withChosenFile(true, tr("Save recipe"), home + "/recipe.json", tr("Recipes (*.json)"),
+                       [this, runId](const QString& p) { m_window.saveRunRecipe(runId, p); });
+    });
     addAction("exportChartAction", QKeySequence(), [this, home] {
         withChosenFile(true, tr("Export chart"), home + "/pare-chart.png",
                        tr("PNG image (*.png);;PDF document (*.pdf)"),
@@ -156,6 +164,7 @@ void StudioMenus::retranslate()
                                                       { "saveProjectAction", tr("&Save Project") },
                                                       { "saveProjectAsAction", tr("Save Project &As...") },
                                                       { "exportRunAction", tr("&Export Selected Run...") },
+                                                      { "saveRunRecipeAction", tr("Save Selected Run's &Recipe...") },
                                                       { "exportChartAction", tr("Export &Chart (PNG, PDF)...") },
                                                       { "exportCsvAction", tr("Export Runs &Table (CSV)...") },
                                                       { "quitAction", tr("&Quit") },
@@ -217,9 +226,9 @@ void StudioMenus::buildMenus()
     for (const auto& name : Model::zooNames())
         zoo->addAction(QString::fromStdString(name), this,
                        [this, spec = QString::fromStdString(name)] { m_window.openModel(spec); });
-    for (const char* action :
-         { "", "fashionMnistAction", "openDataAction", "", "newProjectAction", "openProjectAction", "saveProjectAction",
-           "saveProjectAsAction", "", "exportRunAction", "exportChartAction", "exportCsvAction", "", "quitAction" })
+    for (const char* action : { "", "fashionMnistAction", "openDataAction", "", "newProjectAction", "openProjectAction",
+                                "saveProjectAction", "saveProjectAsAction", "", "exportRunAction",
+                                "saveRunRecipeAction", "exportChartAction", "exportCsvAction", "", "quitAction" })
         qstrlen(action) == 0 ? (void)file->addSeparator() : file->addAction(m_actions.at(QString::fromLatin1(action)));
     menu(nullptr, "editMenu",
          { "openRecipeAction", "saveRecipeAction", "resetSettingsAction", "", "modelInputsAction" });

@@ -916,6 +916,10 @@ of %3
         <source>Cancelling the search; its winner so far is confirmed on the test split...</source>
         <translation>正在取消搜索；目前的胜出者将在测试集上确认...</translation>
     </message>
+    <message>
+        <source>Search %1 after %2 candidates in %3 s: run %4 wins, test %5% (%6 points, %7 the limit); File &gt; Save Selected Run&apos;s Recipe writes its recipe.</source>
+        <translation>搜索%1，共 %2 个候选，用时 %3 秒：运行 %4 胜出，测试集 %5%（%6 个百分点，%7上限内）；用“文件 &gt; 保存选中运行的配方”写出其配方。</translation>
+    </message>
 </context>
 <context>
     <name>pare::ui::StudioMenus</name>
@@ -1134,6 +1138,10 @@ of %3
     <message>
         <source>Stop the run or the search within one batch (Esc)</source>
         <translation>在一个批次内停止运行或搜索 (Esc)</translation>
+    </message>
+    <message>
+        <source>Save Selected Run&apos;s &amp;Recipe...</source>
+        <translation>保存选中运行的配方(&amp;R)...</translation>
     </message>
 </context>
 <context>

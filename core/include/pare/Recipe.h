@@ -82,6 +82,7 @@ struct Recipe
         int bits = 32;
         QuantScheme scheme = QuantScheme::KMeans;
         bool perChannel = false;
+        bool biasFp16 = false;
         int quantizeEpochs = 1;
         int activationBits = 32;
         Calibration calibration = Calibration::MinMax;

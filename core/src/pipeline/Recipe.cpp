@@ -167,6 +167,7 @@ RecipeStep readQuantize(StepReader& in)
         in.fail("'bits' must be 1..8, 16 (fp16) or 32 (none)");
     in.readOption("scheme", q.scheme);
     in.read("per_channel", q.perChannel);
+    in.read("bias_fp16", q.biasFp16);
     in.readInt("finetune_epochs", q.finetune.epochs, 0, 1000);
     in.readNumber("lr", q.finetune.learningRate, 0.0, 10.0);
     in.readOption("allocate", q.allocate);
@@ -240,6 +241,7 @@ std::string RecipeStep::describe() const
     case Kind::Quantize:
         out << "quantize " << quantize.bits << "-bit " << optionName(quantize.scheme)
             << (quantize.perChannel ? " per-channel" : "") << (quantize.layerBits.empty() ? "" : " mixed")
+            << (quantize.biasFp16 ? ", fp16 biases" : "")
             << (quantize.allocate == Allocation::Sensitivity ? " by sensitivity" : "")
             << (quantize.activationBits < 32 ? ", activations " + std::to_string(quantize.activationBits) + "-bit "
                         + optionName(quantize.calibration)
@@ -298,6 +300,8 @@ std::string Recipe::toJson() const
             }
             if (s.quantize.engine)
                 body["engine"] = optionName(*s.quantize.engine);
+            if (s.quantize.biasFp16)
+                body["bias_fp16"] = true;
             break;
         case RecipeStep::Kind::Evaluate:
             break;
@@ -429,6 +433,7 @@ Recipe Recipe::fromSimple(const Simple& simple)
         step.quantize.bits = bits;
         step.quantize.scheme = simple.scheme;
         step.quantize.perChannel = simple.perChannel;
+        step.quantize.biasFp16 = simple.biasFp16;
         step.quantize.finetune.epochs = simple.quantizeEpochs;
         step.quantize.activationBits = simple.activationBits;
         step.quantize.calibration = simple.calibration;

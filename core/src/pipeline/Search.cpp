@@ -34,6 +34,11 @@ double secondsSince(Clock::time_point start)
 // The values the search draws from: the sliders' ranges, in steps that make a visible difference on the chart.
 const std::vector<double> kMagnitudeRatios { 0.0, 0.5, 0.8, 0.9, 0.93, 0.95, 0.97, 0.98, 0.99 };
 const std::vector<double> kFilterRatios { 0.2, 0.3, 0.4, 0.5, 0.6, 0.7 };
+/// Channels removed before magnitude pruning (0: none). Removing whole channels first makes the remaining weights
+/// denser per layer, so each non-zero weight costs fewer bits of position in .pare: on LeNet-5, filters 50% then
+/// magnitude 92% and 4-bit k-means wrote 11,761 bytes for 9,015 weights, where magnitude 98% alone wrote 15-17 KB
+/// for 8,600.
+const std::vector<double> kChannelRatios { 0.0, 0.25, 0.4, 0.5 };
 const std::vector<int> kBits { 32, 8, 6, 5, 4, 3, 2 };
 const std::vector<double> kTemperatures { 0.0, 2.0, 4.0, 8.0 };
 const std::vector<double> kAlphas { 0.5, 0.7, 0.9 };
@@ -43,8 +48,9 @@ struct Config
 {
     PruneMethod method = PruneMethod::MagnitudeGlobal;
     Allocation allocate = Allocation::Uniform;
-    size_t ratio = 0; ///< index into the method's ratios
-    size_t bits = 0;  ///< index into kBits
+    size_t ratio = 0;    ///< index into the method's ratios
+    size_t channels = 0; ///< index into kChannelRatios: structured pruning before a magnitude method
+    size_t bits = 0;     ///< index into kBits
     QuantScheme scheme = QuantScheme::KMeans;
     bool perChannel = false;
     bool int8 = false; ///< on oneDNN's int8 kernels (8-bit weights implied)
@@ -57,8 +63,9 @@ struct Config
     }
     bool operator<(const Config& o) const
     {
-        return std::tie(method, allocate, ratio, bits, scheme, perChannel, int8, temperature, alpha)
-            < std::tie(o.method, o.allocate, o.ratio, o.bits, o.scheme, o.perChannel, o.int8, o.temperature, o.alpha);
+        return std::tie(method, allocate, ratio, channels, bits, scheme, perChannel, int8, temperature, alpha)
+            < std::tie(o.method, o.allocate, o.ratio, o.channels, o.bits, o.scheme, o.perChannel, o.int8, o.temperature,
+                       o.alpha);
     }
 };
 
@@ -75,13 +82,15 @@ public:
     {
         Config c;
         // Magnitude pruning leaves the MACs as they are: for that objective only structured pruning counts.
-        c.method
-            = m_objective == SearchObjective::Macs || chance(0.3) ? PruneMethod::Filters : PruneMethod::MagnitudeGlobal;
+        const bool structured = m_objective == SearchObjective::Macs || chance(0.3);
+        c.method = structured && m_structuredWorks ? PruneMethod::Filters : PruneMethod::MagnitudeGlobal;
         if (c.method == PruneMethod::MagnitudeGlobal && chance(0.2)) {
             c.method = PruneMethod::MagnitudeLayer;
             c.allocate = Allocation::Sensitivity;
         }
         c.ratio = pick(c.ratios().size());
+        if (c.method != PruneMethod::Filters && m_structuredWorks && chance(0.4))
+            c.channels = 1 + pick(kChannelRatios.size() - 1);
         c.bits = pick(kBits.size());
         c.scheme = chance(0.6) ? QuantScheme::KMeans : QuantScheme::Uniform;
         c.perChannel = c.scheme == QuantScheme::Uniform && chance(0.5);
@@ -97,9 +106,12 @@ public:
         const auto step = [&](size_t& index, size_t size) {
             index = chance(0.5) ? std::min(index + 1, size - 1) : (index > 0 ? index - 1 : 0);
         };
-        switch (pick(3)) {
+        switch (pick(c.channels > 0 ? 4 : 3)) {
         case 0:
             step(c.ratio, c.ratios().size());
+            break;
+        case 3:
+            step(c.channels, kChannelRatios.size());
             break;
         case 1:
             step(c.bits, kBits.size());
@@ -111,9 +123,15 @@ public:
         return normalized(c);
     }
 
+    /// After a model refused structured pruning (an operation the channel analysis does not follow), no more
+    /// candidates ask for it.
+    void forbidStructured() { m_structuredWorks = false; }
+
 private:
     static Config normalized(Config c)
     {
+        if (c.method == PruneMethod::Filters)
+            c.channels = 0;
         if (c.int8) {
             c.bits = size_t(std::find(kBits.begin(), kBits.end(), 8) - kBits.begin());
             c.scheme = QuantScheme::Symmetric;
@@ -132,6 +150,7 @@ private:
 
     std::mt19937_64 m_random;
     SearchObjective m_objective;
+    bool m_structuredWorks = true;
 };
 
 /// The recipe of `c` trained for `epochs`: plain fine-tuning after pruning, or, where the candidate distils, the
@@ -154,10 +173,20 @@ Recipe recipeFor(const Config& c, int epochs, uint64_t seed, const std::map<std:
     s.bits = kBits[c.bits];
     s.scheme = c.scheme;
     s.perChannel = c.perChannel;
+    s.biasFp16 = kBits[c.bits] <= 8 && !c.int8; // every byte counts for the candidates this search compares
     s.quantizeEpochs = epochs > 0 ? 1 : 0;
     if (c.int8)
         s.engine = Int8Engine::OneDnn;
-    return Recipe::fromSimple(s);
+    auto recipe = Recipe::fromSimple(s);
+    if (c.channels > 0) {
+        RecipeStep channels;
+        channels.kind = RecipeStep::Kind::Prune;
+        channels.prune.method = PruneMethod::Filters;
+        channels.prune.ratio = kChannelRatios[c.channels];
+        channels.prune.finetune.epochs = 0;
+        recipe.steps.insert(recipe.steps.begin(), channels);
+    }
+    return recipe;
 }
 
 std::string describe(const Recipe& recipe)
@@ -377,7 +406,18 @@ private:
         if (m_callbacks.starting)
             m_callbacks.starting(bracket, round, c.settings);
         const auto started = Clock::now();
-        auto model = applyRecipe(m_model, m_data, c.recipe, m_cancel);
+        std::optional<Model> model;
+        try {
+            model = applyRecipe(m_model, m_data, c.recipe, m_cancel);
+        } catch (const InputError&) {
+            // A graph the channel analysis does not follow refuses structured pruning, and changes nothing: the
+            // search goes on without it. Anything else is the search's failure.
+            if (config.method != PruneMethod::Filters && config.channels == 0)
+                throw;
+            m_space.forbidStructured();
+            m_tried.insert(config);
+            return std::nullopt;
+        }
         if (!model) {
             stop("cancelled");
             return std::nullopt;

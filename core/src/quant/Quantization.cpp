@@ -173,10 +173,11 @@ try {
     if (options.engine) {
         const auto implied = QuantizeOptions::forEngine(*options.engine);
         if (options.bits != implied.bits || options.scheme != implied.scheme || !options.perChannel
-            || options.activationBits != implied.activationBits || !options.layerBits.empty())
-            throw InputError(std::string("engine ") + optionName(*options.engine)
-                             + ": the int8 engine runs 8-bit symmetric per-channel weights and 8-bit activations (bits "
-                               "8, scheme symmetric, per channel, activation bits 8, no per-layer bits)");
+            || options.activationBits != implied.activationBits || !options.layerBits.empty() || options.biasFp16)
+            throw InputError(
+                std::string("engine ") + optionName(*options.engine)
+                + ": the int8 engine runs 8-bit symmetric per-channel weights and 8-bit activations (bits "
+                  "8, scheme symmetric, per channel, activation bits 8, no per-layer bits, no fp16 biases)");
         int8::useEngine(*options.engine, model.origin());
     }
     if (options.allocate == Allocation::Sensitivity) {
@@ -319,6 +320,14 @@ try {
         result.finetune = train(model, data, options.finetune, progress, cancel, hooks);
     }
     torch::NoGradGuard noGrad;
+    if (options.biasFp16 && !result.finetune.cancelled)
+        for (const auto& named : model.impl().module.named_modules())
+            for (const auto& layer : layers)
+                if (named.name == layer.weight.layer && layer.bits != 32 && named.value.hasattr("bias")
+                    && named.value.attr("bias").isTensor()) {
+                    auto bias = named.value.attr("bias").toTensor();
+                    bias.copy_(bias.to(torch::kHalf).to(torch::kFloat));
+                }
     for (size_t i = 0; i < layers.size(); ++i)
         result.layers[i].distinctValues
             = distinctValues(layers[i].weight.weight, options.perChannel && !layers[i].kmeans(options.scheme));

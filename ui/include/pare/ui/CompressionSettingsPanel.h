@@ -69,6 +69,8 @@ private:
     QPushButton* m_cancelButton = nullptr;
     /// From the sensitivity view, while "applied" is chosen.
     std::map<std::string, double> m_appliedRatios;
+    /// From a loaded recipe: no control shows it, the recipe written keeps it.
+    bool m_biasFp16 = false;
 };
 
 } // namespace pare::ui

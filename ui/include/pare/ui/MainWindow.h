@@ -73,6 +73,8 @@ public:
     bool loadRecipe(const QString& path);
     bool saveRecipe(const QString& path);
     bool exportRun(int runId, const QString& path);
+    /// Writes the recipe a run ran (a search's winner too), for `pare compress --recipe`.
+    bool saveRunRecipe(int runId, const QString& path);
     bool exportChart(const QString& path);
     bool exportRunsCsv(const QString& path);
     void startRun();

@@ -38,6 +38,8 @@ struct StudioSettings
     int bits = 4; ///< 1..8, 16 (fp16), 32 (off)
     QuantScheme scheme = QuantScheme::KMeans;
     bool perChannel = false;
+    /// From a recipe (a search's winner): biases rounded to fp16. No control shows it; a loaded recipe keeps it.
+    bool biasFp16 = false;
     int qatEpochs = 1;
     int activationBits = 32; ///< 1..8, or 32 for float activations
     /// Empty: quantization simulated in fp32; else 8-bit weights and activations on that engine's int8 ops.
