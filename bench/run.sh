@@ -62,6 +62,19 @@ QT_QPA_PLATFORM=offscreen OMP_WAIT_POLICY=PASSIVE OPENBLAS_NUM_THREADS=1 "$build
 done
 
 echo
+echo "Live preview: the real window, the ratio slider dragged to 16 positions not measured ahead; from the last step"
+echo "until the chart has drawn the marker (goals: first marker median <= 300 ms, measured marker median <= 3 s)."
+echo
+echo "| preview of a new slider position | median | 95th percentile |"
+echo "|---|---|---|"
+line=$(QT_QPA_PLATFORM=offscreen OMP_WAIT_POLICY=PASSIVE OPENBLAS_NUM_THREADS=1 PARE_CLI="$build/app/pare" \
+    "$build/bench/bench_preview_latency" 2>/dev/null)
+printf '| first marker drawn (%s of 16 estimates) | %s ms | %s ms |\n' "$(field first_was_estimate <<<"$line")" \
+    "$(field first_p50_ms <<<"$line")" "$(field first_p95_ms <<<"$line")"
+printf '| measured marker drawn | %s ms | %s ms |\n' "$(field measured_p50_ms <<<"$line")" \
+    "$(field measured_p95_ms <<<"$line")"
+
+echo
 echo "Compression targets (bench/compression.sh):"
 echo
 "$(dirname "$0")/compression.sh" "$build"
@@ -83,3 +96,8 @@ echo "3x32x32, 5,000 training images (goal: under 10%)."
 echo
 "$py" "$(dirname "$0")/../tests/architectures.py" make "$models" --full --only convnext_tiny >/dev/null
 OMP_WAIT_POLICY=PASSIVE OPENBLAS_NUM_THREADS=1 "$build/bench/bench_snapshot_cost" "$models/convnext_tiny_scripted.pt" 2
+
+echo
+echo "pare search within a 20-minute budget on the bundled LeNet-5 (bench/search.sh; 40 minutes):"
+echo
+"$(dirname "$0")/search.sh" "$build"

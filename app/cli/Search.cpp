@@ -32,6 +32,7 @@ json candidateJson(const SearchCandidate& c)
              { "objective", c.objective },
              { "validation_accuracy", c.validationAccuracy },
              { "validation_drop_points", c.dropPoints },
+             { "validation_drop_se_points", c.dropStandardErrorPoints },
              { "seconds", c.seconds } };
 }
 
@@ -160,8 +161,9 @@ public:
                   << " s (stopped: " << result.stoppedBy << ")\nwinner #" << winner.id << ": " << winner.settings
                   << "\n  validation " << fixed(winner.validationAccuracy, 4) << " (baseline "
                   << fixed(result.baselineValidationAccuracy, 4) << ", " << signedPoints(-winner.dropPoints)
-                  << ")\n  test " << fixed(result.winnerTestAccuracy, 4) << " (baseline "
-                  << fixed(result.baselineTestAccuracy, 4) << ", " << signedPoints(-result.winnerTestDropPoints)
+                  << ", standard error " << fixed(winner.dropStandardErrorPoints, 2) << ")\n  test "
+                  << fixed(result.winnerTestAccuracy, 4) << " (baseline " << fixed(result.baselineTestAccuracy, 4)
+                  << ", " << signedPoints(-result.winnerTestDropPoints)
                   << "): " << (result.winnerWithinLimit ? "within" : "NOT within") << " the limit of "
                   << fixed(m_options.maxDropPoints, 2) << " points on the test split\n  "
                   << objectiveText(m_options.objective, winner.objective) << "; .pare "

@@ -295,9 +295,8 @@ void AccuracySizeChart::rebuild()
     drawFront(m_searchFront, candidates);
     showPreview(all);
     // The legend names what is drawn, not every series the chart could draw.
-    const auto inLegend = [](QCPAbstractPlottable* p, bool drawn) {
-        drawn ? (void)p->addToLegend() : (void)p->removeFromLegend();
-    };
+    const auto inLegend
+        = [](QCPAbstractPlottable* p, bool drawn) { drawn ? (void)p->addToLegend() : (void)p->removeFromLegend(); };
     for (auto* graph : { m_pareto, m_searchFront, m_candidates, m_allPoints, m_baseline, m_previewGraph })
         inLegend(graph, !graph->data()->isEmpty());
     for (auto* curve : { m_selected, m_current })

@@ -49,6 +49,7 @@ bool SearchJob::start(const ExploreParams& params)
             result.winnerWithinLimit = search.winnerWithinLimit;
             search.winnerModel->save(params.saveWinnerTo.toStdString(), /*overwrite=*/true);
             result.savedWinner = params.saveWinnerTo;
+            result.winnerSizes = measureSizes(*search.winnerModel);
         }
         emit finished(result);
     });
@@ -85,6 +86,7 @@ ExploreController::ExploreController(Project& project, QObject* parent)
             if (auto* record = m_project.run(run->second)) {
                 m_winnerRun = record->id;
                 record->modelFile = result.savedWinner;
+                record->snapshots.back().sizes = result.winnerSizes;
                 record->label += tr(" - winner: test %1% (%2 points; limit %3)")
                                      .arg(QLocale().toString(100.0 * result.winnerTestAccuracy, 'f', 2))
                                      .arg(QLocale().toString(-result.winnerTestDropPoints, 'f', 2))

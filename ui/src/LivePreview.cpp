@@ -49,6 +49,8 @@ LivePreview::LivePreview(QObject* parent)
     , m_job(new PreviewJob(this))
 {
     connect(m_job, &PreviewJob::measured, this, [this](const PreviewPoint& point) {
+        if (point.source != m_source)
+            return; // measured on a model or data set no longer on screen
         m_measured[point.family][point.prunePercent] = point.result;
         if (point.request == m_request && point.request > 0) {
             m_latestMeasured = true;
@@ -56,6 +58,8 @@ LivePreview::LivePreview(QObject* parent)
         }
     });
     connect(m_job, &PreviewJob::failed, this, [this](const QString& message) {
+        if (m_running.source != m_source)
+            return;
         m_failedFamilies.insert(m_running.family);
         if (m_running.request == m_request && m_running.request > 0) {
             m_latestMeasured = true;
@@ -78,6 +82,7 @@ void LivePreview::setSource(const QString& model, const QString& data, int threa
     m_model = model;
     m_data = data;
     m_threads = threads;
+    ++m_source;
     m_measured.clear();
     m_failedFamilies.clear();
     m_job->cancel();
@@ -167,6 +172,7 @@ std::optional<std::pair<PreviewPoint, Recipe>> LivePreview::nextWork()
     if (m_paused || m_model.isEmpty() || !m_latest)
         return std::nullopt;
     PreviewPoint next;
+    next.source = m_source;
     StudioSettings settings = *m_latest;
     try {
         next.family = familyOf(settings);

@@ -1,13 +1,15 @@
 // Multi-fidelity search (successive halving, Jamieson & Talwalkar 2016, in brackets as Hyperband runs them): each
 // bracket screens candidates one-shot (pruned and quantized without training, measured on the validation split),
-// fine-tunes the best third for one epoch, the best third of those for three, and so on. "Best" is Pareto rank on
-// (objective, validation accuracy), then the objective: one-shot accuracy at high compression says little about
-// what fine-tuning recovers, so a round keeps the whole trade-off rather than the most accurate few. A candidate
-// whose objective is no smaller than the smallest one already within the limit cannot win and is not trained
-// further. Brackets after the first draw half their candidates near the front found so far.
+// fine-tunes the best third for SearchOptions::epochs[0] epochs, the best third of those (at least two) for the next
+// rung's, and so on. "Best" is Pareto rank on (objective, validation accuracy), then the objective: one-shot
+// accuracy at high compression says little about what fine-tuning recovers, so a round keeps the whole trade-off
+// rather than the most accurate few. A candidate whose objective is no smaller than the smallest one already within
+// the limit cannot win and is not trained further. Brackets after the first draw half their candidates near the front
+// found so far.
 
 #include "pare/Search.h"
 
+#include "pare/Distillation.h"
 #include "pare/Error.h"
 #include "pare/Pipeline.h"
 #include "pare/Sensitivity.h"
@@ -362,7 +364,9 @@ private:
             return std::tie(ranks[a], items[a]->objective, items[a]->id)
                 < std::tie(ranks[b], items[b]->objective, items[b]->id);
         });
-        const auto keep = std::min(order.size(), size_t(std::ceil(double(measured.size()) / m_options.eta)));
+        // At least two go on, so that the longest rung is not one candidate's chance.
+        const auto keep
+            = std::min(order.size(), std::max(size_t(2), size_t(std::ceil(double(measured.size()) / m_options.eta))));
         std::vector<Config> next;
         for (size_t i = 0; i < keep; ++i)
             next.push_back(configs[order[i]]);
@@ -424,7 +428,9 @@ private:
         }
         c.validationAccuracy = evaluate(*model, m_data, Split::Validation).accuracy;
         c.dropPoints = 100.0 * (m_result.baselineValidationAccuracy - c.validationAccuracy);
-        c.withinLimit = c.dropPoints <= m_options.maxDropPoints + 1e-9;
+        const double changed = 1.0 - topOneAgreement(m_model, *model, m_data, Split::Validation);
+        c.dropStandardErrorPoints = 100.0 * std::sqrt(changed / double(m_data.size(Split::Validation)));
+        c.withinLimit = c.dropPoints + c.dropStandardErrorPoints <= m_options.maxDropPoints + 1e-9;
         c.pareBytes = int64_t(model->serialize(ModelFormat::Pare).size());
         c.torchScriptBytes = int64_t(model->serialize(ModelFormat::TorchScript).size());
         c.params = model->parameterCount();

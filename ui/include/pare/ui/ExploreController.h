@@ -8,6 +8,7 @@
 #include <QString>
 
 #include <map>
+#include <optional>
 
 namespace pare::ui {
 
@@ -41,6 +42,7 @@ struct ExploreResult
     double winnerTestDropPoints = 0.0;
     bool winnerWithinLimit = false; ///< on the test split
     QString savedWinner;            ///< the winner's model file, empty when none was written
+    ModelSizes winnerSizes;         ///< every format, ONNX included, as the export dialog shows them
 };
 
 /// One search (pare::searchCompression) on the job's thread; every candidate arrives as a signal when measured.

@@ -17,6 +17,7 @@ namespace pare::ui {
 struct PreviewPoint
 {
     int request = 0; ///< the LivePreview::request it answers (0: measured ahead, for estimates)
+    int source = 0;  ///< which LivePreview::setSource it was measured for: later ones drop it
     QString family;  ///< the settings without the pruning ratio: previews that differ only in the ratio
     int prunePercent = 0;
     bool estimated = false; ///< interpolated between measured previews of neighbouring ratios, not measured itself
@@ -90,6 +91,7 @@ private:
 
     PreviewJob* m_job = nullptr;
     QString m_model, m_data;
+    int m_source = 0; ///< counts setSource calls
     int m_threads = 1;
     bool m_paused = false;
     int m_request = 0;
