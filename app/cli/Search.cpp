@@ -179,7 +179,11 @@ public:
     }
 
 private:
-    static std::string signedPoints(double points) { return (points >= 0 ? "+" : "") + fixed(points, 2) + " points"; }
+    static std::string signedPoints(double points)
+    {
+        const std::string text = fixed(std::abs(points), 2);
+        return (points < 0 && text != "0.00" ? "-" : "+") + text + " points"; // never "+-0.00"
+    }
 
     std::string m_model;
     std::string m_data;

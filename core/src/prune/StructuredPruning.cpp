@@ -382,9 +382,17 @@ Outcome pruneFilters(Model& model,
     const auto scores = nodeScores(dependencies, original, frozen, byActivation, calibration);
     const auto removed = chooseRemoved(dependencies, scores, ratio);
 
-    // The edits go to a clone, which replaces the model only after a forward pass shows it still works.
+    // The edits go to a copy, which replaces the model only after a forward pass shows it still works. A copy with
+    // class types of its own: deepcopy() shares them, and the rewrites below edit their code (depthwise groups,
+    // normalized shapes, reshapes, heads), which would change the model it came from and every other copy of it too
+    // (a search's next candidate, the studio's next preview, failed on MobileNetV2 with an internal error).
     torch::NoGradGuard noGrad; // the copies must be leaves, or no optimizer takes them (as in Model::clone)
-    auto pruned = original.deepcopy();
+    torch::jit::Module pruned;
+    {
+        std::stringstream buffer;
+        original.save(buffer);
+        pruned = torch::jit::load(buffer);
+    }
     for (auto p : pruned.parameters())
         p.requires_grad_(true);
     bool changed = false, codeRewritten = false;
