@@ -32,6 +32,9 @@ protected:
     }
 };
 
+/// The live preview's colour: its marker and its label.
+const QColor kPreviewColour(142, 68, 173);
+
 } // namespace
 
 AccuracySizeChart::AccuracySizeChart(QWidget* parent)
@@ -83,14 +86,14 @@ AccuracySizeChart::AccuracySizeChart(QWidget* parent)
     m_baseline->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssStar, QColor(192, 57, 43), 16));
     m_baseline->setPen(QPen(QColor(192, 57, 43), 2));
 
-    const QColor purple(142, 68, 173);
     m_previewGraph = m_plot->addGraph();
     m_previewGraph->setLineStyle(QCPGraph::lsNone);
-    m_previewGraph->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssDiamond, QPen(purple, 2.5), purple, 15));
+    m_previewGraph->setScatterStyle(
+        QCPScatterStyle(QCPScatterStyle::ssDiamond, QPen(kPreviewColour, 2.5), kPreviewColour, 15));
     m_previewLabel = new QCPItemText(m_plot);
     m_previewLabel->setPositionAlignment(Qt::AlignLeft | Qt::AlignVCenter);
     m_previewLabel->position->setType(QCPItemPosition::ptPlotCoords);
-    m_previewLabel->setColor(purple);
+    m_previewLabel->setColor(kPreviewColour);
     m_previewLabel->setPadding(QMargins(4, 2, 4, 2));
     m_previewLabel->setBrush(QColor(255, 255, 255, 220)); // legible over points and the legend
     m_previewLabel->setLayer(QStringLiteral("legend"));
@@ -330,10 +333,9 @@ void AccuracySizeChart::showPreview(std::vector<std::pair<double, double>>& all)
     const double y = 100.0 * r.accuracy;
     all.emplace_back(x, y);
     m_previewGraph->setData({ x }, { y });
-    const QColor purple(142, 68, 173);
     // An estimate is drawn hollow: it was not measured.
-    m_previewGraph->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssDiamond, QPen(purple, 2.5),
-                                                    m_preview->estimated ? QColor(Qt::white) : purple, 15));
+    m_previewGraph->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssDiamond, QPen(kPreviewColour, 2.5),
+                                                    m_preview->estimated ? QColor(Qt::white) : kPreviewColour, 15));
     const QLocale locale;
     m_previewLabel->position->setCoords(x * 1.15, y); // on a log axis, a fixed step right of the marker
     const QString accuracy = locale.toString(y, 'f', 2);

@@ -156,7 +156,8 @@ std::optional<PreviewPoint> LivePreview::known(const QString& family, int percen
                                              + t * std::log(double(std::max<int64_t>(b, 1))))));
     };
     point.estimated = true;
-    point.result.settings = lo.settings;
+    point.result.settings = "estimated from the previews measured at " + std::to_string(below->first) + "% and "
+        + std::to_string(above->first) + "%";
     point.result.accuracy = (1.0 - t) * lo.accuracy + t * hi.accuracy;
     point.result.images = lo.images;
     point.result.params = geometric(lo.params, hi.params);

@@ -55,6 +55,9 @@ struct Recipe
     std::vector<RecipeStep> steps;
 
     [[nodiscard]] std::string toJson() const;
+    /// Its steps but evaluate, described and joined ("prune ... 95% oneshot, 3 ep, quantize 4-bit kmeans, 1 ep"), or
+    /// "no compression".
+    [[nodiscard]] std::string describe() const;
     /// Throws InputError naming `origin` and the problem: bad JSON, an unknown step or key, a value out of range.
     [[nodiscard]] static Recipe fromJson(const std::string& json, const std::string& origin);
     [[nodiscard]] static Recipe load(const std::string& path);

@@ -43,10 +43,7 @@ previewRecipe(const Model& model, const Dataset& data, const Recipe& recipe, int
     if (!compressed)
         return std::nullopt;
     PreviewResult result;
-    for (const auto& step : oneShot.steps)
-        result.settings += (result.settings.empty() ? "" : ", ") + step.describe();
-    if (result.settings.empty())
-        result.settings = "no compression";
+    result.settings = oneShot.describe();
     const auto eval = evaluate(*compressed, data, Split::Validation, 256, cancel, images);
     if (cancel && cancel->isRequested())
         return std::nullopt;

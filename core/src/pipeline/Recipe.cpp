@@ -225,6 +225,15 @@ const char* RecipeStep::kindName(Kind kind)
     return "evaluate";
 }
 
+std::string Recipe::describe() const
+{
+    std::string text;
+    for (const auto& step : steps)
+        if (step.kind != RecipeStep::Kind::Evaluate)
+            text += (text.empty() ? "" : ", ") + step.describe();
+    return text.empty() ? "no compression" : text;
+}
+
 std::string RecipeStep::describe() const
 {
     std::ostringstream out;

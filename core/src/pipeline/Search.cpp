@@ -191,15 +191,6 @@ Recipe recipeFor(const Config& c, int epochs, uint64_t seed, const std::map<std:
     return recipe;
 }
 
-std::string describe(const Recipe& recipe)
-{
-    std::string text;
-    for (const auto& step : recipe.steps)
-        if (step.kind != RecipeStep::Kind::Evaluate)
-            text += (text.empty() ? "" : ", ") + step.describe();
-    return text.empty() ? "no compression" : text;
-}
-
 double objectiveOf(SearchObjective objective, int64_t bytes, double latencyMs, int64_t macs)
 {
     switch (objective) {
@@ -404,7 +395,7 @@ private:
         c.round = round;
         c.epochs = epochs;
         c.recipe = recipeFor(config, epochs, m_options.seed, layerRatiosFor(config));
-        c.settings = describe(c.recipe);
+        c.settings = c.recipe.describe();
         if (config.allocate == Allocation::Sensitivity && config.ratio > 0)
             c.settings += " (per-layer ratios by sensitivity)";
         if (m_callbacks.starting)
