@@ -64,9 +64,10 @@ void TestPipeline::recipeRoundTrips()
 {
     const std::string text = R"({"version": 1, "seed": 7, "steps": [
         {"prune": {"method": "magnitude-global", "ratio": 0.9, "schedule": "gradual", "finetune_epochs": 2,
-                   "allocate": "uniform"}},
-        {"distill": {"teacher": "original", "student": "self", "temperature": 4, "alpha": 0.9, "epochs": 1}},
-        {"quantize": {"bits": 4, "scheme": "kmeans", "per_channel": true, "finetune_epochs": 1}},
+                   "allocate": "uniform", "gradual_steps": 5, "layer_floor": 0.002, "lr": 0.05}},
+        {"distill": {"teacher": "original", "student": "self", "temperature": 4, "alpha": 0.9, "epochs": 1,
+                     "lr": 0.03}},
+        {"quantize": {"bits": 4, "scheme": "kmeans", "per_channel": true, "finetune_epochs": 1, "lr": 0.001}},
         {"evaluate": {}}]})";
     const auto recipe = Recipe::fromJson(text, "r.json");
     QCOMPARE(recipe.seed, uint64_t(7));
@@ -77,7 +78,14 @@ void TestPipeline::recipeRoundTrips()
     QCOMPARE(recipe.steps[2].quantize.bits, 4);
     QVERIFY(recipe.steps[2].quantize.perChannel);
     QVERIFY(recipe.steps[3].kind == RecipeStep::Kind::Evaluate);
-    // What toJson writes reads back to the same recipe.
+    // What toJson writes reads back to the same recipe, keys that differ from their defaults included.
+    const auto again = Recipe::fromJson(recipe.toJson(), "again.json");
+    QCOMPARE(again.steps[0].prune.gradualSteps, 5);
+    QCOMPARE(again.steps[0].prune.layerFloor, 0.002);
+    QCOMPARE(again.steps[0].prune.finetune.learningRate, 0.05);
+    QCOMPARE(again.steps[1].distill.options.train.learningRate, 0.03);
+    QCOMPARE(again.steps[2].quantize.finetune.learningRate, 0.001);
+    QVERIFY(recipe.describe().find("2 ep at lr 0.05") != std::string::npos);
     QCOMPARE(Recipe::fromJson(recipe.toJson(), "again.json").toJson(), recipe.toJson());
 
     QTemporaryDir dir;

@@ -36,6 +36,16 @@ std::string percent(double ratio)
     return out.str();
 }
 
+/// " at lr 0.05" where a step trains at another rate than its default; nothing otherwise.
+std::string rateNote(int epochs, double rate, double defaultRate)
+{
+    if (epochs == 0 || rate == defaultRate || rate <= 0.0)
+        return {};
+    std::ostringstream out;
+    out << " at lr " << rate;
+    return out.str();
+}
+
 /// Reads the keys of one step's object, refusing unknown ones and values of the wrong type or range.
 class StepReader
 {
@@ -241,11 +251,14 @@ std::string RecipeStep::describe() const
     case Kind::Prune:
         out << "prune " << optionName(prune.method) << " " << percent(prune.ratio) << " " << optionName(prune.schedule)
             << (prune.allocate == Allocation::Sensitivity ? " by sensitivity" : "") << ", " << prune.finetune.epochs
-            << " ep";
+            << " ep"
+            << rateNote(prune.finetune.epochs, prune.finetune.learningRate, PruneOptions().finetune.learningRate);
         break;
     case Kind::Distill:
         out << "distill " << distill.student << " T=" << distill.options.temperature << " a=" << distill.options.alpha
-            << ", " << distill.options.train.epochs << " ep";
+            << ", " << distill.options.train.epochs << " ep"
+            << rateNote(distill.options.train.epochs, distill.options.train.learningRate,
+                        DistillOptions().train.learningRate);
         break;
     case Kind::Quantize:
         out << "quantize " << quantize.bits << "-bit " << optionName(quantize.scheme)
@@ -256,7 +269,9 @@ std::string RecipeStep::describe() const
                         + optionName(quantize.calibration)
                                              : std::string())
             << (quantize.engine ? std::string(", int8 on ") + optionName(*quantize.engine) : std::string()) << ", "
-            << quantize.finetune.epochs << " ep";
+            << quantize.finetune.epochs << " ep"
+            << rateNote(quantize.finetune.epochs, quantize.finetune.learningRate,
+                        QuantizeOptions().finetune.learningRate);
         break;
     case Kind::Evaluate:
         out << "evaluate";
@@ -279,6 +294,12 @@ std::string Recipe::toJson() const
                      { "allocate", optionName(s.prune.allocate) } };
             if (!s.prune.layerRatios.empty())
                 body["layer_ratios"] = s.prune.layerRatios;
+            if (s.prune.schedule == PruneSchedule::Gradual)
+                body["gradual_steps"] = s.prune.gradualSteps;
+            if (s.prune.layerFloor != PruneOptions().layerFloor)
+                body["layer_floor"] = s.prune.layerFloor;
+            if (s.prune.finetune.learningRate != PruneOptions().finetune.learningRate)
+                body["lr"] = s.prune.finetune.learningRate;
             if (s.prune.method == PruneMethod::Activation)
                 body["criterion"] = optionName(s.prune.activationCriterion);
             break;
@@ -288,6 +309,8 @@ std::string Recipe::toJson() const
                      { "temperature", s.distill.options.temperature },
                      { "alpha", s.distill.options.alpha },
                      { "epochs", s.distill.options.train.epochs } };
+            if (s.distill.options.train.learningRate != DistillOptions().train.learningRate)
+                body["lr"] = s.distill.options.train.learningRate;
             break;
         case RecipeStep::Kind::Quantize:
             body = { { "bits", s.quantize.bits },
@@ -311,6 +334,8 @@ std::string Recipe::toJson() const
                 body["engine"] = optionName(*s.quantize.engine);
             if (s.quantize.biasFp16)
                 body["bias_fp16"] = true;
+            if (s.quantize.finetune.learningRate != QuantizeOptions().finetune.learningRate)
+                body["lr"] = s.quantize.finetune.learningRate;
             break;
         case RecipeStep::Kind::Evaluate:
             break;
