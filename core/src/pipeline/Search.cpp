@@ -131,9 +131,10 @@ private:
             return;
         }
         for (size_t r = 0; r <= m_options.epochs.size() && !round.empty() && !m_stopped; ++r) {
-            const int epochs = r == 0 ? 0 : epochsOf(r, round.size());
             std::vector<std::pair<Config, int>> measured; // config, candidate id
-            for (const auto& config : round) {
+            for (size_t i = 0; i < round.size(); ++i) {
+                const auto& config = round[i];
+                const int epochs = r == 0 ? 0 : epochsOf(r, round.size() - i);
                 if (!mayStart(int(r), epochs))
                     break;
                 if (const auto id = measure(config, bracket, int(r), epochs))
@@ -224,7 +225,8 @@ private:
     }
 
     /// (seconds per candidate besides training, seconds per epoch), fitted on the means of the first two trained
-    /// rungs; none before both were measured.
+    /// rungs, the seconds per epoch then taken from the last rung's own candidates once one was measured (its long
+    /// runs are what the estimate is for); none before the first two rungs were measured.
     std::optional<std::pair<double, double>> costModel() const
     {
         if (m_options.epochs.size() < 3)
@@ -238,14 +240,22 @@ private:
         const double perEpoch = (c2 - c1) / double(e2 - e1);
         if (!(perEpoch > 0.0))
             return std::nullopt;
-        return std::make_pair(std::max(0.0, c1 - perEpoch * e1), perEpoch);
+        const double overhead = std::max(0.0, c1 - perEpoch * e1);
+        double lastSeconds = 0.0, lastEpochs = 0.0;
+        for (const auto& c : m_result.candidates)
+            if (size_t(c.round) == m_options.epochs.size()) {
+                lastSeconds += c.seconds - overhead;
+                lastEpochs += trainedEpochs(c.epochs);
+            }
+        return std::make_pair(overhead, lastEpochs > 0.0 && lastSeconds > 0.0 ? lastSeconds / lastEpochs : perEpoch);
     }
 
-    /// The epochs of rung `round` (1-based among trained rungs). With a time budget, the last rung trains its
-    /// `candidates` for as many epochs as the rest of the budget allows (at least the configured number, at most
-    /// kMostFinalEpochs): accuracy at high sparsity keeps coming back with epochs (LeNet-5 at 98% and 4-bit k-means:
-    /// -0.81 points after 8 epochs, -0.46 after 16), while a second bracket that the budget cuts off before its last
-    /// rung adds only candidates too short-trained to win.
+    /// The epochs of the next candidate of rung `round` (1-based among trained rungs), `candidates` of which are still
+    /// to run. With a time budget, the last rung trains them for as many epochs as 90% of the rest of the budget
+    /// allows (at least the configured number, at most kMostFinalEpochs; the margin because a first estimate from
+    /// short runs had a 20-minute search end 2.5 minutes late): accuracy at high sparsity keeps coming back with epochs
+    /// (LeNet-5 at 98% and 4-bit k-means: -0.81 points after 8 epochs, -0.46 after 16), while a second bracket that the
+    /// budget cuts off before its last rung adds only candidates too short-trained to win.
     int epochsOf(size_t round, size_t candidates) const
     {
         constexpr int kMostFinalEpochs = 48;
@@ -253,7 +263,7 @@ private:
         const auto model = costModel();
         if (round != m_options.epochs.size() || m_options.budget.seconds <= 0 || !model || candidates == 0)
             return configured;
-        const double remaining = m_options.budget.seconds - secondsSince(m_started);
+        const double remaining = 0.9 * (m_options.budget.seconds - secondsSince(m_started));
         int epochs = configured;
         while (epochs < kMostFinalEpochs
                && double(candidates) * (model->first + model->second * trainedEpochs(epochs + 1)) <= remaining)
