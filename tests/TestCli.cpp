@@ -54,6 +54,8 @@ void TestCli::initTestCase()
     QVERIFY(m_dir.isValid());
     m_subset = path("subset");
     pare::test::writeFashionSubset(m_subset, 640, 200);
+    // 4,000 training images: 3.1 MB of 8-bit pixels, more than the bundled model needs (1.7 MB).
+    pare::test::writeFashionSubset(path("subset-4000"), 4000, 10);
     QVERIFY(pare::test::runTorchPython({ QStringLiteral(PARE_TESTS_DIR "/fixtures.py"), "bad", m_dir.path() }));
 
     // Broken variants of the data set, each wrong in one way.
@@ -210,8 +212,8 @@ void TestCli::badInputExitsTwoWithOneLine_data()
     // Bounds: a request over the memory budget is refused with what it would need; the echo of a huge number is
     // short.
     QTest::newRow("data over the budget")
-        << QStringList { "eval", bundled, "--data", m_subset, "--memory-budget", "2M" } << m_subset
-        << "over the memory budget of 2.0 MB";
+        << QStringList { "eval", bundled, "--data", path("subset-4000"), "--memory-budget", "2M" }
+        << path("subset-4000") << "over the memory budget of 2.0 MB";
     QTest::newRow("nonsense budget") << QStringList { "eval", bundled, "--data", m_subset, "--memory-budget", "lots" }
                                      << "--memory-budget"
                                      << "1.5G";

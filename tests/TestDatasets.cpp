@@ -12,8 +12,11 @@
 #include <QTemporaryDir>
 #include <QtTest>
 
+#include <algorithm>
+
 using pare::Dataset;
 using pare::DatasetOptions;
+using pare::ImageResize;
 using pare::Split;
 
 class TestDatasets : public QObject
@@ -30,6 +33,7 @@ private slots:
     void cifarRejectsPartialRecordsAndBadLabels();
     void imageFolderSkipsUndecodableFiles();
     void imageFolderConvertsToModelShape();
+    void imageFolderCropsAsTorchvision();
     void imageFolderWithoutDecodableImageFails();
 
 private:
@@ -64,6 +68,18 @@ void TestDatasets::fashionMnistKnownFacts()
         sum += p;
     QVERIFY(qAbs(sum * 255.0 - 33456.0) < 1.0);
     QVERIFY(qAbs(pixels[14 * 28 + 14] * 255.0f - 110.0f) < 0.01f);
+
+    // Images are kept as 8-bit pixels (a quarter of the floats' 219,520,000 bytes) and the model is fed, batch by
+    // batch, bit for bit what Pare fed it when it kept normalized floats: (p / 255 - mean) / std in float.
+    QCOMPARE(data.imageBytes(), int64_t(70000) * 784);
+    const QByteArray raw = pare::test::fashionImages(false, 300);
+    const auto inputs = data.modelInputs(Split::Test, 0, 300);
+    QCOMPARE(inputs.size(), size_t(300 * 784));
+    for (int i = 0; i < raw.size(); ++i) {
+        const float expected = (float(uint8_t(raw[i])) / 255.0f - 0.2860f) / 0.3530f;
+        if (inputs[size_t(i)] != expected)
+            QFAIL(qPrintable(QString("input %1: %2, expected %3").arg(i).arg(inputs[size_t(i)]).arg(expected)));
+    }
 }
 
 void TestDatasets::validationSplitAndLimitsAreSeeded()
@@ -176,6 +192,12 @@ void TestDatasets::cifarBatches()
     QVERIFY(qAbs(pixels[0] * 255.0f - 91.0f) < 0.01f);
     QVERIFY(qAbs(pixels[1024] * 255.0f - 92.0f) < 0.01f);
     QVERIFY(qAbs(pixels[2048] * 255.0f - 93.0f) < 0.01f);
+    // Fed to the model as (p / 255 - mean) / std per channel, in float, as when Pare kept normalized floats.
+    const auto inputs = data.modelInputs(Split::Test, 13, 14);
+    QCOMPARE(inputs.size(), size_t(3 * 1024));
+    for (int c = 0; c < 3; ++c)
+        QCOMPARE(inputs[size_t(c) * 1024],
+                 (float(91 + c) / 255.0f - data.info().mean[size_t(c)]) / data.info().std[size_t(c)]);
 
     // Converted to a gray 28x28 model input when asked.
     options.inputShape = { 1, 28, 28 };
@@ -245,6 +267,43 @@ void TestDatasets::imageFolderConvertsToModelShape()
     const auto data = Dataset::load(QString(m_dir.path() + "/images").toStdString(), options);
     QCOMPARE(data.info().sampleShape, (std::vector<int64_t> { 3, 32, 32 }));
     QCOMPARE(data.info().testCount, int64_t(12));
+}
+
+void TestDatasets::imageFolderCropsAsTorchvision()
+{
+    // A 64x32 (wide) gray image: columns 0-15 and 48-63 black, 16-47 white.
+    const QString dir = m_dir.path() + "/crop";
+    QDir().mkpath(dir + "/only");
+    QImage image(64, 32, QImage::Format_Grayscale8);
+    for (int y = 0; y < 32; ++y)
+        for (int x = 0; x < 64; ++x)
+            image.setPixel(x, y, x >= 16 && x < 48 ? qRgb(255, 255, 255) : qRgb(0, 0, 0));
+    QVERIFY(image.save(dir + "/only/wide.png"));
+    const auto pixelsAs = [&](ImageResize resize, double ratio, int size) {
+        DatasetOptions options;
+        options.inputShape = { 1, size, size };
+        options.resize = resize;
+        options.cropRatio = ratio;
+        options.mean = { 0.0f };
+        options.std = { 1.0f };
+        return Dataset::load(dir.toStdString(), options).modelInputs(Split::Test, 0, 1);
+    };
+    // Crop at ratio 0.5 to 16x16: the image already covers 32x32 (its shorter side), so it is not scaled, and the
+    // center 16x16 (rows 8-23, columns 24-39) is all white.
+    for (float p : pixelsAs(ImageResize::Crop, 0.5, 16))
+        QCOMPARE(p, 1.0f);
+    // Crop at torchvision's 0.875 to 28x28: the shorter side is already 28 / 0.875 = 32, so no scaling; the crop
+    // takes rows 2-29 and columns 18-45, all white. Stretching would have brought black bands in.
+    const auto standard = pixelsAs(ImageResize::Crop, 0.875, 28);
+    QCOMPARE(standard.size(), size_t(28 * 28));
+    QCOMPARE(*std::min_element(standard.begin(), standard.end()), 1.0f);
+    // Stretch to 16x16 squeezes the 64 columns into 16: its first and last 4 columns come from the black bands.
+    const auto stretched = pixelsAs(ImageResize::Stretch, 0.875, 16);
+    for (int y = 0; y < 16; ++y) {
+        QCOMPARE(stretched[size_t(y * 16 + 0)], 0.0f);
+        QCOMPARE(stretched[size_t(y * 16 + 15)], 0.0f);
+        QCOMPARE(stretched[size_t(y * 16 + 8)], 1.0f);
+    }
 }
 
 void TestDatasets::imageFolderWithoutDecodableImageFails()

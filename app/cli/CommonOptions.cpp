@@ -65,6 +65,14 @@ void addCommonOptions(CLI::App& command, CommonOptions& options)
         ->check(CLI::NonNegativeNumber);
     command.add_option("--test-limit", options.testLimit, "Evaluate on the first N test images")
         ->check(CLI::NonNegativeNumber);
+    addChoice(command, "--resize", options.resize,
+              "Image folders, images of another size: crop (default; scaled to cover the size / --crop-ratio, "
+              "center cropped, as torchvision evaluates) or stretch");
+    command
+        .add_option("--crop-ratio", options.cropRatio,
+                    "With --resize crop: the share of the scaled image kept "
+                    "(default 0.875: 224 of 256)")
+        ->check(CLI::Range(0.05, 1.0));
 }
 
 std::vector<int64_t> parseShape(const std::string& text)
@@ -123,6 +131,8 @@ DatasetOptions datasetOptionsFor(const ModelRecord* record, const CommonOptions&
         options.std = parseFloats(common.std, "--std");
     options.trainLimit = common.trainLimit;
     options.testLimit = common.testLimit;
+    options.resize = common.resize;
+    options.cropRatio = common.cropRatio;
     options.seed = seed;
     return record ? dataOptionsFor(*record, options) : options;
 }

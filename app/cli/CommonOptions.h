@@ -30,6 +30,8 @@ struct CommonOptions
     bool json = false;
     int64_t trainLimit = 0;
     int64_t testLimit = 0;
+    ImageResize resize = ImageResize::Crop;
+    double cropRatio = 0.875;
 };
 
 void addCommonOptions(CLI::App& command, CommonOptions& options);

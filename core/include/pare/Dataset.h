@@ -1,5 +1,7 @@
 #pragma once
 
+#include "pare/Options.h"
+
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -13,6 +15,11 @@ struct DatasetOptions
     /// [C,H,W] the model takes; empty means the data's own shape. Images are converted (channels, size) to fit.
     /// [C,0,0] converts the channels only, keeping the data's height and width.
     std::vector<int64_t> inputShape;
+    /// Image folders: how an image of another size or aspect ratio becomes the model's height and width. Crop, as
+    /// torchvision evaluates (Resize(256) then CenterCrop(224) for 224-pixel models: cropRatio 0.875), scales the
+    /// image to cover height / cropRatio x width / cropRatio and takes the center; Stretch resizes to the size.
+    ImageResize resize = ImageResize::Crop;
+    double cropRatio = 0.875;
     /// Per-channel normalization (one value applies to every channel); empty means the data set's own statistics.
     std::vector<float> mean;
     std::vector<float> std;
@@ -52,7 +59,8 @@ enum class Split
     Test
 };
 
-/// A data set held in memory as normalized float tensors ([N,C,H,W]) with int64 labels.
+/// A data set held in memory as 8-bit pixels ([N,C,H,W]) with int64 labels, fed to models as normalized floats a
+/// batch at a time.
 /// Loading checks every header against the file's real size before it allocates anything, and
 /// throws InputError with a one-line "file: problem" message for bad input.
 class Dataset
@@ -72,6 +80,11 @@ public:
 
     /// Raw pixels of one sample, de-normalized to 0..1, row-major [C,H,W]: for previews.
     [[nodiscard]] std::vector<float> samplePixels(Split split, int64_t index) const;
+    /// What the model is fed for samples [begin, end) of `split`: converted to its shape and normalized, row-major
+    /// [N,C,H,W]. Images are kept as 8-bit pixels and converted a batch at a time.
+    [[nodiscard]] std::vector<float> modelInputs(Split split, int64_t begin, int64_t end) const;
+    /// Bytes of memory the images of all splits hold (each stored tensor counted once).
+    [[nodiscard]] int64_t imageBytes() const;
     [[nodiscard]] int64_t label(Split split, int64_t index) const;
 
     struct Impl;

@@ -99,6 +99,13 @@ enum class SearchObjective
     Macs
 };
 
+/// How an image folder's images are brought to the model's height and width.
+enum class ImageResize
+{
+    Crop,   ///< torchvision's evaluation convention: the image scaled to cover the size / crop ratio, center cropped
+    Stretch ///< scaled to the size, whatever its aspect ratio
+};
+
 /// The names of an option set: OptionTable<E>::entries pairs each value with the one name the CLI, recipes and
 /// projects use for it; OptionTable<E>::field names the setting in messages.
 template <typename E> struct OptionTable;
@@ -150,6 +157,7 @@ PARE_OPTION_TABLE(SearchObjective,
                   { SearchObjective::PareBytes, "pare-bytes" },
                   { SearchObjective::Latency, "latency" },
                   { SearchObjective::Macs, "macs" })
+PARE_OPTION_TABLE(ImageResize, "resize", { ImageResize::Crop, "crop" }, { ImageResize::Stretch, "stretch" })
 // The kinds that have a keyword; a teacher or student that is not one is a model spec (zoo name or file).
 PARE_OPTION_TABLE(TeacherKind, "teacher", { TeacherKind::Original, "original" })
 PARE_OPTION_TABLE(StudentKind, "student", { StudentKind::Self, "self" })

@@ -4,6 +4,8 @@
 // torch; Dataset.cpp turns them into normalized tensors. Every reader validates headers against the real
 // size of the file before allocating, and throws InputError("file: problem") for bad input.
 
+#include "pare/Options.h"
+
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -44,7 +46,12 @@ struct ImageFolderContents
 /// One sub-folder per class, class index = position of the name in sorted order; files at the top level
 /// are ignored. Images are converted to `channels` (1 or 3) and `height` x `width`; a value of 0 takes it from
 /// the first decodable image.
-[[nodiscard]] ImageFolderContents
-readImageFolder(const std::string& folder, int64_t channels, int64_t height, int64_t width);
+/// An image of another size is brought to it as `resize` says (DatasetOptions::resize and cropRatio).
+[[nodiscard]] ImageFolderContents readImageFolder(const std::string& folder,
+                                                  int64_t channels,
+                                                  int64_t height,
+                                                  int64_t width,
+                                                  ImageResize resize = ImageResize::Crop,
+                                                  double cropRatio = 0.875);
 
 } // namespace pare::data

@@ -9,8 +9,10 @@
 
 #include <ATen/CPUGeneratorImpl.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <set>
 
 namespace pare {
 namespace {
@@ -91,48 +93,60 @@ std::string requireIdx(const std::string& folder, const std::string& stem)
     return path;
 }
 
-/// Raw 8-bit images as float [N,C,H,W] in 0..1, converted to `shape` ([C,H,W], empty: unchanged):
-/// gray to RGB by repetition, RGB to gray by luma weights, size by bilinear resampling.
-torch::Tensor toFloat(const data::RawImages& raw, const std::vector<int64_t>& shape, const std::string& source)
+/// Raw 8-bit images as a uint8 tensor [N,C,H,W] that owns its pixels, after checking that they, and one batch of
+/// them converted to `shape` as floats, fit the memory budget.
+torch::Tensor toPixels(const data::RawImages& raw, const std::vector<int64_t>& shape, const std::string& source)
 {
-    // The 8-bit images as floats, and the converted copy: both live at once while converting.
-    const bool keepSize = shape.empty() || shape[1] == 0;
-    {
-        const int64_t channels = std::max(raw.channels, shape.empty() ? int64_t(0) : shape[0]);
-        const int64_t height = keepSize ? raw.height : shape[1];
-        const int64_t width = keepSize ? raw.width : shape[2];
-        requireWithinBudget(
-            source,
-            std::to_string(raw.count) + " images as " + std::to_string(channels) + "x" + std::to_string(height) + "x"
-                + std::to_string(width) + " floats",
-            checkedProduct({ raw.count, channels, std::max(height * width, raw.height * raw.width), 8 }));
+    requireWithinBudget(source,
+                        std::to_string(raw.count) + " images of " + std::to_string(raw.channels) + "x"
+                            + std::to_string(raw.height) + "x" + std::to_string(raw.width) + " 8-bit pixels",
+                        checkedProduct({ raw.count, raw.channels, raw.height, raw.width }));
+    if (!shape.empty() && shape[1] > 0)
+        requireWithinBudget(source,
+                            "a batch of 256 images as " + std::to_string(shape[0]) + "x" + std::to_string(shape[1])
+                                + "x" + std::to_string(shape[2]) + " floats",
+                            checkedProduct({ 256, std::max(shape[0], raw.channels), shape[1], shape[2], 8 }));
+    return torch::from_blob(const_cast<uint8_t*>(raw.pixels.data()), { raw.count, raw.channels, raw.height, raw.width },
+                            torch::kUInt8)
+        .clone();
+}
+
+/// Per-channel mean and standard deviation of the training images as the model sees them (converted, 0..1). When
+/// the converted set fits half the memory budget, of all of it at once in float, the same sums in the same order as
+/// when Pare kept the converted floats (so data sets keep their statistics bit for bit); otherwise in batches, summed
+/// in double (a 224-pixel conversion of 60,000 images would take 36 GB at once).
+std::pair<std::vector<double>, std::vector<double>>
+channelStatistics(const torch::Tensor& pixels, const PixelConversion& conversion, int64_t channels)
+{
+    std::vector<double> mean(static_cast<size_t>(channels)), std(static_cast<size_t>(channels));
+    const auto probe = conversion.unnormalized(pixels.slice(0, 0, 1));
+    const int64_t perImage = probe.numel() / std::max<int64_t>(channels, 1);
+    if (checkedProduct({ pixels.size(0), channels, perImage, 4 }) <= memoryBudget() / 2) {
+        const auto floats = conversion.unnormalized(pixels);
+        const auto m = floats.mean({ 0, 2, 3 });
+        const auto s = floats.std({ 0, 2, 3 });
+        for (int64_t c = 0; c < channels; ++c) {
+            mean[size_t(c)] = m[c].item<float>();
+            std[size_t(c)] = s[c].item<float>();
+        }
+        return { mean, std };
     }
-    auto images = torch::from_blob(const_cast<uint8_t*>(raw.pixels.data()),
-                                   { raw.count, raw.channels, raw.height, raw.width }, torch::kUInt8)
-                      .to(torch::kFloat32)
-                      .div_(255.0f);
-    if (shape.empty())
-        return images;
-    if (shape[1] == 0 && shape[2] == 0)
-        return toFloat(raw, { shape[0], raw.height, raw.width }, source);
-    const int64_t channels = shape[0];
-    if (channels != raw.channels) {
-        if (raw.channels == 1)
-            images = images.repeat({ 1, channels, 1, 1 });
-        else if (channels == 1 && raw.channels == 3)
-            images = (images.select(1, 0) * 0.299f + images.select(1, 1) * 0.587f + images.select(1, 2) * 0.114f)
-                         .unsqueeze(1);
-        else
-            throw InputError("cannot convert " + std::to_string(raw.channels) + "-channel images to "
-                             + std::to_string(channels) + " channels");
+    std::vector<double> sum(mean.size(), 0.0), squares(mean.size(), 0.0);
+    for (int64_t begin = 0; begin < pixels.size(0); begin += 256) {
+        const auto batch = conversion.unnormalized(pixels.slice(0, begin, begin + 256)).to(torch::kFloat64);
+        const auto s = batch.sum({ 0, 2, 3 });
+        const auto q = batch.square().sum({ 0, 2, 3 });
+        for (int64_t c = 0; c < channels; ++c) {
+            sum[size_t(c)] += s[c].item<double>();
+            squares[size_t(c)] += q[c].item<double>();
+        }
     }
-    if (shape[1] != raw.height || shape[2] != raw.width)
-        images = torch::nn::functional::interpolate(images,
-                                                    torch::nn::functional::InterpolateFuncOptions()
-                                                        .size(std::vector<int64_t> { shape[1], shape[2] })
-                                                        .mode(torch::kBilinear)
-                                                        .align_corners(false));
-    return images.contiguous();
+    const double n = double(pixels.size(0)) * double(perImage);
+    for (size_t c = 0; c < mean.size(); ++c) {
+        mean[c] = sum[c] / n;
+        std[c] = std::sqrt(std::max(0.0, (squares[c] - n * mean[c] * mean[c]) / std::max(n - 1.0, 1.0)));
+    }
+    return { mean, std };
 }
 
 torch::Tensor toLabels(const data::RawImages& raw)
@@ -166,6 +180,38 @@ std::vector<float> expandPerChannel(const std::vector<float>& values, int64_t ch
 std::string fashionMnistFolder()
 {
     return PARE_FASHION_MNIST_DIR;
+}
+
+torch::Tensor PixelConversion::unnormalized(const torch::Tensor& pixels) const
+{
+    auto images = pixels.to(torch::kFloat32).div_(255.0f);
+    if (shape.empty())
+        return images;
+    const int64_t channels = shape[0];
+    const int64_t height = shape[1] > 0 ? shape[1] : pixels.size(2);
+    const int64_t width = shape[2] > 0 ? shape[2] : pixels.size(3);
+    if (channels != pixels.size(1)) {
+        if (pixels.size(1) == 1)
+            images = images.repeat({ 1, channels, 1, 1 });
+        else if (channels == 1 && pixels.size(1) == 3)
+            images = (images.select(1, 0) * 0.299f + images.select(1, 1) * 0.587f + images.select(1, 2) * 0.114f)
+                         .unsqueeze(1);
+        else
+            throw InputError("cannot convert " + std::to_string(pixels.size(1)) + "-channel images to "
+                             + std::to_string(channels) + " channels");
+    }
+    if (height != pixels.size(2) || width != pixels.size(3))
+        images = torch::nn::functional::interpolate(images,
+                                                    torch::nn::functional::InterpolateFuncOptions()
+                                                        .size(std::vector<int64_t> { height, width })
+                                                        .mode(torch::kBilinear)
+                                                        .align_corners(false));
+    return images.contiguous();
+}
+
+torch::Tensor PixelConversion::operator()(const torch::Tensor& pixels) const
+{
+    return (unnormalized(pixels) - mean).div_(std);
 }
 
 Dataset::Dataset(std::unique_ptr<Impl> impl)
@@ -203,8 +249,29 @@ std::vector<float> Dataset::samplePixels(Split split, int64_t index) const
     const auto channels = info.sampleShape[0];
     auto mean = torch::tensor(info.mean).view({ channels, 1, 1 });
     auto std = torch::tensor(info.std).view({ channels, 1, 1 });
-    auto pixels = (m_impl->images(split)[index] * std + mean).clamp(0.0, 1.0).contiguous();
+    auto pixels = (m_impl->images(split).slice(index, index + 1)[0] * std + mean).clamp(0.0, 1.0).contiguous();
     return std::vector<float>(pixels.data_ptr<float>(), pixels.data_ptr<float>() + pixels.numel());
+}
+
+std::vector<float> Dataset::modelInputs(Split split, int64_t begin, int64_t end) const
+{
+    const auto& images = m_impl->images(split);
+    begin = std::clamp<int64_t>(begin, 0, images.count());
+    end = std::clamp<int64_t>(end, begin, images.count());
+    const auto inputs = images.slice(begin, end).contiguous();
+    return std::vector<float>(inputs.data_ptr<float>(), inputs.data_ptr<float>() + inputs.numel());
+}
+
+int64_t Dataset::imageBytes() const
+{
+    std::set<const void*> counted;
+    int64_t bytes = 0;
+    for (const auto split : { Split::Train, Split::Validation, Split::Test }) {
+        const auto& pixels = m_impl->images(split).pixels();
+        if (pixels.defined() && counted.insert(pixels.storage().data()).second)
+            bytes += int64_t(pixels.storage().nbytes());
+    }
+    return bytes;
 }
 
 Dataset Dataset::load(const std::string& spec, const DatasetOptions& options)
@@ -224,7 +291,10 @@ Dataset Dataset::load(const std::string& spec, const DatasetOptions& options)
     info.kind = sourceName(where.kind);
     info.folder = where.folder;
 
-    torch::Tensor trainAll, trainAllLabels;
+    // Pixels as read (8-bit) and the shape the model wants them in; converted a batch at a time.
+    torch::Tensor trainAll, trainAllLabels, testPixels;
+    PixelConversion conversion;
+    conversion.shape = options.inputShape;
     bool hasTrainSplit = true;
     if (where.kind == Source::Idx) {
         info.classNames = where.fashion ? kFashionClasses : std::vector<std::string> {};
@@ -238,9 +308,9 @@ Dataset Dataset::load(const std::string& spec, const DatasetOptions& options)
                                         requireIdx(where.folder, "t10k-labels-idx1-ubyte"), classes);
         if (train.height != test.height || train.width != test.width)
             throw inputError(where.folder, "train and test images differ in size");
-        trainAll = toFloat(train, options.inputShape, where.folder);
+        trainAll = toPixels(train, options.inputShape, where.folder);
         trainAllLabels = toLabels(train);
-        impl->testImages = toFloat(test, options.inputShape, where.folder);
+        testPixels = toPixels(test, options.inputShape, where.folder);
         impl->testLabels = toLabels(test);
     } else if (where.kind == Source::Cifar10) {
         const auto metaPath = files::joinPath(where.folder, "batches.meta.txt");
@@ -253,14 +323,14 @@ Dataset Dataset::load(const std::string& spec, const DatasetOptions& options)
         const auto classes = static_cast<int64_t>(info.classNames.size());
         const auto train = data::readCifarBatches(batches, classes);
         const auto test = data::readCifarBatches({ files::joinPath(where.folder, "test_batch.bin") }, classes);
-        trainAll = toFloat(train, options.inputShape, where.folder);
+        trainAll = toPixels(train, options.inputShape, where.folder);
         trainAllLabels = toLabels(train);
-        impl->testImages = toFloat(test, options.inputShape, where.folder);
+        testPixels = toPixels(test, options.inputShape, where.folder);
         impl->testLabels = toLabels(test);
     } else {
         const auto& shape = options.inputShape;
         auto folder = data::readImageFolder(where.folder, shape.empty() ? 0 : shape[0], shape.empty() ? 0 : shape[1],
-                                            shape.empty() ? 0 : shape[2]);
+                                            shape.empty() ? 0 : shape[2], options.resize, options.cropRatio);
         info.classNames = folder.classNames;
         if (!folder.undecodable.empty()) {
             std::string names;
@@ -271,16 +341,19 @@ Dataset Dataset::load(const std::string& spec, const DatasetOptions& options)
             info.warnings.push_back(where.folder + ": skipped " + std::to_string(folder.undecodable.size())
                                     + " undecodable file(s): " + names);
         }
-        trainAll = toFloat(folder.images, {}, where.folder);
+        trainAll = toPixels(folder.images, {}, where.folder);
+        conversion.shape.clear(); // the folder reader decoded the images to the shape asked for
         trainAllLabels = toLabels(folder.images);
         // An image folder is one split: it is the test set (eval uses every image) and the training set.
-        impl->testImages = trainAll;
+        testPixels = trainAll;
         impl->testLabels = trainAllLabels;
         hasTrainSplit = false;
     }
-    const int64_t channels = trainAll.size(1);
-    info.sampleShape = { channels, trainAll.size(2), trainAll.size(3) };
-    if (trainAll.size(0) == 0 || impl->testImages.size(0) == 0)
+    const auto& shape = conversion.shape;
+    const int64_t channels = shape.empty() ? trainAll.size(1) : shape[0];
+    info.sampleShape = { channels, shape.empty() || shape[1] == 0 ? trainAll.size(2) : shape[1],
+                         shape.empty() || shape[2] == 0 ? trainAll.size(3) : shape[2] };
+    if (trainAll.size(0) == 0 || testPixels.size(0) == 0)
         throw inputError(where.folder,
                          std::string("holds no ") + (trainAll.size(0) == 0 ? "training" : "test") + " images");
 
@@ -294,20 +367,20 @@ Dataset Dataset::load(const std::string& spec, const DatasetOptions& options)
         info.mean = { 0.2860f };
         info.std = { 0.3530f };
     } else {
-        const auto mean = trainAll.mean({ 0, 2, 3 });
-        const auto std = trainAll.std({ 0, 2, 3 });
+        const auto [mean, std] = channelStatistics(trainAll, conversion, channels);
         for (int64_t c = 0; c < channels; ++c) {
-            info.mean.push_back(mean[c].item<float>());
-            info.std.push_back(std::max(std[c].item<float>(), 1e-6f));
+            info.mean.push_back(float(mean[size_t(c)]));
+            info.std.push_back(std::max(float(std[size_t(c)]), 1e-6f));
         }
     }
     for (float s : info.std)
         if (!(s > 0.0f))
             throw InputError("std: must be positive");
-    const auto meanTensor = torch::tensor(info.mean).view({ 1, channels, 1, 1 });
-    const auto stdTensor = torch::tensor(info.std).view({ 1, channels, 1, 1 });
-    trainAll = (trainAll - meanTensor).div_(stdTensor);
-    impl->testImages = hasTrainSplit ? (impl->testImages - meanTensor).div_(stdTensor) : trainAll;
+    conversion.mean = torch::tensor(info.mean).view({ 1, channels, 1, 1 });
+    conversion.std = torch::tensor(info.std).view({ 1, channels, 1, 1 });
+    const ImageSplit all(trainAll, conversion);
+    (void)all.slice(0, 1); // a conversion that cannot be done fails here, at load, not in the first batch
+    impl->testImages = hasTrainSplit ? ImageSplit(testPixels, conversion) : all;
 
     // Validation carved from the training data with the seed; then an optional seeded subset for training.
     auto generator = seededGenerator(options.seed);
@@ -318,12 +391,12 @@ Dataset Dataset::load(const std::string& spec, const DatasetOptions& options)
     auto trainIndex = order.slice(0, validation, n);
     if (options.trainLimit > 0 && options.trainLimit < trainIndex.size(0))
         trainIndex = trainIndex.slice(0, 0, options.trainLimit);
-    impl->validationImages = trainAll.index_select(0, validationIndex);
+    impl->validationImages = all.subset(validationIndex);
     impl->validationLabels = trainAllLabels.index_select(0, validationIndex);
-    impl->trainImages = trainAll.index_select(0, trainIndex);
+    impl->trainImages = all.subset(trainIndex);
     impl->trainLabels = trainAllLabels.index_select(0, trainIndex);
-    if (options.testLimit > 0 && options.testLimit < impl->testImages.size(0)) {
-        impl->testImages = impl->testImages.slice(0, 0, options.testLimit);
+    if (options.testLimit > 0 && options.testLimit < impl->testImages.count()) {
+        impl->testImages = impl->testImages.first(options.testLimit);
         impl->testLabels = impl->testLabels.slice(0, 0, options.testLimit);
     }
 

@@ -108,10 +108,37 @@ template <typename Keep> std::vector<fs::path> entries(const fs::path& folder, K
     return found;
 }
 
+/// `image` brought to height x width. Crop: scaled so that it covers (height, width) / cropRatio, then its center
+/// cut out (torchvision's Resize(256) and CenterCrop(224) for cropRatio 0.875, the offsets rounded as torchvision
+/// rounds them); Stretch: scaled to the size. Shrinking averages (INTER_AREA), enlarging interpolates.
+cv::Mat fitted(const cv::Mat& image, int height, int width, ImageResize resize, double cropRatio)
+{
+    const auto scaled = [&image](int h, int w) {
+        if (image.rows == h && image.cols == w)
+            return image;
+        cv::Mat out;
+        cv::resize(image, out, cv::Size(w, h), 0, 0, image.rows > h ? cv::INTER_AREA : cv::INTER_LINEAR);
+        return out;
+    };
+    if (resize == ImageResize::Stretch)
+        return scaled(height, width);
+    const double scale
+        = std::max(double(height) / cropRatio / double(image.rows), double(width) / cropRatio / double(image.cols));
+    const int h = std::max(height, int(std::lround(double(image.rows) * scale)));
+    const int w = std::max(width, int(std::lround(double(image.cols) * scale)));
+    const cv::Mat covering = scaled(h, w);
+    const int top = int(std::lround(double(h - height) / 2.0));
+    const int left = int(std::lround(double(w - width) / 2.0));
+    return covering(cv::Rect(left, top, width, height)).clone();
+}
+
 } // namespace
 
-ImageFolderContents readImageFolder(const std::string& folder, int64_t channels, int64_t height, int64_t width)
+ImageFolderContents readImageFolder(
+    const std::string& folder, int64_t channels, int64_t height, int64_t width, ImageResize resize, double cropRatio)
 {
+    if (!(cropRatio > 0.0 && cropRatio <= 1.0))
+        throw InputError("crop ratio: must be in (0, 1], got " + std::to_string(cropRatio));
     files::requireDirectory(folder);
     // OpenCV's own limit for the formats requirePlausibleSize does not parse (TIFF, WebP...); read once, at the
     // first decode.
@@ -158,8 +185,7 @@ ImageFolderContents readImageFolder(const std::string& folder, int64_t channels,
             width = image.cols;
         }
         if (image.rows != height || image.cols != width)
-            cv::resize(image, image, cv::Size(static_cast<int>(width), static_cast<int>(height)), 0, 0,
-                       image.rows > height ? cv::INTER_AREA : cv::INTER_LINEAR);
+            image = fitted(image, static_cast<int>(height), static_cast<int>(width), resize, cropRatio);
         // OpenCV keeps channels interleaved (HWC); models take planar CHW.
         const int64_t plane = height * width;
         const size_t offset = raw.pixels.size();

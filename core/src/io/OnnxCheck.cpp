@@ -110,10 +110,10 @@ OnnxCheck
 checkOnnxWithOpenCv(const std::string& onnxBytes, const Model& model, const Dataset& data, int64_t count, Split split)
 {
     const auto& images = data.impl().images(split);
-    const int64_t n = count > 0 ? std::min(count, images.size(0)) : images.size(0);
+    const int64_t n = count > 0 ? std::min(count, images.count()) : images.count();
     return check(onnxBytes, model, [&](const std::function<void(const torch::Tensor&)>& each) {
         for (int64_t begin = 0; begin < n; begin += kInferenceBatch)
-            each(images.slice(0, begin, std::min(n, begin + kInferenceBatch)));
+            each(images.slice(begin, std::min(n, begin + kInferenceBatch)));
     });
 }
 
@@ -131,12 +131,12 @@ checkOnnxWithOpenCvOnRandomInputs(const std::string& onnxBytes, const Model& mod
 OnnxCheck checkOnnxWithReference(const std::string& onnxBytes, const Model& model, const Dataset& data, int64_t count)
 {
     const auto& images = data.impl().images(Split::Test);
-    const int64_t n = count > 0 ? std::min(count, images.size(0)) : images.size(0);
+    const int64_t n = count > 0 ? std::min(count, images.count()) : images.count();
     return check(
         onnxBytes, model,
         [&](const std::function<void(const torch::Tensor&)>& each) {
             for (int64_t begin = 0; begin < n; begin += kInferenceBatch)
-                each(images.slice(0, begin, std::min(n, begin + kInferenceBatch)));
+                each(images.slice(begin, std::min(n, begin + kInferenceBatch)));
         },
         /*referenceOnly=*/true);
 }

@@ -91,7 +91,7 @@ PruneResult pruneFiltersAndFineTune(Model& model,
     const bool byActivation = options.method == PruneMethod::Activation;
     const auto& images = data.impl().trainImages;
     const auto calibration = byActivation
-        ? images.slice(0, 0, std::min<int64_t>(options.calibrationImages, images.size(0)))
+        ? images.slice(0, std::min<int64_t>(options.calibrationImages, images.count()))
         : torch::Tensor();
     const auto outcome = structured::pruneFilters(
         model, options.ratio, data.info().sampleShape,

@@ -28,11 +28,11 @@ double accuracyOn(const Model& model, const Dataset& data, Split split, int64_t 
     torch::InferenceMode inference;
     const auto& x = data.impl().images(split);
     const auto& y = data.impl().labels(split);
-    const int64_t n = images > 0 ? std::min(images, x.size(0)) : x.size(0);
+    const int64_t n = images > 0 ? std::min(images, x.count()) : x.count();
     int64_t correct = 0;
     for (int64_t begin = 0; begin < n; begin += kInferenceBatch) {
         const auto end = std::min(n, begin + kInferenceBatch);
-        correct += forward(module, x.slice(0, begin, end), model.record().output)
+        correct += forward(module, x.slice(begin, end), model.record().output)
                        .argmax(1)
                        .eq(y.slice(0, begin, end))
                        .sum()

@@ -280,10 +280,9 @@ try {
     if (quantizeActivations) {
         // Calibrated on the quantized weights, on a seeded sample of the training images.
         const auto& images = data.impl().trainImages;
-        const int64_t count = std::min<int64_t>(std::max<int64_t>(options.calibrationImages, 1), images.size(0));
+        const int64_t count = std::min<int64_t>(std::max<int64_t>(options.calibrationImages, 1), images.count());
         auto generator = seededGenerator(options.finetune.seed);
-        const auto sample
-            = images.index_select(0, torch::randperm(images.size(0), generator, torch::kLong).slice(0, 0, count));
+        const auto sample = images.gather(torch::randperm(images.count(), generator, torch::kLong).slice(0, 0, count));
         // oneDNN on a CPU without VNNI (AVX2, like the machine this was measured on) multiplies uint8 activations by
         // int8 weights with vpmaddubsw, whose int16 sum of two products saturates above 32,767: with activations on all
         // 256 levels, a ViT's patch convolution came out up to 25 steps wrong in 13% of its outputs, and top-1

@@ -77,16 +77,16 @@ torch::Tensor rowsToTensor(const std::vector<std::vector<float>>& rows)
 }
 
 /// The teacher's logits for every training image, in the split's order, computed once.
-torch::Tensor teacherLogits(const Model& teacher, const torch::Tensor& images, const CancelFlag* cancel)
+torch::Tensor teacherLogits(const Model& teacher, const ImageSplit& images, const CancelFlag* cancel)
 {
     auto& module = executable(teacher.impl());
     torch::InferenceMode inference;
     module.eval();
     std::vector<torch::Tensor> parts;
-    for (int64_t begin = 0; begin < images.size(0); begin += kInferenceBatch) {
+    for (int64_t begin = 0; begin < images.count(); begin += kInferenceBatch) {
         if (cancel && cancel->isRequested())
             break;
-        parts.push_back(forward(module, images.slice(0, begin, std::min(images.size(0), begin + kInferenceBatch)),
+        parts.push_back(forward(module, images.slice(begin, std::min(images.count(), begin + kInferenceBatch)),
                                 teacher.record().output));
     }
     return parts.empty() ? torch::Tensor() : torch::cat(parts);
@@ -172,7 +172,7 @@ try {
 double topOneAgreement(const Model& a, const Model& b, const Dataset& data, Split split)
 {
     const auto& images = data.impl().images(split);
-    if (!images.defined() || images.size(0) == 0)
+    if (images.count() == 0)
         return 0.0;
     auto& first = executable(a.impl());
     auto& second = executable(b.impl());
@@ -180,15 +180,15 @@ double topOneAgreement(const Model& a, const Model& b, const Dataset& data, Spli
     first.eval();
     second.eval();
     int64_t same = 0;
-    for (int64_t begin = 0; begin < images.size(0); begin += kInferenceBatch) {
-        const auto x = images.slice(0, begin, std::min(images.size(0), begin + kInferenceBatch));
+    for (int64_t begin = 0; begin < images.count(); begin += kInferenceBatch) {
+        const auto x = images.slice(begin, std::min(images.count(), begin + kInferenceBatch));
         same += forward(first, x, a.record().output)
                     .argmax(1)
                     .eq(forward(second, x, b.record().output).argmax(1))
                     .sum()
                     .item<int64_t>();
     }
-    return double(same) / double(images.size(0));
+    return double(same) / double(images.count());
 }
 
 } // namespace pare

@@ -62,15 +62,15 @@ void setWeightLayout(const std::vector<torch::Tensor>& parameters, at::MemoryFor
 /// may `view` a conv output in a way only NCHW allows, so one trial batch decides, and NCHW stays the fallback.
 bool tryChannelsLast(torch::jit::Module& module,
                      const std::vector<torch::Tensor>& parameters,
-                     const torch::Tensor& images)
+                     const torch::Tensor& sample)
 {
-    if (images.dim() != 4 || std::getenv("PARE_NCHW"))
+    if (sample.dim() != 4 || std::getenv("PARE_NCHW"))
         return false;
     setWeightLayout(parameters, at::MemoryFormat::ChannelsLast);
     try {
         torch::NoGradGuard noGrad;
         module.eval();
-        forward(module, images.slice(0, 0, 2).contiguous(at::MemoryFormat::ChannelsLast));
+        forward(module, sample.contiguous(at::MemoryFormat::ChannelsLast));
         return true;
     } catch (const std::exception&) {
         setWeightLayout(parameters, at::MemoryFormat::Contiguous);
@@ -110,7 +110,7 @@ try {
     auto& module = model.impl().module;
     const auto& images = data.impl().trainImages;
     const auto& labels = data.impl().trainLabels;
-    const int64_t count = images.size(0);
+    const int64_t count = images.count();
     const int64_t batches = (count + options.batchSize - 1) / options.batchSize;
     const int64_t totalSteps = batches * options.epochs;
     const double baseRate = options.learningRate > 0 ? options.learningRate
@@ -122,7 +122,7 @@ try {
         p.requires_grad_(true);
         parameters.push_back(p);
     }
-    const bool channelsLast = tryChannelsLast(module, parameters, images);
+    const bool channelsLast = tryChannelsLast(module, parameters, images.slice(0, 2));
     const auto layout = channelsLast ? at::MemoryFormat::ChannelsLast : at::MemoryFormat::Contiguous;
     auto optimizer = makeOptimizer(options, baseRate, parameters);
     auto generator = seededGenerator(options.seed ^ 0x9e3779b97f4a7c15ULL);
@@ -147,7 +147,7 @@ try {
                 group.options().set_lr(rate);
             const auto index
                 = order.slice(0, batch * options.batchSize, std::min(count, (batch + 1) * options.batchSize));
-            const auto x = images.index_select(0, index).contiguous(layout);
+            const auto x = images.gather(index).contiguous(layout);
             const auto y = labels.index_select(0, index);
             optimizer->zero_grad();
             const auto loss = batchLoss(forward(module, x, model.record().output), y, index, epoch);
@@ -207,7 +207,7 @@ try {
     const auto& labels = data.impl().labels(split);
     const int64_t classes = data.classCount();
     EvalResult result;
-    if (!images.defined() || images.size(0) == 0)
+    if (images.count() == 0)
         return result;
     torch::InferenceMode inference;
     const bool wasTraining = module.is_training();
@@ -216,12 +216,12 @@ try {
     auto confusion = torch::zeros({ classes * classes }, torch::kInt64);
     double lossSum = 0.0;
     int64_t correct = 0;
-    const int64_t count = limit > 0 ? std::min(limit, images.size(0)) : images.size(0);
+    const int64_t count = limit > 0 ? std::min(limit, images.count()) : images.count();
     for (int64_t begin = 0; begin < count; begin += batchSize) {
         if (cancel && cancel->isRequested())
             break;
         const int64_t end = std::min(count, begin + batchSize);
-        const auto x = images.slice(0, begin, end);
+        const auto x = images.slice(begin, end);
         const auto y = labels.slice(0, begin, end);
         const auto forwardStart = Clock::now();
         const auto logits = forward(module, x, model.record().output);
@@ -329,9 +329,9 @@ void checkCompatible(const Model& model, const Dataset& data)
         torch::InferenceMode inference;
         const bool wasTraining = module.is_training();
         module.eval();
-        const auto& images = data.impl().testImages.size(0) > 0 ? data.impl().testImages : data.impl().trainImages;
+        const auto& images = data.impl().testImages.count() > 0 ? data.impl().testImages : data.impl().trainImages;
         try {
-            logits = forward(module, images.slice(0, 0, 2), record.output);
+            logits = forward(module, images.slice(0, 2), record.output);
         } catch (const OutputSelectionError& e) {
             throw inputError(model.origin(), e.what());
         } catch (const std::exception& e) {
