@@ -118,7 +118,7 @@ torch::Tensor toPixels(const data::RawImages& raw, const std::vector<int64_t>& s
 std::pair<std::vector<double>, std::vector<double>>
 channelStatistics(const torch::Tensor& pixels, const PixelConversion& conversion, int64_t channels)
 {
-    std::vector<double> mean(static_cast<size_t>(channels)), std(static_cast<size_t>(channels));
+    std::vector<double> mean(static_cast<size_t>(channels)), deviation(static_cast<size_t>(channels));
     const auto probe = conversion.unnormalized(pixels.slice(0, 0, 1));
     const int64_t perImage = probe.numel() / std::max<int64_t>(channels, 1);
     if (checkedProduct({ pixels.size(0), channels, perImage, 4 }) <= memoryBudget() / 2) {
@@ -127,9 +127,9 @@ channelStatistics(const torch::Tensor& pixels, const PixelConversion& conversion
         const auto s = floats.std({ 0, 2, 3 });
         for (int64_t c = 0; c < channels; ++c) {
             mean[size_t(c)] = m[c].item<float>();
-            std[size_t(c)] = s[c].item<float>();
+            deviation[size_t(c)] = s[c].item<float>();
         }
-        return { mean, std };
+        return { mean, deviation };
     }
     std::vector<double> sum(mean.size(), 0.0), squares(mean.size(), 0.0);
     for (int64_t begin = 0; begin < pixels.size(0); begin += 256) {
@@ -144,9 +144,9 @@ channelStatistics(const torch::Tensor& pixels, const PixelConversion& conversion
     const double n = double(pixels.size(0)) * double(perImage);
     for (size_t c = 0; c < mean.size(); ++c) {
         mean[c] = sum[c] / n;
-        std[c] = std::sqrt(std::max(0.0, (squares[c] - n * mean[c] * mean[c]) / std::max(n - 1.0, 1.0)));
+        deviation[c] = std::sqrt(std::max(0.0, (squares[c] - n * mean[c] * mean[c]) / std::max(n - 1.0, 1.0)));
     }
-    return { mean, std };
+    return { mean, deviation };
 }
 
 torch::Tensor toLabels(const data::RawImages& raw)
@@ -367,10 +367,10 @@ Dataset Dataset::load(const std::string& spec, const DatasetOptions& options)
         info.mean = { 0.2860f };
         info.std = { 0.3530f };
     } else {
-        const auto [mean, std] = channelStatistics(trainAll, conversion, channels);
+        const auto [mean, deviation] = channelStatistics(trainAll, conversion, channels);
         for (int64_t c = 0; c < channels; ++c) {
             info.mean.push_back(float(mean[size_t(c)]));
-            info.std.push_back(std::max(float(std[size_t(c)]), 1e-6f));
+            info.std.push_back(std::max(float(deviation[size_t(c)]), 1e-6f));
         }
     }
     for (float s : info.std)

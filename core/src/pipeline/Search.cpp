@@ -252,10 +252,11 @@ private:
 
     /// The epochs of the next candidate of rung `round` (1-based among trained rungs), `candidates` of which are still
     /// to run. With a time budget, the last rung trains them for as many epochs as 90% of the rest of the budget
-    /// allows (at least the configured number, at most kMostFinalEpochs; the margin because a first estimate from
-    /// short runs had a 20-minute search end 2.5 minutes late): accuracy at high sparsity keeps coming back with epochs
-    /// (LeNet-5 at 98% and 4-bit k-means: -0.81 points after 8 epochs, -0.46 after 16), while a second bracket that the
-    /// budget cuts off before its last rung adds only candidates too short-trained to win.
+    /// allows (at least the configured number, at most kMostFinalEpochs; the margin because an estimate from the
+    /// short rungs alone let a 20-minute search with a build beside it run past 25 minutes): accuracy at high sparsity
+    /// keeps coming back with epochs (LeNet-5 at 98% and 4-bit k-means: -0.81 points after 8 epochs, -0.46 after 16),
+    /// while a second bracket that the budget cuts off before its last rung adds only candidates too short-trained to
+    /// win.
     int epochsOf(size_t round, size_t candidates) const
     {
         constexpr int kMostFinalEpochs = 48;
