@@ -47,7 +47,6 @@ public:
         return m_conversion(m_pixels.index_select(0, index));
     }
     [[nodiscard]] const torch::Tensor& pixels() const { return m_pixels; }
-    [[nodiscard]] const PixelConversion& conversion() const { return m_conversion; }
     /// The first `n` images, as another split sharing this one's conversion.
     [[nodiscard]] ImageSplit first(int64_t n) const { return ImageSplit(m_pixels.slice(0, 0, n), m_conversion); }
     /// The images at `index`, as another split sharing this one's conversion.

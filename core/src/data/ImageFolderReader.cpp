@@ -9,6 +9,7 @@
 #include <opencv2/imgproc.hpp>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdlib>
 #include <fcntl.h>
 #include <filesystem>
@@ -127,8 +128,9 @@ cv::Mat fitted(const cv::Mat& image, int height, int width, ImageResize resize, 
     const int h = std::max(height, int(std::lround(double(image.rows) * scale)));
     const int w = std::max(width, int(std::lround(double(image.cols) * scale)));
     const cv::Mat covering = scaled(h, w);
-    const int top = int(std::lround(double(h - height) / 2.0));
-    const int left = int(std::lround(double(w - width) / 2.0));
+    // Python's round(), which torchvision's center_crop uses, rounds halves to even, as nearbyint does by default.
+    const int top = int(std::nearbyint(double(h - height) / 2.0));
+    const int left = int(std::nearbyint(double(w - width) / 2.0));
     return covering(cv::Rect(left, top, width, height)).clone();
 }
 
