@@ -62,7 +62,7 @@ Recipe TestPipeline::pruneThenQuantize(int finetuneEpochs)
 
 void TestPipeline::recipeRoundTrips()
 {
-    const std::string text = R"({"version": 1, "seed": 7, "steps": [
+    const std::string text = R"({"version": 1, "seed": 7, "augment": "crop-flip", "steps": [
         {"prune": {"method": "magnitude-global", "ratio": 0.9, "schedule": "gradual", "finetune_epochs": 2,
                    "allocate": "uniform", "gradual_steps": 5, "layer_floor": 0.002, "lr": 0.05}},
         {"distill": {"teacher": "original", "student": "self", "temperature": 4, "alpha": 0.9, "epochs": 1,
@@ -71,6 +71,8 @@ void TestPipeline::recipeRoundTrips()
         {"evaluate": {}}]})";
     const auto recipe = Recipe::fromJson(text, "r.json");
     QCOMPARE(recipe.seed, uint64_t(7));
+    QVERIFY(recipe.augment == Augmentation::CropFlip);
+    QVERIFY(!Recipe::fromJson(R"({"version": 1, "steps": [{"evaluate": {}}]})", "r.json").augment);
     QCOMPARE(recipe.steps.size(), size_t(4));
     QCOMPARE(recipe.steps[0].prune.ratio, 0.9);
     QCOMPARE(recipe.steps[0].prune.schedule, PruneSchedule::Gradual);
@@ -80,6 +82,7 @@ void TestPipeline::recipeRoundTrips()
     QVERIFY(recipe.steps[3].kind == RecipeStep::Kind::Evaluate);
     // What toJson writes reads back to the same recipe, keys that differ from their defaults included.
     const auto again = Recipe::fromJson(recipe.toJson(), "again.json");
+    QVERIFY(again.augment == Augmentation::CropFlip);
     QCOMPARE(again.steps[0].prune.gradualSteps, 5);
     QCOMPARE(again.steps[0].prune.layerFloor, 0.002);
     QCOMPARE(again.steps[0].prune.finetune.learningRate, 0.05);
@@ -119,6 +122,8 @@ void TestPipeline::badRecipesAreRejected_data()
                                 << "'bits' has the wrong type";
     QTest::newRow("method") << R"({"version": 1, "steps": [{"prune": {"method": "random"}}]})"
                             << "'method' must be one of";
+    QTest::newRow("augment") << R"({"version": 1, "augment": "mixup", "steps": [{"evaluate": {}}]})"
+                             << "'augment' must be one of none or crop-flip";
 }
 
 void TestPipeline::badRecipesAreRejected()

@@ -5,10 +5,14 @@
 
 #include "pare/Dataset.h"
 #include "pare/Error.h"
+#include "pare/MemoryBudget.h"
 #include "pare/Model.h"
 #include "pare/Runtime.h"
 #include "pare/Training.h"
 
+#include <QDir>
+#include <QImage>
+#include <QTemporaryDir>
 #include <QtTest>
 
 #include <condition_variable>
@@ -27,6 +31,7 @@ private slots:
     void cancelFromAnotherThreadStopsWithinOneBatch();
     void evaluationReportsConfusionAndPerClassAccuracy();
     void modelThatDoesNotFitTheDataIsRejected();
+    void streamedFolderTrainsAsInMemory();
 
 private:
     std::unique_ptr<Dataset> m_data;
@@ -145,6 +150,90 @@ void TestTraining::modelThatDoesNotFitTheDataIsRejected()
     QVERIFY_THROWS_EXCEPTION(InputError, checkCompatible(wrongShape, *m_data));
     TrainOptions options;
     QVERIFY_THROWS_EXCEPTION(InputError, (void)train(wrongShape, *m_data, options));
+}
+
+namespace {
+
+/// One epoch of a copy of `start` on `data` (seeded); returns its weights, layer by layer.
+std::vector<std::vector<float>>
+weightsAfterOneEpoch(const Model& start, const Dataset& data, std::optional<Augmentation> augment, TrainResult& result)
+{
+    auto model = start.clone();
+    TrainOptions options;
+    options.epochs = 1;
+    options.seed = 3;
+    options.validateEachEpoch = false;
+    options.augment = augment;
+    result = train(model, data, options);
+    std::vector<std::vector<float>> weights;
+    for (const auto& layer : model.inspect().layers)
+        weights.push_back(model.layerWeight(layer.name).values);
+    return weights;
+}
+
+} // namespace
+
+void TestTraining::streamedFolderTrainsAsInMemory()
+{
+    // The 10,000 Fashion-MNIST test images as a folder of PNGs, one sub-folder per class: 7.8 MB once decoded.
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    constexpr int kImages = 10000;
+    const QByteArray pixels = pare::test::fashionImages(false, kImages);
+    const QByteArray labels = pare::test::fashionLabels(false, kImages);
+    for (int c = 0; c < 10; ++c)
+        QVERIFY(QDir().mkpath(dir.path() + QString("/class%1").arg(c)));
+    for (int i = 0; i < kImages; ++i) {
+        const QImage image(reinterpret_cast<const uchar*>(pixels.constData()) + i * 784, 28, 28, 28,
+                           QImage::Format_Grayscale8);
+        QVERIFY(image.save(dir.path() + QString("/class%1/%2.png").arg(int(labels[i])).arg(i, 5, 10, QChar('0'))));
+    }
+    DatasetOptions options;
+    options.inputShape = { 1, 28, 28 };
+    options.mean = { 0.2860f };
+    options.std = { 0.3530f };
+    options.seed = 5;
+    options.storage = ImageStorage::Memory;
+    const auto inMemory = Dataset::load(dir.path().toStdString(), options);
+    QVERIFY(!inMemory.info().streamed);
+    QCOMPARE(inMemory.imageBytes(), int64_t(kImages) * 784);
+
+    // A budget of 1 MB, an eighth of the decoded folder: it streams, holding no image in memory. (The bundled
+    // model is opened before: loading checks a file against the budget with room for its unpacked copies.)
+    const auto bundled = Model::load(bundledModelPath());
+    setMemoryBudget(1 << 20);
+    options.storage = ImageStorage::Auto;
+    std::unique_ptr<Dataset> loaded;
+    try {
+        loaded = std::make_unique<Dataset>(Dataset::load(dir.path().toStdString(), options));
+    } catch (const std::exception& e) {
+        QFAIL(e.what());
+    }
+    const auto& streamed = *loaded;
+    QVERIFY(streamed.info().streamed);
+    QCOMPARE(streamed.imageBytes(), int64_t(0));
+    QCOMPARE(streamed.info().trainCount, inMemory.info().trainCount);
+
+    // Every image once per epoch, in the seeded order: the same weights, bit for bit, as training on the images
+    // in memory, with augmentation (drawn on the training thread) and without.
+    for (const auto augment : { Augmentation::CropFlip, Augmentation::None }) {
+        TrainResult fromMemory, fromDisk;
+        const auto expected = weightsAfterOneEpoch(bundled, inMemory, augment, fromMemory);
+        const auto weights = weightsAfterOneEpoch(bundled, streamed, augment, fromDisk);
+        QCOMPARE(fromDisk.imagesSeen, streamed.info().trainCount);
+        QCOMPARE(fromMemory.imagesSeen, streamed.info().trainCount);
+        QVERIFY2(weights == expected, optionName(augment));
+    }
+    TrainResult plain, augmented;
+    QVERIFY(weightsAfterOneEpoch(bundled, streamed, Augmentation::None, plain)
+            != weightsAfterOneEpoch(bundled, streamed, Augmentation::CropFlip, augmented));
+    // Evaluation over the streamed folder: the same predictions.
+    const auto a = evaluate(bundled, inMemory);
+    const auto b = evaluate(bundled, streamed);
+    QCOMPARE(b.images, int64_t(kImages));
+    QCOMPARE(b.accuracy, a.accuracy);
+    QCOMPARE(b.confusion, a.confusion);
+    setMemoryBudget(0);
 }
 
 QTEST_APPLESS_MAIN(TestTraining)

@@ -1,6 +1,7 @@
 #include "CommonOptions.h"
 
 #include "pare/Error.h"
+#include "pare/MemoryBudget.h"
 #include "pare/Pipeline.h"
 
 #include <cmath>
@@ -142,8 +143,13 @@ Dataset loadData(const std::string& spec, const DatasetOptions& options)
     if (spec.empty())
         throw InputError(std::string("--data: empty; expected ") + kDataHelp);
     auto data = Dataset::load(spec, options);
-    for (const auto& warning : data.info().warnings)
+    const auto& info = data.info();
+    for (const auto& warning : info.warnings)
         std::cerr << "pare: warning: " << warning << "\n";
+    if (info.streamed)
+        std::cerr << "pare: " << info.folder << ": streaming " << info.testCount << " images from disk ("
+                  << describeBytes(info.decodedBytes) << " decoded, over 1 GB or a quarter of the memory budget of "
+                  << describeBytes(memoryBudget()) << ")\n";
     return data;
 }
 

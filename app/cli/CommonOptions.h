@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <cstdlib>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -55,6 +56,23 @@ CLI::Option* addChoice(CLI::App& command, const std::string& flag, E& value, con
                                        : "unknown value '" + text + "' (expected " + optionList<E>() + ")";
         },
         "{" + optionList<E>() + "}"));
+    return option;
+}
+
+/// --augment none|crop-flip into `value`; unset leaves the data set's default (crop-flip for image folders).
+inline CLI::Option* addAugmentOption(CLI::App& command, std::optional<Augmentation>& value)
+{
+    auto* option = command.add_option_function<std::string>(
+        "--augment", [&value](const std::string& text) { value = *findOption<Augmentation>(text); },
+        "Training augmentation: crop-flip (random resized crops and horizontal flips, the default for image "
+        "folders) or none (the default for IDX and CIFAR-10)");
+    option->check(CLI::Validator(
+        [](std::string& text) {
+            return findOption<Augmentation>(text)
+                ? std::string()
+                : "unknown value '" + text + "' (expected " + optionList<Augmentation>() + ")";
+        },
+        "{" + optionList<Augmentation>() + "}"));
     return option;
 }
 

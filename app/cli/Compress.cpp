@@ -70,6 +70,7 @@ public:
                 ->check(CLI::NonNegativeNumber),
             command->add_option("--activation-bits", s.activationBits, "Activations on 1..8 bits (default 32: float)")
                 ->check(CLI::Range(1, 8) | CLI::IsMember({ 32 })),
+            addAugmentOption(*command, s.augment),
             addChoice(*command, "--calibration", s.calibration,
                       "Activation clipping: minmax (default), percentile, mse"),
             m_engineOption = addChoice(*command, "--engine", m_engine,

@@ -32,6 +32,7 @@ public:
             ->check(CLI::Range(0.0, 1.0));
         command->add_option("--epochs", m_options.train.epochs, "Epochs (default 4)")->check(CLI::NonNegativeNumber);
         command->add_option("--lr", m_options.train.learningRate, "Learning rate (default 0.01)")->check(kPositive);
+        addAugmentOption(*command, m_options.train.augment);
         command->add_option("--seed", m_options.train.seed, "Seed for initialization and shuffling");
         addCommonOptions(*command, common);
         return command;

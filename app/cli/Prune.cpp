@@ -35,6 +35,7 @@ public:
             ->check(CLI::NonNegativeNumber);
         command->add_option("--lr", m_options.finetune.learningRate, "Fine-tuning learning rate (default 0.01)")
             ->check(kPositive);
+        addAugmentOption(*command, m_options.finetune.augment);
         command->add_option("--seed", m_options.finetune.seed, "Seed for shuffling and the validation split");
         addCommonOptions(*command, common);
         return command;

@@ -53,6 +53,7 @@ public:
         m_engineOption = addChoice(*command, "--engine", m_engine,
                                    "Run on real int8 ops: onednn or qnnpack (implies --scheme symmetric "
                                    "--per-channel --activation-bits 8)");
+        addAugmentOption(*command, m_options.finetune.augment);
         command->add_option("--seed", m_options.finetune.seed, "Seed for calibration sampling and shuffling");
         addCommonOptions(*command, common);
         return command;

@@ -30,6 +30,7 @@ public:
             ->check(kPositive);
         addChoice(*command, "--optimizer", m_options.optimizer, "sgd (momentum 0.9) or adam");
         addChoice(*command, "--schedule", m_options.schedule, "Learning-rate schedule: cosine, step or constant");
+        addAugmentOption(*command, m_options.augment);
         command->add_option("--seed", m_options.seed, "Seed for initialization, shuffling and the validation split");
         addCommonOptions(*command, common);
         return command;

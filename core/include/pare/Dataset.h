@@ -9,6 +9,15 @@
 
 namespace pare {
 
+/// Where an image folder's decoded pixels live. IDX and CIFAR-10 files are always read whole (and refused over the
+/// memory budget).
+enum class ImageStorage
+{
+    Auto,   ///< in memory when the decoded images fit a quarter of the memory budget and 1 GB, else streamed
+    Memory, ///< decoded at load
+    Stream  ///< decoded from disk a batch at a time, the next batches on a background thread
+};
+
 /// How to turn a data set on disk into model input.
 struct DatasetOptions
 {
@@ -30,6 +39,7 @@ struct DatasetOptions
     int64_t trainLimit = 0;
     int64_t testLimit = 0;
     uint64_t seed = 0;
+    ImageStorage storage = ImageStorage::Auto;
 };
 
 /// Plain description of a loaded data set, safe to copy to any thread.
@@ -47,6 +57,9 @@ struct DatasetInfo
     int64_t testCount = 0;
     std::vector<int64_t> trainCountsPerClass;
     std::vector<int64_t> testCountsPerClass;
+    /// Image folders: whether the images stream from disk, and the bytes they would take decoded in memory.
+    bool streamed = false;
+    int64_t decodedBytes = 0;
     /// Things the user should know that did not stop loading, such as undecodable images that were skipped.
     std::vector<std::string> warnings;
     double loadSeconds = 0.0;
@@ -59,8 +72,8 @@ enum class Split
     Test
 };
 
-/// A data set held in memory as 8-bit pixels ([N,C,H,W]) with int64 labels, fed to models as normalized floats a
-/// batch at a time.
+/// A data set held in memory as 8-bit pixels ([N,C,H,W]), or an image folder streamed from disk, with int64 labels,
+/// fed to models as normalized floats a batch at a time.
 /// Loading checks every header against the file's real size before it allocates anything, and
 /// throws InputError with a one-line "file: problem" message for bad input.
 class Dataset

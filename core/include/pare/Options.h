@@ -106,6 +106,14 @@ enum class ImageResize
     Stretch ///< scaled to the size, whatever its aspect ratio
 };
 
+/// What training does to each image before the model sees it (the training split only; evaluation, calibration and
+/// sensitivity see the images as they are).
+enum class Augmentation
+{
+    None,
+    CropFlip ///< torchvision's RandomResizedCrop (scale 0.08-1, ratio 3/4-4/3) and RandomHorizontalFlip
+};
+
 /// The names of an option set: OptionTable<E>::entries pairs each value with the one name the CLI, recipes and
 /// projects use for it; OptionTable<E>::field names the setting in messages.
 template <typename E> struct OptionTable;
@@ -158,6 +166,7 @@ PARE_OPTION_TABLE(SearchObjective,
                   { SearchObjective::Latency, "latency" },
                   { SearchObjective::Macs, "macs" })
 PARE_OPTION_TABLE(ImageResize, "resize", { ImageResize::Crop, "crop" }, { ImageResize::Stretch, "stretch" })
+PARE_OPTION_TABLE(Augmentation, "augment", { Augmentation::None, "none" }, { Augmentation::CropFlip, "crop-flip" })
 // The kinds that have a keyword; a teacher or student that is not one is a model spec (zoo name or file).
 PARE_OPTION_TABLE(TeacherKind, "teacher", { TeacherKind::Original, "original" })
 PARE_OPTION_TABLE(StudentKind, "student", { StudentKind::Self, "self" })

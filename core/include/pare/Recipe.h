@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -52,6 +53,8 @@ struct Recipe
 {
     static constexpr int kVersion = 1;
     uint64_t seed = 0;
+    /// Training augmentation for every step that trains; unset: the data set's default (TrainOptions::augment).
+    std::optional<Augmentation> augment;
     std::vector<RecipeStep> steps;
 
     [[nodiscard]] std::string toJson() const;
@@ -92,6 +95,7 @@ struct Recipe
         /// 8-bit symmetric per-channel weights and 8-bit activations on real int8 ops (implies bits 8).
         std::optional<Int8Engine> engine;
         uint64_t seed = 0;
+        std::optional<Augmentation> augment; ///< unset: the data set's default
     };
     /// Throws InputError for an int8 engine with bits other than 8.
     [[nodiscard]] static Recipe fromSimple(const Simple& simple);

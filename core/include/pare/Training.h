@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -25,6 +26,8 @@ struct TrainOptions
     uint64_t seed = 0;
     /// Evaluate on the validation split after every epoch (skipped when the split is empty).
     bool validateEachEpoch = true;
+    /// Training augmentation; unset: the data set's default (crop-flip for image folders, none for IDX and CIFAR-10).
+    std::optional<Augmentation> augment;
 };
 
 struct TrainProgress

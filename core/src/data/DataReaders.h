@@ -36,22 +36,54 @@ struct RawImages
 /// Non-empty, trimmed lines of a text file.
 [[nodiscard]] std::vector<std::string> readNonEmptyLines(const std::string& path);
 
-struct ImageFolderContents
+/// The files of an image folder before any is decoded: one sub-folder per class, class index = position of the name
+/// in sorted order, files sorted within a class; files at the top level are ignored.
+struct ImageFolderListing
 {
-    RawImages images;
     std::vector<std::string> classNames;
-    std::vector<std::string> undecodable; ///< files that OpenCV could not read, skipped
+    std::vector<std::string> paths;
+    std::vector<int64_t> labels;
 };
 
-/// One sub-folder per class, class index = position of the name in sorted order; files at the top level
-/// are ignored. Images are converted to `channels` (1 or 3) and `height` x `width`; a value of 0 takes it from
-/// the first decodable image.
-/// An image of another size is brought to it as `resize` says (DatasetOptions::resize and cropRatio).
-[[nodiscard]] ImageFolderContents readImageFolder(const std::string& folder,
-                                                  int64_t channels,
-                                                  int64_t height,
-                                                  int64_t width,
-                                                  ImageResize resize = ImageResize::Crop,
-                                                  double cropRatio = 0.875);
+/// Throws InputError naming the folder when it has no class sub-folders or one cannot be read.
+[[nodiscard]] ImageFolderListing listImageFolder(const std::string& folder);
+
+/// How every image of a folder becomes pixels of one size: converted to `channels` (1 gray, 3 RGB) and brought to
+/// height x width as `resize` says (DatasetOptions::resize and cropRatio). Zeros are settled by the first
+/// decodable image (settleDecoding).
+struct ImageDecoding
+{
+    int64_t channels = 0;
+    int64_t height = 0;
+    int64_t width = 0;
+    ImageResize resize = ImageResize::Crop;
+    double cropRatio = 0.875;
+
+    [[nodiscard]] int64_t bytesPerImage() const { return channels * height * width; }
+};
+
+/// Decodes `path` into `out` (bytesPerImage() bytes, channel-planar); false for a file OpenCV cannot decode.
+/// Throws InputError for a header that claims more pixels than one image may have or the memory budget holds.
+/// Safe to call from several threads at once.
+[[nodiscard]] bool decodeImage(const std::string& path, const ImageDecoding& decoding, uint8_t* out);
+
+/// Fills the zeros of `decoding` from the first decodable file of `listing`, from `start` on, and returns its position,
+/// with the files before it that could not be decoded in `undecodable`. Throws InputError naming the folder when
+/// no file decodes.
+size_t settleDecoding(const std::string& folder,
+                      const ImageFolderListing& listing,
+                      ImageDecoding& decoding,
+                      std::vector<std::string>& undecodable);
+
+/// Whether `path` starts as an image OpenCV reads (its header's size checked as decodeImage checks it), without
+/// decoding it: how a folder streamed from disk is scanned.
+[[nodiscard]] bool hasImageHeader(const std::string& path);
+
+/// Decodes the files of `listing` from position `first` on into memory, skipping (and listing in `undecodable`)
+/// those OpenCV cannot decode.
+[[nodiscard]] RawImages decodeImageFolder(const ImageFolderListing& listing,
+                                          const ImageDecoding& decoding,
+                                          size_t first,
+                                          std::vector<std::string>& undecodable);
 
 } // namespace pare::data

@@ -43,6 +43,12 @@ const char* sourceName(Source source)
     return "image-folder";
 }
 
+/// An image folder whose decoded images would take more than this, or more than a quarter of the memory budget,
+/// streams from disk. Holding it in memory saves only the decoding (a 256-pixel JPEG takes about 2 ms, against 50 ms
+/// or more to train on it at 224 pixels on two cores), and the rest of the budget is left to the model and its
+/// activations.
+constexpr int64_t kMostBytesInMemory = int64_t(1) << 30;
+
 /// The data spec "fashion-mnist": the Debian package's files.
 constexpr const char* kFashionMnistSpec = "fashion-mnist";
 
@@ -112,18 +118,19 @@ torch::Tensor toPixels(const data::RawImages& raw, const std::vector<int64_t>& s
 }
 
 /// Per-channel mean and standard deviation of the training images as the model sees them (converted, 0..1). When
-/// the converted set fits half the memory budget, of all of it at once in float, the same sums in the same order as
-/// when Pare kept the converted floats (so data sets keep their statistics bit for bit); otherwise of every k-th
-/// image, at most 2,048 spread over the whole set, in batches summed in double (a 224-pixel conversion of 60,000
-/// images would take 36 GB at once, and converting them all batch by batch took over ten minutes on 2 cores).
+/// they are in memory and their conversion fits half the memory budget, of all of them at once in float, the same
+/// sums in the same order as when Pare kept the converted floats (so data sets keep their statistics bit for bit);
+/// otherwise of every k-th image, at most 2,048 spread over the whole set, in batches summed in double (a 224-pixel
+/// conversion of 60,000 images would take 36 GB at once, and converting them all batch by batch took over ten
+/// minutes on 2 cores; a folder streamed from disk would be decoded whole).
 std::pair<std::vector<double>, std::vector<double>>
-channelStatistics(const torch::Tensor& pixels, const PixelConversion& conversion, int64_t channels)
+channelStatistics(const ImageSplit& images, const PixelConversion& conversion, int64_t channels)
 {
     std::vector<double> mean(static_cast<size_t>(channels)), deviation(static_cast<size_t>(channels));
-    const auto probe = conversion.unnormalized(pixels.slice(0, 0, 1));
+    const auto probe = conversion.unnormalized(images.pixelsIn(0, 1));
     const int64_t perImage = probe.numel() / std::max<int64_t>(channels, 1);
-    if (checkedProduct({ pixels.size(0), channels, perImage, 4 }) <= memoryBudget() / 2) {
-        const auto floats = conversion.unnormalized(pixels);
+    if (!images.streamed() && checkedProduct({ images.count(), channels, perImage, 4 }) <= memoryBudget() / 2) {
+        const auto floats = conversion.unnormalized(images.pixels());
         const auto m = floats.mean({ 0, 2, 3 });
         const auto s = floats.std({ 0, 2, 3 });
         for (int64_t c = 0; c < channels; ++c) {
@@ -133,11 +140,12 @@ channelStatistics(const torch::Tensor& pixels, const PixelConversion& conversion
         return { mean, deviation };
     }
     constexpr int64_t kMostImages = 2048;
-    const int64_t stride = (pixels.size(0) + kMostImages - 1) / kMostImages;
-    const auto sample = pixels.slice(0, 0, pixels.size(0), stride);
+    const int64_t stride = (images.count() + kMostImages - 1) / kMostImages;
+    const auto sample = torch::arange(0, images.count(), stride, torch::kInt64);
     std::vector<double> sum(mean.size(), 0.0), squares(mean.size(), 0.0);
     for (int64_t begin = 0; begin < sample.size(0); begin += 256) {
-        const auto batch = conversion.unnormalized(sample.slice(0, begin, begin + 256)).to(torch::kFloat64);
+        const auto batch
+            = conversion.unnormalized(images.pixelsAt(sample.slice(0, begin, begin + 256))).to(torch::kFloat64);
         const auto s = batch.sum({ 0, 2, 3 });
         const auto q = batch.square().sum({ 0, 2, 3 });
         for (int64_t c = 0; c < channels; ++c) {
@@ -296,7 +304,10 @@ Dataset Dataset::load(const std::string& spec, const DatasetOptions& options)
     info.folder = where.folder;
 
     // Pixels as read (8-bit) and the shape the model wants them in; converted a batch at a time.
-    torch::Tensor trainAll, trainAllLabels, testPixels;
+    // An image folder too big for the memory budget keeps its files, decoded a batch at a time (ImageFiles).
+    ImageSplit trainAll, testPixels;
+    torch::Tensor trainAllLabels;
+    std::shared_ptr<const ImageFiles> folderFiles;
     PixelConversion conversion;
     conversion.shape = options.inputShape;
     bool hasTrainSplit = true;
@@ -312,9 +323,9 @@ Dataset Dataset::load(const std::string& spec, const DatasetOptions& options)
                                         requireIdx(where.folder, "t10k-labels-idx1-ubyte"), classes);
         if (train.height != test.height || train.width != test.width)
             throw inputError(where.folder, "train and test images differ in size");
-        trainAll = toPixels(train, options.inputShape, where.folder);
+        trainAll = ImageSplit(toPixels(train, options.inputShape, where.folder), conversion);
         trainAllLabels = toLabels(train);
-        testPixels = toPixels(test, options.inputShape, where.folder);
+        testPixels = ImageSplit(toPixels(test, options.inputShape, where.folder), conversion);
         impl->testLabels = toLabels(test);
     } else if (where.kind == Source::Cifar10) {
         const auto metaPath = files::joinPath(where.folder, "batches.meta.txt");
@@ -327,39 +338,71 @@ Dataset Dataset::load(const std::string& spec, const DatasetOptions& options)
         const auto classes = static_cast<int64_t>(info.classNames.size());
         const auto train = data::readCifarBatches(batches, classes);
         const auto test = data::readCifarBatches({ files::joinPath(where.folder, "test_batch.bin") }, classes);
-        trainAll = toPixels(train, options.inputShape, where.folder);
+        trainAll = ImageSplit(toPixels(train, options.inputShape, where.folder), conversion);
         trainAllLabels = toLabels(train);
-        testPixels = toPixels(test, options.inputShape, where.folder);
+        testPixels = ImageSplit(toPixels(test, options.inputShape, where.folder), conversion);
         impl->testLabels = toLabels(test);
     } else {
         const auto& shape = options.inputShape;
-        auto folder = data::readImageFolder(where.folder, shape.empty() ? 0 : shape[0], shape.empty() ? 0 : shape[1],
-                                            shape.empty() ? 0 : shape[2], options.resize, options.cropRatio);
-        info.classNames = folder.classNames;
-        if (!folder.undecodable.empty()) {
+        data::ImageDecoding decoding;
+        decoding.channels = shape.empty() ? 0 : shape[0];
+        decoding.height = shape.empty() ? 0 : shape[1];
+        decoding.width = shape.empty() ? 0 : shape[2];
+        decoding.resize = options.resize;
+        decoding.cropRatio = options.cropRatio;
+        const auto listing = data::listImageFolder(where.folder);
+        info.classNames = listing.classNames;
+        std::vector<std::string> undecodable;
+        const size_t first = data::settleDecoding(where.folder, listing, decoding, undecodable);
+        conversion.shape.clear(); // the folder's images are decoded to the shape asked for
+        info.decodedBytes = checkedProduct({ int64_t(listing.paths.size() - first), decoding.bytesPerImage() });
+        info.streamed = options.storage == ImageStorage::Stream
+            || (options.storage == ImageStorage::Auto
+                && !(info.decodedBytes >= 0 && info.decodedBytes <= std::min(memoryBudget() / 4, kMostBytesInMemory)));
+        if (info.streamed) {
+            // Scanned, not decoded: a file whose header is not an image OpenCV reads is skipped now; one that passes
+            // and then fails to decode stops the epoch that reaches it, naming it.
+            std::vector<std::string> paths;
+            std::vector<int64_t> labels;
+            for (size_t i = first; i < listing.paths.size(); ++i) {
+                if (i == first || data::hasImageHeader(listing.paths[i])) {
+                    paths.push_back(listing.paths[i]);
+                    labels.push_back(listing.labels[i]);
+                } else {
+                    undecodable.push_back(listing.paths[i]);
+                }
+            }
+            const auto count = int64_t(paths.size());
+            folderFiles = std::make_shared<ImageFiles>(where.folder, std::move(paths), decoding);
+            trainAll = ImageSplit(folderFiles, torch::arange(count, torch::kInt64), conversion);
+            trainAllLabels = torch::tensor(labels, torch::kInt64);
+        } else {
+            const auto raw = data::decodeImageFolder(listing, decoding, first, undecodable);
+            trainAll = ImageSplit(toPixels(raw, {}, where.folder), conversion);
+            trainAllLabels = toLabels(raw);
+        }
+        if (!undecodable.empty()) {
             std::string names;
-            for (size_t i = 0; i < folder.undecodable.size() && i < 5; ++i)
-                names += (i ? ", " : "") + folder.undecodable[i];
-            if (folder.undecodable.size() > 5)
+            for (size_t i = 0; i < undecodable.size() && i < 5; ++i)
+                names += (i ? ", " : "") + undecodable[i];
+            if (undecodable.size() > 5)
                 names += ", ...";
-            info.warnings.push_back(where.folder + ": skipped " + std::to_string(folder.undecodable.size())
+            info.warnings.push_back(where.folder + ": skipped " + std::to_string(undecodable.size())
                                     + " undecodable file(s): " + names);
         }
-        trainAll = toPixels(folder.images, {}, where.folder);
-        conversion.shape.clear(); // the folder reader decoded the images to the shape asked for
-        trainAllLabels = toLabels(folder.images);
         // An image folder is one split: it is the test set (eval uses every image) and the training set.
         testPixels = trainAll;
         impl->testLabels = trainAllLabels;
         hasTrainSplit = false;
     }
-    const auto& shape = conversion.shape;
-    const int64_t channels = shape.empty() ? trainAll.size(1) : shape[0];
-    info.sampleShape = { channels, shape.empty() || shape[1] == 0 ? trainAll.size(2) : shape[1],
-                         shape.empty() || shape[2] == 0 ? trainAll.size(3) : shape[2] };
-    if (trainAll.size(0) == 0 || testPixels.size(0) == 0)
+    if (trainAll.count() == 0 || testPixels.count() == 0)
         throw inputError(where.folder,
-                         std::string("holds no ") + (trainAll.size(0) == 0 ? "training" : "test") + " images");
+                         std::string("holds no ") + (trainAll.count() == 0 ? "training" : "test") + " images");
+    const auto& shape = conversion.shape;
+    const auto stored = trainAll.pixelsIn(0, 1).sizes();
+    const int64_t channels = shape.empty() ? stored[1] : shape[0];
+    info.sampleShape = { channels, shape.empty() || shape[1] == 0 ? stored[2] : shape[1],
+                         shape.empty() || shape[2] == 0 ? stored[3] : shape[2] };
 
     // Normalization: the user's values, else the known statistics of the data set, else the training data's.
     if (!options.mean.empty() || !options.std.empty()) {
@@ -382,13 +425,13 @@ Dataset Dataset::load(const std::string& spec, const DatasetOptions& options)
             throw InputError("std: must be positive");
     conversion.mean = torch::tensor(info.mean).view({ 1, channels, 1, 1 });
     conversion.std = torch::tensor(info.std).view({ 1, channels, 1, 1 });
-    const ImageSplit all(trainAll, conversion);
+    const ImageSplit all = trainAll.withConversion(conversion);
     (void)all.slice(0, 1); // a conversion that cannot be done fails here, at load, not in the first batch
-    impl->testImages = hasTrainSplit ? ImageSplit(testPixels, conversion) : all;
+    impl->testImages = hasTrainSplit ? testPixels.withConversion(conversion) : all;
 
     // Validation carved from the training data with the seed; then an optional seeded subset for training.
     auto generator = seededGenerator(options.seed);
-    const int64_t n = trainAll.size(0);
+    const int64_t n = trainAll.count();
     const auto order = torch::randperm(n, generator, torch::kInt64);
     const int64_t validation = std::clamp<int64_t>(std::llround(options.validationFraction * double(n)), 0, n - 1);
     const auto validationIndex = order.slice(0, 0, validation);

@@ -14,6 +14,8 @@
 #include <fcntl.h>
 #include <filesystem>
 #include <fstream>
+#include <mutex>
+#include <optional>
 #include <unistd.h>
 
 namespace fs = std::filesystem;
@@ -21,49 +23,75 @@ namespace fs = std::filesystem;
 namespace pare::data {
 namespace {
 
-/// Silences stderr while it lives: libpng prints a line per damaged chunk ("libpng error: IDAT: CRC error") before
-/// OpenCV returns an empty image, and Pare reports the skipped files itself, once. Data sets load on one thread; a
-/// message another thread printed in that moment would be lost.
+/// Silences stderr while any instance lives: libpng prints a line per damaged chunk ("libpng error: IDAT: CRC
+/// error") before OpenCV returns an empty image, and Pare reports the skipped files itself, once. Counted, because
+/// folders streamed from disk decode on several threads at once: the first one in redirects, the last one out
+/// restores. A message another thread printed in that moment would be lost.
 class QuietStderr
 {
 public:
     QuietStderr()
-        : m_saved(::dup(STDERR_FILENO))
     {
+        const std::lock_guard lock(mutex());
+        if (users()++ > 0)
+            return;
+        saved() = ::dup(STDERR_FILENO);
         const int null = ::open("/dev/null", O_WRONLY | O_CLOEXEC);
-        if (m_saved >= 0 && null >= 0)
+        if (saved() >= 0 && null >= 0)
             ::dup2(null, STDERR_FILENO);
         if (null >= 0)
             ::close(null);
     }
     ~QuietStderr()
     {
-        if (m_saved >= 0) {
-            ::dup2(m_saved, STDERR_FILENO);
-            ::close(m_saved);
-        }
+        const std::lock_guard lock(mutex());
+        if (--users() > 0 || saved() < 0)
+            return;
+        ::dup2(saved(), STDERR_FILENO);
+        ::close(saved());
+        saved() = -1;
     }
     QuietStderr(const QuietStderr&) = delete;
     QuietStderr& operator=(const QuietStderr&) = delete;
 
 private:
-    int m_saved;
+    static std::mutex& mutex()
+    {
+        static std::mutex m;
+        return m;
+    }
+    static int& users()
+    {
+        static int n = 0;
+        return n;
+    }
+    static int& saved()
+    {
+        static int fd = -1;
+        return fd;
+    }
 };
 
 /// Refuses an image whose header claims more pixels than one image may have or than the memory budget holds,
 /// before a decoder allocates for it. Formats Pare does not parse are bounded by OpenCV's own pixel limit, set to
 /// the same value in readImageFolder.
-void requirePlausibleSize(const std::string& path)
+/// Returns whether the header is one Pare parses (PNG, JPEG, BMP, GIF).
+bool requirePlausibleSize(const std::string& path)
 {
-    std::string head(65536, '\0');
-    {
+    // Most headers state the size in their first bytes; a JPEG's can follow up to 64 KB of EXIF data. Reading 4 KB
+    // first keeps the scan of a folder streamed from disk from reading every small file whole.
+    std::optional<ImageSize> size;
+    for (const size_t headBytes : { size_t(4096), size_t(65536) }) {
+        std::string head(headBytes, '\0');
         std::ifstream in(path, std::ios::binary);
         in.read(head.data(), std::streamsize(head.size()));
         head.resize(size_t(in.gcount()));
+        size = claimedImageSize(head);
+        if (size || head.size() < headBytes)
+            break;
     }
-    const auto size = claimedImageSize(head);
     if (!size)
-        return;
+        return false;
     const int64_t pixels = checkedProduct({ size->width, size->height });
     if (pixels < 0 || pixels > kMaxImagePixels)
         throw inputError(path,
@@ -71,22 +99,26 @@ void requirePlausibleSize(const std::string& path)
                              + " pixels, more than the " + std::to_string(kMaxImagePixels / 1'000'000)
                              + "-megapixel limit of one image");
     requireWithinBudget(path, "decoding it", pixels * 3);
+    return true;
+}
+
+/// cv::imread, quiet, with an empty Mat for what OpenCV throws.
+cv::Mat quietImread(const std::string& path, int flags)
+{
+    const QuietStderr quiet;
+    try {
+        return cv::imread(path, flags);
+    } catch (const cv::Exception&) {
+        return {};
+    }
 }
 
 /// Decodes one image as 8-bit with `channels` channels (1: gray, 3: RGB), or an empty Mat.
 cv::Mat decode(const std::string& path, int channels)
 {
     requirePlausibleSize(path);
-    cv::Mat image;
-    try {
-        const QuietStderr quiet;
-        image = cv::imread(path, channels == 1 ? cv::IMREAD_GRAYSCALE : cv::IMREAD_COLOR);
-    } catch (const cv::Exception&) {
-        return {};
-    }
-    if (image.empty())
-        return {};
-    if (channels == 3)
+    cv::Mat image = quietImread(path, channels == 1 ? cv::IMREAD_GRAYSCALE : cv::IMREAD_COLOR);
+    if (!image.empty() && channels == 3)
         cv::cvtColor(image, image, cv::COLOR_BGR2RGB);
     return image;
 }
@@ -136,79 +168,110 @@ cv::Mat fitted(const cv::Mat& image, int height, int width, ImageResize resize, 
 
 } // namespace
 
-ImageFolderContents readImageFolder(
-    const std::string& folder, int64_t channels, int64_t height, int64_t width, ImageResize resize, double cropRatio)
+ImageFolderListing listImageFolder(const std::string& folder)
 {
-    if (!(cropRatio > 0.0 && cropRatio <= 1.0))
-        throw InputError("crop ratio: must be in (0, 1], got " + std::to_string(cropRatio));
     files::requireDirectory(folder);
+    ImageFolderListing listing;
+    for (const auto& entry : entries(folder, [](const fs::file_status& s) { return fs::is_directory(s); }))
+        listing.classNames.push_back(entry.filename().string());
+    std::sort(listing.classNames.begin(), listing.classNames.end());
+    if (listing.classNames.empty())
+        throw inputError(folder, "no class sub-folders (expected one folder of images per class)");
+    for (size_t c = 0; c < listing.classNames.size(); ++c) {
+        for (const auto& entry : entries(fs::path(folder) / listing.classNames[c],
+                                         [](const fs::file_status& s) { return fs::is_regular_file(s); })) {
+            listing.paths.push_back(entry.string());
+            listing.labels.push_back(static_cast<int64_t>(c));
+        }
+    }
+    return listing;
+}
+
+bool decodeImage(const std::string& path, const ImageDecoding& decoding, uint8_t* out)
+{
+    cv::Mat image = decode(path, static_cast<int>(decoding.channels));
+    if (image.empty())
+        return false;
+    const auto height = decoding.height, width = decoding.width, channels = decoding.channels;
+    if (image.rows != height || image.cols != width)
+        image = fitted(image, static_cast<int>(height), static_cast<int>(width), decoding.resize, decoding.cropRatio);
+    // OpenCV keeps channels interleaved (HWC); models take planar CHW.
+    const int64_t plane = height * width;
+    for (int64_t y = 0; y < height; ++y) {
+        const uint8_t* row = image.ptr<uint8_t>(static_cast<int>(y));
+        for (int64_t x = 0; x < width; ++x)
+            for (int64_t ch = 0; ch < channels; ++ch)
+                out[ch * plane + y * width + x] = row[x * channels + ch];
+    }
+    return true;
+}
+
+size_t settleDecoding(const std::string& folder,
+                      const ImageFolderListing& listing,
+                      ImageDecoding& decoding,
+                      std::vector<std::string>& undecodable)
+{
+    if (!(decoding.cropRatio > 0.0 && decoding.cropRatio <= 1.0))
+        throw InputError("crop ratio: must be in (0, 1], got " + std::to_string(decoding.cropRatio));
     // OpenCV's own limit for the formats requirePlausibleSize does not parse (TIFF, WebP...); read once, at the
     // first decode.
     ::setenv("OPENCV_IO_MAX_IMAGE_PIXELS", std::to_string(kMaxImagePixels).c_str(), /*overwrite=*/0);
-    ImageFolderContents contents;
-    std::vector<std::pair<std::string, int64_t>> samples; // path, class
-    for (const auto& entry : entries(folder, [](const fs::file_status& s) { return fs::is_directory(s); }))
-        contents.classNames.push_back(entry.filename().string());
-    std::sort(contents.classNames.begin(), contents.classNames.end());
-    if (contents.classNames.empty())
-        throw inputError(folder, "no class sub-folders (expected one folder of images per class)");
-    for (size_t c = 0; c < contents.classNames.size(); ++c) {
-        for (const auto& entry : entries(fs::path(folder) / contents.classNames[c],
-                                         [](const fs::file_status& s) { return fs::is_regular_file(s); }))
-            samples.emplace_back(entry.string(), static_cast<int64_t>(c));
-    }
-
-    RawImages& raw = contents.images;
-    for (const auto& [path, label] : samples) {
-        if (channels == 0) {
-            // The first decodable image decides the channels when neither the model nor the user does.
-            requirePlausibleSize(path);
-            const cv::Mat probe = [&path] {
-                const QuietStderr quiet;
-                try {
-                    return cv::imread(path, cv::IMREAD_UNCHANGED);
-                } catch (const cv::Exception&) {
-                    return cv::Mat();
-                }
-            }();
-            if (probe.empty()) {
-                contents.undecodable.push_back(path);
-                continue;
-            }
-            channels = probe.channels() == 1 ? 1 : 3;
-        }
-        cv::Mat image = decode(path, static_cast<int>(channels));
-        if (image.empty()) {
-            contents.undecodable.push_back(path);
+    for (size_t i = 0; i < listing.paths.size(); ++i) {
+        const auto& path = listing.paths[i];
+        requirePlausibleSize(path);
+        // The first decodable image decides the channels and size when neither the model nor the user does.
+        const cv::Mat probe = quietImread(path, cv::IMREAD_UNCHANGED);
+        if (probe.empty()) {
+            undecodable.push_back(path);
             continue;
         }
-        if (height == 0 || width == 0) {
-            height = image.rows;
-            width = image.cols;
+        if (decoding.channels == 0)
+            decoding.channels = probe.channels() == 1 ? 1 : 3;
+        if (decoding.height == 0 || decoding.width == 0) {
+            decoding.height = probe.rows;
+            decoding.width = probe.cols;
         }
-        if (image.rows != height || image.cols != width)
-            image = fitted(image, static_cast<int>(height), static_cast<int>(width), resize, cropRatio);
-        // OpenCV keeps channels interleaved (HWC); models take planar CHW.
-        const int64_t plane = height * width;
+        return i;
+    }
+    throw inputError(folder,
+                     "no decodable image in " + std::to_string(listing.paths.size()) + " files under "
+                         + std::to_string(listing.classNames.size()) + " class folders");
+}
+
+bool hasImageHeader(const std::string& path)
+{
+    if (requirePlausibleSize(path))
+        return true;
+    try {
+        return cv::haveImageReader(path);
+    } catch (const cv::Exception&) {
+        return false;
+    }
+}
+
+RawImages decodeImageFolder(const ImageFolderListing& listing,
+                            const ImageDecoding& decoding,
+                            size_t first,
+                            std::vector<std::string>& undecodable)
+{
+    RawImages raw;
+    const auto bytes = static_cast<size_t>(decoding.bytesPerImage());
+    raw.pixels.reserve(bytes * (listing.paths.size() - first));
+    for (size_t i = first; i < listing.paths.size(); ++i) {
         const size_t offset = raw.pixels.size();
-        raw.pixels.resize(offset + static_cast<size_t>(channels * plane));
-        for (int64_t y = 0; y < height; ++y) {
-            const uint8_t* row = image.ptr<uint8_t>(static_cast<int>(y));
-            for (int64_t x = 0; x < width; ++x)
-                for (int64_t ch = 0; ch < channels; ++ch)
-                    raw.pixels[offset + ch * plane + y * width + x] = row[x * channels + ch];
+        raw.pixels.resize(offset + bytes);
+        if (!decodeImage(listing.paths[i], decoding, raw.pixels.data() + offset)) {
+            raw.pixels.resize(offset);
+            undecodable.push_back(listing.paths[i]);
+            continue;
         }
-        raw.labels.push_back(label);
+        raw.labels.push_back(listing.labels[i]);
     }
     raw.count = static_cast<int64_t>(raw.labels.size());
-    raw.channels = channels;
-    raw.height = height;
-    raw.width = width;
-    if (raw.count == 0)
-        throw inputError(folder,
-                         "no decodable image in " + std::to_string(samples.size()) + " files under "
-                             + std::to_string(contents.classNames.size()) + " class folders");
-    return contents;
+    raw.channels = decoding.channels;
+    raw.height = decoding.height;
+    raw.width = decoding.width;
+    return raw;
 }
 
 } // namespace pare::data

@@ -1,7 +1,7 @@
 // ONNX exports checked in a runtime that shares no code with LibTorch: OpenCV's DNN module, or, where OpenCV 4.6
 // cannot read or run a valid graph (LayerNorm written out, squeeze-and-excitation gates), Pare's reference evaluator.
 
-#include "data/DatasetImpl.h"
+#include "data/BatchStream.h"
 #include "io/OnnxReference.h"
 #include "model/ModelImpl.h"
 
@@ -112,8 +112,9 @@ checkOnnxWithOpenCv(const std::string& onnxBytes, const Model& model, const Data
     const auto& images = data.impl().images(split);
     const int64_t n = count > 0 ? std::min(count, images.count()) : images.count();
     return check(onnxBytes, model, [&](const std::function<void(const torch::Tensor&)>& each) {
-        for (int64_t begin = 0; begin < n; begin += kInferenceBatch)
-            each(images.slice(begin, std::min(n, begin + kInferenceBatch)));
+        auto batches = BatchStream::sequential(images, 0, n, kInferenceBatch);
+        for (size_t b = 0; b < batches.size(); ++b)
+            each(batches.next());
     });
 }
 
@@ -135,8 +136,9 @@ OnnxCheck checkOnnxWithReference(const std::string& onnxBytes, const Model& mode
     return check(
         onnxBytes, model,
         [&](const std::function<void(const torch::Tensor&)>& each) {
-            for (int64_t begin = 0; begin < n; begin += kInferenceBatch)
-                each(images.slice(begin, std::min(n, begin + kInferenceBatch)));
+            auto batches = BatchStream::sequential(images, 0, n, kInferenceBatch);
+            for (size_t b = 0; b < batches.size(); ++b)
+                each(batches.next());
         },
         /*referenceOnly=*/true);
 }

@@ -293,8 +293,10 @@ void Converter::convertNode(Node* node)
     } else if (op == "aten::layer_norm") {
         layerNorm(node);
     } else if (op == "aten::gelu") {
-        // gelu(x) = x * (1 + erf(x / sqrt 2)) / 2 (the exact form; tanh's approximation is refused)
-        if (const auto how = constant(node->input(1)); how && how->isString() && how->toStringRef() != "none")
+        // gelu(x) = x * (1 + erf(x / sqrt 2)) / 2 (the exact form; tanh's approximation is refused). ATen names the
+        // exact form by its approximation: none.
+        const std::string exactGelu = "none";
+        if (const auto how = constant(node->input(1)); how && how->isString() && how->toStringRef() != exactGelu)
             fail(node, "the tanh approximation of GELU is not covered");
         alias(node->output(), gelu(tensor(node, node->input(0))), rank(node->input(0)));
     } else if (op == "aten::transpose" || op == "aten::permute") {

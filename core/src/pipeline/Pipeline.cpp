@@ -141,6 +141,7 @@ StepOutcome runStep(const RecipeStep& step,
                     const std::map<std::string, Model>& namedModels,
                     const Dataset& data,
                     uint64_t seed,
+                    std::optional<Augmentation> augment,
                     std::vector<std::pair<std::string, int>>& bits,
                     const TrainProgressCallback& progress,
                     const CancelFlag* cancel,
@@ -151,6 +152,7 @@ StepOutcome runStep(const RecipeStep& step,
     case RecipeStep::Kind::Prune: {
         auto options = step.prune;
         options.finetune.seed = seed;
+        options.finetune.augment = augment;
         outcome.trained = prune(model, data, options, progress, cancel).finetune;
         break;
     }
@@ -166,6 +168,7 @@ StepOutcome runStep(const RecipeStep& step,
         }
         auto options = spec.options;
         options.train.seed = seed;
+        options.train.augment = augment;
         options.keepZeros = self;
         outcome.trained = distill(teacher, model, data, options, progress, cancel).training;
         if (!outcome.trained.cancelled && measureAgreement)
@@ -175,6 +178,7 @@ StepOutcome runStep(const RecipeStep& step,
     case RecipeStep::Kind::Quantize: {
         auto options = step.quantize;
         options.finetune.seed = seed;
+        options.finetune.augment = augment;
         const auto quantized = quantizeWeights(model, data, options, progress, cancel);
         outcome.trained = quantized.finetune;
         bits.clear();
@@ -200,7 +204,8 @@ applyRecipe(const Model& original, const Dataset& data, const Recipe& recipe, co
         model.setRecord(recordFromData(data.info()));
     std::vector<std::pair<std::string, int>> bits;
     for (const auto& step : recipe.steps) {
-        const auto outcome = runStep(step, model, original, namedModels, data, recipe.seed, bits, {}, cancel, false);
+        const auto outcome
+            = runStep(step, model, original, namedModels, data, recipe.seed, recipe.augment, bits, {}, cancel, false);
         if (outcome.trained.cancelled || (cancel && cancel->isRequested()))
             return std::nullopt;
     }
@@ -254,8 +259,8 @@ PipelineResult runPipeline(const Model& original,
             callbacks.progress({ i + 1, stepCount, name, {} });
 
         const auto stepStarted = std::chrono::steady_clock::now();
-        const auto outcome
-            = runStep(step, model, original, namedModels, data, recipe.seed, bits, progress, cancel, true);
+        const auto outcome = runStep(step, model, original, namedModels, data, recipe.seed, recipe.augment, bits,
+                                     progress, cancel, true);
         if (outcome.trained.cancelled || (cancel && cancel->isRequested())) {
             result.cancelled = true;
             break;

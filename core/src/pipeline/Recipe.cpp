@@ -342,7 +342,11 @@ std::string Recipe::toJson() const
         }
         steps.push_back(json { { RecipeStep::kindName(s.kind), body } });
     }
-    return json { { "version", kVersion }, { "seed", seed }, { "steps", steps } }.dump(2) + "\n";
+    json document { { "version", kVersion }, { "seed", seed } };
+    if (augment)
+        document["augment"] = optionName(*augment);
+    document["steps"] = steps;
+    return document.dump(2) + "\n";
 }
 
 Recipe Recipe::fromJson(const std::string& text, const std::string& origin)
@@ -364,6 +368,11 @@ Recipe Recipe::fromJson(const std::string& text, const std::string& origin)
         top.fail("'version' must be " + std::to_string(kVersion) + " (this Pare reads recipe version 1)");
     Recipe recipe;
     top.read("seed", recipe.seed);
+    if (top.has("augment")) {
+        Augmentation augment = Augmentation::None;
+        top.readOption("augment", augment);
+        recipe.augment = augment;
+    }
     json steps = json::array();
     top.read("steps", steps);
     top.finish();
@@ -441,6 +450,7 @@ Recipe Recipe::fromSimple(const Simple& simple)
         throw InputError("engine: the int8 engine runs 8-bit weights; bits must be 8");
     Recipe recipe;
     recipe.seed = simple.seed;
+    recipe.augment = simple.augment;
     if (simple.pruneRatio > 0.0) {
         RecipeStep step;
         step.kind = RecipeStep::Kind::Prune;

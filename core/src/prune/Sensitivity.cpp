@@ -1,4 +1,4 @@
-#include "data/DatasetImpl.h"
+#include "data/BatchStream.h"
 #include "model/ModelImpl.h"
 #include "prune/Magnitude.h"
 #include "quant/WeightLevels.h"
@@ -30,11 +30,11 @@ double accuracyOn(const Model& model, const Dataset& data, Split split, int64_t 
     const auto& y = data.impl().labels(split);
     const int64_t n = images > 0 ? std::min(images, x.count()) : x.count();
     int64_t correct = 0;
-    for (int64_t begin = 0; begin < n; begin += kInferenceBatch) {
-        const auto end = std::min(n, begin + kInferenceBatch);
-        correct += forward(module, x.slice(begin, end), model.record().output)
+    auto batches = BatchStream::sequential(x, 0, n, kInferenceBatch);
+    for (size_t b = 0; b < batches.size(); ++b) {
+        correct += forward(module, batches.next(), model.record().output)
                        .argmax(1)
-                       .eq(y.slice(0, begin, end))
+                       .eq(y.index_select(0, batches.indices(b)))
                        .sum()
                        .item<int64_t>();
     }

@@ -1,4 +1,4 @@
-#include "data/DatasetImpl.h"
+#include "data/BatchStream.h"
 #include "model/ModelImpl.h"
 #include "train/TrainLoop.h"
 
@@ -83,11 +83,11 @@ torch::Tensor teacherLogits(const Model& teacher, const ImageSplit& images, cons
     torch::InferenceMode inference;
     module.eval();
     std::vector<torch::Tensor> parts;
-    for (int64_t begin = 0; begin < images.count(); begin += kInferenceBatch) {
+    auto batches = BatchStream::sequential(images, 0, images.count(), kInferenceBatch);
+    for (size_t b = 0; b < batches.size(); ++b) {
         if (cancel && cancel->isRequested())
             break;
-        parts.push_back(forward(module, images.slice(begin, std::min(images.count(), begin + kInferenceBatch)),
-                                teacher.record().output));
+        parts.push_back(forward(module, batches.next(), teacher.record().output));
     }
     return parts.empty() ? torch::Tensor() : torch::cat(parts);
 }
@@ -129,8 +129,10 @@ try {
     DistillResult result;
     const auto started = std::chrono::steady_clock::now();
     // The student may be a copy of the teacher (distillation-assisted fine-tuning): the targets are computed before
-    // it changes, so the teacher's outputs stay those of the original.
-    const auto teacherOut = teacherLogits(teacher, data.impl().trainImages, cancel);
+    // it changes, so the teacher's outputs stay those of the original. With augmentation the teacher sees each
+    // batch as the student does, cropped and flipped, so its targets are computed batch by batch instead.
+    const bool targetsPerBatch = augmentationFor(options.train, data) != Augmentation::None;
+    const auto teacherOut = targetsPerBatch ? torch::Tensor() : teacherLogits(teacher, data.impl().trainImages, cancel);
     const auto targets = teacherOut.defined() ? softTargets(teacherOut, options.temperature) : teacherOut;
     const auto targetProbabilities = targets.defined() ? targets.exp() : targets;
     result.teacherSeconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
@@ -145,18 +147,28 @@ try {
         int64_t images = 0;
     };
     std::vector<Sums> perEpoch(static_cast<size_t>(std::max(options.train.epochs, 0)) + 1);
-    const BatchLoss loss
-        = [&](const torch::Tensor& logits, const torch::Tensor& labels, const torch::Tensor& indices, int epoch) {
-              const auto terms = FusedDistillationLoss::apply(logits, targetProbabilities.index_select(0, indices),
-                                                              targets.index_select(0, indices), labels,
-                                                              options.temperature, options.alpha);
-              auto& sums = perEpoch[static_cast<size_t>(epoch)];
-              const auto n = labels.size(0);
-              sums.soft += terms[1].item<double>() * double(n);
-              sums.hard += terms[2].item<double>() * double(n);
-              sums.images += n;
-              return terms[0];
-          };
+    auto& teacherModule = executable(teacher.impl());
+    const BatchLoss loss = [&](const torch::Tensor& inputs, const torch::Tensor& logits, const torch::Tensor& labels,
+                               const torch::Tensor& indices, int epoch) {
+        torch::Tensor batchTargets, batchProbabilities;
+        if (targetsPerBatch) {
+            torch::NoGradGuard noGrad;
+            teacherModule.eval();
+            batchTargets = softTargets(forward(teacherModule, inputs, teacher.record().output), options.temperature);
+            batchProbabilities = batchTargets.exp();
+        } else {
+            batchTargets = targets.index_select(0, indices);
+            batchProbabilities = targetProbabilities.index_select(0, indices);
+        }
+        const auto terms = FusedDistillationLoss::apply(logits, batchProbabilities, batchTargets, labels,
+                                                        options.temperature, options.alpha);
+        auto& sums = perEpoch[static_cast<size_t>(epoch)];
+        const auto n = labels.size(0);
+        sums.soft += terms[1].item<double>() * double(n);
+        sums.hard += terms[2].item<double>() * double(n);
+        sums.images += n;
+        return terms[0];
+    };
     const TrainHooks hooks = options.keepZeros ? zeroKeepingHooks(student.impl().module) : TrainHooks {};
     result.training = trainWithLoss(student, data, options.train, loss, progress, cancel, hooks);
     for (int epoch = 1; epoch < static_cast<int>(perEpoch.size()); ++epoch) {
@@ -180,8 +192,9 @@ double topOneAgreement(const Model& a, const Model& b, const Dataset& data, Spli
     first.eval();
     second.eval();
     int64_t same = 0;
-    for (int64_t begin = 0; begin < images.count(); begin += kInferenceBatch) {
-        const auto x = images.slice(begin, std::min(images.count(), begin + kInferenceBatch));
+    auto batches = BatchStream::sequential(images, 0, images.count(), kInferenceBatch);
+    for (size_t batch = 0; batch < batches.size(); ++batch) {
+        const auto x = batches.next();
         same += forward(first, x, a.record().output)
                     .argmax(1)
                     .eq(forward(second, x, b.record().output).argmax(1))

@@ -11,10 +11,18 @@
 
 namespace pare {
 
-/// The loss a training run minimizes for one batch: logits, labels, the batch's indices into the training split,
-/// and the 1-based epoch. Cross-entropy for plain training; distillation adds the teacher's soft targets.
-using BatchLoss = std::function<torch::Tensor(
-    const torch::Tensor& logits, const torch::Tensor& labels, const torch::Tensor& indices, int epoch)>;
+/// The loss a training run minimizes for one batch: the inputs as the model saw them (augmented), its logits, the
+/// labels, the batch's indices into the training split, and the 1-based epoch. Cross-entropy for plain training;
+/// distillation adds the teacher's soft targets.
+using BatchLoss = std::function<torch::Tensor(const torch::Tensor& inputs,
+                                              const torch::Tensor& logits,
+                                              const torch::Tensor& labels,
+                                              const torch::Tensor& indices,
+                                              int epoch)>;
+
+/// The augmentation `options` asks for, or the data set's default: crop-flip for image folders (photos), none for
+/// IDX and CIFAR-10 files (which Pare has always trained on as they are).
+[[nodiscard]] Augmentation augmentationFor(const TrainOptions& options, const Dataset& data);
 
 /// pare::train with another loss (Training.cpp).
 TrainResult trainWithLoss(Model& model,

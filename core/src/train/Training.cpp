@@ -1,4 +1,5 @@
-#include "data/DatasetImpl.h"
+#include "data/Augmentation.h"
+#include "data/BatchStream.h"
 #include "model/ModelImpl.h"
 #include "train/TrainLoop.h"
 
@@ -11,6 +12,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdlib>
+#include <random>
 
 namespace pare {
 namespace {
@@ -80,6 +82,13 @@ bool tryChannelsLast(torch::jit::Module& module,
 
 } // namespace
 
+Augmentation augmentationFor(const TrainOptions& options, const Dataset& data)
+{
+    if (options.augment)
+        return *options.augment;
+    return data.info().kind == "image-folder" ? Augmentation::CropFlip : Augmentation::None;
+}
+
 TrainResult train(Model& model,
                   const Dataset& data,
                   const TrainOptions& options,
@@ -87,8 +96,9 @@ TrainResult train(Model& model,
                   const CancelFlag* cancel,
                   const TrainHooks& hooks)
 {
-    const BatchLoss crossEntropy = [](const torch::Tensor& logits, const torch::Tensor& labels, const torch::Tensor&,
-                                      int) { return torch::nn::functional::cross_entropy(logits, labels); };
+    const BatchLoss crossEntropy
+        = [](const torch::Tensor&, const torch::Tensor& logits, const torch::Tensor& labels, const torch::Tensor&,
+             int) { return torch::nn::functional::cross_entropy(logits, labels); };
     return trainWithLoss(model, data, options, crossEntropy, progress, cancel, hooks);
 }
 
@@ -126,6 +136,29 @@ try {
     const auto layout = channelsLast ? at::MemoryFormat::ChannelsLast : at::MemoryFormat::Contiguous;
     auto optimizer = makeOptimizer(options, baseRate, parameters);
     auto generator = seededGenerator(options.seed ^ 0x9e3779b97f4a7c15ULL);
+    // Crops and flips drawn here, on this thread, a whole epoch at a time in the order the images come: the same
+    // for a seed whether the batches are gathered in memory or decoded ahead on another thread.
+    std::mt19937_64 augmentRandom(options.seed ^ 0x5bd1e9955bd1e995ULL);
+    const bool cropFlip = count > 0 && augmentationFor(options, data) == Augmentation::CropFlip;
+    const auto stored = cropFlip ? images.pixelsIn(0, 1).sizes().vec() : std::vector<int64_t> {};
+    const auto augmentation = [&](int) -> BatchStream::PixelTransform {
+        if (!cropFlip)
+            return {};
+        // The pixels as stored, before any conversion to the model's size (IDX and CIFAR keep their own).
+        const int channels = int(stored[1]), height = int(stored[2]), width = int(stored[3]);
+        auto draws = std::make_shared<std::vector<data::CropFlip>>();
+        for (int64_t i = 0; i < count; ++i)
+            draws->push_back(data::drawCropFlip(height, width, augmentRandom));
+        const int64_t batchSize = options.batchSize;
+        return [draws, batchSize, channels, height, width](torch::Tensor& pixels, size_t batch) {
+            // Gathered pixels are a fresh tensor this batch owns; changing them leaves the stored images alone.
+            uint8_t* image = pixels.data_ptr<uint8_t>();
+            const int64_t bytes = int64_t(channels) * height * width;
+            for (int64_t i = 0; i < pixels.size(0); ++i)
+                data::applyCropFlip(image + i * bytes, channels, height, width,
+                                    (*draws)[size_t(int64_t(batch) * batchSize + i)]);
+        };
+    };
 
     TrainResult result;
     int64_t step = 0;
@@ -133,6 +166,11 @@ try {
         EpochReport report;
         report.epoch = epoch;
         const auto order = torch::randperm(count, generator, torch::kInt64);
+        std::vector<torch::Tensor> batchIndices;
+        for (int64_t batch = 0; batch < batches; ++batch)
+            batchIndices.push_back(
+                order.slice(0, batch * options.batchSize, std::min(count, (batch + 1) * options.batchSize)));
+        BatchStream stream(images, std::move(batchIndices), augmentation(epoch));
         module.train();
         double lossSum = 0.0;
         int64_t lossImages = 0;
@@ -145,12 +183,11 @@ try {
             const double rate = learningRateAt(options, baseRate, step, totalSteps);
             for (auto& group : optimizer->param_groups())
                 group.options().set_lr(rate);
-            const auto index
-                = order.slice(0, batch * options.batchSize, std::min(count, (batch + 1) * options.batchSize));
-            const auto x = images.gather(index).contiguous(layout);
+            const auto& index = stream.indices(size_t(batch));
+            const auto x = stream.next().contiguous(layout);
             const auto y = labels.index_select(0, index);
             optimizer->zero_grad();
-            const auto loss = batchLoss(forward(module, x, model.record().output), y, index, epoch);
+            const auto loss = batchLoss(x, forward(module, x, model.record().output), y, index, epoch);
             loss.backward();
             if (hooks.beforeOptimizerStep)
                 hooks.beforeOptimizerStep(step, totalSteps);
@@ -217,11 +254,13 @@ try {
     double lossSum = 0.0;
     int64_t correct = 0;
     const int64_t count = limit > 0 ? std::min(limit, images.count()) : images.count();
-    for (int64_t begin = 0; begin < count; begin += batchSize) {
+    auto batches = BatchStream::sequential(images, 0, count, batchSize);
+    for (size_t b = 0; b < batches.size(); ++b) {
         if (cancel && cancel->isRequested())
             break;
+        const int64_t begin = int64_t(b) * batchSize;
         const int64_t end = std::min(count, begin + batchSize);
-        const auto x = images.slice(begin, end);
+        const auto x = batches.next();
         const auto y = labels.slice(0, begin, end);
         const auto forwardStart = Clock::now();
         const auto logits = forward(module, x, model.record().output);
