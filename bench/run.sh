@@ -98,6 +98,17 @@ echo
 OMP_WAIT_POLICY=PASSIVE OPENBLAS_NUM_THREADS=1 "$build/bench/bench_snapshot_cost" "$models/convnext_tiny_scripted.pt" 2
 
 echo
+echo "Image folders of real size (bench/streaming.sh): 20,000 generated JPEG images of 256x256 and torchvision's"
+echo "mobilenet_v2 (width 0.5) at 3x224x224 (goals: peaks under 2.5 GB, streamed fine-tuning within 15%)."
+echo
+"$(dirname "$0")/streaming.sh" "$build"
+
+echo
+echo "Models of real size (bench/big_models.sh): ConvNeXt-Tiny on the command line, DenseNet-121 in the studio."
+echo
+"$(dirname "$0")/big_models.sh" "$build"
+
+echo
 echo "pare search within a 20-minute budget on the bundled LeNet-5 (bench/search.sh; 40 minutes):"
 echo
 "$(dirname "$0")/search.sh" "$build"

@@ -4,6 +4,9 @@
                                          about 20 KB each, as photos of that size are)
   streaming_fixtures.py --model OUT.pt   torchvision's mobilenet_v2, width 0.5, 10 classes, scripted (untrained:
                                          the benchmark measures memory and speed, not accuracy)
+  streaming_fixtures.py --densenet OUT.pt  torchvision's densenet121, 10 classes, scripted, with a Pare record for
+                                         3x64x64 input and the class names of the generated folders (class0..9), so
+                                         the studio opens it without asking for its inputs
 
 Images are smooth random colour fields with noise and a class-dependent bright disc, so that they compress like
 photos, not like flat colour, and differ by class. Seeded: the same folder every run.
@@ -40,8 +43,23 @@ def make_model(path):
     torch.jit.script(model).save(path)
 
 
+def make_densenet(path):
+    import json
+
+    import torch
+    import torchvision.models as tvm
+
+    torch.manual_seed(0)
+    model = tvm.densenet121(num_classes=10).eval()
+    record = {"input_shape": [3, 64, 64], "mean": [0.5, 0.5, 0.5], "std": [0.25, 0.25, 0.25],
+              "classes": [f"class{c}" for c in range(10)], "format": "pare-model-record", "version": 1}
+    torch.jit.script(model).save(path, _extra_files={"pare.json": json.dumps(record)})
+
+
 if __name__ == "__main__":
     if sys.argv[1] == "--model":
         make_model(sys.argv[2])
+    elif sys.argv[1] == "--densenet":
+        make_densenet(sys.argv[2])
     else:
         make_folder(sys.argv[1], int(sys.argv[2]))

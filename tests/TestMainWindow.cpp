@@ -36,6 +36,7 @@
 #include <QTableView>
 #include <QTableWidget>
 #include <QTemporaryDir>
+#include <QTreeWidget>
 #include <QtTest>
 
 using pare::ui::Dialogs;
@@ -240,8 +241,8 @@ void TestMainWindow::runFillsTheChartAndTheTable()
     for (size_t i = 0; i < layers.size(); ++i)
         QCOMPARE(bars[qsizetype(i)], 100.0 * layers[i].sparsity());
     QVERIFY(bars.front() > 10.0);
-    auto* layerTable = child<QTableWidget>("layerTable");
-    QCOMPARE(layerTable->item(0, 5)->text(), QString("4"));
+    auto* layerTable = child<QTreeWidget>("layerTable");
+    QCOMPARE(layerTable->topLevelItem(0)->text(5), QString("4"));
 }
 
 void TestMainWindow::int8EngineRunsFromTheControls()

@@ -11,6 +11,9 @@
 #include "pare/Runtime.h"
 #include "pare/Sensitivity.h"
 
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QtTest>
 
 #include <algorithm>
@@ -33,6 +36,8 @@ private slots:
     void bitAllocationSparesSensitiveLayers();
     void bitAllocationOfManyLayersIsOptimal();
     void quantizeWithSensitivityAllocation();
+    void timeBudgetPlansFewerImagesThenSettings();
+    void timeBudgetSamplesAndSaysSo();
 
 private:
     std::unique_ptr<Dataset> m_data;
@@ -230,6 +235,67 @@ void TestSensitivity::quantizeWithSensitivityAllocation()
     }
     QVERIFY(bitWeights / weights <= 2.5);
     QVERIFY(used.size() > 1); // 2.5 bits on average cannot be one integer width: the layers differ
+}
+
+void TestSensitivity::timeBudgetPlansFewerImagesThenSettings()
+{
+    SensitivityOptions options; // 10 ratios, 5 bit-widths
+    options.budgetSeconds = 0.0;
+    // 1/1024 s per image, a binary fraction, so that the arithmetic below is exact.
+    constexpr double kSecondsPerImage = 1.0 / 1024.0;
+    auto plan = planSensitivity(options, 3000, 100, kSecondsPerImage);
+    QCOMPARE(plan.images, int64_t(3000)); // no budget: the full grid
+    QCOMPARE(plan.ratios, options.ratios);
+    // 100 layers x 15 settings x 3000 images = 4394.5 s. 900 s: 614 images.
+    options.budgetSeconds = 900.0;
+    plan = planSensitivity(options, 3000, 100, kSecondsPerImage);
+    QCOMPARE(plan.images, int64_t(614));
+    QCOMPARE(plan.bits, options.bits);
+    // 60 s: 256 images (the floor; 25 s a setting), 2 settings: the strongest ratio and the fewest bits.
+    options.budgetSeconds = 60.0;
+    plan = planSensitivity(options, 3000, 100, kSecondsPerImage);
+    QCOMPARE(plan.images, kFewestSensitivityImages);
+    QCOMPARE(plan.ratios, std::vector<double>({ 0.95 }));
+    QCOMPARE(plan.bits, std::vector<int>({ 2 }));
+    // 300 s: 12 settings at the floor, shared 8 ratios / 4 bit-widths, evenly spread, the strongest kept.
+    options.budgetSeconds = 300.0;
+    plan = planSensitivity(options, 3000, 100, kSecondsPerImage);
+    QCOMPARE(plan.ratios.size(), size_t(8));
+    QCOMPARE(plan.ratios.back(), 0.95);
+    QCOMPARE(plan.bits.size(), size_t(4));
+    QCOMPARE(plan.bits.back(), 2);
+    QVERIFY(std::is_sorted(plan.ratios.begin(), plan.ratios.end()));
+}
+
+void TestSensitivity::timeBudgetSamplesAndSaysSo()
+{
+    // A budget far below what the full grid takes on LeNet-5 here: sampled, every layer measured, and the JSON says
+    // what was.
+    SensitivityOptions options;
+    options.budgetSeconds = 0.05;
+    std::vector<std::pair<int64_t, int64_t>> progress;
+    const auto s = analyzeSensitivity(*m_baseline, *m_data, options, nullptr,
+                                      [&](int64_t done, int64_t total) { progress.emplace_back(done, total); });
+    QVERIFY(s.sampling.sampled);
+    QCOMPARE(s.layers.size(), size_t(4));
+    QCOMPARE(s.images, kFewestSensitivityImages);
+    QVERIFY(s.ratios.size() + s.bits.size() < options.ratios.size() + options.bits.size());
+    QCOMPARE(s.ratios.back(), options.ratios.back());
+    QVERIFY(s.sampling.fullGridSeconds > options.budgetSeconds);
+    for (const auto& layer : s.layers) {
+        QCOMPARE(layer.pruneAccuracy.size(), s.ratios.size());
+        QCOMPARE(layer.quantizeAccuracy.size(), s.bits.size());
+    }
+    const int64_t points = int64_t(4 * (s.ratios.size() + s.bits.size()));
+    QCOMPARE(progress.size(), size_t(points));
+    QCOMPARE(progress.back(), std::make_pair(points, points));
+    const auto json = QJsonDocument::fromJson(QByteArray::fromStdString(sensitivityJson(s))).object();
+    const auto sampling = json["sampling"].toObject();
+    QCOMPARE(sampling["sampled"].toBool(), true);
+    QCOMPARE(sampling["images_measured"].toInteger(), kFewestSensitivityImages);
+    QCOMPARE(sampling["images_asked"].toInteger(), s.sampling.imagesAsked);
+    QCOMPARE(sampling["budget_seconds"].toDouble(), 0.05);
+    QCOMPARE(json["ratios"].toArray().size(), qsizetype(s.ratios.size()));
 }
 
 QTEST_APPLESS_MAIN(TestSensitivity)

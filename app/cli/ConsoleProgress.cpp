@@ -27,6 +27,23 @@ void ConsoleProgress::update(const TrainProgress& p)
     std::fflush(stderr);
 }
 
+void ConsoleProgress::update(const char* what, int64_t done, int64_t total, const char* unit)
+{
+    if (!m_enabled || total <= 0)
+        return;
+    const auto now = std::chrono::steady_clock::now();
+    if (m_drawn && done < total && now - m_lastDraw < std::chrono::milliseconds(100))
+        return;
+    m_lastDraw = now;
+    m_drawn = true;
+    constexpr int width = 24;
+    const int filled = static_cast<int>(double(done) / double(total) * width + 0.5);
+    const std::string bar = std::string(filled, '#') + std::string(width - filled, '.');
+    std::fprintf(stderr, "\r[%s] %s %lld/%lld %s   ", bar.c_str(), what, static_cast<long long>(done),
+                 static_cast<long long>(total), unit);
+    std::fflush(stderr);
+}
+
 void ConsoleProgress::finish()
 {
     if (m_enabled && m_drawn)

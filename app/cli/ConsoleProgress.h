@@ -15,6 +15,8 @@ public:
     {
     }
     void update(const TrainProgress& progress);
+    /// "[####....] sensitivity 120/540 points": work counted in steps of one kind.
+    void update(const char* what, int64_t done, int64_t total, const char* unit);
     /// Ends the line so the next output starts clean.
     void finish();
 

@@ -2,8 +2,11 @@
 
 #include "Command.h"
 #include "CommonOptions.h"
+#include "ConsoleProgress.h"
 #include "Reports.h"
 
+#include "pare/Error.h"
+#include "pare/Search.h"
 #include "pare/Sensitivity.h"
 #include "pare/TextFile.h"
 
@@ -32,6 +35,9 @@ public:
             ->add_option("--images", m_options.images,
                          "Validation images evaluated per point (default 3000; 0: all); the cost grows with it")
             ->check(CLI::NonNegativeNumber);
+        command->add_option("--sensitivity-budget", m_budget,
+                            "Time the analysis may take (90s, 10m, 1h); over it, fewer images (down to 256) and then "
+                            "fewer settings are measured, as the JSON's sampling says");
         command->add_flag("--force", m_force, "Replace an existing CSV file");
         addCommonOptions(*command, common);
         return command;
@@ -46,7 +52,17 @@ public:
             checkOutput(inputs, m_csv, m_force);
         const auto model = openModel(m_model, common);
         const auto data = loadData(m_data, datasetOptionsFor(&model.record(), common, 0));
-        const auto sensitivity = analyzeSensitivity(model, data, m_options);
+        if (!m_budget.empty()) {
+            const auto budget = parseSearchBudget(m_budget, "--sensitivity-budget");
+            if (budget.runs > 0)
+                throw InputError("--sensitivity-budget: a time such as 90s or 10m, not a count of runs");
+            m_options.budgetSeconds = budget.seconds;
+        }
+        ConsoleProgress bar(stderrIsTerminal() && !common.json);
+        const auto sensitivity = analyzeSensitivity(model, data, m_options, nullptr, [&](int64_t done, int64_t total) {
+            bar.update("sensitivity", done, total, "points");
+        });
+        bar.finish();
         const auto allocation = allocateRatios(sensitivity, m_target);
         const auto bits = allocateBits(sensitivity, m_targetBits).front();
         if (!m_csv.empty())
@@ -99,6 +115,12 @@ private:
                      "best few such\nallocations and keeps the most accurate):\n";
         for (const auto& [layer, b] : bits)
             std::cout << "  " << layer << " " << b << " bits\n";
+        const auto& sampling = sensitivity.sampling;
+        if (sampling.sampled)
+            std::cout << "sampled to fit " << fixed(sampling.budgetSeconds, 0) << " s: " << sensitivity.images << " of "
+                      << sampling.imagesAsked << " images, " << sensitivity.ratios.size() << " ratios and "
+                      << sensitivity.bits.size() << " bit-widths (the full grid was estimated at "
+                      << fixed(sampling.fullGridSeconds, 0) << " s)\n";
         std::cout << "measured in " << fixed(sensitivity.seconds, 1) << " s";
         if (!m_csv.empty())
             std::cout << "; wrote " << m_csv;
@@ -108,6 +130,7 @@ private:
     std::string m_model;
     std::string m_data;
     std::string m_csv;
+    std::string m_budget;
     double m_target = 0.9;
     double m_targetBits = 4.0;
     bool m_force = false;

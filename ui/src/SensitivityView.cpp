@@ -9,9 +9,13 @@
 
 #include <QHBoxLayout>
 #include <QLabel>
+#include <QLineEdit>
 #include <QLocale>
 #include <QPushButton>
 #include <QVBoxLayout>
+
+#include <algorithm>
+#include <numeric>
 
 namespace pare::ui {
 
@@ -31,7 +35,10 @@ bool SensitivityJob::start(const QString& modelSpec, const QString& dataSpec, in
     return launch([this, modelSpec, dataSpec, threads] {
         configureThreads(threads);
         const auto [model, data] = ModelInputs::open(modelSpec, dataSpec);
-        emit measured(analyzeSensitivity(model, data, SensitivityOptions {}, cancelFlag()));
+        SensitivityOptions options;
+        options.budgetSeconds = kBudgetSeconds;
+        emit measured(analyzeSensitivity(model, data, options, cancelFlag(),
+                                         [this](int64_t done, int64_t total) { emit progressed(done, total); }));
     });
 }
 
@@ -49,10 +56,14 @@ SensitivityView::SensitivityView(QWidget* parent)
     m_applyButton->setObjectName(QStringLiteral("applySensitivityButton"));
     m_suggestionLabel->setWordWrap(true);
     m_applyButton->setEnabled(false);
+    m_search = new QLineEdit(this);
+    m_search->setObjectName(QStringLiteral("sensitivitySearchEdit"));
+    m_search->setClearButtonEnabled(true);
     auto* buttons = new QHBoxLayout;
     buttons->addWidget(m_measureButton);
     buttons->addWidget(m_applyButton);
     buttons->addStretch(1);
+    buttons->addWidget(m_search);
     auto* plots = new QHBoxLayout;
     plots->addWidget(m_prunePlot, 3);
     plots->addWidget(m_quantizePlot, 2);
@@ -75,7 +86,13 @@ SensitivityView::SensitivityView(QWidget* parent)
         setBusy(false);
         emit failed(message);
     });
+    connect(m_job, &SensitivityJob::progressed, this, [this](qint64 done, qint64 total) {
+        const QLocale locale;
+        m_suggestionLabel->setText(tr("Measuring: %1 of %2 points (every layer pruned and quantized alone)...")
+                                       .arg(locale.toString(done), locale.toString(total)));
+    });
     connect(m_applyButton, &QPushButton::clicked, this, [this] { emit applyRequested(m_suggestion); });
+    connect(m_search, &QLineEdit::textChanged, this, &SensitivityView::redraw);
     retranslate();
 }
 
@@ -89,6 +106,9 @@ void SensitivityView::retranslate()
     m_prunePlot->yAxis->setLabel(tr("accuracy (%)"));
     m_quantizePlot->xAxis->setLabel(tr("weight bits"));
     m_quantizePlot->yAxis->setLabel(tr("accuracy (%)"));
+    m_search->setPlaceholderText(tr("Highlight layers"));
+    m_search->setToolTip(
+        tr("Layers whose path contains this text are drawn in colour; empty: the %1 most sensitive").arg(kHighlighted));
     redraw();
 }
 
@@ -145,26 +165,59 @@ void SensitivityView::redraw()
         m_applyButton->setEnabled(false);
         return;
     }
-    static const QList<QColor> colors { QColor(31, 119, 180), QColor(255, 127, 14),  QColor(44, 160, 44),
-                                        QColor(214, 39, 40),  QColor(148, 103, 189), QColor(140, 86, 75) };
+    static const QList<QColor> colors { QColor(31, 119, 180),  QColor(255, 127, 14),  QColor(44, 160, 44),
+                                        QColor(214, 39, 40),   QColor(148, 103, 189), QColor(140, 86, 75),
+                                        QColor(227, 119, 194), QColor(188, 189, 34) };
     for (auto* plot : { m_prunePlot, m_quantizePlot })
         plot->clearGraphs();
-    for (size_t i = 0; i < m_result->layers.size(); ++i) {
-        const auto& layer = m_result->layers[i];
-        const QColor color = colors[int(i) % colors.size()];
-        auto* prune = m_prunePlot->addGraph();
-        prune->setName(QString::fromStdString(layer.name));
-        prune->setPen(QPen(color, 2));
-        prune->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssDisc, color, 5));
-        for (size_t k = 0; k < layer.pruneAccuracy.size(); ++k)
-            prune->addData(m_result->ratios[k] * 100.0, layer.pruneAccuracy[k] * 100.0);
-        auto* quantize = m_quantizePlot->addGraph();
-        quantize->setName(QString::fromStdString(layer.name));
-        quantize->setPen(QPen(color, 2));
-        quantize->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssDisc, color, 5));
-        for (size_t k = 0; k < layer.quantizeAccuracy.size(); ++k)
-            quantize->addData(m_result->bits[k], layer.quantizeAccuracy[k] * 100.0);
+    // Which layers get colour: those the search names, else the most sensitive (the largest loss at the strongest
+    // pruning ratio, then at the fewest bits); the rest are thin grey lines without a legend entry.
+    const auto& layers = m_result->layers;
+    const auto loss = [&](size_t i) {
+        const auto& l = layers[i];
+        return (l.pruneAccuracy.empty() ? 0.0 : m_result->baselineAccuracy - l.pruneAccuracy.back())
+            + (l.quantizeAccuracy.empty() ? 0.0 : m_result->baselineAccuracy - l.quantizeAccuracy.back());
+    };
+    std::vector<size_t> order(layers.size());
+    std::iota(order.begin(), order.end(), size_t(0));
+    std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return loss(a) > loss(b); });
+    const QString search = m_search->text().trimmed();
+    std::vector<bool> highlighted(layers.size(), false);
+    int colored = 0;
+    for (size_t i : order) {
+        const bool named
+            = !search.isEmpty() && QString::fromStdString(layers[i].name).contains(search, Qt::CaseInsensitive);
+        if ((search.isEmpty() || named) && colored < kHighlighted) {
+            highlighted[i] = true;
+            ++colored;
+        }
     }
+    m_highlighted.clear();
+    // Grey first, so the coloured curves are drawn over them.
+    for (const bool colour : { false, true })
+        for (size_t i = 0; i < layers.size(); ++i) {
+            if (highlighted[i] != colour)
+                continue;
+            const auto& layer = layers[i];
+            const QColor color = colour ? colors[m_highlighted.size() % colors.size()] : QColor(190, 190, 190, 140);
+            const QPen pen(color, colour ? 2.0 : 1.0);
+            const auto scatter = colour ? QCPScatterStyle(QCPScatterStyle::ssDisc, color, 5) : QCPScatterStyle();
+            auto* prune = m_prunePlot->addGraph();
+            auto* quantize = m_quantizePlot->addGraph();
+            for (auto* graph : { prune, quantize }) {
+                graph->setName(QString::fromStdString(layer.name));
+                graph->setPen(pen);
+                graph->setScatterStyle(scatter);
+                if (!colour)
+                    graph->removeFromLegend();
+            }
+            for (size_t k = 0; k < layer.pruneAccuracy.size(); ++k)
+                prune->addData(m_result->ratios[k] * 100.0, layer.pruneAccuracy[k] * 100.0);
+            for (size_t k = 0; k < layer.quantizeAccuracy.size(); ++k)
+                quantize->addData(m_result->bits[k], layer.quantizeAccuracy[k] * 100.0);
+            if (colour)
+                m_highlighted << QString::fromStdString(layer.name);
+        }
     for (auto* plot : { m_prunePlot, m_quantizePlot }) {
         plot->rescaleAxes();
         plot->yAxis->setRangeUpper(100.0 * m_result->baselineAccuracy + 1.0);
@@ -173,14 +226,28 @@ void SensitivityView::redraw()
     QString text = tr("Baseline %1% on %2 validation images. ")
                        .arg(locale.toString(100.0 * m_result->baselineAccuracy, 'f', 2))
                        .arg(locale.toString(m_result->images));
+    if (m_result->sampling.sampled)
+        text += tr("Sampled to fit %1 s: %2 of %3 images, %4 ratios and %5 bit-widths. ")
+                    .arg(locale.toString(m_result->sampling.budgetSeconds, 'f', 0))
+                    .arg(locale.toString(m_result->images), locale.toString(m_result->sampling.imagesAsked))
+                    .arg(m_result->ratios.size())
+                    .arg(m_result->bits.size());
+    if (layers.size() > size_t(colored))
+        text += tr("%1 of %2 layers in colour. ").arg(colored).arg(layers.size());
     if (!m_problem.isEmpty()) {
         text += m_problem;
     } else if (!m_suggestion.empty()) {
+        // All of them in the tooltip; in the text, the first twelve (a DenseNet has 120 convolutions).
+        constexpr int kListed = 12;
         QStringList parts;
         for (const auto& [layer, r] : m_suggestion)
             parts << QStringLiteral("%1 %2%").arg(QString::fromStdString(layer), locale.toString(100.0 * r, 'f', 1));
+        m_suggestionLabel->setToolTip(parts.join(QLatin1Char('\n')));
+        QString listed = QStringList(parts.mid(0, kListed)).join(QStringLiteral(", "));
+        if (parts.size() > kListed)
+            listed += tr(" and %1 more (tooltip)").arg(parts.size() - kListed);
         text += tr("Suggested per-layer ratios for %1% overall: %2")
-                    .arg(locale.toString(100.0 * m_target, 'f', 0), parts.join(QStringLiteral(", ")));
+                    .arg(locale.toString(100.0 * m_target, 'f', 0), listed);
     }
     m_suggestionLabel->setText(text);
     m_applyButton->setEnabled(!m_suggestion.empty());

@@ -2,33 +2,16 @@
 
 #include <QFileInfo>
 #include <QGroupBox>
-#include <QHeaderView>
 #include <QLabel>
 #include <QLocale>
 #include <QPainter>
-#include <QTableWidget>
 #include <QVBoxLayout>
 
 #include <algorithm>
+#include <unordered_map>
 
 namespace pare::ui {
 namespace {
-
-/// A number that sorts as a number.
-class NumericItem final : public QTableWidgetItem
-{
-public:
-    NumericItem(double value, const QString& text)
-        : QTableWidgetItem(text)
-    {
-        setData(Qt::UserRole, value);
-        setTextAlignment(Qt::AlignRight | Qt::AlignVCenter);
-    }
-    bool operator<(const QTableWidgetItem& other) const override
-    {
-        return data(Qt::UserRole).toDouble() < other.data(Qt::UserRole).toDouble();
-    }
-};
 
 int64_t elementCount(const std::vector<int64_t>& shape)
 {
@@ -75,11 +58,7 @@ WorkspacePanel::WorkspacePanel(QWidget* parent)
     m_modelCard->setObjectName(QStringLiteral("modelCardLabel"));
     m_modelCard->setWordWrap(true);
     m_modelCard->setTextInteractionFlags(Qt::TextSelectableByMouse);
-    m_layerTable = new QTableWidget(0, 6, m_modelBox);
-    m_layerTable->setObjectName(QStringLiteral("layerTable"));
-    m_layerTable->verticalHeader()->hide();
-    m_layerTable->setEditTriggers(QAbstractItemView::NoEditTriggers);
-    m_layerTable->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
+    m_layerTable = new LayerTable(m_modelBox);
     m_layerTable->setMinimumWidth(380);
     modelLayout->addWidget(m_modelCard);
     modelLayout->addWidget(m_layerTable, 1);
@@ -101,8 +80,7 @@ void WorkspacePanel::retranslate()
 {
     m_modelBox->setTitle(tr("Model"));
     m_dataBox->setTitle(tr("Data set"));
-    m_layerTable->setHorizontalHeaderLabels(
-        { tr("Layer"), tr("Type"), tr("Shape"), tr("Params"), tr("Sparsity %"), tr("Bits") });
+    m_layerTable->retranslate();
 }
 
 void WorkspacePanel::showWorkspace(const Workspace& w)
@@ -137,31 +115,23 @@ void WorkspacePanel::showWorkspace(const Workspace& w)
 
 void WorkspacePanel::showLayers(const Workspace& workspace, const Snapshot* snapshot)
 {
-    const QLocale locale;
-    const auto& layers = workspace.summary.layers;
-    m_layerTable->setRowCount(int(layers.size()));
-    for (int row = 0; row < int(layers.size()); ++row) {
-        const auto& layer = layers[size_t(row)];
-        QString shape;
-        for (auto d : layer.weightShape)
-            shape += (shape.isEmpty() ? QString() : QStringLiteral("x")) + QString::number(d);
-        double sparsity = 0.0;
-        int bits = 32;
-        if (snapshot)
-            for (const auto& l : snapshot->layers)
-                if (l.name == layer.name) {
-                    // Against the layer as loaded: filter pruning shrinks the layer itself.
-                    const int64_t original = std::max(l.weights, elementCount(layer.weightShape));
-                    sparsity = original > 0 ? 1.0 - double(l.nonzero) / double(original) : 0.0;
-                    bits = l.bits;
-                }
-        m_layerTable->setItem(row, 0, new QTableWidgetItem(QString::fromStdString(layer.name)));
-        m_layerTable->setItem(row, 1, new QTableWidgetItem(QString::fromStdString(layer.type)));
-        m_layerTable->setItem(row, 2, new QTableWidgetItem(shape));
-        m_layerTable->setItem(row, 3, new NumericItem(double(layer.params), locale.toString(layer.params)));
-        m_layerTable->setItem(row, 4, new NumericItem(sparsity, locale.toString(100.0 * sparsity, 'f', 1)));
-        m_layerTable->setItem(row, 5, new NumericItem(bits, QString::number(bits)));
+    std::unordered_map<std::string, const LayerSnapshot*> measured;
+    if (snapshot)
+        for (const auto& l : snapshot->layers)
+            measured[l.name] = &l;
+    std::vector<LayerRow> rows;
+    for (const auto& layer : workspace.summary.layers) {
+        LayerRow row { layer.name, layer.type, layer.weightShape, layer.params, elementCount(layer.weightShape) };
+        row.nonzero = row.weights;
+        if (const auto found = measured.find(layer.name); found != measured.end()) {
+            // Against the layer as loaded: filter pruning shrinks the layer itself.
+            row.weights = std::max(found->second->weights, row.weights);
+            row.nonzero = found->second->nonzero;
+            row.bits = found->second->bits;
+        }
+        rows.push_back(std::move(row));
     }
+    m_layerTable->setLayers(std::move(rows));
 }
 
 } // namespace pare::ui

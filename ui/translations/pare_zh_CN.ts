@@ -568,6 +568,55 @@ of %3
     </message>
 </context>
 <context>
+    <name>pare::ui::LayerTable</name>
+    <message>
+        <source>mixed</source>
+        <translation>混合</translation>
+    </message>
+    <message>
+        <source>Filter layers by path or type</source>
+        <translation>按路径或类型筛选层</translation>
+    </message>
+    <message>
+        <source>Group by block</source>
+        <translation>按模块分组</translation>
+    </message>
+    <message>
+        <source>Group layers by the prefixes of their dotted paths (layer1.0.conv1 under layer1 and layer1.0); a group row sums its parameters and weighs its sparsity</source>
+        <translation>按点分路径的前缀对层分组（layer1.0.conv1 位于 layer1 和 layer1.0 之下）；分组行汇总其参数并按权重数加权其稀疏度</translation>
+    </message>
+    <message>
+        <source>Layer</source>
+        <translation>层</translation>
+    </message>
+    <message>
+        <source>Type</source>
+        <translation>类型</translation>
+    </message>
+    <message>
+        <source>Shape</source>
+        <translation>形状</translation>
+    </message>
+    <message>
+        <source>Params</source>
+        <translation>参数</translation>
+    </message>
+    <message>
+        <source>Sparsity %</source>
+        <translation>稀疏度 %</translation>
+    </message>
+    <message>
+        <source>Bits</source>
+        <translation>位数</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n layer(s)</source>
+        <translation>
+            <numerusform>%n 层</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
     <name>pare::ui::MainWindow</name>
     <message>
         <source>off</source>
@@ -872,6 +921,30 @@ of %3
     <message>
         <source>Suggested per-layer ratios for %1% overall: %2</source>
         <translation>总体 %1% 时建议的逐层比例：%2</translation>
+    </message>
+    <message>
+        <source>Measuring: %1 of %2 points (every layer pruned and quantized alone)...</source>
+        <translation>测量中：%2 个点中的第 %1 个（逐层单独剪枝和量化）……</translation>
+    </message>
+    <message>
+        <source>Highlight layers</source>
+        <translation>突出显示层</translation>
+    </message>
+    <message>
+        <source>Layers whose path contains this text are drawn in colour; empty: the %1 most sensitive</source>
+        <translation>路径包含此文本的层以彩色绘制；为空时：最敏感的 %1 层</translation>
+    </message>
+    <message>
+        <source>Sampled to fit %1 s: %2 of %3 images, %4 ratios and %5 bit-widths. </source>
+        <translation>为控制在 %1 秒内而抽样：%3 张图像中的 %2 张、%4 个比例和 %5 种位宽。</translation>
+    </message>
+    <message>
+        <source>%1 of %2 layers in colour. </source>
+        <translation>%2 层中有 %1 层以彩色显示。</translation>
+    </message>
+    <message>
+        <source> and %1 more (tooltip)</source>
+        <translation>，另有 %1 个（见提示）</translation>
     </message>
 </context>
 <context>
@@ -1225,6 +1298,14 @@ of %3
         <source>; %1 distinct non-zero values (dashed lines)</source>
         <translation>；%1 个不同的非零值（虚线）</translation>
     </message>
+    <message>
+        <source>; the histogram counts every %1th weight (%2 of them)</source>
+        <translation>；直方图每 %1 个权重统计一个（共 %2 个）</translation>
+    </message>
+    <message>
+        <source>; the heat-map shows %1x%1 blocks by their largest weight: zoom in for every weight</source>
+        <translation>；热图以 %1x%1 块中绝对值最大的权重显示：放大可查看每个权重</translation>
+    </message>
 </context>
 <context>
     <name>pare::ui::WeightsPage</name>
@@ -1246,30 +1327,6 @@ of %3
     <message>
         <source>Data set</source>
         <translation>数据集</translation>
-    </message>
-    <message>
-        <source>Layer</source>
-        <translation>层</translation>
-    </message>
-    <message>
-        <source>Type</source>
-        <translation>类型</translation>
-    </message>
-    <message>
-        <source>Shape</source>
-        <translation>形状</translation>
-    </message>
-    <message>
-        <source>Params</source>
-        <translation>参数</translation>
-    </message>
-    <message>
-        <source>Sparsity %</source>
-        <translation>稀疏度 %</translation>
-    </message>
-    <message>
-        <source>Bits</source>
-        <translation>位数</translation>
     </message>
     <message>
         <source>&lt;b&gt;%1&lt;/b&gt; (%2)&lt;br&gt;%3 layers with weights, %4 parameters, %5 MACs per image&lt;br&gt;</source>

@@ -5,6 +5,7 @@
 #include "pare/Options.h"
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -22,7 +23,29 @@ struct SensitivityOptions
     bool perChannel = false;                  ///< levels per output channel (uniform and symmetric)
     /// Images of the validation split evaluated per point (0: all); without a validation split, the test split.
     int64_t images = 3000;
+    /// Seconds the whole analysis may take (0: no limit). When the full grid (every layer at every setting on every
+    /// image) would take longer, as timed on the baseline's evaluation, it is sampled: first fewer images (down to
+    /// kFewestSensitivityImages), then fewer settings, evenly spread and keeping the strongest (largest ratio, fewest
+    /// bits). Every layer is always measured. SensitivityResult::sampling says what was done.
+    double budgetSeconds = 0.0;
 };
+
+/// Images evaluated per point below which a time budget thins the settings instead (fewer images make every
+/// point's accuracy noisier: 256 images give a standard error of about 2 points at 90%).
+inline constexpr int64_t kFewestSensitivityImages = 256;
+
+/// What a time budget did to the grid.
+struct SensitivitySampling
+{
+    double budgetSeconds = 0.0;   ///< as asked (0: none)
+    double fullGridSeconds = 0.0; ///< the estimate for every setting of SensitivityOptions on every image asked for
+    double plannedSeconds = 0.0;  ///< the estimate for what was measured
+    int64_t imagesAsked = 0;      ///< SensitivityOptions::images, bounded by the split
+    bool sampled = false;         ///< images or settings were left out to fit the budget
+};
+
+/// Points measured so far and in all (a point: one layer at one setting).
+using SensitivityProgress = std::function<void(int64_t done, int64_t total)>;
 
 struct LayerSensitivity
 {
@@ -43,13 +66,27 @@ struct SensitivityResult
     std::vector<LayerSensitivity> layers;
     double seconds = 0.0;
     bool cancelled = false;
+    SensitivitySampling sampling;
 };
 
 /// Measures every conv and linear layer's curves on copies of `model`; the model itself is not changed.
 [[nodiscard]] SensitivityResult analyzeSensitivity(const Model& model,
                                                    const Dataset& data,
                                                    const SensitivityOptions& options = {},
-                                                   const CancelFlag* cancel = nullptr);
+                                                   const CancelFlag* cancel = nullptr,
+                                                   const SensitivityProgress& progress = {});
+
+/// The sampled grid for a time budget: images per point, ratios and bits (sub-lists of the options', in their order)
+/// that `layers` layers can be measured at in `budgetSeconds`, given `secondsPerImage` of evaluation. A pure
+/// function of its inputs (analyzeSensitivity times the baseline and calls it).
+struct SensitivityPlan
+{
+    int64_t images = 0;
+    std::vector<double> ratios;
+    std::vector<int> bits;
+};
+[[nodiscard]] SensitivityPlan
+planSensitivity(const SensitivityOptions& options, int64_t imagesAsked, int64_t layers, double secondsPerImage);
 
 /// Per-layer pruning ratios that remove `targetSparsity` of all those layers' weights with the least predicted
 /// accuracy loss: each layer's loss curve (made non-decreasing, interpolated linearly between measured ratios) is

@@ -107,6 +107,18 @@ public:
             copy.m_pixels = m_pixels.slice(0, 0, n);
         return copy;
     }
+    /// The first `n` images decoded into memory once, for a caller that evaluates them many times (sensitivity):
+    /// for a split in memory, the same as first(n).
+    [[nodiscard]] ImageSplit held(int64_t n) const
+    {
+        if (!m_files)
+            return first(n);
+        ImageSplit copy = *this;
+        copy.m_pixels = pixelsIn(0, n);
+        copy.m_files = nullptr;
+        copy.m_index = torch::Tensor();
+        return copy;
+    }
     /// The images at `index`, as another split sharing this one's store (nothing is copied or read) and
     /// conversion: the training and validation splits of an image folder, which is also its test split, hold its
     /// pixels once.

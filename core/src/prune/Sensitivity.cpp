@@ -4,6 +4,7 @@
 #include "quant/WeightLevels.h"
 
 #include "pare/Error.h"
+#include "pare/MemoryBudget.h"
 #include "pare/Pruning.h"
 #include "pare/Quantization.h"
 #include "pare/Sensitivity.h"
@@ -20,15 +21,13 @@
 namespace pare {
 namespace {
 
-/// Accuracy on the first `images` of `split`, at inference batch size.
-double accuracyOn(const Model& model, const Dataset& data, Split split, int64_t images)
+/// Accuracy on the first `n` images of `x` (labels `y`), at inference batch size.
+double accuracyOn(const Model& model, const ImageSplit& x, const torch::Tensor& y, int64_t n)
 {
     auto& module = model.impl().module;
     module.eval();
     torch::InferenceMode inference;
-    const auto& x = data.impl().images(split);
-    const auto& y = data.impl().labels(split);
-    const int64_t n = images > 0 ? std::min(images, x.count()) : x.count();
+    n = std::min(n, x.count());
     int64_t correct = 0;
     auto batches = BatchStream::sequential(x, 0, n, kInferenceBatch);
     for (size_t b = 0; b < batches.size(); ++b) {
@@ -41,22 +40,66 @@ double accuracyOn(const Model& model, const Dataset& data, Split split, int64_t 
     return n > 0 ? double(correct) / double(n) : 0.0;
 }
 
+/// `count` of `values`, evenly spread, the last (the strongest setting: the largest ratio, the fewest bits) always
+/// among them; positions round((i + 1) * n / count) - 1.
+template <typename T> std::vector<T> spread(const std::vector<T>& values, size_t count)
+{
+    if (count >= values.size())
+        return values;
+    std::vector<T> kept;
+    for (size_t i = 0; i < count; ++i)
+        kept.push_back(values[size_t(std::lround(double(i + 1) * double(values.size()) / double(count))) - 1]);
+    return kept;
+}
+
 } // namespace
 
-SensitivityResult
-analyzeSensitivity(const Model& model, const Dataset& data, const SensitivityOptions& options, const CancelFlag* cancel)
+SensitivityResult analyzeSensitivity(const Model& model,
+                                     const Dataset& data,
+                                     const SensitivityOptions& options,
+                                     const CancelFlag* cancel,
+                                     const SensitivityProgress& progress)
 try {
     checkCompatible(model, data);
     requireFiniteWeights(model.impl(), "analyzed for sensitivity");
     const auto started = std::chrono::steady_clock::now();
     SensitivityResult result;
-    result.ratios = options.ratios;
-    result.bits = options.bits;
     result.scheme = options.scheme;
     result.split = data.size(Split::Validation) > 0 ? Split::Validation : Split::Test;
     const int64_t available = data.size(result.split);
-    result.images = options.images > 0 ? std::min(options.images, available) : available;
-    result.baselineAccuracy = accuracyOn(model, data, result.split, result.images);
+    const int64_t asked = options.images > 0 ? std::min(options.images, available) : available;
+    // A streamed folder's evaluated images are decoded once, not at every point.
+    const auto& split = data.impl().images(result.split);
+    if (split.streamed())
+        requireWithinBudget(split.files()->folder(), std::to_string(asked) + " images held for sensitivity",
+                            checkedProduct({ asked, split.files()->decoding().bytesPerImage() }));
+    const auto images = split.held(asked);
+    const auto& labels = data.impl().labels(result.split);
+    const auto baselineStart = std::chrono::steady_clock::now();
+    result.baselineAccuracy = accuracyOn(model, images, labels, asked);
+    const double secondsPerImage
+        = std::chrono::duration<double>(std::chrono::steady_clock::now() - baselineStart).count()
+        / double(std::max<int64_t>(asked, 1));
+
+    const int64_t layerCount = int64_t(layerWeights(model.impl().module).size());
+    const auto plan = planSensitivity(options, asked, layerCount, secondsPerImage);
+    const auto gridSeconds = [&](int64_t n, size_t settings) {
+        return double(layerCount) * double(settings) * double(n) * secondsPerImage;
+    };
+    auto& sampling = result.sampling;
+    sampling.budgetSeconds = options.budgetSeconds;
+    sampling.imagesAsked = asked;
+    sampling.fullGridSeconds = gridSeconds(asked, options.ratios.size() + options.bits.size());
+    sampling.plannedSeconds = gridSeconds(plan.images, plan.ratios.size() + plan.bits.size());
+    sampling.sampled
+        = plan.images < asked || plan.ratios.size() < options.ratios.size() || plan.bits.size() < options.bits.size();
+    result.images = plan.images;
+    result.ratios = plan.ratios;
+    result.bits = plan.bits;
+    if (plan.images < asked) // every point is compared with the baseline on the same images
+        result.baselineAccuracy = accuracyOn(model, images, labels, plan.images);
+    const int64_t points = layerCount * int64_t(plan.ratios.size() + plan.bits.size());
+    int64_t done = 0;
 
     // One working copy for every point: a point changes one layer's weight alone (pruned by magnitude, or put on
     // k-bit levels, exactly as prune and quantize do it), which is put back after it, rather than a clone and a
@@ -71,19 +114,23 @@ try {
         torch::NoGradGuard noGrad;
         auto weight = w.weight.detach();
         const auto original = weight.clone();
-        for (double ratio : options.ratios) {
+        for (double ratio : result.ratios) {
             if (cancel && cancel->isRequested())
                 break;
             weight.mul_(layerMagnitudeMask(original, ratio));
-            layer.pruneAccuracy.push_back(accuracyOn(copy, data, result.split, result.images));
+            layer.pruneAccuracy.push_back(accuracyOn(copy, images, labels, result.images));
             weight.copy_(original);
+            if (progress)
+                progress(++done, points);
         }
-        for (int bits : options.bits) {
+        for (int bits : result.bits) {
             if (cancel && cancel->isRequested())
                 break;
             weight.copy_(quantizedWeights(original, bits, options.scheme, options.perChannel));
-            layer.quantizeAccuracy.push_back(accuracyOn(copy, data, result.split, result.images));
+            layer.quantizeAccuracy.push_back(accuracyOn(copy, images, labels, result.images));
             weight.copy_(original);
+            if (progress)
+                progress(++done, points);
         }
         result.layers.push_back(std::move(layer));
     }
@@ -92,6 +139,38 @@ try {
     return result;
 } catch (...) {
     rethrowAsModelFailure(model.origin(), "its sensitivity was analyzed");
+}
+
+SensitivityPlan
+planSensitivity(const SensitivityOptions& options, int64_t imagesAsked, int64_t layers, double secondsPerImage)
+{
+    SensitivityPlan plan { imagesAsked, options.ratios, options.bits };
+    const size_t settings = options.ratios.size() + options.bits.size();
+    if (options.budgetSeconds <= 0.0 || secondsPerImage <= 0.0 || layers <= 0 || settings == 0)
+        return plan;
+    const double perImageOfGrid = double(layers) * secondsPerImage; // one setting of every layer on one image
+    if (double(settings) * double(imagesAsked) * perImageOfGrid <= options.budgetSeconds)
+        return plan;
+    // Fewer images first, down to the floor.
+    const auto fitting = int64_t(std::floor(options.budgetSeconds / (double(settings) * perImageOfGrid)));
+    const int64_t floor = std::min(kFewestSensitivityImages, imagesAsked);
+    if (fitting >= floor) {
+        plan.images = fitting;
+        return plan;
+    }
+    // Then fewer settings at the floor, shared between ratios and bits as the options share them, one of each kept.
+    plan.images = floor;
+    const auto settingsFit
+        = size_t(std::max(0.0, std::floor(options.budgetSeconds / (double(floor) * perImageOfGrid))));
+    const size_t ratiosWanted = options.ratios.empty() ? 0 : 1, bitsWanted = options.bits.empty() ? 0 : 1;
+    size_t ratioCount = std::max(
+        ratiosWanted, size_t(std::lround(double(settingsFit) * double(options.ratios.size()) / double(settings))));
+    ratioCount = std::min(ratioCount, options.ratios.size());
+    const size_t bitCount
+        = std::min(options.bits.size(), std::max(bitsWanted, settingsFit > ratioCount ? settingsFit - ratioCount : 0));
+    plan.ratios = spread(options.ratios, ratioCount);
+    plan.bits = spread(options.bits, bitCount);
+    return plan;
 }
 
 namespace {
@@ -309,6 +388,13 @@ std::string sensitivityJson(const SensitivityResult& s,
                          { "images", s.images },
                          { "baseline_accuracy", s.baselineAccuracy },
                          { "seconds", s.seconds },
+                         { "sampling",
+                           { { "budget_seconds", s.sampling.budgetSeconds },
+                             { "sampled", s.sampling.sampled },
+                             { "images_asked", s.sampling.imagesAsked },
+                             { "images_measured", s.images },
+                             { "full_grid_seconds_estimated", s.sampling.fullGridSeconds },
+                             { "planned_seconds_estimated", s.sampling.plannedSeconds } } },
                          { "layers", layers } };
     if (!allocation.empty()) {
         nlohmann::json ratios = nlohmann::json::object();

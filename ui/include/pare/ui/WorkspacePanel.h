@@ -1,12 +1,12 @@
 #pragma once
 
+#include "pare/ui/LayerTable.h"
 #include "pare/ui/StudioJobs.h"
 
 #include <QWidget>
 
 class QGroupBox;
 class QLabel;
-class QTableWidget;
 
 namespace pare::ui {
 
@@ -28,7 +28,7 @@ private:
     QGroupBox* m_modelBox = nullptr;
     QGroupBox* m_dataBox = nullptr;
     QLabel* m_modelCard = nullptr;
-    QTableWidget* m_layerTable = nullptr;
+    LayerTable* m_layerTable = nullptr;
     QLabel* m_dataCard = nullptr;
     QLabel* m_sampleGrid = nullptr;
 };
