@@ -12,6 +12,7 @@
 
 #include <cstdint>
 #include <cstdlib>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -43,13 +44,14 @@ inline constexpr const char* kDataHelp = "fashion-mnist, mnist:DIR, cifar10:DIR 
 inline constexpr const char* kModelHelp = "TorchScript (.pt) or .pare file, or a zoo architecture (lenet5, lenet300, "
                                           "resnet8, NAME@W)";
 
-/// An option whose value is one of an option set's names (the table in pare/Options.h): any other is refused with
-/// the valid names, and the help shows them.
+/// An option whose value is one of an option set's names (the table in pare/Options.h), handed to `set`: any other
+/// is refused with the valid names, and the help shows them.
 template <typename E>
-CLI::Option* addChoice(CLI::App& command, const std::string& flag, E& value, const std::string& help)
+CLI::Option*
+addChoiceOption(CLI::App& command, const std::string& flag, std::function<void(E)> set, const std::string& help)
 {
     auto* option = command.add_option_function<std::string>(
-        flag, [&value](const std::string& text) { value = *findOption<E>(text); }, help);
+        flag, [set = std::move(set)](const std::string& text) { set(*findOption<E>(text)); }, help);
     option->check(CLI::Validator(
         [](std::string& text) {
             return findOption<E>(text) ? std::string()
@@ -59,21 +61,28 @@ CLI::Option* addChoice(CLI::App& command, const std::string& flag, E& value, con
     return option;
 }
 
+/// addChoiceOption into `value`.
+template <typename E>
+CLI::Option* addChoice(CLI::App& command, const std::string& flag, E& value, const std::string& help)
+{
+    return addChoiceOption<E>(
+        command, flag, [&value](E chosen) { value = chosen; }, help);
+}
+
+/// addChoiceOption into an optional `value`, which stays unset (a default decided later) unless the flag is given.
+template <typename E>
+CLI::Option* addChoice(CLI::App& command, const std::string& flag, std::optional<E>& value, const std::string& help)
+{
+    return addChoiceOption<E>(
+        command, flag, [&value](E chosen) { value = chosen; }, help);
+}
+
 /// --augment none|crop-flip into `value`; unset leaves the data set's default (crop-flip for image folders).
 inline CLI::Option* addAugmentOption(CLI::App& command, std::optional<Augmentation>& value)
 {
-    auto* option = command.add_option_function<std::string>(
-        "--augment", [&value](const std::string& text) { value = *findOption<Augmentation>(text); },
-        "Training augmentation: crop-flip (random resized crops and horizontal flips, the default for image "
-        "folders) or none (the default for IDX and CIFAR-10)");
-    option->check(CLI::Validator(
-        [](std::string& text) {
-            return findOption<Augmentation>(text)
-                ? std::string()
-                : "unknown value '" + text + "' (expected " + optionList<Augmentation>() + ")";
-        },
-        "{" + optionList<Augmentation>() + "}"));
-    return option;
+    return addChoice(command, "--augment", value,
+                     "Training augmentation: crop-flip (random resized crops and horizontal flips, the default for "
+                     "image folders) or none (the default for IDX and CIFAR-10)");
 }
 
 /// A number option that must be positive. CLI11's PositiveNumber names its upper bound in the message, all 309

@@ -307,7 +307,6 @@ Dataset Dataset::load(const std::string& spec, const DatasetOptions& options)
     // An image folder too big for the memory budget keeps its files, decoded a batch at a time (ImageFiles).
     ImageSplit trainAll, testPixels;
     torch::Tensor trainAllLabels;
-    std::shared_ptr<const ImageFiles> folderFiles;
     PixelConversion conversion;
     conversion.shape = options.inputShape;
     bool hasTrainSplit = true;
@@ -373,8 +372,8 @@ Dataset Dataset::load(const std::string& spec, const DatasetOptions& options)
                 }
             }
             const auto count = int64_t(paths.size());
-            folderFiles = std::make_shared<ImageFiles>(where.folder, std::move(paths), decoding);
-            trainAll = ImageSplit(folderFiles, torch::arange(count, torch::kInt64), conversion);
+            trainAll = ImageSplit(std::make_shared<const ImageFiles>(where.folder, std::move(paths), decoding),
+                                  torch::arange(count, torch::kInt64), conversion);
             trainAllLabels = torch::tensor(labels, torch::kInt64);
         } else {
             const auto raw = data::decodeImageFolder(listing, decoding, first, undecodable);

@@ -74,7 +74,7 @@ private:
 
 /// Refuses an image whose header claims more pixels than one image may have or than the memory budget holds,
 /// before a decoder allocates for it. Formats Pare does not parse are bounded by OpenCV's own pixel limit, set to
-/// the same value in readImageFolder.
+/// the same value in settleDecoding.
 /// Returns whether the header is one Pare parses (PNG, JPEG, BMP, GIF).
 bool requirePlausibleSize(const std::string& path)
 {
