@@ -238,17 +238,15 @@ void WeightView::drawRegion(int64_t row0, int64_t row1, int64_t column0, int64_t
 
 void WeightView::redrawVisible()
 {
-    if (m_rows == 0)
+    // A small tensor is drawn whole at full detail already; a big one, the region in view (all of it when zoomed
+    // out far enough to be downsampled anyway).
+    if (m_rows == 0 || int64_t(m_cells) <= kMostDrawnCells)
         return;
     const auto x = m_heatmap->xAxis->range(), y = m_heatmap->yAxis->range();
     const int64_t column0 = std::clamp<int64_t>(int64_t(std::floor(x.lower)), 0, m_columns - 1);
     const int64_t column1 = std::clamp<int64_t>(int64_t(std::ceil(x.upper)) + 1, column0 + 1, m_columns);
     const int64_t row0 = std::clamp<int64_t>(int64_t(std::floor(y.lower)), 0, m_rows - 1);
     const int64_t row1 = std::clamp<int64_t>(int64_t(std::ceil(y.upper)) + 1, row0 + 1, m_rows);
-    // A small tensor is drawn whole at full detail already; a big one, the region in view (all of it when zoomed
-    // out far enough to be downsampled anyway).
-    if (int64_t(m_cells) <= kMostDrawnCells)
-        return;
     drawRegion(row0, row1, column0, column1);
 }
 

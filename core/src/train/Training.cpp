@@ -141,7 +141,7 @@ try {
     std::mt19937_64 augmentRandom(options.seed ^ 0x5bd1e9955bd1e995ULL);
     const bool cropFlip = count > 0 && augmentationFor(options, data) == Augmentation::CropFlip;
     const auto stored = cropFlip ? images.pixelsIn(0, 1).sizes().vec() : std::vector<int64_t> {};
-    const auto augmentation = [&](int) -> BatchStream::PixelTransform {
+    const auto augmentation = [&]() -> BatchStream::PixelTransform {
         if (!cropFlip)
             return {};
         // The pixels as stored, before any conversion to the model's size (IDX and CIFAR keep their own).
@@ -170,7 +170,7 @@ try {
         for (int64_t batch = 0; batch < batches; ++batch)
             batchIndices.push_back(
                 order.slice(0, batch * options.batchSize, std::min(count, (batch + 1) * options.batchSize)));
-        BatchStream stream(images, std::move(batchIndices), augmentation(epoch));
+        BatchStream stream(images, std::move(batchIndices), augmentation());
         module.train();
         double lossSum = 0.0;
         int64_t lossImages = 0;
