@@ -61,9 +61,9 @@ int run(int argc, const char* const* argv)
     app.set_version_flag("--version", versionString());
     CommonOptions common;
     std::vector<std::unique_ptr<Command>> commands;
-    for (auto make :
-         { makeInspectCommand, makeEvalCommand, makeTrainCommand, makePruneCommand, makeQuantizeCommand,
-           makeDistillCommand, makeCompressCommand, makeSensitivityCommand, makeSearchCommand, makeExportCommand })
+    for (auto make : { makeInspectCommand, makeEvalCommand, makeTrainCommand, makePruneCommand, makeQuantizeCommand,
+                       makeDistillCommand, makeCompressCommand, makeSensitivityCommand, makeSearchCommand,
+                       makeExportCommand, makeSweepCommand })
         commands.push_back(make());
     std::vector<CLI::App*> subcommands;
     for (const auto& command : commands)

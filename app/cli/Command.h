@@ -32,6 +32,7 @@ std::unique_ptr<Command> makeCompressCommand();
 std::unique_ptr<Command> makeSensitivityCommand();
 std::unique_ptr<Command> makeSearchCommand();
 std::unique_ptr<Command> makeExportCommand();
+std::unique_ptr<Command> makeSweepCommand();
 
 /// Parses `argv`, runs the chosen command and maps errors to the exit codes of the contract (README, "Command
 /// line"): 0 success, 2 bad usage or bad input (one line on stderr naming the file and the problem), 1 an internal

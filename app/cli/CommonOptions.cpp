@@ -76,6 +76,39 @@ void addCommonOptions(CLI::App& command, CommonOptions& options)
         ->check(CLI::Range(0.05, 1.0));
 }
 
+std::vector<std::string> commonArguments(const CommonOptions& options)
+{
+    const CommonOptions defaults;
+    std::vector<std::string> arguments;
+    const auto add = [&](const char* flag, const std::string& value) {
+        arguments.emplace_back(flag);
+        arguments.push_back(value);
+    };
+    if (!options.memoryBudget.empty())
+        add("--memory-budget", options.memoryBudget);
+    if (!options.inputShape.empty())
+        add("--input-shape", options.inputShape);
+    if (!options.output.empty())
+        add("--output", options.output);
+    if (!options.mean.empty())
+        add("--mean", options.mean);
+    if (!options.std.empty())
+        add("--std", options.std);
+    if (options.trainLimit != defaults.trainLimit)
+        add("--train-limit", std::to_string(options.trainLimit));
+    if (options.testLimit != defaults.testLimit)
+        add("--test-limit", std::to_string(options.testLimit));
+    if (options.resize != defaults.resize)
+        add("--resize", optionName(options.resize));
+    if (options.cropRatio != defaults.cropRatio) {
+        std::ostringstream text;
+        text.precision(17);
+        text << options.cropRatio;
+        add("--crop-ratio", text.str());
+    }
+    return arguments;
+}
+
 std::vector<int64_t> parseShape(const std::string& text)
 {
     if (text.empty())

@@ -38,6 +38,10 @@ struct CommonOptions
 
 void addCommonOptions(CLI::App& command, CommonOptions& options);
 
+/// The options that change what a model or data set is (all but --threads and --json) as arguments for another
+/// `pare` that must read them the same way: a sweep's tasks.
+[[nodiscard]] std::vector<std::string> commonArguments(const CommonOptions& options);
+
 /// What the data options accept, for help texts.
 inline constexpr const char* kDataHelp = "fashion-mnist, mnist:DIR, cifar10:DIR or an image folder";
 /// What a model argument accepts, for help texts.

@@ -127,18 +127,7 @@ public:
         const auto& last = result.snapshots.back();
         const auto note = formatNoteForSnapshot(last, m_out);
         if (common.json) {
-            json out = json::parse(snapshotToJson(last));
-            out["baseline_accuracy"] = baseline.accuracy;
-            out["out"] = m_out;
-            out["out_bytes"] = outBytes;
-            out["seconds"] = result.seconds;
-            out["recipe"] = json::parse(recipe.toJson());
-            json steps = json::array();
-            for (const auto& s : result.snapshots)
-                steps.push_back(json::parse(snapshotToJson(s)));
-            out["steps"] = steps;
-            if (!note.empty())
-                out["note"] = note;
+            const json out = compressJson(result, recipe, m_out, outBytes, note);
             printJson(out);
             return 0;
         }

@@ -5,6 +5,27 @@
 
 namespace pare::cli {
 
+json compressJson(const PipelineResult& result,
+                  const Recipe& recipe,
+                  const std::string& out,
+                  int64_t outBytes,
+                  const std::string& note)
+{
+    json report = json::parse(snapshotToJson(result.snapshots.back()));
+    report["baseline_accuracy"] = result.snapshots.front().accuracy;
+    report["out"] = out;
+    report["out_bytes"] = outBytes;
+    report["seconds"] = result.seconds;
+    report["recipe"] = json::parse(recipe.toJson());
+    json steps = json::array();
+    for (const auto& s : result.snapshots)
+        steps.push_back(json::parse(snapshotToJson(s)));
+    report["steps"] = steps;
+    if (!note.empty())
+        report["note"] = note;
+    return report;
+}
+
 void printJson(const json& report)
 {
     std::cout << report.dump(2, ' ', false, json::error_handler_t::replace) << "\n";

@@ -6,6 +6,7 @@
 
 #include "pare/Model.h"
 #include "pare/Pipeline.h"
+#include "pare/Recipe.h"
 #include "pare/Training.h"
 
 #include <nlohmann/json.hpp>
@@ -23,6 +24,14 @@ using nlohmann::json;
 /// Sizes in every format, each the length of a real serialization; onnx is null where the exporter does not cover
 /// an operation of the graph.
 [[nodiscard]] json sizesJson(const ModelSizes& sizes);
+
+/// What `pare compress --json` prints for a finished pipeline that wrote `out` (`outBytes` on disk), and what a
+/// sweep task's result.json holds: the last snapshot's fields, the baseline's accuracy, the recipe and every step.
+[[nodiscard]] json compressJson(const PipelineResult& result,
+                                const Recipe& recipe,
+                                const std::string& out,
+                                int64_t outBytes,
+                                const std::string& note);
 
 /// Prints `report` as the one JSON object of --json. Paths and class names may hold any bytes; invalid UTF-8 is
 /// replaced by U+FFFD here (stderr keeps the bytes), never an exception.

@@ -114,6 +114,38 @@ enum class Augmentation
     CropFlip ///< torchvision's RandomResizedCrop (scale 0.08-1, ratio 3/4-4/3) and RandomHorizontalFlip
 };
 
+/// How a sweep's range axis spaces its values between `from` and `to`.
+enum class AxisScale
+{
+    Linear,
+    Log ///< evenly spaced logarithms (learning rates, temperatures)
+};
+
+/// How a sweep combines its axes into configurations.
+enum class SweepCombine
+{
+    Grid,  ///< every combination
+    Random ///< a seeded sample: ranges drawn anywhere between their ends, lists one of their values
+};
+
+/// Where a sweep's tasks run.
+enum class SweepExecutor
+{
+    Local, ///< child processes on this machine, the cores divided between them
+    Slurm  ///< one Slurm job array submitted with sbatch
+};
+
+/// Where one task of a sweep stands.
+enum class TaskState
+{
+    Done,      ///< its result.json is written
+    Running,   ///< started, not finished
+    Pending,   ///< submitted, waiting for a slot or a node
+    Failed,    ///< ended without a result (an error, a crash, a time limit)
+    Cancelled, ///< submitted, then gone from the queue before it started (scancel)
+    NotStarted ///< never submitted (a sweep interrupted before its turn)
+};
+
 /// The names of an option set: OptionTable<E>::entries pairs each value with the one name the CLI, recipes and
 /// projects use for it; OptionTable<E>::field names the setting in messages.
 template <typename E> struct OptionTable;
@@ -167,6 +199,17 @@ PARE_OPTION_TABLE(SearchObjective,
                   { SearchObjective::Macs, "macs" })
 PARE_OPTION_TABLE(ImageResize, "resize", { ImageResize::Crop, "crop" }, { ImageResize::Stretch, "stretch" })
 PARE_OPTION_TABLE(Augmentation, "augment", { Augmentation::None, "none" }, { Augmentation::CropFlip, "crop-flip" })
+PARE_OPTION_TABLE(AxisScale, "scale", { AxisScale::Linear, "linear" }, { AxisScale::Log, "log" })
+PARE_OPTION_TABLE(SweepCombine, "combine", { SweepCombine::Grid, "grid" }, { SweepCombine::Random, "random" })
+PARE_OPTION_TABLE(SweepExecutor, "executor", { SweepExecutor::Local, "local" }, { SweepExecutor::Slurm, "slurm" })
+PARE_OPTION_TABLE(TaskState,
+                  "state",
+                  { TaskState::Done, "done" },
+                  { TaskState::Running, "running" },
+                  { TaskState::Pending, "pending" },
+                  { TaskState::Failed, "failed" },
+                  { TaskState::Cancelled, "cancelled" },
+                  { TaskState::NotStarted, "not-started" })
 // The kinds that have a keyword; a teacher or student that is not one is a model spec (zoo name or file).
 PARE_OPTION_TABLE(TeacherKind, "teacher", { TeacherKind::Original, "original" })
 PARE_OPTION_TABLE(StudentKind, "student", { StudentKind::Self, "self" })

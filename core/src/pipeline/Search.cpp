@@ -275,7 +275,7 @@ private:
     bool mayStart(int round, int epochs)
     {
         if (m_cancel && m_cancel->isRequested())
-            return stop("cancelled");
+            return stop("cancelled", true);
         if (m_options.budget.runs > 0 && int(m_result.candidates.size()) >= m_options.budget.runs)
             return stop("budget");
         if (m_options.budget.seconds > 0
@@ -284,12 +284,13 @@ private:
         return true;
     }
 
-    bool stop(const char* why)
+    bool stop(const char* why, bool cancelled = false)
     {
-        if (!m_stopped)
+        if (!m_stopped) {
             m_result.stoppedBy = why;
+            m_result.cancelled = cancelled;
+        }
         m_stopped = true;
-        m_result.cancelled = m_result.stoppedBy == "cancelled";
         return false;
     }
 
@@ -319,7 +320,7 @@ private:
             return std::nullopt;
         }
         if (!model) {
-            stop("cancelled");
+            stop("cancelled", true);
             return std::nullopt;
         }
         c.validationAccuracy = evaluate(*model, m_data, Split::Validation).accuracy;
