@@ -40,7 +40,11 @@ int main(int argc, char** argv)
                                            QStringLiteral("N"));
     const QCommandLineOption runOption(
         QStringLiteral("run"), QStringLiteral("Start a run with the default settings once the model is loaded"));
-    parser.addOptions({ modelOption, dataOption, newOption, threadsOption, runOption });
+    const QCommandLineOption sweepOption(
+        QStringLiteral("sweep"),
+        QStringLiteral("Open a sweep's results (the --out folder of pare sweep run) and watch it while it fills"),
+        QStringLiteral("DIR"));
+    parser.addOptions({ modelOption, dataOption, newOption, threadsOption, runOption, sweepOption });
     parser.process(app);
 
     pare::ui::MainWindow::Options options;
@@ -54,6 +58,8 @@ int main(int argc, char** argv)
     if (window.geometry().width() < 800)
         window.resize(1500, 920);
     window.show();
+    if (parser.isSet(sweepOption))
+        window.openSweepResults(parser.value(sweepOption));
     if (parser.isSet(runOption)) {
         auto connection = std::make_shared<QMetaObject::Connection>();
         *connection = QObject::connect(&window, &pare::ui::MainWindow::workspaceLoaded, &window, [&window, connection] {

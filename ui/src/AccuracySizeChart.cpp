@@ -68,6 +68,11 @@ AccuracySizeChart::AccuracySizeChart(QWidget* parent)
     m_candidates->setLineStyle(QCPGraph::lsNone);
     m_candidates->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssTriangle, teal, 8));
 
+    m_sweepResults = m_plot->addGraph();
+    m_sweepResults->setLineStyle(QCPGraph::lsNone);
+    m_sweepResults->setScatterStyle(
+        QCPScatterStyle(QCPScatterStyle::ssSquare, QColor(125, 60, 152), QColor(195, 155, 211), 7));
+
     m_allPoints = m_plot->addGraph();
     m_allPoints->setLineStyle(QCPGraph::lsNone);
     m_allPoints->setScatterStyle(
@@ -150,6 +155,12 @@ int AccuracySizeChart::candidateCount() const
                              [](const Point& p) { return p.kind == PointKind::SearchCandidate; }));
 }
 
+int AccuracySizeChart::sweepResultCount() const
+{
+    return int(std::count_if(m_points.begin(), m_points.end(),
+                             [](const Point& p) { return p.kind == PointKind::SweepResult; }));
+}
+
 void AccuracySizeChart::setReference(const Snapshot& snapshot)
 {
     m_reference = snapshot;
@@ -181,7 +192,8 @@ void AccuracySizeChart::clear()
 void AccuracySizeChart::retranslate()
 {
     m_plot->yAxis->setLabel(tr("Top-1 accuracy (%)"));
-    m_pareto->setName(tr("Pareto front of the runs (test)"));
+    m_pareto->setName(tr("Pareto front of runs and sweeps (test)"));
+    m_sweepResults->setName(tr("Sweep results (test)"));
     m_allPoints->setName(tr("Snapshots of all runs (test)"));
     m_selected->setName(tr("Selected run (test)"));
     m_current->setName(tr("Current run (test)"));
@@ -242,7 +254,7 @@ std::vector<std::pair<double, double>> AccuracySizeChart::paretoFront(std::vecto
 void AccuracySizeChart::rebuild()
 {
     QVector<double> xs, ys, bx, by, kx, ky;
-    QVector<double> ct, cx, cy, st, sx, sy;
+    QVector<double> ct, cx, cy, st, sx, sy, wx, wy;
     std::vector<std::pair<double, double>> all, runs, candidates;
     if (m_reference) {
         bx << sizeOf(m_reference->sizes);
@@ -258,6 +270,9 @@ void AccuracySizeChart::rebuild()
             kx << x;
             ky << y;
             candidates.emplace_back(x, y);
+        } else if (p.kind == PointKind::SweepResult) {
+            wx << x;
+            wy << y;
         } else if (p.snapshot.step == "baseline") {
             bx << x;
             by << y;
@@ -265,7 +280,7 @@ void AccuracySizeChart::rebuild()
             xs << x;
             ys << y;
         }
-        if (p.kind == PointKind::Run)
+        if (p.kind != PointKind::SearchCandidate)
             runs.emplace_back(x, y);
         if (p.runId == m_currentRun) {
             ct << double(ct.size());
@@ -283,6 +298,7 @@ void AccuracySizeChart::rebuild()
     m_current->setData(ct, cx, cy);
     m_selected->setData(st, sx, sy);
     m_candidates->setData(kx, ky);
+    m_sweepResults->setData(wx, wy);
     // Test and validation accuracies are not one scale: each has its own front.
     const auto drawFront = [](QCPGraph* graph, const std::vector<std::pair<double, double>>& points) {
         const auto front = paretoFront(points);
@@ -300,7 +316,8 @@ void AccuracySizeChart::rebuild()
     // The legend names what is drawn, not every series the chart could draw.
     const auto inLegend
         = [](QCPAbstractPlottable* p, bool drawn) { drawn ? (void)p->addToLegend() : (void)p->removeFromLegend(); };
-    for (auto* graph : { m_pareto, m_searchFront, m_candidates, m_allPoints, m_baseline, m_previewGraph })
+    for (auto* graph :
+         { m_pareto, m_searchFront, m_candidates, m_sweepResults, m_allPoints, m_baseline, m_previewGraph })
         inLegend(graph, !graph->data()->isEmpty());
     for (auto* curve : { m_selected, m_current })
         inLegend(curve, !curve->data()->isEmpty());

@@ -12,6 +12,7 @@
 #include "pare/ui/RunsTableModel.h"
 #include "pare/ui/SensitivityView.h"
 #include "pare/ui/StudioMenus.h"
+#include "pare/ui/SweepResultsWatcher.h"
 #include "pare/ui/ViewTabs.h"
 #include "pare/ui/WeightsPage.h"
 #include "pare/ui/WorkspacePanel.h"
@@ -34,6 +35,7 @@ MainWindow::MainWindow(const Options& options, QWidget* parent)
     , m_options(options)
     , m_session(new ProjectSession(this))
     , m_runs(new RunsController(m_session->project(), this))
+    , m_sweeps(new SweepResultsWatcher(m_session->project(), this))
     , m_loader(new WorkspaceLoader(this))
 {
     setObjectName(QStringLiteral("mainWindow"));
@@ -165,6 +167,14 @@ void MainWindow::connectJobs()
         m_runsModel->updateRun(runId);
     });
     connect(m_runs, &RunsController::ended, this, &MainWindow::finishRun);
+    connect(m_sweeps, &SweepResultsWatcher::resultsAdded, this, [this](const QVector<int>&, int done, int total) {
+        m_views->showRuns(project());
+        m_views->showSelectedRun(m_selectedRun);
+        m_statusLabel->setText(
+            tr("Sweep %1: %2 of %3 tasks have results.").arg(m_sweeps->folder()).arg(done).arg(total));
+        m_session->markDirty();
+        m_session->autosave();
+    });
     connect(m_exploration, &StudioExploration::exploreEnded, this, [this](int winnerRun) {
         setRunning(false);
         selectRun(winnerRun);
@@ -271,6 +281,7 @@ void MainWindow::openData(const QString& spec)
 
 void MainWindow::newProject(const QString& model, const QString& data)
 {
+    m_sweeps->stop();
     m_session->reset(model, data);
     m_selectedRun = -1;
     m_layerChart->clear();
@@ -282,6 +293,7 @@ bool MainWindow::openProject(const QString& path)
 {
     if (!tryOrReport(tr("Cannot open project"), [&] { m_session->open(path); }))
         return false;
+    m_sweeps->stop();
     m_selectedRun = -1;
     m_views->showRuns(project());
     if (!project().runs.empty())

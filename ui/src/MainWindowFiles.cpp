@@ -1,4 +1,5 @@
-// The window's file actions: recipes in and out of the controls, and exports of a run, the chart and the runs table.
+// The window's file actions: recipes in and out of the controls, sweep results in, and exports of a run, the chart
+// and the runs table.
 // The menus choose the file (StudioMenus); these do the work and report a failure in a dialog.
 
 #include "pare/Error.h"
@@ -7,6 +8,7 @@
 #include "pare/ui/ExportDialog.h"
 #include "pare/ui/MainWindow.h"
 #include "pare/ui/RunsTableModel.h"
+#include "pare/ui/SweepResultsWatcher.h"
 
 #include <QLabel>
 
@@ -25,6 +27,16 @@ bool MainWindow::saveRecipe(const QString& path)
     return tryOrReport(tr("Cannot save recipe"), [&] {
         settings().toRecipe().save(path.toStdString(), /*overwrite=*/true);
         m_statusLabel->setText(tr("Saved recipe %1").arg(path));
+    });
+}
+
+bool MainWindow::openSweepResults(const QString& dir)
+{
+    return tryOrReport(tr("Cannot open sweep results"), [&] {
+        const int before = static_cast<int>(project().runs.size());
+        m_sweeps->watch(dir); // imports what is there now, announcing it through resultsAdded
+        if (static_cast<int>(project().runs.size()) == before)
+            m_statusLabel->setText(tr("Watching sweep %1: no new results yet.").arg(m_sweeps->folder()));
     });
 }
 

@@ -101,6 +101,30 @@ bool StudioSettings::operator==(const StudioSettings& o) const
         && activationBits == o.activationBits && engine == o.engine && biasFp16 == o.biasFp16 && seed == o.seed;
 }
 
+namespace {
+
+// How a project file names a run's origin.
+constexpr std::pair<RunOrigin, const char*> kOriginNames[]
+    = { { RunOrigin::User, "user" }, { RunOrigin::Search, "search" }, { RunOrigin::Sweep, "sweep" } };
+
+const char* originName(RunOrigin origin)
+{
+    for (const auto& [value, name] : kOriginNames)
+        if (value == origin)
+            return name;
+    return "user";
+}
+
+RunOrigin originNamed(const QString& name)
+{
+    for (const auto& [value, text] : kOriginNames)
+        if (name == QLatin1String(text))
+            return value;
+    return RunOrigin::User; // projects before origins were saved
+}
+
+} // namespace
+
 QByteArray Project::toJson() const
 {
     QJsonArray runArray;
@@ -108,16 +132,21 @@ QByteArray Project::toJson() const
         QJsonArray snapshots;
         for (const auto& s : r.snapshots)
             snapshots.append(QJsonDocument::fromJson(QByteArray::fromStdString(snapshotToJson(s))).object());
-        runArray.append(QJsonObject { { "id", r.id },
-                                      { "origin", r.origin == RunOrigin::Search ? "search" : "user" },
-                                      { "recipe", QJsonDocument::fromJson(r.recipeJson.toUtf8()).object() },
-                                      { "label", r.label },
-                                      { "snapshots", snapshots },
-                                      { "model_file", r.modelFile },
-                                      { "finished", r.finished },
-                                      { "cancelled", r.cancelled },
-                                      { "seconds", r.seconds },
-                                      { "started", r.started.toString(Qt::ISODate) } });
+        QJsonObject run { { "id", r.id },
+                          { "origin", originName(r.origin) },
+                          { "recipe", QJsonDocument::fromJson(r.recipeJson.toUtf8()).object() },
+                          { "label", r.label },
+                          { "snapshots", snapshots },
+                          { "model_file", r.modelFile },
+                          { "finished", r.finished },
+                          { "cancelled", r.cancelled },
+                          { "seconds", r.seconds },
+                          { "started", r.started.toString(Qt::ISODate) } };
+        if (r.origin == RunOrigin::Sweep) {
+            run.insert("sweep_folder", r.sweepFolder);
+            run.insert("sweep_task", r.sweepTask);
+        }
+        runArray.append(run);
     }
     const QJsonObject root { { "pare_project", 1 },         { "model", model },           { "data", data },
                              { "runs_folder", runsFolder }, { "next_run_id", nextRunId }, { "runs", runArray } };
@@ -143,7 +172,9 @@ Project Project::fromJson(const QByteArray& json, const QString& origin)
         const auto o = value.toObject();
         RunRecord r;
         r.id = o.value("id").toInt();
-        r.origin = o.value("origin").toString() == QLatin1String("search") ? RunOrigin::Search : RunOrigin::User;
+        r.origin = originNamed(o.value("origin").toString());
+        r.sweepFolder = o.value("sweep_folder").toString();
+        r.sweepTask = o.value("sweep_task").toString();
         r.recipeJson = QString::fromUtf8(QJsonDocument(o.value("recipe").toObject()).toJson(QJsonDocument::Compact));
         r.label = o.value("label").toString();
         for (const auto& s : o.value("snapshots").toArray())

@@ -79,6 +79,12 @@ void StudioMenus::buildActions()
         if (!dir.isEmpty())
             m_window.openData(dir);
     });
+    addAction("openSweepAction", QKeySequence(), [this] {
+        const auto dir = Dialogs::directory(&m_window, tr("Open sweep results (the --out folder of pare sweep run)"),
+                                            QDir::homePath());
+        if (!dir.isEmpty())
+            m_window.openSweepResults(dir);
+    });
     addAction("fashionMnistAction", QKeySequence(), [this] { m_window.openData(QStringLiteral("fashion-mnist")); });
     addAction("newProjectAction", QKeySequence::New, [this] {
         if (m_window.confirmDiscard())
@@ -161,6 +167,7 @@ void StudioMenus::retranslate()
                                                       { "fashionMnistAction", tr("Use &Fashion-MNIST") },
                                                       { "newProjectAction", tr("&New Project") },
                                                       { "openProjectAction", tr("Open &Project...") },
+                                                      { "openSweepAction", tr("Open S&weep Results...") },
                                                       { "saveProjectAction", tr("&Save Project") },
                                                       { "saveProjectAsAction", tr("Save Project &As...") },
                                                       { "exportRunAction", tr("&Export Selected Run...") },
@@ -198,6 +205,9 @@ void StudioMenus::retranslate()
                         "that runs when it is evaluated: open only models you trust"));
     m_actions.at("modelInputsAction")
         ->setToolTip(tr("What a model saved without a Pare record takes: input size, normalization, class names"));
+    m_actions.at("openSweepAction")
+        ->setToolTip(tr("Put the results of a sweep (pare sweep run --out FOLDER) on the chart and in the runs "
+                        "table, and keep watching the folder while the sweep fills it"));
     m_actions.at("runAction")->setToolTip(tr("Compress a copy of the model with the current settings (Ctrl+R)"));
     m_actions.at("exploreAction")
         ->setToolTip(tr("Search for the smallest model within an accuracy limit: candidates screened one-shot, the "
@@ -227,7 +237,7 @@ void StudioMenus::buildMenus()
         zoo->addAction(QString::fromStdString(name), this,
                        [this, spec = QString::fromStdString(name)] { m_window.openModel(spec); });
     for (const char* action : { "", "fashionMnistAction", "openDataAction", "", "newProjectAction", "openProjectAction",
-                                "saveProjectAction", "saveProjectAsAction", "", "exportRunAction",
+                                "saveProjectAction", "saveProjectAsAction", "", "openSweepAction", "exportRunAction",
                                 "saveRunRecipeAction", "exportChartAction", "exportCsvAction", "", "quitAction" })
         qstrlen(action) == 0 ? (void)file->addSeparator() : file->addAction(m_actions.at(QString::fromLatin1(action)));
     menu(nullptr, "editMenu",
@@ -276,6 +286,8 @@ void StudioMenus::openDropped(const QString& path)
         m_window.loadRecipe(path);
     else if (path.endsWith(QLatin1String(".pareproject")))
         m_window.openProject(path);
+    else if (QFileInfo::exists(QDir(path).filePath(QStringLiteral("sweep-state.json"))))
+        m_window.openSweepResults(path);
     else if (QFileInfo(path).isDir())
         m_window.openData(path);
     else

@@ -45,6 +45,10 @@ void ViewTabs::showRuns(const Project& project)
                                      AccuracySizeChart::PointKind::SearchCandidate);
             continue;
         }
+        if (run.origin == RunOrigin::Sweep) { // one point a task: its compressed model
+            m_chart->addSnapshot(run.id, run.label, run.snapshots.back(), AccuracySizeChart::PointKind::SweepResult);
+            continue;
+        }
         for (const auto& s : run.snapshots)
             m_chart->addSnapshot(run.id, run.label, s);
     }

@@ -24,10 +24,6 @@
         <translation>Top-1 准确率 (%)</translation>
     </message>
     <message>
-        <source>Pareto front of the runs (test)</source>
-        <translation>运行的帕累托前沿（测试集）</translation>
-    </message>
-    <message>
         <source>Snapshots of all runs (test)</source>
         <translation>所有运行的快照（测试集）</translation>
     </message>
@@ -70,6 +66,14 @@
     <message>
         <source>&lt;b&gt;Run %1&lt;/b&gt;, step %2: %3&lt;br&gt;%4&lt;br&gt;test accuracy %5%&lt;br&gt;non-zero parameters %6 of %7&lt;br&gt;.pare %8 bytes, TorchScript %9 bytes, dense %10 bytes&lt;br&gt;latency %11 ms (batch 256)</source>
         <translation>&lt;b&gt;运行 %1&lt;/b&gt;，步骤 %2：%3&lt;br&gt;%4&lt;br&gt;测试准确率 %5%&lt;br&gt;非零参数 %6 / %7&lt;br&gt;.pare %8 字节，TorchScript %9 字节，稠密 %10 字节&lt;br&gt;延迟 %11 毫秒（批大小 256）</translation>
+    </message>
+    <message>
+        <source>Pareto front of runs and sweeps (test)</source>
+        <translation>运行与扫描的帕累托前沿（测试集）</translation>
+    </message>
+    <message>
+        <source>Sweep results (test)</source>
+        <translation>扫描结果（测试集）</translation>
     </message>
 </context>
 <context>
@@ -738,6 +742,18 @@ of %3
         <source>%1 was not opened: what it takes was not said</source>
         <translation>未打开 %1：未说明其输入</translation>
     </message>
+    <message>
+        <source>Sweep %1: %2 of %3 tasks have results.</source>
+        <translation>扫描 %1：%3 个任务中已有 %2 个有结果。</translation>
+    </message>
+    <message>
+        <source>Cannot open sweep results</source>
+        <translation>无法打开扫描结果</translation>
+    </message>
+    <message>
+        <source>Watching sweep %1: no new results yet.</source>
+        <translation>正在监视扫描 %1：尚无新结果。</translation>
+    </message>
 </context>
 <context>
     <name>pare::ui::ModelInputsDialog</name>
@@ -1215,6 +1231,25 @@ of %3
     <message>
         <source>Save Selected Run&apos;s &amp;Recipe...</source>
         <translation>保存选中运行的配方(&amp;R)...</translation>
+    </message>
+    <message>
+        <source>Open sweep results (the --out folder of pare sweep run)</source>
+        <translation>打开扫描结果（pare sweep run 的 --out 文件夹）</translation>
+    </message>
+    <message>
+        <source>Open S&amp;weep Results...</source>
+        <translation>打开扫描结果(&amp;W)...</translation>
+    </message>
+    <message>
+        <source>Put the results of a sweep (pare sweep run --out FOLDER) on the chart and in the runs table, and keep watching the folder while the sweep fills it</source>
+        <translation>将扫描（pare sweep run --out 文件夹）的结果放到图表和运行表中，并在扫描写入时持续监视该文件夹</translation>
+    </message>
+</context>
+<context>
+    <name>pare::ui::SweepResultsWatcher</name>
+    <message>
+        <source>sweep %1 task %2: %3</source>
+        <translation>扫描 %1 任务 %2：%3</translation>
     </message>
 </context>
 <context>

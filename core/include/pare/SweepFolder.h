@@ -18,6 +18,7 @@
 #include "pare/Sweep.h"
 
 #include <functional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -114,8 +115,10 @@ public:
 
     /// Rewrites DIR/results.jsonl from tasks/*/result.json, in plan order, atomically. Returns how many it holds.
     int rebuildResults() const;
-    /// Every finished task's result (the studio's view), in plan order; never throws for a task being written.
-    [[nodiscard]] static std::vector<SweepResult> readResults(const std::string& dir);
+    /// Every finished task's result (the studio's view) but those whose ids are in `known`, in plan order. Throws
+    /// InputError when `dir` is not a sweep folder; a result.json that does not parse is left out.
+    [[nodiscard]] static std::vector<SweepResult> readResults(const std::string& dir,
+                                                              const std::set<std::string>& known = {});
 
     // What a task writes about itself (`pare sweep task`).
     void markStarted(int index) const;

@@ -366,11 +366,13 @@ int SweepFolder::rebuildResults() const
     return count;
 }
 
-std::vector<SweepResult> SweepFolder::readResults(const std::string& dir)
+std::vector<SweepResult> SweepFolder::readResults(const std::string& dir, const std::set<std::string>& known)
 {
     const auto folder = open(dir);
     std::vector<SweepResult> results;
     for (int index = 0; index < folder.taskCount(); ++index) {
+        if (known.count(folder.taskId(index)))
+            continue;
         const auto path = folder.taskFile(index, "result.json");
         std::error_code ec;
         if (!fs::exists(path, ec))

@@ -34,11 +34,13 @@ public:
         Pare
     };
 
-    /// Runs are measured on the test split; a search's candidates on the validation split.
+    /// Runs and sweep results are measured on the test split (one front over both); a search's candidates on the
+    /// validation split.
     enum class PointKind
     {
         Run,
-        SearchCandidate
+        SearchCandidate,
+        SweepResult ///< a sweep task's compressed model, drawn as the sweeps' own series
     };
 
     /// The preview marker as drawn: for tests and the bench.
@@ -58,6 +60,8 @@ public:
     [[nodiscard]] const std::optional<Preview>& preview() const { return m_preview; }
     /// Search candidates drawn (for tests).
     [[nodiscard]] int candidateCount() const;
+    /// Sweep results drawn (for tests).
+    [[nodiscard]] int sweepResultCount() const;
     /// The loaded model's own point, drawn as the baseline before any run (replaces the previous one).
     void setReference(const Snapshot& snapshot);
     void setCurrentRun(int runId); ///< the run drawn as a live trajectory (-1: none)
@@ -107,6 +111,7 @@ private:
     QCPGraph* m_baseline = nullptr;
     QCPGraph* m_pareto = nullptr;
     QCPGraph* m_candidates = nullptr;
+    QCPGraph* m_sweepResults = nullptr;
     QCPGraph* m_searchFront = nullptr;
     QCPGraph* m_previewGraph = nullptr;
     QCPItemText* m_previewLabel = nullptr;

@@ -24,6 +24,7 @@ class CompressionSettingsPanel;
 class LayerSparsityChart;
 class RunsTableModel;
 class StudioMenus;
+class SweepResultsWatcher;
 class ViewTabs;
 class SensitivityView;
 class WeightView;
@@ -68,6 +69,9 @@ public:
     void openModel(const QString& path);
     void openData(const QString& spec);
     bool openProject(const QString& path);
+    /// File > Open Sweep Results: the sweep's finished tasks as runs, and its folder watched while it fills.
+    bool openSweepResults(const QString& dir);
+    [[nodiscard]] SweepResultsWatcher* sweepWatcher() const { return m_sweeps; }
     bool saveProject(const QString& path);
     void newProject(const QString& model, const QString& data);
     bool loadRecipe(const QString& path);
@@ -125,6 +129,7 @@ private:
     ProjectSession* m_session = nullptr;
     RunsController* m_runs = nullptr;
     StudioExploration* m_exploration = nullptr;
+    SweepResultsWatcher* m_sweeps = nullptr;
     int m_selectedRun = -1;
     bool m_workspaceReady = false;
     Workspace m_workspace;

@@ -52,12 +52,14 @@ struct StudioSettings
     bool operator==(const StudioSettings& other) const;
 };
 
-/// Who made a run: the Run button (accuracy on the test split), or Explore's search, whose candidates are measured
-/// on the validation split (decisions never read the test split).
+/// Who made a run: the Run button (accuracy on the test split), Explore's search, whose candidates are measured
+/// on the validation split (decisions never read the test split), or a task of a sweep (`pare sweep run`, test
+/// split), read from its folder.
 enum class RunOrigin
 {
     User,
-    Search
+    Search,
+    Sweep
 };
 
 /// One compression run: its recipe, the snapshots it produced, the compressed model it left.
@@ -73,6 +75,8 @@ struct RunRecord
     bool cancelled = false;
     double seconds = 0.0;
     QDateTime started;
+    QString sweepFolder; ///< RunOrigin::Sweep: the sweep's folder, as opened
+    QString sweepTask;   ///< RunOrigin::Sweep: the task's id ("003")
 };
 
 /// A studio project: the model and data it works on and every run so far. Saved as JSON, atomically.

@@ -29,8 +29,8 @@ public:
     [[nodiscard]] QMenu* menu(const char* name) const;
     /// While a run goes, nothing may replace the model, data or project under it.
     void setRunning(bool running, bool canRun);
-    /// What a file dropped on the window opens: a recipe (.json), a project (.pareproject), a data folder, or else
-    /// a model.
+    /// What a file dropped on the window opens: a recipe (.json), a project (.pareproject), a sweep's folder, a
+    /// data folder, or else a model.
     void openDropped(const QString& path);
     /// File > Export Selected Run: the export dialog for the run selected in the window.
     void showExportDialog();
