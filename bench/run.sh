@@ -109,6 +109,11 @@ echo
 "$(dirname "$0")/big_models.sh" "$build"
 
 echo
+echo "Sweeps on this machine (bench/sweep.sh): 12 configurations of the bundled LeNet-5, --jobs 2 against --jobs 1."
+echo
+ROUNDS=3 "$(dirname "$0")/sweep.sh" "$build"
+
+echo
 echo "pare search within a 20-minute budget on the bundled LeNet-5 (bench/search.sh; 40 minutes):"
 echo
 "$(dirname "$0")/search.sh" "$build"

@@ -11,10 +11,14 @@
 #include "pare/Sweep.h"
 #include "pare/SweepFolder.h"
 
+#include <cerrno>
 #include <chrono>
+#include <cstring>
+#include <fcntl.h>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <sys/file.h>
 #include <thread>
 #include <unistd.h>
 
@@ -33,6 +37,31 @@ std::string absoluteSpec(const std::string& spec)
         return spec.substr(0, colon + 1) + fs::absolute(spec.substr(colon + 1), ec).lexically_normal().string();
     return fs::exists(spec, ec) ? fs::absolute(spec, ec).lexically_normal().string() : spec;
 }
+
+/// One `pare sweep run` at a time submits to a folder: two would both find the same tasks not started. flock()ed
+/// for as long as this object lives (released by the kernel however the process ends).
+class SubmissionLock
+{
+public:
+    explicit SubmissionLock(const std::string& dir)
+        : m_fd(::open((fs::path(dir) / ".submission-lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644))
+    {
+        if (m_fd < 0)
+            throw InputError(dir + ": cannot lock the sweep folder (" + std::strerror(errno) + ")");
+        if (::flock(m_fd, LOCK_EX | LOCK_NB) != 0) {
+            ::close(m_fd);
+            throw InputError(dir
+                             + ": another pare sweep run is submitting to this folder; wait for it, or follow "
+                               "it with pare sweep status");
+        }
+    }
+    ~SubmissionLock() { ::close(m_fd); }
+    SubmissionLock(const SubmissionLock&) = delete;
+    SubmissionLock& operator=(const SubmissionLock&) = delete;
+
+private:
+    int m_fd;
+};
 
 /// The `pare` this process is: what the local executor starts, and by default what Slurm's nodes run.
 std::string thisExecutable()
@@ -199,6 +228,8 @@ private:
         const auto configurations = sweep.plan();
         const SweepInputs inputs { absoluteSpec(m_model), absoluteSpec(m_data), commonArguments(common) };
         auto folder = SweepFolder::prepare(m_dir, sweep, configurations, m_sweepFile, inputs);
+        // Held while local tasks run (they are this process's children); for Slurm until the array is submitted.
+        auto lock = std::make_unique<SubmissionLock>(m_dir);
         const std::string pare = m_pareExecutable.empty() ? thisExecutable() : absoluteSpec(m_pareExecutable);
 
         const auto before = folder.status();
@@ -232,6 +263,7 @@ private:
             slurm.pareExecutable = pare;
             const auto job = submitToSlurm(folder, indices, slurm);
             std::cerr << "pare: submitted Slurm job array " << job << " (tasks " << arraySpec(indices) << ")\n";
+            lock.reset();
             if (m_noWait)
                 return 0;
         }

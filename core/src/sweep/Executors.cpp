@@ -182,12 +182,8 @@ std::string submitToSlurm(SweepFolder& folder, const std::vector<int>& indices, 
     folder.clearTries(indices);
     const auto out = sweep::runCommand(sbatch);
     std::string job = out.out.substr(0, out.out.find_first_of(";\n"));
-    if (out.exitCode != 0 || job.empty() || job.find_first_not_of("0123456789") != std::string::npos) {
-        auto message = out.err.empty() ? out.out : out.err;
-        while (!message.empty() && (message.back() == '\n' || message.back() == ' '))
-            message.pop_back();
-        throw InputError("sbatch: " + message.substr(0, message.find('\n')));
-    }
+    if (out.exitCode != 0 || job.empty() || job.find_first_not_of("0123456789") != std::string::npos)
+        throw InputError("sbatch refused the array: " + sweep::lastLineOf(out.err.empty() ? out.out : out.err));
     folder.addSubmission({ SweepExecutor::Slurm, job, indices, std::string() });
     return job;
 }

@@ -144,6 +144,18 @@ std::string hostName()
     return host.substr(0, host.find('.'));
 }
 
+std::string lastLineOf(const std::string& text)
+{
+    const size_t end = text.find_last_not_of(" \r\n\t");
+    if (end == std::string::npos)
+        return {};
+    const size_t newline = text.rfind('\n', end);
+    const size_t begin = newline == std::string::npos ? 0 : newline + 1;
+    const std::string line = text.substr(begin, end + 1 - begin);
+    const size_t cr = line.rfind('\r');
+    return cr == std::string::npos ? line : line.substr(cr + 1);
+}
+
 std::string lastLine(const std::string& path)
 {
     std::ifstream in(path, std::ios::binary | std::ios::ate);
@@ -154,15 +166,7 @@ std::string lastLine(const std::string& path)
     in.seekg(start);
     std::string text(static_cast<size_t>(size - start), '\0');
     in.read(text.data(), static_cast<std::streamsize>(text.size()));
-    size_t end = text.find_last_not_of(" \r\n\t");
-    if (end == std::string::npos)
-        return {};
-    const size_t begin = text.rfind('\n', end);
-    // A progress bar redraws with carriage returns: keep what was drawn last.
-    std::string line = text.substr(begin == std::string::npos ? 0 : begin + 1,
-                                   end + 1 - (begin == std::string::npos ? 0 : begin + 1));
-    const size_t cr = line.rfind('\r');
-    return cr == std::string::npos ? line : line.substr(cr + 1);
+    return lastLineOf(text);
 }
 
 } // namespace pare::sweep

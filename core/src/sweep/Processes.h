@@ -34,6 +34,9 @@ struct CommandOutput
 /// This machine's short host name.
 [[nodiscard]] std::string hostName();
 
+/// The last non-empty line of `text` (what a progress bar drew last, where it redraws with carriage returns).
+[[nodiscard]] std::string lastLineOf(const std::string& text);
+
 /// The last non-empty line of a text file (at most its last 64 KB read), or "".
 [[nodiscard]] std::string lastLine(const std::string& path);
 

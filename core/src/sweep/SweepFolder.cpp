@@ -278,7 +278,7 @@ std::vector<TaskStatus> SweepFolder::status() const
         const auto out
             = sweep::runCommand({ "squeue", "--me", "--noheader", "--array", "--states=all", "--format=%F|%K|%T" });
         if (out.exitCode != 0)
-            throw InputError("squeue: " + trimmed(out.err.empty() ? out.out : out.err));
+            throw InputError("squeue failed: " + sweep::lastLineOf(out.err.empty() ? out.out : out.err));
         queue = parseQueue(out.out);
     }
     const std::string host = sweep::hostName();
