@@ -71,6 +71,7 @@ private slots:
     void badSweepFilesAreRefused_data();
     void badSweepFilesAreRefused();
     void arraySpecCompressesRuns();
+    void recipeFileIsReadBesideTheSweep();
     void localRunSurvivesAFailureAndResumes();
 };
 
@@ -187,6 +188,32 @@ void TestSweep::arraySpecCompressesRuns()
 {
     QCOMPARE(QString::fromStdString(pare::arraySpec({ 0, 1, 2, 5, 7, 8 })), QString("0-2,5,7-8"));
     QCOMPARE(QString::fromStdString(pare::arraySpec({ 3 })), QString("3"));
+}
+
+void TestSweep::recipeFileIsReadBesideTheSweep()
+{
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    const auto write = [&](const QString& name, const QByteArray& text) {
+        QFile file(dir.filePath(name));
+        QVERIFY(file.open(QIODevice::WriteOnly));
+        file.write(text);
+    };
+    write("base.json", kBase);
+    write("sweep.json", R"({"version": 1, "recipe": "base.json",
+                            "axes": [{"pointer": "/steps/0/prune/ratio", "values": [0.2, 0.4]}]})");
+    const auto sweep = Sweep::load(dir.filePath("sweep.json").toStdString());
+    QCOMPARE(sweep.plan().at(1).recipe.steps.at(1).quantize.bits, 8);
+    const auto before = sweep.hash;
+    write("base.json", QByteArray(kBase).replace("\"bits\": 8", "\"bits\": 6"));
+    QVERIFY(Sweep::load(dir.filePath("sweep.json").toStdString()).hash != before); // a changed recipe is another sweep
+    QVERIFY(QFile::remove(dir.filePath("base.json")));
+    try {
+        (void)Sweep::load(dir.filePath("sweep.json").toStdString());
+        QFAIL("a missing recipe file was accepted");
+    } catch (const pare::InputError& e) {
+        QVERIFY2(QString(e.what()).contains("base.json"), e.what());
+    }
 }
 
 void TestSweep::localRunSurvivesAFailureAndResumes()

@@ -205,15 +205,10 @@ private:
             json rows = json::array();
             for (const auto& task : tasks)
                 rows.push_back(taskJson(task, folder));
-            printJson({ { "dir", m_dir },
-                        { "counts",
-                          { { "done", counts.done },
-                            { "running", counts.running },
-                            { "pending", counts.pending },
-                            { "failed", counts.failed },
-                            { "cancelled", counts.cancelled },
-                            { "not-started", counts.notStarted } } },
-                        { "tasks", rows } });
+            json byState = json::object();
+            for (const auto& [state, name] : OptionTable<TaskState>::entries)
+                byState[name] = counts.count(state);
+            printJson({ { "dir", m_dir }, { "counts", byState }, { "tasks", rows } });
             return 0;
         }
         printStatus(folder, tasks, std::cout);

@@ -63,6 +63,7 @@ struct SweepCounts
     int done = 0, running = 0, pending = 0, failed = 0, cancelled = 0, notStarted = 0;
 
     [[nodiscard]] static SweepCounts of(const std::vector<TaskStatus>& tasks);
+    [[nodiscard]] int count(TaskState state) const;
     [[nodiscard]] int total() const { return done + running + pending + failed + cancelled + notStarted; }
     /// Nothing running or waiting: a wait for the sweep is over.
     [[nodiscard]] bool settled() const { return running == 0 && pending == 0; }

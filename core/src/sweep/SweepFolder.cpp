@@ -88,6 +88,26 @@ std::map<std::pair<std::string, int>, std::string> parseQueue(const std::string&
     return states;
 }
 
+/// The field of SweepCounts that counts `state`.
+int SweepCounts::*countOf(TaskState state)
+{
+    switch (state) {
+    case TaskState::Done:
+        return &SweepCounts::done;
+    case TaskState::Running:
+        return &SweepCounts::running;
+    case TaskState::Pending:
+        return &SweepCounts::pending;
+    case TaskState::Failed:
+        return &SweepCounts::failed;
+    case TaskState::Cancelled:
+        return &SweepCounts::cancelled;
+    case TaskState::NotStarted:
+        break;
+    }
+    return &SweepCounts::notStarted;
+}
+
 json submissionToJson(const SweepSubmission& s)
 {
     return {
@@ -101,38 +121,22 @@ SweepCounts SweepCounts::of(const std::vector<TaskStatus>& tasks)
 {
     SweepCounts counts;
     for (const auto& task : tasks)
-        switch (task.state) {
-        case TaskState::Done:
-            ++counts.done;
-            break;
-        case TaskState::Running:
-            ++counts.running;
-            break;
-        case TaskState::Pending:
-            ++counts.pending;
-            break;
-        case TaskState::Failed:
-            ++counts.failed;
-            break;
-        case TaskState::Cancelled:
-            ++counts.cancelled;
-            break;
-        case TaskState::NotStarted:
-            ++counts.notStarted;
-            break;
-        }
+        ++(counts.*countOf(task.state));
     return counts;
+}
+
+int SweepCounts::count(TaskState state) const
+{
+    return this->*countOf(state);
 }
 
 std::string SweepCounts::describe() const
 {
     std::string text;
-    const std::pair<int, TaskState> parts[]
-        = { { done, TaskState::Done },     { running, TaskState::Running },     { pending, TaskState::Pending },
-            { failed, TaskState::Failed }, { cancelled, TaskState::Cancelled }, { notStarted, TaskState::NotStarted } };
-    for (const auto& [count, state] : parts)
-        if (count > 0 || state == TaskState::Done)
-            text += (text.empty() ? "" : ", ") + std::to_string(count) + " " + optionName(state);
+    for (const auto& [state, name] : OptionTable<TaskState>::entries) {
+        if (count(state) > 0 || state == TaskState::Done)
+            text += (text.empty() ? "" : ", ") + std::to_string(count(state)) + " " + name;
+    }
     return text + " of " + std::to_string(total());
 }
 
