@@ -89,10 +89,13 @@ struct EvalResult
     std::vector<std::vector<int64_t>> confusion; ///< [true class][predicted class]
     double seconds = 0.0;
     double imagesPerSecond = 0.0;
-    std::vector<double> fullBatchMs; ///< each forward pass of a full batch, in order (the first ones warm up)
+    /// Each forward pass of a full batch of the `batchSize` asked for, in order (the first ones warm up); none where
+    /// the images were too large for batches of that size.
+    std::vector<double> fullBatchMs;
 };
 
 /// `limit`: at most the split's first `limit` images (0: all), as the studio's preview reads a fixed subset.
+/// `batchSize` is the most: large images go in smaller batches (32 of 3x224x224), whose activations fit in memory.
 [[nodiscard]] EvalResult evaluate(const Model& model,
                                   const Dataset& data,
                                   Split split = Split::Test,

@@ -82,6 +82,15 @@ public:
     {
         return stored(m_index.defined() ? m_index.index_select(0, index) : index);
     }
+    /// Values of one image as the model takes it (C*H*W after conversion): what sizes an inference batch.
+    [[nodiscard]] int64_t valuesPerImage() const
+    {
+        if (m_conversion.shape.size() == 3)
+            return m_conversion.shape[0] * m_conversion.shape[1] * m_conversion.shape[2];
+        if (m_files)
+            return m_files->decoding().bytesPerImage();
+        return m_pixels.defined() && m_pixels.dim() == 4 ? m_pixels.size(1) * m_pixels.size(2) * m_pixels.size(3) : 0;
+    }
     /// 8-bit pixels as normalized floats.
     [[nodiscard]] torch::Tensor convert(const torch::Tensor& pixels) const { return m_conversion(pixels); }
     /// Images [begin, end) as normalized floats.

@@ -112,7 +112,7 @@ checkOnnxWithOpenCv(const std::string& onnxBytes, const Model& model, const Data
     const auto& images = data.impl().images(split);
     const int64_t n = count > 0 ? std::min(count, images.count()) : images.count();
     return check(onnxBytes, model, [&](const std::function<void(const torch::Tensor&)>& each) {
-        auto batches = BatchStream::sequential(images, 0, n, kInferenceBatch);
+        auto batches = BatchStream::sequential(images, 0, n, inferenceBatchFor(images.valuesPerImage()));
         for (size_t b = 0; b < batches.size(); ++b)
             each(batches.next());
     });
@@ -136,7 +136,7 @@ OnnxCheck checkOnnxWithReference(const std::string& onnxBytes, const Model& mode
     return check(
         onnxBytes, model,
         [&](const std::function<void(const torch::Tensor&)>& each) {
-            auto batches = BatchStream::sequential(images, 0, n, kInferenceBatch);
+            auto batches = BatchStream::sequential(images, 0, n, inferenceBatchFor(images.valuesPerImage()));
             for (size_t b = 0; b < batches.size(); ++b)
                 each(batches.next());
         },

@@ -46,9 +46,21 @@ void requireFiniteWeights(const Model::Impl& model, const std::string& what);
 /// Refuses to train a model whose int8 module would then disagree with its float weights.
 void requireFloatModel(const Model::Impl& model, const std::string& what);
 
-/// Batch size for inference passes: LeNet-5's teacher pass over Fashion-MNIST took 4.4 s at 256 and 11.6 s at 512
-/// on 2 cores (the larger batch's activations fall out of cache).
+/// Batch size for inference passes over small images: LeNet-5's teacher pass over Fashion-MNIST took 4.4 s at 256
+/// and 11.6 s at 512 on 2 cores (the larger batch's activations fall out of cache).
 constexpr int64_t kInferenceBatch = 256;
+/// At most this many input values in one inference batch: 32 images of 3x224x224. A network's activations grow
+/// with its input: mobilenet_v2 (width 0.5) at 224 pixels has activations of 48x112x112 values per image, 616 MB
+/// each at batch 256, and a streamed epoch on it peaked at 2.66 GB with evaluations at 256.
+constexpr int64_t kMostInferenceValues = 32 * 3 * 224 * 224;
+
+/// The inference batch for images of `valuesPerImage` values (C*H*W): kInferenceBatch up to 18,816 values (3x79x79),
+/// fewer above (32 at 3x224x224, 4 at 3x640x640), at least 1.
+[[nodiscard]] constexpr int64_t inferenceBatchFor(int64_t valuesPerImage)
+{
+    return valuesPerImage <= 0 ? kInferenceBatch
+                               : std::clamp<int64_t>(kMostInferenceValues / valuesPerImage, 1, kInferenceBatch);
+}
 
 /// The logits among a model's outputs: the output itself, or, of a tuple, named tuple, list or dict, the one
 /// `selection` names (an index or a field or key name; ModelRecord::output), else the first tensor (GoogLeNet's

@@ -29,7 +29,7 @@ double accuracyOn(const Model& model, const ImageSplit& x, const torch::Tensor& 
     torch::InferenceMode inference;
     n = std::min(n, x.count());
     int64_t correct = 0;
-    auto batches = BatchStream::sequential(x, 0, n, kInferenceBatch);
+    auto batches = BatchStream::sequential(x, 0, n, inferenceBatchFor(x.valuesPerImage()));
     for (size_t b = 0; b < batches.size(); ++b) {
         correct += forward(module, batches.next(), model.record().output)
                        .argmax(1)

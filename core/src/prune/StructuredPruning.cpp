@@ -225,9 +225,9 @@ torch::Tensor nodeScores(ChannelDependencies& dependencies,
     torch::jit::GraphFunction probe("probe", graph, nullptr);
     std::vector<torch::Tensor> sums(measured.size());
     torch::InferenceMode inference;
-    for (int64_t begin = 0; begin < images.size(0); begin += kInferenceBatch) {
-        torch::jit::Stack stack { frozen._ivalue(),
-                                  images.slice(0, begin, std::min(images.size(0), begin + kInferenceBatch)) };
+    const int64_t batch = inferenceBatchFor(images.size(0) > 0 ? images[0].numel() : 0);
+    for (int64_t begin = 0; begin < images.size(0); begin += batch) {
+        torch::jit::Stack stack { frozen._ivalue(), images.slice(0, begin, std::min(images.size(0), begin + batch)) };
         probe.run(stack);
         const auto results = stack.back().toTupleRef().elements();
         for (size_t i = 0; i < measured.size(); ++i) {

@@ -107,9 +107,10 @@ observe(torch::jit::Module& module, Graph& forwardGraph, const torch::Tensor& im
     torch::InferenceMode inference;
     module.eval();
     for (int pass = 0; pass < 2; ++pass) {
-        for (int64_t begin = 0; begin < images.size(0); begin += kInferenceBatch) {
+        const int64_t batch = inferenceBatchFor(images.size(0) > 0 ? images[0].numel() : 0);
+        for (int64_t begin = 0; begin < images.size(0); begin += batch) {
             torch::jit::Stack stack { module._ivalue(),
-                                      images.slice(0, begin, std::min(images.size(0), begin + kInferenceBatch)) };
+                                      images.slice(0, begin, std::min(images.size(0), begin + batch)) };
             probe.run(stack);
             const auto results = stack.back().toTupleRef().elements();
             for (size_t i = 0; i < observed.size(); ++i) {

@@ -83,7 +83,7 @@ torch::Tensor teacherLogits(const Model& teacher, const ImageSplit& images, cons
     torch::InferenceMode inference;
     module.eval();
     std::vector<torch::Tensor> parts;
-    auto batches = BatchStream::sequential(images, 0, images.count(), kInferenceBatch);
+    auto batches = BatchStream::sequential(images, 0, images.count(), inferenceBatchFor(images.valuesPerImage()));
     for (size_t b = 0; b < batches.size(); ++b) {
         if (cancel && cancel->isRequested())
             break;
@@ -192,7 +192,7 @@ double topOneAgreement(const Model& a, const Model& b, const Dataset& data, Spli
     first.eval();
     second.eval();
     int64_t same = 0;
-    auto batches = BatchStream::sequential(images, 0, images.count(), kInferenceBatch);
+    auto batches = BatchStream::sequential(images, 0, images.count(), inferenceBatchFor(images.valuesPerImage()));
     for (size_t batch = 0; batch < batches.size(); ++batch) {
         const auto x = batches.next();
         same += forward(first, x, a.record().output)

@@ -254,6 +254,8 @@ try {
     double lossSum = 0.0;
     int64_t correct = 0;
     const int64_t count = limit > 0 ? std::min(limit, images.count()) : images.count();
+    const int64_t asked = batchSize;
+    batchSize = std::min(batchSize, inferenceBatchFor(images.valuesPerImage())); // large inputs, smaller batches
     auto batches = BatchStream::sequential(images, 0, count, batchSize);
     for (size_t b = 0; b < batches.size(); ++b) {
         if (cancel && cancel->isRequested())
@@ -264,7 +266,7 @@ try {
         const auto y = labels.slice(0, begin, end);
         const auto forwardStart = Clock::now();
         const auto logits = forward(module, x, model.record().output);
-        if (end - begin == batchSize)
+        if (end - begin == asked)
             result.fullBatchMs.push_back(secondsSince(forwardStart) * 1000.0);
         if (logits.dim() != 2 || logits.size(1) != classes)
             throw inputError(model.origin(),
