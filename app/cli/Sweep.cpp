@@ -27,6 +27,9 @@ namespace {
 
 namespace fs = std::filesystem;
 
+/// How many looks at Slurm's queue in a row may fail before `run` stops following the sweep (its tasks go on).
+constexpr int kMostUnansweredPolls = 10;
+
 /// A model or data argument as every task must see it: a path made absolute (tasks run in the sweep's folder, on
 /// other machines); a keyword or zoo name as it is. "mnist:DIR" keeps its prefix.
 std::string absoluteSpec(const std::string& spec)
@@ -262,15 +265,26 @@ private:
             if (m_noWait)
                 return 0;
         }
-        if (m_executor == SweepExecutor::Slurm)
-            while (true) { // follow the queue until nothing is running or waiting
-                const auto tasks = folder.status();
-                report(tasks);
-                folder.rebuildResults();
-                if (SweepCounts::of(tasks).settled())
-                    break;
+        // Follow the queue until nothing is running or waiting. A controller that does not answer for a while (a
+        // restart, a failover) is waited for; the tasks run on without us.
+        for (int look = 0, unanswered = 0; m_executor == SweepExecutor::Slurm; ++look) {
+            if (look > 0)
                 std::this_thread::sleep_for(std::chrono::duration<double>(m_pollSeconds));
+            std::vector<TaskStatus> tasks;
+            try {
+                tasks = folder.status();
+                unanswered = 0;
+            } catch (const InputError& e) {
+                if (++unanswered == kMostUnansweredPolls)
+                    throw;
+                std::cerr << "pare: warning: " << e.what() << "; trying again\n";
+                continue;
             }
+            report(tasks);
+            folder.rebuildResults();
+            if (SweepCounts::of(tasks).settled())
+                break;
+        }
 
         const auto tasks = folder.status();
         const int results = folder.rebuildResults();
