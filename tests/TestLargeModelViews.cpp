@@ -38,6 +38,7 @@ private slots:
     void initTestCase();
     void groupsByBlockWithSums();
     void filtersByPathAndType();
+    void aGroupWithMostLayersOpensByItself();
     void ungroupedIsTheFlatList();
     void sparsityChartScrollsThroughLayers();
     void bigWeightTensorIsDownsampledThenZoomed();
@@ -151,6 +152,31 @@ void TestLargeModelViews::filtersByPathAndType()
     QCOMPARE(m_table->visibleLayerCount(), 6);
     filter->clear();
     QCOMPARE(m_table->visibleLayerCount(), int(m_workspace.summary.layers.size()));
+}
+
+void TestLargeModelViews::aGroupWithMostLayersOpensByItself()
+{
+    const auto rowsNamed = [](std::initializer_list<const char*> names) {
+        std::vector<LayerRow> rows;
+        for (const char* name : names)
+            rows.push_back({ name, "Conv2d", { 4, 4, 3, 3 }, 144, 144, 144, 32 });
+        return rows;
+    };
+    // ResNet's shape: stages that share the layers stay closed.
+    LayerTable balanced;
+    balanced.setLayers(
+        rowsNamed({ "conv1", "layer1.0.conv", "layer1.1.conv", "layer2.0.conv", "layer2.1.conv", "fc" }));
+    auto* balancedTree = balanced.findChild<QTreeWidget*>("layerTable");
+    for (int i = 0; i < balancedTree->topLevelItemCount(); ++i)
+        QVERIFY(!balancedTree->topLevelItem(i)->isExpanded());
+    // DenseNet's shape: `features` holds all but the classifier, its dense blocks share the rest.
+    LayerTable table;
+    table.setLayers(rowsNamed({ "features.conv0", "features.norm0", "features.block1.conv", "features.block1.norm",
+                                "features.block2.conv", "features.block2.norm", "classifier" }));
+    auto* tree = table.findChild<QTreeWidget*>("layerTable");
+    QCOMPARE(tree->topLevelItemCount(), 2);
+    QVERIFY(tree->topLevelItem(0)->isExpanded());            // features: 6 of 7 layers
+    QVERIFY(!tree->topLevelItem(0)->child(2)->isExpanded()); // block1: 2 of 6
 }
 
 void TestLargeModelViews::ungroupedIsTheFlatList()

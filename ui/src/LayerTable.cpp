@@ -177,6 +177,26 @@ void LayerTable::rebuild()
         it.key()->setText(TypeColumn, tr("%n layer(s)", nullptr, it.value().layers));
         it.key()->setExpanded(expanded.contains(it.key()->data(NameColumn, PathRole).toString()));
     }
+    // A model whose layers nearly all sit in one group (DenseNet-121's `features` holds 241 of its 242) would show
+    // one closed row: a group holding more than half of its level's layers opens by itself, and so on down.
+    if (grouped && expanded.isEmpty()) {
+        QTreeWidgetItem* level = nullptr;
+        int layers = static_cast<int>(m_layers.size());
+        while (true) {
+            QTreeWidgetItem* dominant = nullptr;
+            const int count = level ? level->childCount() : m_tree->topLevelItemCount();
+            for (int i = 0; i < count; ++i) {
+                auto* item = level ? level->child(i) : m_tree->topLevelItem(i);
+                if (item->childCount() > 0 && 2 * sums.value(item).layers > layers)
+                    dominant = item;
+            }
+            if (!dominant)
+                break;
+            dominant->setExpanded(true);
+            layers = sums.value(dominant).layers;
+            level = dominant;
+        }
+    }
     applyFilter();
     m_tree->setUpdatesEnabled(true);
 }
