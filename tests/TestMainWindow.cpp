@@ -54,6 +54,7 @@ private slots:
     void slidersAndSpinBoxesStayInSyncAndWriteTheRecipe();
     void runFillsTheChartAndTheTable();
     void int8EngineRunsFromTheControls();
+    void augmentationChoiceTravelsWithTheRecipe();
     void cancelStopsTheRunAndTheWindowStaysUsable();
     void corruptModelShowsAnErrorAndKeepsThePrevious();
     void aNewerLoadWinsOverOneStillLoading();
@@ -278,6 +279,24 @@ void TestMainWindow::int8EngineRunsFromTheControls()
 
     engine->setCurrentIndex(0);
     QVERIFY(child<QSpinBox>("bitsSpinBox")->isEnabled());
+}
+
+void TestMainWindow::augmentationChoiceTravelsWithTheRecipe()
+{
+    auto* augment = child<QComboBox>("augmentCombo");
+    QCOMPARE(augment->currentIndex(), 0); // the data set's default: the recipe leaves the key out
+    QVERIFY(!m_window->settings().toRecipe().augment);
+    augment->setCurrentIndex(augment->findData(int(pare::Augmentation::CropFlip)));
+    QCOMPARE(m_window->settings().toRecipe().augment, std::optional(pare::Augmentation::CropFlip));
+    // A saved recipe keeps it, and loading one shows its choice.
+    const QString path = m_dir.filePath("augment.json");
+    QVERIFY(m_window->saveRecipe(path));
+    QVERIFY(pare::Recipe::load(path.toStdString()).toJson().find("\"augment\": \"crop-flip\"") != std::string::npos);
+    auto recipe = pare::Recipe::load(path.toStdString());
+    recipe.augment = pare::Augmentation::None;
+    recipe.save(path.toStdString(), true);
+    QVERIFY(m_window->loadRecipe(path));
+    QCOMPARE(augment->currentData().toInt(), int(pare::Augmentation::None));
 }
 
 void TestMainWindow::cancelStopsTheRunAndTheWindowStaysUsable()

@@ -90,6 +90,9 @@ template <typename E> void select(QComboBox* combo, E value)
     combo->setCurrentIndex(std::max(0, combo->findData(int(value))));
 }
 
+/// The augmentation combo's data for "the data set's default".
+constexpr int kDataDefault = -1;
+
 /// The engine combo's data for "no engine".
 constexpr int kNoEngine = -1;
 
@@ -149,8 +152,8 @@ CompressionSettingsPanel::CompressionSettingsPanel(QWidget* parent)
     for (auto* slider : { m_temperature, m_alpha })
         connect(slider->doubleSpinBox(), &QDoubleSpinBox::valueChanged, this,
                 &CompressionSettingsPanel::settingsChanged);
-    for (auto* combo :
-         { m_methodCombo, m_scheduleCombo, m_allocateCombo, m_studentCombo, m_schemeCombo, m_engineCombo })
+    for (auto* combo : { m_methodCombo, m_scheduleCombo, m_allocateCombo, m_augmentCombo, m_studentCombo, m_schemeCombo,
+                         m_engineCombo })
         connect(combo, &QComboBox::currentIndexChanged, this, &CompressionSettingsPanel::settingsChanged);
     for (auto* spin : { m_qatSpin, m_activationBitsSpin })
         connect(spin, &QSpinBox::valueChanged, this, &CompressionSettingsPanel::settingsChanged);
@@ -169,9 +172,14 @@ void CompressionSettingsPanel::buildPruning(QGroupBox* box)
     for (auto source : { LayerRatioSource::Uniform, LayerRatioSource::Sensitivity, LayerRatioSource::Applied })
         m_allocateCombo->addItem(QString(), int(source));
     m_epochs = LinkedSlider::integer(QStringLiteral("finetuneEpochs"), 0, 10, box);
+    m_augmentCombo = new QComboBox(box);
+    m_augmentCombo->setObjectName(QStringLiteral("augmentCombo"));
+    m_augmentCombo->addItem(QString(), kDataDefault);
+    for (const auto& entry : OptionTable<Augmentation>::entries)
+        m_augmentCombo->addItem(QString(), int(entry.first));
     for (QWidget* field : { static_cast<QWidget*>(m_pruneRatio), static_cast<QWidget*>(m_methodCombo),
                             static_cast<QWidget*>(m_scheduleCombo), static_cast<QWidget*>(m_allocateCombo),
-                            static_cast<QWidget*>(m_epochs) }) {
+                            static_cast<QWidget*>(m_epochs), static_cast<QWidget*>(m_augmentCombo) }) {
         m_labels.push_back(new QLabel(box));
         form->addRow(m_labels.back(), field);
     }
@@ -264,6 +272,8 @@ StudioSettings CompressionSettingsPanel::settings() const
     if (s.allocate == LayerRatioSource::Applied)
         s.layerRatios = m_appliedRatios;
     s.finetuneEpochs = int(m_epochs->value());
+    if (const int augment = m_augmentCombo->currentData().toInt(); augment != kDataDefault)
+        s.augment = static_cast<Augmentation>(augment);
     s.student = m_studentCombo->currentData().toString();
     s.temperature = m_temperature->value();
     s.alpha = m_alpha->value();
@@ -287,6 +297,7 @@ void CompressionSettingsPanel::applySettings(const StudioSettings& s)
     m_appliedRatios = s.layerRatios;
     select(m_allocateCombo, s.allocate);
     m_epochs->setValue(s.finetuneEpochs);
+    m_augmentCombo->setCurrentIndex(std::max(0, m_augmentCombo->findData(s.augment ? int(*s.augment) : kDataDefault)));
     int student = m_studentCombo->findData(s.student);
     if (student < 0) { // a recipe may name any zoo student or file
         m_studentCombo->addItem(s.student, s.student);
@@ -330,6 +341,7 @@ void CompressionSettingsPanel::retranslate(const QString& runTip, const QString&
                                tr("Schedule"),
                                tr("Per-layer ratios"),
                                tr("Fine-tune epochs"),
+                               tr("Augmentation"),
                                tr("Student"),
                                tr("Temperature T"),
                                tr("Alpha"),
@@ -361,6 +373,16 @@ void CompressionSettingsPanel::retranslate(const QString& runTip, const QString&
     m_scheduleCombo->setToolTip(tr("One-shot prunes at once and fine-tunes; gradual raises sparsity step by step "
                                    "while fine-tuning."));
     m_epochs->setTips(tr("Epochs of fine-tuning after pruning, and of distillation."));
+    for (int i = 0; i < m_augmentCombo->count(); ++i) {
+        const int augment = m_augmentCombo->itemData(i).toInt();
+        m_augmentCombo->setItemText(i,
+                                    augment == kDataDefault                      ? tr("The data set's default")
+                                        : augment == int(Augmentation::CropFlip) ? tr("Random crops and flips")
+                                                                                 : tr("None"));
+    }
+    m_augmentCombo->setToolTip(tr("What every training step does to its images: random resized crops and "
+                                  "horizontal flips (the default for image folders), or nothing (the default for "
+                                  "IDX and CIFAR-10)."));
     m_studentCombo->setItemText(0, tr("None (no distillation)"));
     m_studentCombo->setItemText(1, tr("Pruned self (distillation-assisted fine-tuning)"));
     m_studentCombo->setItemText(2, tr("Half-width LeNet-5 (lenet5@0.5)"));

@@ -39,6 +39,7 @@ Recipe StudioSettings::toRecipe() const
     simple.activationBits = activationBits;
     simple.engine = engine;
     simple.seed = seed;
+    simple.augment = augment;
     return Recipe::fromSimple(simple);
 }
 
@@ -48,6 +49,7 @@ StudioSettings StudioSettings::fromRecipe(const Recipe& recipe, const QString& o
     s.prunePercent = 0;
     s.bits = 32;
     s.seed = recipe.seed;
+    s.augment = recipe.augment;
     int prunes = 0, distills = 0, quantizes = 0;
     for (const auto& step : recipe.steps) {
         switch (step.kind) {
@@ -98,7 +100,8 @@ bool StudioSettings::operator==(const StudioSettings& o) const
         && allocate == o.allocate && layerRatios == o.layerRatios && finetuneEpochs == o.finetuneEpochs
         && student == o.student && temperature == o.temperature && alpha == o.alpha && bits == o.bits
         && scheme == o.scheme && perChannel == o.perChannel && qatEpochs == o.qatEpochs
-        && activationBits == o.activationBits && engine == o.engine && biasFp16 == o.biasFp16 && seed == o.seed;
+        && activationBits == o.activationBits && engine == o.engine && biasFp16 == o.biasFp16 && seed == o.seed
+        && augment == o.augment;
 }
 
 namespace {

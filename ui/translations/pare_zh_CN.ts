@@ -392,6 +392,26 @@
         <source>Cancel</source>
         <translation>取消</translation>
     </message>
+    <message>
+        <source>Augmentation</source>
+        <translation>数据增强</translation>
+    </message>
+    <message>
+        <source>The data set&apos;s default</source>
+        <translation>数据集的默认设置</translation>
+    </message>
+    <message>
+        <source>Random crops and flips</source>
+        <translation>随机裁剪与翻转</translation>
+    </message>
+    <message>
+        <source>None</source>
+        <translation>无</translation>
+    </message>
+    <message>
+        <source>What every training step does to its images: random resized crops and horizontal flips (the default for image folders), or nothing (the default for IDX and CIFAR-10).</source>
+        <translation>每个训练步骤对图像所做的处理：随机缩放裁剪和水平翻转（图像文件夹的默认设置），或不做处理（IDX 和 CIFAR-10 的默认设置）。</translation>
+    </message>
 </context>
 <context>
     <name>pare::ui::ExploreController</name>

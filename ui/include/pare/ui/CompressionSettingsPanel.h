@@ -56,6 +56,7 @@ private:
     QComboBox* m_scheduleCombo = nullptr;
     QComboBox* m_allocateCombo = nullptr;
     LinkedSlider* m_epochs = nullptr;
+    QComboBox* m_augmentCombo = nullptr; ///< the data's default, then the Augmentation values
     QComboBox* m_studentCombo = nullptr;
     LinkedSlider* m_temperature = nullptr;
     LinkedSlider* m_alpha = nullptr;

@@ -45,6 +45,8 @@ struct StudioSettings
     /// Empty: quantization simulated in fp32; else 8-bit weights and activations on that engine's int8 ops.
     std::optional<Int8Engine> engine;
     quint64 seed = 0;
+    /// Training augmentation of every step that trains; unset: the data set's default (crop-flip for image folders).
+    std::optional<Augmentation> augment;
 
     [[nodiscard]] Recipe toRecipe() const;
     /// The controls can show one prune, one distill and one quantize step; a recipe with more is refused (InputError).
