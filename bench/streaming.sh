@@ -8,8 +8,8 @@
 # The folder decodes to 3 GB at 224 pixels, over the 1 GB Pare holds in memory, so it streams by default; the slice
 # decodes to 300 MB and is held in memory unless --memory-budget is below four times that (the streamed runs set it
 # to three times).
-# bench/streaming.sh [BUILD] [--no-epoch]   On 2 cores the eval ran over 35 minutes; a throughput round takes
-# about 10 minutes and the full epoch about 25 (estimated from a 400-image slice). ROUNDS=N sets the throughput
+# bench/streaming.sh [BUILD] [--no-epoch]   On 2 cores the eval took 23 minutes; a throughput round takes about
+# 5 minutes, and the full epoch (with its evaluation of the whole folder) about 45. ROUNDS=N sets the throughput
 # rounds (3), SLICE=N the images per class of the slice (200), EVAL=0 skips the eval.
 set -euo pipefail
 build=${1:-build}

@@ -202,7 +202,11 @@ private:
     {
         const auto folder = SweepFolder::open(m_dir);
         const auto tasks = folder.status();
-        folder.rebuildResults();
+        try { // a folder one may read but not write (another user's sweep) still has a status
+            folder.rebuildResults();
+        } catch (const InputError& e) {
+            std::cerr << "pare: warning: results.jsonl not rebuilt: " << e.what() << "\n";
+        }
         if (m_statusJson) {
             const auto counts = SweepCounts::of(tasks);
             json rows = json::array();
