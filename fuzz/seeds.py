@@ -86,6 +86,16 @@ def main(pare, out, root):
     ]
     for i, recipe in enumerate(recipes):
         write(f"{out}/fuzz_recipe", f"recipe-{i}.json", json.dumps(recipe).encode())
+    sweeps = [
+        {"version": 1, "recipe": recipes[0],
+         "axes": [{"pointer": "/steps/0/prune/ratio", "from": 0.3, "to": 0.9, "count": 4},
+                  {"pointer": "/steps/1/quantize/bits", "values": [2, 4, 8]}]},
+        {"version": 1, "recipe": recipes[1], "combine": "random", "samples": 5, "seed": 2,
+         "axes": [{"pointer": "/steps/1/distill/temperature", "from": 1, "to": 20, "scale": "log"},
+                  {"pointer": "/steps/0/prune/method", "values": ["filters", "activation"]}]},
+    ]
+    for i, sweep in enumerate(sweeps):
+        write(f"{out}/fuzz_sweep", f"sweep-{i}.json", json.dumps(sweep).encode())
     project = {"pare_project": 1, "model": "m.pt", "data": "fashion-mnist", "runs_folder": "runs", "next_run_id": 2,
                "runs": [{"id": 1, "recipe": recipes[0], "label": "50%", "snapshots": [], "model_file": "runs/1.pare",
                          "finished": True, "cancelled": False, "seconds": 12.5, "started": "2026-12-03T08:00:00"}]}
