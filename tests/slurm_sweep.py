@@ -202,10 +202,11 @@ def main():
                        "axes": [{"pointer": "/steps/0/prune/ratio", "from": 0.3, "to": 0.9, "count": 3},
                                 {"pointer": "/steps/1/quantize/bits", "values": [4, 8]}]}, f)
         folder = os.path.join(work, "out")
-        run = [pare, "sweep", "run", sweep, "--model", model, "--data", "fashion-mnist", "--out", folder,
+        # --out relative to where pare runs: the array's tasks start in their own folder, on their node.
+        run = [pare, "sweep", "run", sweep, "--model", model, "--data", "fashion-mnist", "--out", "out",
                "--executor", "slurm", "--poll", "1", "--train-limit", "600", "--test-limit", "500"]
 
-        first = cluster.run(run + ["--array-limit", "1", "--no-wait"], timeout=120)
+        first = cluster.run(run + ["--array-limit", "1", "--no-wait"], timeout=120, cwd=work)
         if first.returncode != 0:
             fail(f"first sweep run exited {first.returncode}: {first.stderr}")
         job = first.stderr.split("submitted Slurm job array ")[1].split()[0]
@@ -228,7 +229,7 @@ def main():
         if "cancelled" not in text.splitlines()[0]:
             fail(f"status text does not count the cancelled task: {text}")
 
-        second = cluster.run(run, timeout=300)
+        second = cluster.run(run, timeout=300, cwd=work)
         if second.returncode != 0:
             fail(f"second sweep run exited {second.returncode}: {second.stdout} {second.stderr}")
         with open(os.path.join(folder, "sweep-state.json")) as f:

@@ -18,6 +18,12 @@
 namespace pare {
 namespace {
 
+/// The folder as every task must name it: a Slurm job starts in its --chdir, a node elsewhere.
+std::string absoluteDir(const SweepFolder& folder)
+{
+    return std::filesystem::absolute(folder.dir()).lexically_normal().string();
+}
+
 /// A word for a shell script, single-quoted: nothing in it is expanded.
 std::string shellQuoted(const std::string& word)
 {
@@ -30,7 +36,9 @@ std::string shellQuoted(const std::string& word)
 std::vector<std::string>
 taskCommand(const SweepFolder& folder, const std::string& pare, const std::string& index, const std::string& threads)
 {
-    std::vector<std::string> argv { pare, "sweep", "task", folder.dir(), "--index", index, "--threads", threads };
+    std::vector<std::string> argv {
+        pare, "sweep", "task", absoluteDir(folder), "--index", index, "--threads", threads
+    };
     argv.insert(argv.end(), folder.inputs().taskArguments.begin(), folder.inputs().taskArguments.end());
     return argv;
 }
@@ -137,7 +145,8 @@ std::string submitToSlurm(SweepFolder& folder, const std::vector<int>& indices, 
         requireOneLine(extra, "--sbatch-arg");
 
     const int width = static_cast<int>(folder.taskId(0).size());
-    const auto slurmFolder = files::joinPath(folder.dir(), "slurm");
+    const auto dir = absoluteDir(folder);
+    const auto slurmFolder = files::joinPath(dir, "slurm");
     std::error_code ec;
     std::filesystem::create_directories(slurmFolder, ec);
     const auto script
@@ -152,9 +161,9 @@ std::string submitToSlurm(SweepFolder& folder, const std::vector<int>& indices, 
         "--array=" + arraySpec(indices)
             + (options.arrayLimit > 0 ? "%" + std::to_string(options.arrayLimit) : std::string()),
         "--cpus-per-task=" + std::to_string(std::max(1, options.cpusPerTask)),
-        "--output=" + files::joinPath(folder.dir(), "tasks/%" + std::to_string(width) + "a/log.txt"),
+        "--output=" + files::joinPath(dir, "tasks/%" + std::to_string(width) + "a/log.txt"),
         "--open-mode=append",
-        "--chdir=" + folder.dir()
+        "--chdir=" + dir
     };
     if (!options.partition.empty())
         sbatch.push_back("--partition=" + options.partition);
@@ -165,7 +174,7 @@ std::string submitToSlurm(SweepFolder& folder, const std::vector<int>& indices, 
     sbatch.insert(sbatch.end(), options.extraArguments.begin(), options.extraArguments.end());
     sbatch.push_back(script);
 
-    std::string text = "#!/bin/bash\n# Pare sweep " + folder.dir() + ": tasks " + arraySpec(indices)
+    std::string text = "#!/bin/bash\n# Pare sweep " + dir + ": tasks " + arraySpec(indices)
         + ", one configuration per array task (SLURM_ARRAY_TASK_ID), submitted as\n#  ";
     for (const auto& word : sbatch)
         text += " " + shellQuoted(word);
