@@ -12,7 +12,9 @@
 #include <ctime>
 #include <filesystem>
 #include <map>
+#include <pwd.h>
 #include <sstream>
+#include <unistd.h>
 
 namespace pare {
 namespace {
@@ -106,6 +108,13 @@ int SweepCounts::*countOf(TaskState state)
         break;
     }
     return &SweepCounts::notStarted;
+}
+
+/// This process's user, as squeue's --user takes it (not --me, which Slurm has only since 20.11).
+std::string userName()
+{
+    const passwd* user = ::getpwuid(::getuid());
+    return user ? std::string(user->pw_name) : std::to_string(::getuid());
 }
 
 json submissionToJson(const SweepSubmission& s)
@@ -279,8 +288,8 @@ std::vector<TaskStatus> SweepFolder::status() const
     std::map<std::pair<std::string, int>, std::string> queue;
     if (askSlurm) {
         // --states=all also lists the tasks that ended in the last MinJobAge seconds (CANCELLED, TIMEOUT...).
-        const auto out
-            = sweep::runCommand({ "squeue", "--me", "--noheader", "--array", "--states=all", "--format=%F|%K|%T" });
+        const auto out = sweep::runCommand(
+            { "squeue", "--user=" + userName(), "--noheader", "--array", "--states=all", "--format=%F|%K|%T" });
         if (out.exitCode != 0)
             throw InputError("squeue failed: " + sweep::lastLineOf(out.err.empty() ? out.out : out.err));
         queue = parseQueue(out.out);
