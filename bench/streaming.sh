@@ -9,7 +9,7 @@
 # decodes to 300 MB and is held in memory unless --memory-budget is below four times that (the streamed runs set it
 # to three times).
 # bench/streaming.sh [BUILD] [--no-epoch]   On 2 cores the eval took 23 minutes; a throughput round takes about
-# 5 minutes, and the full epoch (with its evaluation of the whole folder) about 45. ROUNDS=N sets the throughput
+# 5 minutes, and the full epoch (with its evaluation of the whole folder) took 29. ROUNDS=N sets the throughput
 # rounds (3), SLICE=N the images per class of the slice (200), EVAL=0 skips the eval.
 set -euo pipefail
 build=${1:-build}
