@@ -43,7 +43,8 @@ taskCommand(const SweepFolder& folder, const std::string& pare, const std::strin
     return argv;
 }
 
-/// Refuses an option value that would break the batch script's comment or sbatch's parsing.
+/// Refuses a setting that would break the batch script's comment or sbatch's parsing (named as a setting: core
+/// never names a command-line flag).
 void requireOneLine(const std::string& value, const std::string& option)
 {
     if (value.find_first_of("\n\r") != std::string::npos)
@@ -138,11 +139,11 @@ std::string submitToSlurm(SweepFolder& folder, const std::vector<int>& indices, 
     if (indices.empty())
         throw InputError("sweep: nothing to submit");
     for (const auto& [value, option] :
-         { std::pair { options.partition, "--partition" }, std::pair { options.timeLimit, "--time" },
-           std::pair { options.memPerTask, "--mem" } })
+         { std::pair { options.partition, "Slurm partition" }, std::pair { options.timeLimit, "Slurm time limit" },
+           std::pair { options.memPerTask, "Slurm memory per task" } })
         requireOneLine(value, option);
     for (const auto& extra : options.extraArguments)
-        requireOneLine(extra, "--sbatch-arg");
+        requireOneLine(extra, "extra sbatch argument");
 
     const int width = static_cast<int>(folder.taskId(0).size());
     const auto dir = absoluteDir(folder);

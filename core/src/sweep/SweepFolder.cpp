@@ -162,7 +162,7 @@ SweepFolder SweepFolder::prepare(const std::string& dir,
             throw inputError(dir,
                              "holds a sweep made from another version of " + sweepFile
                                  + " (the file changed since); continue with the file as it was, or use a new "
-                                   "--out folder");
+                                   "sweep folder");
         if (folder.taskCount() != static_cast<int>(plan.size()))
             throw inputError(dir,
                              "holds a sweep of " + std::to_string(folder.taskCount()) + " tasks, this plan has "
@@ -170,12 +170,12 @@ SweepFolder SweepFolder::prepare(const std::string& dir,
         if (!(folder.m_inputs == inputs))
             throw inputError(dir,
                              "was run on " + folder.m_inputs.model + " and " + folder.m_inputs.data
-                                 + " with other options; continue with the same --model, --data and options, or "
-                                   "use a new --out folder");
+                                 + " with other options; continue with the same model, data set and options, or "
+                                   "use a new sweep folder");
         return folder;
     }
     if (fs::exists(dir, ec) && (!fs::is_directory(dir, ec) || !fs::is_empty(dir, ec)))
-        throw inputError(dir, "exists and is not a sweep folder; choose a new --out folder");
+        throw inputError(dir, "exists and is not a sweep folder; choose a new folder for the sweep");
     fs::create_directories(files::joinPath(dir, "tasks"), ec);
     if (ec)
         throw inputError(dir, "cannot be made (" + ec.message() + ")");
