@@ -16,9 +16,10 @@ PACKAGES := build-essential cmake ninja-build ccache \
 # Only `make test` installs these: PyTorch's model definitions make the test fixtures (no weights are downloaded).
 # clang-14, libFuzzer and the sanitizer runtimes (libclang-rt-14-dev, only recommended by clang-14, named here) build
 # the fuzz harnesses; zstd forges .pare files in the hostile-input test. Slurm and munge make the single-node cluster
-# the sweep test starts and stops itself (never on a user's desktop: `make run` installs none of them).
+# the sweep test starts and stops itself (never on a user's desktop: `make run` installs none of them). python3-onnx
+# writes the Keras-shaped test graphs and libonnx-testdata holds ONNX's own operator tests, both for the ONNX import.
 TEST_PACKAGES := python3-torchvision clang-14 libfuzzer-14-dev libclang-rt-14-dev zstd \
-	slurmctld slurmd slurm-client munge
+	slurmctld slurmd slurm-client munge python3-onnx libonnx-testdata
 
 # sudo only when not root (CI and containers run as root and may have no sudo).
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)

@@ -32,6 +32,9 @@ struct ModelRecord
     /// Which of a model's outputs are its logits when forward returns a tuple, named tuple, list or dict: an index
     /// ("1") or a name ("logits"). Empty: the first tensor. Saved files keep the model's own outputs.
     std::string output;
+    /// The layout of the input the model's own files take. Inside Pare every model takes [N,C,H,W]; an ONNX graph
+    /// imported with an NHWC input is Nhwc, and the ONNX files Pare writes of it take NHWC again.
+    InputLayout layout = InputLayout::Nchw;
 
     [[nodiscard]] std::string toJson() const;
     /// Throws InputError naming `origin` when the JSON is not a valid record.
@@ -72,7 +75,7 @@ enum class ModelFormat
     TorchScript, ///< the archive torch.jit.save writes: dense fp32 tensors, loads in PyTorch as it is
     Pare,        ///< Pare's compact file: sparse masks, k-bit codebooks, zstd; loads back bit for bit in Pare
     /// ONNX opset 13 from the frozen TorchScript graph (BatchNorm folded, dynamic batch): for other runtimes. Dense
-    /// fp32 like TorchScript; Pare writes it but does not read it back.
+    /// fp32 like TorchScript. Pare reads ONNX (opsets 11 to 17) by translating the graph into TorchScript.
     Onnx
 };
 
@@ -91,8 +94,9 @@ struct ModelSizes
 class Model
 {
 public:
-    /// Loads a file written by torch.jit.save, or a .pare file. Throws InputError for anything else (a pickled
-    /// state_dict, a truncated archive, a directory...), naming the file and the problem.
+    /// Loads a file written by torch.jit.save, a .pare file, or an ONNX graph (.onnx, translated into a TorchScript
+    /// module with trainable layers). Throws InputError for anything else (a pickled state_dict, a truncated
+    /// archive, an ONNX operator outside the covered list, a directory...), naming the file and the problem.
     [[nodiscard]] static Model load(const std::string& path);
     /// "lenet5", "lenet300", "resnet8", optionally "@W" to scale hidden widths ("lenet5@0.5").
     /// inputShape and classes may be empty for the architecture's defaults.

@@ -114,6 +114,14 @@ enum class Augmentation
     CropFlip ///< torchvision's RandomResizedCrop (scale 0.08-1, ratio 3/4-4/3) and RandomHorizontalFlip
 };
 
+/// The order of an image input's dimensions: PyTorch's channels first, or TensorFlow and Keras's channels last (an
+/// imported ONNX graph that takes NHWC keeps taking it in the ONNX files Pare writes).
+enum class InputLayout
+{
+    Nchw,
+    Nhwc
+};
+
 /// How a sweep's range axis spaces its values between `from` and `to`.
 enum class AxisScale
 {
@@ -210,6 +218,7 @@ PARE_OPTION_TABLE(TaskState,
                   { TaskState::Failed, "failed" },
                   { TaskState::Cancelled, "cancelled" },
                   { TaskState::NotStarted, "not-started" })
+PARE_OPTION_TABLE(InputLayout, "layout", { InputLayout::Nchw, "nchw" }, { InputLayout::Nhwc, "nhwc" })
 // The kinds that have a keyword; a teacher or student that is not one is a model spec (zoo name or file).
 PARE_OPTION_TABLE(TeacherKind, "teacher", { TeacherKind::Original, "original" })
 PARE_OPTION_TABLE(StudentKind, "student", { StudentKind::Self, "self" })

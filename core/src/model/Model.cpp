@@ -2,6 +2,7 @@
 
 #include "io/Files.h"
 #include "io/OnnxExport.h"
+#include "io/OnnxImport.h"
 #include "io/PareFormat.h"
 #include "io/ZipCheck.h"
 #include "pare/BuildConfig.h"
@@ -210,6 +211,8 @@ std::string ModelRecord::toJson() const
         j["int8_engine"] = optionName(*int8Engine);
     if (!output.empty())
         j["output"] = output;
+    if (layout != InputLayout::Nchw)
+        j["layout"] = optionName(layout);
     j["format"] = "pare-model-record";
     j["version"] = 1;
     return j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace);
@@ -228,6 +231,7 @@ ModelRecord ModelRecord::fromJson(const std::string& json, const std::string& or
         const auto engine = j.value("int8_engine", std::string());
         if (!engine.empty())
             record.int8Engine = parseOption<Int8Engine>(engine, "int8_engine");
+        record.layout = parseOption<InputLayout>(j.value("layout", std::string("nchw")), "layout");
     } catch (const nlohmann::json::exception& e) {
         throw inputError(origin, std::string("invalid pare.json record: ") + e.what());
     } catch (const InputError& e) {
@@ -277,10 +281,18 @@ Model Model::load(const std::string& path)
     const int64_t size = files::requireRegularFile(path);
     auto impl = std::make_unique<Impl>();
     impl->origin = path;
-    if (formatForPath(path) == ModelFormat::Onnx)
-        throw inputError(path,
-                         "Pare writes ONNX for other runtimes but reads only TorchScript (.pt) and .pare "
-                         "models; open the .pt or .pare file this export came from");
+    if (formatForPath(path) == ModelFormat::Onnx) {
+        auto imported = onnx_import::translate(onnx_import::readModel(path), path);
+        if (imported.inputShape.size() != 3)
+            throw inputError(path,
+                             "takes an input of " + std::to_string(imported.inputShape.size() + 1)
+                                 + " dimensions; Pare's models take images, [N,C,H,W] or [N,H,W,C]");
+        impl->module = std::move(imported.module);
+        impl->record.inputShape = imported.inputShape;
+        impl->record.layout = imported.layout;
+        impl->record.firstLayerChannels = imported.inputShape[0];
+        return Model(std::move(impl));
+    }
     if (format::looksLikePare(path)) {
         format::decodePare(files::readAll(path), path, *impl);
         return Model(std::move(impl));
@@ -391,11 +403,14 @@ const ModelRecord& Model::record() const
 void Model::setRecord(const ModelRecord& record)
 {
     const std::string output = m_impl->record.output;
+    const auto layout = m_impl->record.layout;
     m_impl->record = record;
     m_impl->record.present = true;
-    // A record made from the data knows nothing of the model's outputs: the selection stays.
+    // A record made from the data knows nothing of the model's outputs or of the layout its files take: they stay.
     if (m_impl->record.output.empty())
         m_impl->record.output = output;
+    if (record.layout == InputLayout::Nchw)
+        m_impl->record.layout = layout;
 }
 
 void Model::selectOutput(const std::string& output)
