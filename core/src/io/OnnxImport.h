@@ -148,6 +148,8 @@ private:
 
 /// Translates one node (io/OnnxImportOps.cpp); false when its operator is not covered.
 bool translateOperator(Translator& t, const onnx::NodeProto& node);
+/// The operators that move data or compute shapes (io/OnnxImportShapes.cpp); false for any other.
+bool translateShapeOperator(Translator& t, const onnx::NodeProto& node);
 /// The operators with weights, pooling, padding and resizing (io/OnnxImportLayers.cpp); false for any other.
 bool translateLayerOperator(Translator& t, const onnx::NodeProto& node);
 
