@@ -45,8 +45,9 @@ void addCommonOptions(CLI::App& command, CommonOptions& options);
 /// What the data options accept, for help texts.
 inline constexpr const char* kDataHelp = "fashion-mnist, mnist:DIR, cifar10:DIR or an image folder";
 /// What a model argument accepts, for help texts.
-inline constexpr const char* kModelHelp = "TorchScript (.pt) or .pare file, or a zoo architecture (lenet5, lenet300, "
-                                          "resnet8, NAME@W)";
+inline constexpr const char* kModelHelp
+    = "TorchScript (.pt), .pare or ONNX (.onnx) file, or a zoo architecture (lenet5, lenet300, "
+      "resnet8, NAME@W)";
 
 /// An option whose value is one of an option set's names (the table in pare/Options.h), handed to `set`: any other
 /// is refused with the valid names, and the help shows them.

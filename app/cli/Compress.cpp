@@ -121,13 +121,15 @@ public:
         const auto result = runPipeline(original, data, recipe, callbacks);
         if (!m_saveRecipe.empty())
             recipe.save(m_saveRecipe, m_force);
-        const int64_t outBytes = result.model->save(m_out, m_force);
+        const auto written = writeOutput(*result.model, m_out, m_force, data);
+        const int64_t outBytes = written.bytes;
 
         const auto& baseline = result.snapshots.front();
         const auto& last = result.snapshots.back();
         const auto note = formatNoteForSnapshot(last, m_out);
         if (common.json) {
-            const json out = compressJson(result, recipe, m_out, outBytes, note);
+            json out = compressJson(result, recipe, m_out, outBytes, note);
+            addOnnxCheckJson(out, written, true);
             printJson(out);
             return 0;
         }
@@ -145,6 +147,8 @@ public:
         std::cout << "wrote " << m_out << " (" << withThousands(outBytes) << " bytes, "
                   << fixed(double(last.sizes.denseFp32) / double(std::max<int64_t>(outBytes, 1)), 1)
                   << "x below dense fp32) in " << fixed(result.seconds, 1) << " s\n";
+        if (written.onnxCheck)
+            std::cout << "checked: " << written.verified << "\n";
         if (!note.empty())
             std::cout << "note: " << note << "\n";
         return 0;

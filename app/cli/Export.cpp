@@ -52,17 +52,8 @@ public:
 
         json out { { "model", m_model }, { "out", m_out }, { "params", model.parameterCount() } };
         if (report.onnxCheck) {
-            const auto& check = *report.onnxCheck;
             out["format"] = "onnx";
-            out["onnx_check"] = onnxEvaluatorName(check.evaluator);
-            if (!check.openCvProblem.empty())
-                out["opencv_problem"] = check.openCvProblem;
-            out["check"] = { { "inputs", data ? "test images" : "random inputs" },
-                             { "images", check.images },
-                             { "same_top1", check.sameTopOne },
-                             { "agreement", check.agreement() },
-                             { "near_tie_differences", check.nearTieDifferences },
-                             { "max_abs_logit_difference", check.maxAbsLogitDifference } };
+            addOnnxCheckJson(out, report, data.has_value());
         } else {
             out["format"] = report.format == ModelFormat::Pare ? "pare" : "torchscript";
         }

@@ -26,6 +26,30 @@ json compressJson(const PipelineResult& result,
     return report;
 }
 
+ExportReport writeOutput(const Model& model, const std::string& out, bool force, const Dataset& data)
+{
+    ExportOptions options;
+    options.overwrite = force;
+    options.data = &data;
+    return exportModel(model, out, options);
+}
+
+void addOnnxCheckJson(json& report, const ExportReport& written, bool onTestImages)
+{
+    if (!written.onnxCheck)
+        return;
+    const auto& check = *written.onnxCheck;
+    report["onnx_check"] = onnxEvaluatorName(check.evaluator);
+    if (!check.openCvProblem.empty())
+        report["opencv_problem"] = check.openCvProblem;
+    report["check"] = { { "inputs", onTestImages ? "test images" : "random inputs" },
+                        { "images", check.images },
+                        { "same_top1", check.sameTopOne },
+                        { "agreement", check.agreement() },
+                        { "near_tie_differences", check.nearTieDifferences },
+                        { "max_abs_logit_difference", check.maxAbsLogitDifference } };
+}
+
 void printJson(const json& report)
 {
     std::cout << report.dump(2, ' ', false, json::error_handler_t::replace) << "\n";

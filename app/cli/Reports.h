@@ -4,6 +4,7 @@
 
 #include "Format.h"
 
+#include "pare/Export.h"
 #include "pare/Model.h"
 #include "pare/Pipeline.h"
 #include "pare/Recipe.h"
@@ -32,6 +33,13 @@ using nlohmann::json;
                                 const std::string& out,
                                 int64_t outBytes,
                                 const std::string& note);
+
+/// Writes a command's output model as its extension says. An ONNX file is checked on `data`'s test split first
+/// (OpenCV DNN, or Pare's reference evaluator where OpenCV cannot run the graph) and never reaches the disk when
+/// it disagrees, as `pare export` does.
+[[nodiscard]] ExportReport writeOutput(const Model& model, const std::string& out, bool force, const Dataset& data);
+/// The check of an ONNX output (`onnx_check`, `check`, `opencv_problem`) added to a report; nothing for others.
+void addOnnxCheckJson(json& report, const ExportReport& written, bool onTestImages);
 
 /// Prints `report` as the one JSON object of --json. Paths and class names may hold any bytes; invalid UTF-8 is
 /// replaced by U+FFFD here (stderr keeps the bytes), never an exception.

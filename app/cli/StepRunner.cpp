@@ -43,7 +43,8 @@ StepOutcome runCompressionStep(const StepArgs& args,
         outcome.latency = pare::measureLatency(model, data.info().sampleShape);
     if (!model.record().present) // it gets the shape and statistics it was tuned with
         model.setRecord(recordFromData(data.info()));
-    outcome.outBytes = model.save(args.out, args.force);
+    const auto written = writeOutput(model, args.out, args.force, data);
+    outcome.outBytes = written.bytes;
     outcome.sizes = measureSizes(model);
     outcome.note = formatNoteFor(args.out, torchScriptNote);
 
@@ -58,6 +59,9 @@ StepOutcome runCompressionStep(const StepArgs& args,
     report["out"] = args.out;
     report["out_bytes"] = outcome.outBytes;
     report["sizes"] = sizesJson(outcome.sizes);
+    addOnnxCheckJson(report, written, true);
+    if (written.onnxCheck)
+        outcome.checked = written.verified;
     if (!outcome.note.empty())
         report["note"] = outcome.note;
     if (outcome.latency) {
@@ -81,6 +85,8 @@ void printStepOutcome(const Table& layers, const StepOutcome& outcome, const std
                   << "); batch 1: " << fixed(after.batch1Ms, 3) << " ms, was " << fixed(before.batch1Ms, 3) << " ms\n";
     }
     std::cout << "wrote " << out << " (" << withThousands(outcome.outBytes) << " bytes)\n";
+    if (!outcome.checked.empty())
+        std::cout << "checked: " << outcome.checked << "\n";
     printSizes(outcome.sizes, outcome.note, outcome.baselineParams * 4);
 }
 

@@ -34,8 +34,9 @@ struct StepOutcome
     EvalResult eval;
     int64_t outBytes = 0;
     ModelSizes sizes;
-    std::string note; ///< what a TorchScript output does not make smaller; empty for .pare
-    json report;      ///< the fields every step reports in --json
+    std::string note;    ///< what a TorchScript output does not make smaller; empty for .pare
+    std::string checked; ///< how an ONNX output was checked before it was written; empty for other formats
+    json report;         ///< the fields every step reports in --json
     std::optional<LatencyResult> baselineLatency, latency; ///< when the step is about speed
 };
 

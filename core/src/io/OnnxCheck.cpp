@@ -6,6 +6,7 @@
 #include "model/ModelImpl.h"
 
 #include "pare/Error.h"
+#include "pare/Export.h"
 #include "pare/Onnx.h"
 
 #include <opencv2/core/utils/logger.hpp>
@@ -51,10 +52,16 @@ torch::Tensor runInOpenCv(cv::dnn::Net& net, const torch::Tensor& input)
         .clone();
 }
 
-void compareBatch(const Evaluate& evaluate, torch::jit::Module& module, const torch::Tensor& batch, OnnxCheck& check)
+void compareBatch(const Evaluate& evaluate,
+                  torch::jit::Module& module,
+                  const torch::Tensor& batch,
+                  bool channelsLast,
+                  OnnxCheck& check)
 {
     const auto input = batch.contiguous();
-    const auto other = evaluate(input).reshape({ input.size(0), -1 });
+    // The ONNX file takes what the model's own file took: NHWC for a model imported from such a graph.
+    const auto other
+        = evaluate(channelsLast ? input.permute({ 0, 2, 3, 1 }).contiguous() : input).reshape({ input.size(0), -1 });
     const auto torchOut = forward(module, input);
     check.maxAbsLogitDifference = std::max(check.maxAbsLogitDifference, (torchOut - other).abs().max().item<double>());
     const auto a = torchOut.argmax(1);
@@ -74,6 +81,7 @@ OnnxCheck check(const std::string& onnxBytes, const Model& model, const Batches&
 {
     auto& module = model.impl().module;
     module.eval();
+    const bool channelsLast = model.record().layout == InputLayout::Nhwc;
     torch::InferenceMode inference;
     OnnxCheck result;
     if (referenceOnly)
@@ -86,7 +94,7 @@ OnnxCheck check(const std::string& onnxBytes, const Model& model, const Batches&
             net.setPreferableBackend(cv::dnn::DNN_BACKEND_OPENCV);
             net.setPreferableTarget(cv::dnn::DNN_TARGET_CPU);
             const Evaluate evaluate = [&](const torch::Tensor& input) { return runInOpenCv(net, input); };
-            batches([&](const torch::Tensor& batch) { compareBatch(evaluate, module, batch, result); });
+            batches([&](const torch::Tensor& batch) { compareBatch(evaluate, module, batch, channelsLast, result); });
             return result;
         } catch (const cv::Exception& e) { // OpenCV 4.6 cannot read, or reads but cannot run, some valid graphs
             result = {};
@@ -95,7 +103,12 @@ OnnxCheck check(const std::string& onnxBytes, const Model& model, const Batches&
         }
     const onnx_reference::Graph graph(onnxBytes, model.origin());
     const Evaluate evaluate = [&](const torch::Tensor& input) { return graph.run(input); };
-    batches([&](const torch::Tensor& batch) { compareBatch(evaluate, module, batch, result); });
+    try {
+        batches([&](const torch::Tensor& batch) { compareBatch(evaluate, module, batch, channelsLast, result); });
+    } catch (const c10::Error& e) { // a graph Pare wrote that does not compute: Pare's fault, said in one line
+        throw ExportMismatch(model.origin() + ": the ONNX graph Pare built does not run in the reference evaluator ("
+                             + conciseTorchError(e) + "); nothing was written");
+    }
     return result;
 }
 

@@ -254,13 +254,20 @@ void Converter::convertNode(Node* node)
     } else if (op == "aten::silu" || op == "aten::silu_") {
         const auto x = tensor(node, node->input(0));
         alias(node->output(), step("Mul", { x, step("Sigmoid", { x }) }), rank(node->input(0)));
-    } else if (op == "aten::mean" && rank(node->input(0)) == 4) { // over H and W: global pooling
+    } else if (op == "aten::mean" && node->inputs().size() >= 3 && constant(node->input(2))) {
+        const int inRank = rank(node->input(0));
         auto dims = ints(node, node->input(1));
         for (auto& d : dims)
-            d = d < 0 ? d + 4 : d;
+            d = d < 0 ? d + inRank : d;
         std::sort(dims.begin(), dims.end());
-        if (dims != std::vector<int64_t> { 2, 3 } || !constant(node->input(2)))
-            fail(node, "a mean over other than the spatial dimensions is not covered");
+        const bool keep = constant(node->input(2))->toBool();
+        if (inRank != 4 || dims != std::vector<int64_t> { 2, 3 }) { // any other axes (a LayerNorm written out)
+            auto& n = emit("ReduceMean", { tensor(node, node->input(0)) }, node->output(),
+                           keep ? inRank : inRank - int(dims.size()));
+            attr(n, "axes", dims);
+            attr(n, "keepdims", int64_t(keep));
+            return;
+        }
         const auto pooled = step("GlobalAveragePool", { tensor(node, node->input(0)) });
         if (constant(node->input(2))->toBool()) {
             alias(node->output(), pooled, 4);
@@ -268,6 +275,26 @@ void Converter::convertNode(Node* node)
             auto& n = emit("Flatten", { pooled }, node->output(), 2);
             attr(n, "axis", int64_t(1));
         }
+    } else if (op == "aten::constant_pad_nd") { // ATen's pads run from the last dimension; ONNX's begins, then ends
+        const int inRank = rank(node->input(0));
+        const auto aten = ints(node, node->input(1));
+        std::vector<int64_t> pads(size_t(2 * inRank), 0);
+        for (size_t i = 0; i + 1 < aten.size(); i += 2) {
+            const auto dim = size_t(inRank) - 1 - i / 2;
+            pads[dim] = aten[i];
+            pads[dim + size_t(inRank)] = aten[i + 1];
+        }
+        const auto padsName = fresh("pads");
+        addInitializer(padsName, torch::tensor(pads, torch::kLong));
+        const auto value = constant(node->input(2)) ? constant(node->input(2))->toDouble() : 0.0;
+        auto& n = emit("Pad", { tensor(node, node->input(0)), padsName, scalar(float(value)) }, node->output(), inRank);
+        attr(n, "mode", std::string("constant"));
+    } else if (op == "aten::sqrt" || op == "aten::erf" || op == "aten::exp") { // LayerNorm, GELU written out
+        const std::string onnxOp = op == "aten::sqrt" ? "Sqrt" : op == "aten::erf" ? "Erf" : "Exp";
+        emit(onnxOp, { tensor(node, node->input(0)) }, node->output(), rank(node->input(0)));
+    } else if (op == "aten::pow" && constant(node->input(1)) && constant(node->input(1))->isScalar()) {
+        const auto exponent = scalar(float(constant(node->input(1))->toScalar().toDouble()));
+        emit("Pow", { tensor(node, node->input(0)), exponent }, node->output(), rank(node->input(0)));
     } else if (op == "aten::sigmoid" || op == "aten::sigmoid_") {
         emit("Sigmoid", { tensor(node, node->input(0)) }, node->output(), rank(node->input(0)));
     } else if (op == "aten::tanh" || op == "aten::tanh_") {

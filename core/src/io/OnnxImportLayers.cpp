@@ -470,10 +470,16 @@ void pad(Translator& t, const onnx::NodeProto& node)
     }
     std::function<torch::Tensor(const torch::Tensor&)> eval;
     std::string function;
+    if (aten.empty()) { // nothing to pad (PyTorch's exporter writes such a Pad before average pooling)
+        if (x.dynamic())
+            t.setDynamic(node, 0, x.code, x.at1, x.at2, x.perm, x.columns);
+        else
+            t.setStatic(node, 0, x.at1, x.at2);
+        return;
+    }
     if (mode == "constant") {
         eval = [&](const torch::Tensor& v) { return torch::constant_pad_nd(v, aten, value); };
-        const auto code = padCode(t.materialize(x), aten.empty() ? std::vector<int64_t> { 0, 0 } : aten, value);
-        t.setDynamic(node, 0, code, eval(x.at1), eval(x.at2));
+        t.setDynamic(node, 0, padCode(t.materialize(x), aten, value), eval(x.at1), eval(x.at2));
         return;
     }
     if ((mode != "reflect" && mode != "edge") || rank != 4 || aten.size() > 4)

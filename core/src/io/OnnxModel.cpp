@@ -4,6 +4,7 @@
 // dimension the batch enters.
 
 #include "io/OnnxExport.h"
+#include "io/OnnxProto.h"
 #include "model/GraphProbe.h"
 
 #include "pare/BuildConfig.h"
@@ -17,6 +18,7 @@
 #include <torch/csrc/jit/passes/frozen_conv_folding.h>
 #include <torch/csrc/jit/passes/lower_tuples.h>
 
+#include <algorithm>
 #include <set>
 
 namespace pare::onnx_export {
@@ -178,6 +180,31 @@ ProbedShapes probeShapes(torch::jit::Module& frozen,
     return probed;
 }
 
+/// Makes the graph take NHWC, as the model it was imported from did: the input is declared [N,H,W,C] and one
+/// Transpose at the start gives every node the NCHW tensor it was written for.
+void takeChannelsLast(onnx::GraphProto& graph)
+{
+    const std::string nchw = "input_nchw";
+    for (auto& node : *graph.mutable_node())
+        for (auto& name : *node.mutable_input())
+            if (name == "input")
+                name = nchw;
+    onnx::NodeProto transpose;
+    transpose.set_op_type("Transpose");
+    transpose.set_name("input_to_nchw");
+    transpose.add_input("input");
+    transpose.add_output(nchw);
+    attr(transpose, "perm", std::vector<int64_t> { 0, 3, 1, 2 });
+    auto* nodes = graph.mutable_node();
+    nodes->Add(std::move(transpose));
+    std::rotate(nodes->begin(), nodes->end() - 1, nodes->end());
+    auto* shape = graph.mutable_input(0)->mutable_type()->mutable_tensor_type()->mutable_shape();
+    const auto channels = shape->dim(1);
+    for (int i = 1; i < 3; ++i)
+        *shape->mutable_dim(i) = shape->dim(i + 1);
+    *shape->mutable_dim(3) = channels;
+}
+
 std::string exportModel(const Model::Impl& model, const std::vector<int64_t>& inputShape)
 {
     if (inputShape.size() != 3)
@@ -220,6 +247,8 @@ std::string exportModel(const Model::Impl& model, const std::vector<int64_t>& in
     graphProto->set_name("pare");
     convertGraph(model.origin, *graphProto, graph, inputShape, outputShape,
                  probeShapes(frozen, graph, inputShape, model.origin));
+    if (model.record.layout == InputLayout::Nhwc)
+        takeChannelsLast(*graphProto);
     try {
         onnx::checker::check_model(proto);
     } catch (const std::exception& e) {

@@ -47,7 +47,8 @@ const std::set<std::string> kCovered { "Add",
                                        "Shape",
                                        "Gather",
                                        "Expand",
-                                       "Slice" };
+                                       "Slice",
+                                       "Pad" };
 
 torch::Tensor fromProto(const onnx::TensorProto& t, const std::string& origin)
 {
@@ -280,6 +281,20 @@ struct Graph::Impl
             const auto idx = indices.sizes().vec();
             out.insert(out.begin() + axis, idx.begin(), idx.end());
             return { picked.reshape(out) };
+        }
+        if (op == "Pad") { // constant mode; pads as an input, all begins then all ends, the value an optional input
+            const auto t = x(0);
+            const auto p = x(1).contiguous();
+            const std::vector<int64_t> pads(p.data_ptr<int64_t>(), p.data_ptr<int64_t>() + p.numel());
+            if (std::string(find(node, "mode") ? find(node, "mode")->s() : "constant") != "constant")
+                throw inputError(origin, "the ONNX reference evaluator covers constant padding only");
+            std::vector<int64_t> aten; // last dimension first
+            for (int64_t d = t.dim(); d-- > 0;) {
+                aten.push_back(pads[size_t(d)]);
+                aten.push_back(pads[size_t(d + t.dim())]);
+            }
+            const double value = node.input_size() > 2 && !node.input(2).empty() ? x(2).item<double>() : 0.0;
+            return { torch::constant_pad_nd(t, aten, value) };
         }
         if (op == "Expand") { // numpy broadcasting of the input and the shape, either side may be 1
             const auto t = x(0);

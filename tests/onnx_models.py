@@ -1,0 +1,168 @@
+#!/usr/bin/python3
+"""ONNX graphs for the import's tests, made at test time with Debian's python3-onnx and python3-torch.
+
+  onnx_models.py keras-lenet LENET.pt OUT.onnx [--opset N] [--external]
+        the bundled LeNet-5's weights as the graph tf2onnx writes for a Keras model: NHWC input with a free batch,
+        a transpose to NCHW and back around every convolution and pooling, a Shape-based flatten of the NHWC map
+        (Shape, Gather, Unsqueeze, Concat, Reshape), dense layers as MatMul + Add with Keras's [in, out] kernels
+        whose rows follow the NHWC flatten; --external keeps the weights in OUT.onnx.data beside it
+  onnx_models.py export ARCH_DIR OUT_DIR
+        torchvision's families (the traced fixtures of architectures.py) exported with torch.onnx.export, each at
+        one of the opsets 11, 13 and 17 in turn, ResNet-18 at all three; prints the cases (JSON)
+  onnx_models.py compare CASES.json
+        for each case {name, original, imported}: run the original PyTorch file and the file Pare wrote from the
+        ONNX import on real images; print facts (JSON, one line)
+  onnx_models.py unknown-op OUT.onnx
+        a graph with an operator outside Pare's list (TopK)
+  onnx_models.py inputs FILE.onnx
+        print the graph's input shape (JSON), for checking the layout Pare writes
+"""
+import json
+import os
+import sys
+
+import numpy as np
+import onnx
+import torch
+from onnx import TensorProto, helper, numpy_helper
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from architectures import images  # noqa: E402
+from fixtures import fashion  # noqa: E402
+
+
+def keras_lenet(lenet_path, out, opset, external):
+    state = {k: v.detach().numpy() for k, v in torch.jit.load(lenet_path).state_dict().items()}
+    nodes, inits = [], []
+
+    def const(name, array):
+        inits.append(numpy_helper.from_array(np.asarray(array), name))
+        return name
+
+    def node(op, inputs, name, **attrs):
+        nodes.append(helper.make_node(op, inputs, [name], name=name, **attrs))
+        return name
+
+    def wrapped(op, x, name, *extra, **attrs):
+        """op on NCHW between the transposes tf2onnx leaves around it."""
+        t = node("Transpose", [x], f"{name}__to_nchw", perm=[0, 3, 1, 2])
+        y = node(op, [t, *extra], f"{name}/{op}", **attrs)
+        return node("Transpose", [y], f"{name}__to_nhwc", perm=[0, 2, 3, 1])
+
+    x = wrapped("Conv", "input_1", "sequential/conv2d", const("conv2d/kernel", state["conv1.weight"]),
+                const("conv2d/bias", state["conv1.bias"]), kernel_shape=[5, 5])
+    x = wrapped("MaxPool", x, "sequential/max_pooling2d", kernel_shape=[2, 2], strides=[2, 2])
+    x = wrapped("Conv", x, "sequential/conv2d_1", const("conv2d_1/kernel", state["conv2.weight"]),
+                const("conv2d_1/bias", state["conv2.bias"]), kernel_shape=[5, 5])
+    x = wrapped("MaxPool", x, "sequential/max_pooling2d_1", kernel_shape=[2, 2], strides=[2, 2])
+    # Flatten as tf2onnx writes it for a free batch: [batch, -1] from the tensor's own shape.
+    shape = node("Shape", [x], "sequential/flatten/Shape")
+    batch = node("Gather", [shape, const("zero", np.array(0, np.int64))], "sequential/flatten/strided_slice", axis=0)
+    if opset >= 13:
+        batch = node("Unsqueeze", [batch, const("axes0", np.array([0], np.int64))], "sequential/flatten/Unsqueeze")
+    else:
+        batch = node("Unsqueeze", [batch], "sequential/flatten/Unsqueeze", axes=[0])
+    target = node("Concat", [batch, const("minus_one", np.array([-1], np.int64))], "sequential/flatten/Concat",
+                  axis=0)
+    x = node("Reshape", [x, target], "sequential/flatten/Reshape")
+    # Keras's dense kernel is [in, out] and reads the NHWC flatten: rows in (h, w, c) order.
+    fc1 = state["fc1.weight"]  # [500, 800], columns in (c, h, w) order
+    kernel = fc1.reshape(500, 50, 4, 4).transpose(2, 3, 1, 0).reshape(800, 500)
+    x = node("MatMul", [x, const("dense/kernel", kernel)], "sequential/dense/MatMul")
+    x = node("Add", [x, const("dense/bias", state["fc1.bias"])], "sequential/dense/BiasAdd")
+    x = node("Relu", [x], "sequential/dense/Relu")
+    x = node("MatMul", [x, const("dense_1/kernel", state["fc2.weight"].T.copy())], "sequential/dense_1/MatMul")
+    node("Add", [x, const("dense_1/bias", state["fc2.bias"])], "dense_1")
+    graph = helper.make_graph(
+        nodes, "sequential", [helper.make_tensor_value_info("input_1", TensorProto.FLOAT, ["unk__6", 28, 28, 1])],
+        [helper.make_tensor_value_info("dense_1", TensorProto.FLOAT, ["unk__6", 10])], inits)
+    model = helper.make_model(graph, producer_name="tf2onnx-shaped", opset_imports=[helper.make_opsetid("", opset)])
+    onnx.checker.check_model(model)
+    if external:
+        onnx.save_model(model, out, save_as_external_data=True, all_tensors_to_one_file=True,
+                        location=os.path.basename(out) + ".data", size_threshold=1024)
+    else:
+        onnx.save(model, out)
+
+
+def export(arch_dir, out_dir):
+    os.makedirs(out_dir, exist_ok=True)
+    names = sorted(n[: -len("_traced.pt")] for n in os.listdir(arch_dir) if n.endswith("_traced.pt")
+                   and not n.startswith("attention"))
+    x, _ = images(False, 2)
+    cases = []
+    for i, name in enumerate(names):
+        opsets = [11, 13, 17] if name == "resnet18" else [[11, 13, 17][i % 3]]
+        original = os.path.join(arch_dir, f"{name}_traced.pt")
+        model = torch.jit.load(original).eval()
+        for opset in opsets:
+            path = os.path.join(out_dir, f"{name}_opset{opset}.onnx")
+            try:
+                torch.onnx.export(model, x, path, opset_version=opset, input_names=["input"],
+                                  output_names=["logits"], dynamic_axes={"input": {0: "batch"}, "logits": {0: "batch"}})
+            except Exception as e:  # noqa: BLE001 - PyTorch's exporter refuses some; say which and why
+                cases.append({"name": f"{name}_opset{opset}", "export_error": str(e).splitlines()[0][:200]})
+                continue
+            cases.append({"name": f"{name}_opset{opset}", "original": original, "onnx": path})
+    print(json.dumps(cases))
+
+
+def first(output):
+    return output[0] if isinstance(output, (tuple, list)) else output
+
+
+def compare(cases_path):
+    with open(cases_path) as f:
+        cases = json.load(f)
+    x, _ = images(False, 64)
+    facts = {}
+    for case in cases:
+        original = torch.jit.load(case["original"]).eval()
+        imported = torch.jit.load(case["imported"]).eval()
+        with torch.no_grad():
+            reference = first(original(x))
+            out = first(imported(x))
+        scale = max(1.0, float(reference.abs().max()))
+        facts[case["name"]] = {
+            "shape_same": list(out.shape) == list(reference.shape),
+            "max_abs_difference": float((out - reference).abs().max()),
+            "tolerance": 1e-4 * scale,
+            "reference_std": float(reference.std()),
+            "params_original": sum(p.numel() for p in original.parameters()),
+            "params_imported": sum(p.numel() for p in imported.parameters()),
+            "trainable_layers": sum(1 for n, p in imported.named_parameters() if n.endswith("weight") and p.dim() >= 2),
+        }
+    print(json.dumps(facts))
+
+
+def unknown_op(out):
+    nodes = [helper.make_node("TopK", ["input", "k"], ["values", "indices"], name="top_five", axis=1),
+             helper.make_node("Flatten", ["values"], ["logits"], name="flatten")]
+    graph = helper.make_graph(nodes, "g", [helper.make_tensor_value_info("input", TensorProto.FLOAT, ["n", 1, 28, 28])],
+                              [helper.make_tensor_value_info("logits", TensorProto.FLOAT, None)],
+                              [numpy_helper.from_array(np.array([5], np.int64), "k")])
+    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)]), out)
+
+
+def inputs(path):
+    model = onnx.load(path, load_external_data=False)
+    dims = [d.dim_value if d.HasField("dim_value") else d.dim_param
+            for d in model.graph.input[0].type.tensor_type.shape.dim]
+    print(json.dumps({"input": dims, "nodes": len(model.graph.node)}))
+
+
+if __name__ == "__main__":
+    command, args = sys.argv[1], sys.argv[2:]
+    if command == "keras-lenet":
+        opset = int(args[args.index("--opset") + 1]) if "--opset" in args else 13
+        keras_lenet(args[0], args[1], opset, "--external" in args)
+    elif command == "export":
+        export(args[0], args[1])
+    elif command == "compare":
+        compare(args[0])
+    elif command == "unknown-op":
+        unknown_op(args[0])
+    elif command == "inputs":
+        inputs(args[0])
+    else:
+        sys.exit(f"unknown command {command}")
