@@ -10,8 +10,9 @@
         torchvision's families (the traced fixtures of architectures.py) exported with torch.onnx.export, each at
         one of the opsets 11, 13 and 17 in turn, ResNet-18 at all three; prints the cases (JSON)
   onnx_models.py compare CASES.json
-        for each case {name, original, imported}: run the original PyTorch file and the file Pare wrote from the
-        ONNX import on real images; print facts (JSON, one line)
+        for each case {name, original, imported[, images]}: run the original PyTorch file and the file Pare wrote
+        from the ONNX import on real images (3x32x32, or 1x28x28 where images is "fashion-mnist"); print facts
+        (JSON, one line)
   onnx_models.py unknown-op OUT.onnx
         a graph with an operator outside Pare's list (TopK)
   onnx_models.py inputs FILE.onnx
@@ -114,9 +115,11 @@ def first(output):
 def compare(cases_path):
     with open(cases_path) as f:
         cases = json.load(f)
-    x, _ = images(False, 64)
+    x32, _ = images(False, 64)
+    x28, _ = fashion(False, 64)
     facts = {}
     for case in cases:
+        x = x28 if case.get("images") == "fashion-mnist" else x32
         original = torch.jit.load(case["original"]).eval()
         imported = torch.jit.load(case["imported"]).eval()
         with torch.no_grad():
@@ -136,10 +139,10 @@ def compare(cases_path):
 
 
 def unknown_op(out):
-    nodes = [helper.make_node("TopK", ["input", "k"], ["values", "indices"], name="top_five", axis=1),
+    nodes = [helper.make_node("TopK", ["input", "k"], ["values", "indices"], name="top_five", axis=3),
              helper.make_node("Flatten", ["values"], ["logits"], name="flatten")]
     graph = helper.make_graph(nodes, "g", [helper.make_tensor_value_info("input", TensorProto.FLOAT, ["n", 1, 28, 28])],
-                              [helper.make_tensor_value_info("logits", TensorProto.FLOAT, None)],
+                              [helper.make_tensor_value_info("logits", TensorProto.FLOAT, ["n", 140])],
                               [numpy_helper.from_array(np.array([5], np.int64), "k")])
     onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)]), out)
 
