@@ -2,6 +2,7 @@
 // on a 2,000-image Fashion-MNIST subset that fills the chart and the runs table, cancelling, a corrupt model,
 // exports that load back, the project file, and the Chinese interface.
 
+#include "TestConfig.h"
 #include "TestSupport.h"
 
 #include "pare/Dataset.h"
@@ -27,6 +28,8 @@
 #include <QElapsedTimer>
 #include <QLabel>
 #include <QMenu>
+#include <QMimeData>
+#include <QProcess>
 #include <QPushButton>
 #include <QSettings>
 #include <QSignalSpy>
@@ -37,6 +40,7 @@
 #include <QTableWidget>
 #include <QTemporaryDir>
 #include <QTreeWidget>
+#include <QUrl>
 #include <QtTest>
 
 using pare::ui::Dialogs;
@@ -60,6 +64,7 @@ private slots:
     void aNewerLoadWinsOverOneStillLoading();
     void aModelThatNeverReturnsIsStoppedInItsOwnProcess();
     void aModelWithoutRecordAsksWhatItTakes();
+    void anOnnxModelOpensFromTheMenuAndByDrop();
     void exportsLoadBack();
     void weightViewShowsPrunedAndQuantizedWeights();
     void sensitivityViewSuggestsRatiosThatApply();
@@ -353,6 +358,40 @@ void TestMainWindow::corruptModelShowsAnErrorAndKeepsThePrevious()
 /// A model saved by PyTorch (no pare.json) reading 3 channels: the studio asks before the first evaluation,
 /// proposes the data's 28x28 at 3 channels, remembers the answer for the file, and a cancelled question changes
 /// nothing.
+void TestMainWindow::anOnnxModelOpensFromTheMenuAndByDrop()
+{
+    // The bundled LeNet-5 as the graph tf2onnx writes for a Keras model (NHWC input), made by python3-onnx.
+    const QString onnx = m_dir.filePath("lenet_keras.onnx");
+    QProcess make;
+    make.start(QStringLiteral(PARE_TORCH_PYTHON),
+               { QStringLiteral(PARE_TESTS_DIR "/onnx_models.py"), QStringLiteral("keras-lenet"),
+                 QStringLiteral(PARE_TESTS_DIR "/../resources/models/lenet5-fashion-mnist.pt"), onnx });
+    QVERIFY(make.waitForFinished(120000));
+    QCOMPARE(make.exitCode(), 0);
+    QSignalSpy loaded(m_window.get(), &MainWindow::workspaceLoaded);
+
+    // File > Open model: an ONNX graph has no record, so the studio proposes what it takes (1x28x28 from the graph).
+    Dialogs::setNextFileName(onnx);
+    Dialogs::setNextAnswer(QMessageBox::Ok);
+    m_window->findChild<QAction*>("openModelAction")->trigger();
+    QTRY_VERIFY2_WITH_TIMEOUT(child<QLabel>("modelCardLabel")->text().contains("lenet_keras.onnx"),
+                              qPrintable(Dialogs::lastError()), 60000);
+    QVERIFY(child<QLabel>("modelCardLabel")->text().contains("1x28x28"));
+    QVERIFY(child<QPushButton>("runButton")->isEnabled());
+
+    // Dropped on the window after another model: it opens again (its inputs are remembered now).
+    m_window->openModel(m_model);
+    QTRY_VERIFY_WITH_TIMEOUT(child<QLabel>("modelCardLabel")->text().contains("tiny.pt"), 30000);
+    QMimeData mime;
+    mime.setUrls({ QUrl::fromLocalFile(onnx) });
+    QDropEvent drop(QPointF(10, 10), Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
+    // Straight to the window's handler: QApplication routes drops only during a real drag.
+    static_cast<QObject*>(m_window.get())->event(&drop);
+    QVERIFY(drop.isAccepted());
+    QTRY_VERIFY_WITH_TIMEOUT(child<QLabel>("modelCardLabel")->text().contains("lenet_keras.onnx"), 60000);
+    QCOMPARE(Dialogs::errorCount(), 0);
+}
+
 void TestMainWindow::aModelWithoutRecordAsksWhatItTakes()
 {
     const QString foreign = m_dir.filePath("foreign.pt");

@@ -68,7 +68,11 @@ bool LoadJob::start(int request, const QString& modelSpec, const QString& dataSp
             emit inputsNeeded({ request, modelSpec, dataSpec, recordFromData(data.info()) });
             return;
         }
-        workspace.inputsFromStudio = inputs && model.record().toJson() == inputs->toJson();
+        // The layout belongs to the model (an NHWC graph's), not to what the studio asked: compare the rest.
+        auto asked = inputs;
+        if (asked)
+            asked->layout = model.record().layout;
+        workspace.inputsFromStudio = asked && model.record().toJson() == asked->toJson();
         checkCompatible(model, data);
         workspace.summary = model.inspect(data.info().sampleShape);
         workspace.hasRecord = model.record().present;

@@ -70,7 +70,7 @@ void StudioMenus::buildActions()
     const QString projects = tr("Pare projects (*.pareproject)");
     addAction("openModelAction", QKeySequence::Open, [this] {
         withChosenFile(false, tr("Open model"), QFileInfo(m_window.project().model).absolutePath(),
-                       tr("Models (*.pt *.pth *.pare);;All files (*)"),
+                       tr("Models (*.pt *.pth *.pare *.onnx);;All files (*)"),
                        [this](const QString& p) { m_window.openModel(p); });
     })->setIcon(m_window.style()->standardIcon(QStyle::SP_DialogOpenButton));
     addAction("openDataAction", QKeySequence(), [this] {
@@ -201,8 +201,9 @@ void StudioMenus::retranslate()
             m_actions.at(key)->setText(text);
     }
     m_actions.at("openModelAction")
-        ->setToolTip(tr("Open a TorchScript (.pt) or .pare model, or a zoo architecture. A TorchScript file is code "
-                        "that runs when it is evaluated: open only models you trust"));
+        ->setToolTip(tr(
+            "Open a TorchScript (.pt), .pare or ONNX (.onnx) model, or a zoo architecture. A TorchScript file is code "
+            "that runs when it is evaluated: open only models you trust"));
     m_actions.at("modelInputsAction")
         ->setToolTip(tr("What a model saved without a Pare record takes: input size, normalization, class names"));
     m_actions.at("openSweepAction")

@@ -1041,10 +1041,6 @@ of %3
         <translation>打开模型</translation>
     </message>
     <message>
-        <source>Models (*.pt *.pth *.pare);;All files (*)</source>
-        <translation>模型 (*.pt *.pth *.pare);;所有文件 (*)</translation>
-    </message>
-    <message>
         <source>Open data set folder (IDX, CIFAR-10 or one folder per class)</source>
         <translation>打开数据集文件夹（IDX、CIFAR-10 或每类一个文件夹）</translation>
     </message>
@@ -1233,10 +1229,6 @@ of %3
         <translation>该模型自带记录说明其输入；只有保存时没有记录的模型才在此设置输入。</translation>
     </message>
     <message>
-        <source>Open a TorchScript (.pt) or .pare model, or a zoo architecture. A TorchScript file is code that runs when it is evaluated: open only models you trust</source>
-        <translation>打开 TorchScript (.pt) 或 .pare 模型，或模型库中的架构。TorchScript 文件是代码，评估时会运行：只打开您信任的模型</translation>
-    </message>
-    <message>
         <source>&amp;Explore...</source>
         <translation>探索(&amp;E)...</translation>
     </message>
@@ -1263,6 +1255,14 @@ of %3
     <message>
         <source>Put the results of a sweep (pare sweep run --out FOLDER) on the chart and in the runs table, and keep watching the folder while the sweep fills it</source>
         <translation>将扫描（pare sweep run --out 文件夹）的结果放到图表和运行表中，并在扫描写入时持续监视该文件夹</translation>
+    </message>
+    <message>
+        <source>Models (*.pt *.pth *.pare *.onnx);;All files (*)</source>
+        <translation>模型 (*.pt *.pth *.pare *.onnx);;所有文件 (*)</translation>
+    </message>
+    <message>
+        <source>Open a TorchScript (.pt), .pare or ONNX (.onnx) model, or a zoo architecture. A TorchScript file is code that runs when it is evaluated: open only models you trust</source>
+        <translation>打开 TorchScript (.pt)、.pare 或 ONNX (.onnx) 模型，或模型库中的架构。TorchScript 文件是代码，评估时会运行：只打开您信任的模型</translation>
     </message>
 </context>
 <context>
