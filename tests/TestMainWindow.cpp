@@ -368,7 +368,7 @@ void TestMainWindow::anOnnxModelOpensFromTheMenuAndByDrop()
                  QStringLiteral(PARE_TESTS_DIR "/../resources/models/lenet5-fashion-mnist.pt"), onnx });
     QVERIFY(make.waitForFinished(120000));
     QCOMPARE(make.exitCode(), 0);
-    QSignalSpy loaded(m_window.get(), &MainWindow::workspaceLoaded);
+    const int errors = Dialogs::errorCount();
 
     // File > Open model: an ONNX graph has no record, so the studio proposes what it takes (1x28x28 from the graph).
     Dialogs::setNextFileName(onnx);
@@ -389,7 +389,7 @@ void TestMainWindow::anOnnxModelOpensFromTheMenuAndByDrop()
     static_cast<QObject*>(m_window.get())->event(&drop);
     QVERIFY(drop.isAccepted());
     QTRY_VERIFY_WITH_TIMEOUT(child<QLabel>("modelCardLabel")->text().contains("lenet_keras.onnx"), 60000);
-    QCOMPARE(Dialogs::errorCount(), 0);
+    QCOMPARE(Dialogs::errorCount(), errors);
 }
 
 void TestMainWindow::aModelWithoutRecordAsksWhatItTakes()

@@ -53,6 +53,28 @@ def keras_lenet():
     return path
 
 
+def every_step(path):
+    """Each step of Pare on the imported graph (2,000 training and 1,000 test images)."""
+    data = ["--data", "fashion-mnist", "--train-limit", "2000", "--test-limit", "1000"]
+    out = lambda name: os.path.join(WORK, name)  # noqa: E731
+    code, report, err = pare_json("prune", path, *data, "--ratio", "0.7", "--finetune-epochs", "0", "--out",
+                                  out("m.pt"), "--force")
+    check("magnitude pruning", code == 0 and report["nonzero_params"] < 0.35 * report["params"], err)
+    code, report, err = pare_json("sensitivity", path, *data)
+    check("sensitivity", code == 0 and len(report.get("layers", [])) == 4, err)
+    code, report, err = pare_json("distill", "--teacher", path, "--student", "self", "--temperature", "4", *data,
+                                  "--epochs", "1", "--out", out("d.pt"), "--force")
+    check("distillation into itself", code == 0 and report["accuracy"] > 0.85, err)
+    code, report, err = pare_json("quantize", path, *data, "--bits", "8", "--engine", "onednn", "--out",
+                                  out("q.pt"), "--force")
+    check("int8 on oneDNN lowers both convolutions and agrees", code == 0
+          and report["int8_lowered_convolutions"] == 2 and report["int8_agreement"] >= 0.99, err)
+    code, _, err = pare("export", path, "--out", out("k.pare"), "--force")
+    accuracies = [pare_json("eval", f, "--data", "fashion-mnist", "--test-limit", "1000")[1].get("accuracy")
+                  for f in (path, out("k.pare"))]
+    check(".pare round trip", code == 0 and accuracies[0] == accuracies[1], err or str(accuracies))
+
+
 def keras_opset11_external():
     """Opset 11 (Unsqueeze's axes an attribute), weights in a file beside the model: the same outputs as LeNet-5."""
     folder = os.path.join(WORK, "external")
@@ -148,6 +170,7 @@ if __name__ == "__main__":
     shutil.rmtree(WORK, ignore_errors=True)
     os.makedirs(WORK)
     lenet = keras_lenet()
+    every_step(lenet)
     keras_opset11_external()
     refusal()
     small = compress(lenet, "keras_lenet", ["--train-limit", "2000"])

@@ -145,7 +145,7 @@ public:
         table.print(std::cout);
         printAccuracyChange(last.accuracy, baseline.accuracy);
         std::cout << "wrote " << m_out << " (" << withThousands(outBytes) << " bytes, "
-                  << fixed(double(last.sizes.denseFp32) / double(std::max<int64_t>(outBytes, 1)), 1)
+                  << fixed(double(baseline.sizes.denseFp32) / double(std::max<int64_t>(outBytes, 1)), 1)
                   << "x below dense fp32) in " << fixed(result.seconds, 1) << " s\n";
         if (written.onnxCheck)
             std::cout << "checked: " << written.verified << "\n";

@@ -34,11 +34,14 @@ public:
                              { "macs", summary.macs },
                              { "file_bytes", fileSize(m_model) },
                              { "has_record", model.record().present },
+                             { "layout", optionName(model.record().layout) },
                              { "layers", layersJson(summary) } });
             return 0;
         }
-        std::cout << m_model << ": " << summary.architecture << ", input " << shapeText(summary.inputShape) << ", "
-                  << summary.outputs << " outputs\n\n";
+        // An NHWC graph runs as NCHW inside Pare; the ONNX files Pare writes of it take NHWC again.
+        const bool channelsLast = model.record().layout == InputLayout::Nhwc;
+        std::cout << m_model << ": " << summary.architecture << ", input " << shapeText(summary.inputShape)
+                  << (channelsLast ? " (its own files take NHWC)" : "") << ", " << summary.outputs << " outputs\n\n";
         Table table({ "layer", "type", "weight", "params", "bytes", "MACs" });
         for (const auto& layer : summary.layers)
             table.addRow({ layer.name, layer.type, shapeText(layer.weightShape), withThousands(layer.params),

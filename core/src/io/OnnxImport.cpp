@@ -5,6 +5,7 @@
 #include "model/ModelImpl.h"
 
 #include "pare/Error.h"
+#include "pare/MemoryBudget.h"
 
 #include <cmath>
 #include <cstdio>
@@ -33,18 +34,7 @@ bool plainIdentifier(const std::string& name)
 
 std::string literal(double value, bool integral)
 {
-    if (std::isnan(value))
-        return "float(\"nan\")";
-    if (std::isinf(value))
-        return value > 0 ? "float(\"inf\")" : "-float(\"inf\")";
-    if (integral)
-        return std::to_string(int64_t(value));
-    char text[40];
-    std::snprintf(text, sizeof text, "%.9g", value);
-    std::string out = text;
-    if (out.find_first_of(".e") == std::string::npos)
-        out += ".0";
-    return out;
+    return integral && std::isfinite(value) ? std::to_string(int64_t(value)) : floatCode(value);
 }
 
 /// The graph's own name for a node in messages: its name, else its first output.
@@ -96,6 +86,16 @@ Translator::~Translator() = default;
 InputError Translator::refusal(const onnx::NodeProto& node, const std::string& problem) const
 {
     return inputError(m_origin, "node '" + nodeLabel(node) + "' (" + node.op_type() + "): " + problem);
+}
+
+void Translator::requireSize(const onnx::NodeProto& node, const std::vector<int64_t>& sizes) const
+{
+    for (auto d : sizes)
+        if (d < 0)
+            throw refusal(node, "asks for a negative size");
+    auto factors = sizes;
+    factors.push_back(4);
+    requireWithinBudget(m_origin, "node '" + nodeLabel(node) + "' (" + node.op_type() + ")", checkedProduct(factors));
 }
 
 bool Translator::hasInput(const onnx::NodeProto& node, size_t i) const
@@ -381,25 +381,38 @@ Imported Translator::run()
 
     m_state->top = m_state->module("OnnxModel");
     torch::NoGradGuard noGrad;
-    for (const auto& node : graph.node())
-        if (!m_state->consumed.count(&node))
-            translateNode(node);
+    // A value's probe tensors are dropped after its last reader: a big model's activations at two batch sizes
+    // would otherwise all stay in memory until the end.
+    std::map<std::string, size_t> unread;
+    for (const auto& [name, readers] : m_state->readers)
+        unread[name] = readers.size();
+    std::set<std::string> outputs;
+    for (const auto& out : graph.output())
+        outputs.insert(out.name());
+    for (const auto& node : graph.node()) {
+        if (m_state->consumed.count(&node))
+            continue;
+        translateNode(node);
+        for (const auto& name : node.input())
+            if (!name.empty() && --unread[name] == 0 && !outputs.count(name))
+                m_state->values.erase(name);
+    }
 
-    std::vector<std::string> outputs;
+    std::vector<std::string> returned;
     for (const auto& out : graph.output()) {
         const auto found = m_state->values.find(out.name());
         if (found == m_state->values.end() || !found->second.dynamic())
             throw inputError(m_origin, "the graph's output '" + out.name() + "' does not depend on its input");
-        outputs.push_back(materialize(found->second));
+        returned.push_back(materialize(found->second));
     }
     std::string body = "def forward(self, x):\n";
     for (const auto& line : m_state->lines)
         body += line + "\n";
-    if (outputs.size() == 1) {
-        body += "    return " + outputs.front() + "\n";
+    if (returned.size() == 1) {
+        body += "    return " + returned.front() + "\n";
     } else {
         body += "    return (";
-        for (const auto& o : outputs)
+        for (const auto& o : returned)
             body += o + ", ";
         body += ")\n";
     }

@@ -22,6 +22,7 @@
 #include <onnx/onnx_pb.h>
 #include <torch/script.h>
 
+#include <cmath>
 #include <cstdio>
 #include <map>
 #include <memory>
@@ -134,6 +135,9 @@ public:
     /// Marks a node as translated together with an earlier one (a bias Add after a MatMul).
     void consume(const onnx::NodeProto& node);
     [[nodiscard]] InputError refusal(const onnx::NodeProto& node, const std::string& problem) const;
+    /// Refuses, before it is allocated, a tensor of `sizes` that a shape computation asks for beyond the memory
+    /// budget (a ConstantOfShape, Expand or Range of a forged size).
+    void requireSize(const onnx::NodeProto& node, const std::vector<int64_t>& sizes) const;
 
 private:
     void translateNode(const onnx::NodeProto& node);
@@ -188,13 +192,18 @@ inline std::vector<int64_t> intsOf(const torch::Tensor& t)
     const auto flat = t.to(torch::kLong).contiguous().view({ -1 });
     return { flat.data_ptr<int64_t>(), flat.data_ptr<int64_t>() + flat.numel() };
 }
-/// A float for TorchScript source: always with a point or an exponent ("2.0", "1e-05").
+/// A float for TorchScript source: always with a point or an exponent ("2.0", "1e-05"); infinities and NaN as
+/// TorchScript writes them.
 inline std::string floatCode(double value)
 {
+    if (std::isnan(value))
+        return "float(\"nan\")";
+    if (std::isinf(value))
+        return value > 0 ? "float(\"inf\")" : "-float(\"inf\")";
     char text[40];
     std::snprintf(text, sizeof text, "%.9g", value);
     std::string out = text;
-    if (out.find_first_of(".eni") == std::string::npos)
+    if (out.find_first_of(".e") == std::string::npos)
         out += ".0";
     return out;
 }

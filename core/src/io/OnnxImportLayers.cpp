@@ -6,6 +6,10 @@
 namespace pare::onnx_import {
 namespace {
 
+// Attribute values of ONNX's operators (not Pare's options, whose names live in pare/Options.h).
+constexpr std::string_view kConstantPadding = "constant";
+constexpr std::string_view kLinearResize = "linear";
+
 /// ONNX pads (all begins, then all ends) split into what ATen's layers pad on both sides and what must be padded
 /// before them (uneven pads, or pads wider than a pooling layer allows).
 struct SplitPads
@@ -69,8 +73,7 @@ std::string padCode(const std::string& x, const std::vector<int64_t>& before, do
 {
     if (before.empty())
         return x;
-    const std::string fill = std::isinf(value) ? (value < 0 ? "-float(\"inf\")" : "float(\"inf\")") : floatCode(value);
-    return "torch.constant_pad_nd(" + x + ", " + listCode(before) + ", " + fill + ")";
+    return "torch.constant_pad_nd(" + x + ", " + listCode(before) + ", " + floatCode(value) + ")";
 }
 
 torch::Tensor padValue(const torch::Tensor& x, const std::vector<int64_t>& before, double value)
@@ -477,7 +480,7 @@ void pad(Translator& t, const onnx::NodeProto& node)
             t.setStatic(node, 0, x.at1, x.at2);
         return;
     }
-    if (mode == "constant") {
+    if (mode == kConstantPadding) {
         eval = [&](const torch::Tensor& v) { return torch::constant_pad_nd(v, aten, value); };
         t.setDynamic(node, 0, padCode(t.materialize(x), aten, value), eval(x.at1), eval(x.at2));
         return;
@@ -524,7 +527,7 @@ void resize(Translator& t, const onnx::NodeProto& node)
     if (mode == "nearest" && coordinates == "asymmetric" && nearest == "floor") {
         eval = [&](const torch::Tensor& v) { return torch::upsample_nearest2d(v, size, scaleH, scaleW); };
         code = "torch.upsample_nearest2d(" + var + ", " + listCode(size) + scaleCode + ")";
-    } else if (mode == "linear"
+    } else if (mode == kLinearResize
                && (coordinates == "half_pixel" || coordinates == "pytorch_half_pixel"
                    || coordinates == "align_corners")) {
         const bool corners = coordinates == "align_corners";

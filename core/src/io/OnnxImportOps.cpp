@@ -3,6 +3,8 @@
 
 #include "io/OnnxImportHelpers.h"
 
+#include <cmath>
+
 namespace pare::onnx_import {
 namespace {
 
@@ -349,6 +351,8 @@ bool translateOperator(Translator& t, const onnx::NodeProto& node)
             });
     } else if (op == "Range") {
         staticOnly(t, node, [&](const Probes& p) {
+            const double count = std::ceil((p[1].item<double>() - p[0].item<double>()) / p[2].item<double>());
+            t.requireSize(node, { int64_t(std::clamp(count, 0.0, 1e15)) });
             return torch::arange(p[0].item(), p[1].item(), p[2].item(), p[0].options());
         });
     } else {

@@ -194,8 +194,18 @@ torch::Tensor tensorFrom(const onnx::TensorProto& proto, const std::string& orig
     default:
         throw inputError(origin, "tensor '" + proto.name() + "' has an unsigned type Pare does not read");
     }
-    auto out = torch::empty(dims, options.dtype(type));
+    // The data a tensor holds must match its shape before anything of that shape is allocated: a forged shape
+    // over a few bytes of data is refused here, not by running out of memory.
     const size_t bytes = size_t(count * width);
+    const bool holds = proto.has_raw_data() ? proto.raw_data().size() == bytes
+        : type == torch::kFloat             ? proto.float_data_size() == count
+        : type == torch::kDouble            ? proto.double_data_size() == count
+        : type == torch::kLong              ? proto.int64_data_size() == count
+                                            : proto.int32_data_size() == count;
+    if (!holds && count > 0)
+        throw inputError(origin, "tensor '" + proto.name() + "' holds a different number of values than its shape");
+    requireWithinBudget(origin, "tensor '" + proto.name() + "'", count * 4 + int64_t(bytes));
+    auto out = torch::empty(dims, options.dtype(type));
     if (proto.has_raw_data()) {
         if (proto.raw_data().size() != bytes)
             throw inputError(origin, "tensor '" + proto.name() + "' holds a different number of bytes than its shape");

@@ -302,13 +302,16 @@ bool translateShapeOperator(Translator& t, const onnx::NodeProto& node)
     } else if (op == "ConstantOfShape") {
         const auto fill = findAttribute(node, "value") ? tensorFrom(findAttribute(node, "value")->t(), t.origin())
                                                        : torch::zeros({ 1 });
-        staticOnly(t, node, [&](const Probes& p) { return fill.reshape({}).expand(intsOf(p[0])).clone(); });
+        staticOnly(t, node, [&](const Probes& p) {
+            t.requireSize(node, intsOf(p[0]));
+            return fill.reshape({}).expand(intsOf(p[0])).clone();
+        });
     } else if (op == "Expand") {
         auto& data = t.input(node, 0);
         const auto& shape = t.input(node, 1);
         if (shape.dynamic())
             throw t.refusal(node, "its shape is computed from the input's data");
-        auto eval = [](const torch::Tensor& v, const torch::Tensor& s) {
+        auto eval = [&](const torch::Tensor& v, const torch::Tensor& s) {
             auto dims = intsOf(s);
             auto source = v;
             while (source.dim() < int64_t(dims.size()))
@@ -317,6 +320,7 @@ bool translateShapeOperator(Translator& t, const onnx::NodeProto& node)
                 dims.insert(dims.begin(), 1);
             for (size_t i = 0; i < dims.size(); ++i)
                 dims[i] = dims[i] == 1 ? source.size(int64_t(i)) : dims[i];
+            t.requireSize(node, dims);
             return source.expand(dims).contiguous();
         };
         auto out1 = eval(data.at1, shape.at1), out2 = eval(data.at2, shape.at2);

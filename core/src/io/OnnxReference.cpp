@@ -286,7 +286,8 @@ struct Graph::Impl
             const auto t = x(0);
             const auto p = x(1).contiguous();
             const std::vector<int64_t> pads(p.data_ptr<int64_t>(), p.data_ptr<int64_t>() + p.numel());
-            if (std::string(find(node, "mode") ? find(node, "mode")->s() : "constant") != "constant")
+            const std::string constantMode = "constant"; // ONNX's attribute value, not an option of Pare's
+            if ((find(node, "mode") ? find(node, "mode")->s() : constantMode) != constantMode)
                 throw inputError(origin, "the ONNX reference evaluator covers constant padding only");
             std::vector<int64_t> aten; // last dimension first
             for (int64_t d = t.dim(); d-- > 0;) {
