@@ -57,11 +57,17 @@ ModelInputsDialog::ModelInputsDialog(const QString& modelName, const ModelRecord
 {
     setObjectName(QStringLiteral("modelInputsDialog"));
     setWindowTitle(tr("Model inputs"));
-    auto* intro = new QLabel(tr("<b>%1</b> has no Pare record (it was saved by PyTorch, not by Pare), so it does not "
-                                "say what it takes. Check what the data is converted to before the first "
-                                "evaluation; the answer is remembered for this file.")
-                                 .arg(modelName.toHtmlEscaped()),
-                             this);
+    // An ONNX graph knows its input's size but not its normalization or class names; a PyTorch file knows none.
+    const bool onnx = modelName.endsWith(QLatin1String(".onnx"), Qt::CaseInsensitive);
+    auto* intro = new QLabel(
+        (onnx ? tr("<b>%1</b> is an ONNX graph: it gives its input's size (proposed below) but not the normalization "
+                   "or the class names it was trained with. Check them before the first evaluation; the answer is "
+                   "remembered for this file.")
+              : tr("<b>%1</b> has no Pare record (it was saved by PyTorch, not by Pare), so it does not "
+                   "say what it takes. Check what the data is converted to before the first "
+                   "evaluation; the answer is remembered for this file."))
+            .arg(modelName.toHtmlEscaped()),
+        this);
     intro->setWordWrap(true);
 
     m_channels->setObjectName(QStringLiteral("channelsCombo"));

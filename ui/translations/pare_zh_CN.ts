@@ -841,6 +841,10 @@ of %3
         <source>Class names: one per line</source>
         <translation>类别名：每行一个</translation>
     </message>
+    <message>
+        <source>&lt;b&gt;%1&lt;/b&gt; is an ONNX graph: it gives its input&apos;s size (proposed below) but not the normalization or the class names it was trained with. Check them before the first evaluation; the answer is remembered for this file.</source>
+        <translation>&lt;b&gt;%1&lt;/b&gt; 是 ONNX 计算图：它给出输入的尺寸（已在下方建议），但没有给出训练时使用的归一化参数和类别名称。请在第一次评估前检查它们；答案会为此文件记住。</translation>
+    </message>
 </context>
 <context>
     <name>pare::ui::RunsController</name>
