@@ -99,6 +99,26 @@ def keras_opset11_external():
           and "beside the model" in err, err)
 
 
+def keras_cnn():
+    """A second Keras-shaped graph: SAME padding, BatchNorm as tf2onnx writes it (Mul, Add on NHWC), global average
+    pooling as a ReduceMean over H and W; PyTorch computes the expected logits."""
+    path = os.path.join(WORK, "keras_cnn.onnx")
+    models("keras-cnn", path)
+    out = os.path.join(WORK, "keras_cnn.pt")
+    code, _, err = pare("export", path, "--out", out, "--force")
+    facts = json.loads(models("check-cnn", path + ".expected.pt", out)) if code == 0 else {}
+    check("keras-shaped CNN computes PyTorch's logits", code == 0 and facts["reference_std"] > 0.1
+          and facts["max_abs_difference"] <= facts["tolerance"], err or str(facts))
+    pruned = os.path.join(WORK, "keras_cnn_pruned.onnx")
+    code, report, err = pare_json("prune", path, "--method", "filters", "--ratio", "0.3", "--data", "fashion-mnist",
+                                  "--out", pruned, "--force", "--train-limit", "256", "--test-limit", "256",
+                                  "--finetune-epochs", "0")
+    dims = json.loads(models("inputs", pruned))["input"] if code == 0 else []
+    check("keras-shaped CNN: filters 0.3 through the NHWC BatchNorm, ONNX still NHWC and agreeing with OpenCV",
+          code == 0 and report["params"] <= 0.75 * report["baseline_params"] and report.get("onnx_check") == "opencv"
+          and report["check"]["agreement"] >= 0.999 and dims[1:] == [28, 28, 1], err or str(dims))
+
+
 def compress(path, name, extra):
     out = os.path.join(WORK, f"{name}_small.onnx")
     code, report, err = pare_json("compress", path, "--data", "fashion-mnist", "--prune", "0.5", "--method", "filters",
@@ -172,6 +192,7 @@ if __name__ == "__main__":
     lenet = keras_lenet()
     every_step(lenet)
     keras_opset11_external()
+    keras_cnn()
     refusal()
     small = compress(lenet, "keras_lenet", ["--train-limit", "2000"])
     if os.path.exists(small):

@@ -6,6 +6,13 @@
         a transpose to NCHW and back around every convolution and pooling, a Shape-based flatten of the NHWC map
         (Shape, Gather, Unsqueeze, Concat, Reshape), dense layers as MatMul + Add with Keras's [in, out] kernels
         whose rows follow the NHWC flatten; --external keeps the weights in OUT.onnx.data beside it
+  onnx_models.py keras-cnn OUT.onnx
+        a Keras-shaped CNN with random weights (seed 0): NHWC convolutions with SAME padding, BatchNormalization
+        folded the way tf2onnx writes it (Mul and Add by per-channel constants on the NHWC map), max pooling,
+        GlobalAveragePooling2D as a ReduceMean over H and W, a dense layer; OUT.expected.pt holds 8 NHWC inputs and
+        the logits PyTorch computes for them
+  onnx_models.py check-cnn EXPECTED.pt IMPORTED.pt
+        run the file Pare wrote from the import (it takes NCHW) on the expected inputs; print facts (JSON)
   onnx_models.py export ARCH_DIR OUT_DIR
         torchvision's families (the traced fixtures of architectures.py) exported with torch.onnx.export, each at
         one of the opsets 11, 13 and 17 in turn, ResNet-18 at all three; prints the cases (JSON)
@@ -25,6 +32,7 @@ import sys
 import numpy as np
 import onnx
 import torch
+import torch.nn.functional as F
 from onnx import TensorProto, helper, numpy_helper
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -84,6 +92,70 @@ def keras_lenet(lenet_path, out, opset, external):
                         location=os.path.basename(out) + ".data", size_threshold=1024)
     else:
         onnx.save(model, out)
+
+
+def keras_cnn(out):
+    g = torch.Generator().manual_seed(0)
+    w1 = torch.randn(16, 1, 3, 3, generator=g) * 0.5
+    b1 = torch.randn(16, generator=g) * 0.1
+    scale = torch.rand(16, generator=g) + 0.5
+    shift = torch.randn(16, generator=g) * 0.1
+    w2 = torch.randn(32, 16, 3, 3, generator=g) * 0.2
+    kernel = torch.randn(32, 10, generator=g) * 0.5
+    bias = torch.randn(10, generator=g) * 0.1
+    nodes, inits = [], []
+
+    def const(name, tensor):
+        inits.append(numpy_helper.from_array(np.ascontiguousarray(tensor.numpy()), name))
+        return name
+
+    def node(op, inputs, name, **attrs):
+        nodes.append(helper.make_node(op, inputs, [name], name=name, **attrs))
+        return name
+
+    def wrapped(op, x, name, *extra, **attrs):
+        t = node("Transpose", [x], f"{name}__to_nchw", perm=[0, 3, 1, 2])
+        y = node(op, [t, *extra], f"{name}/{op}", **attrs)
+        return node("Transpose", [y], f"{name}__to_nhwc", perm=[0, 2, 3, 1])
+
+    x = wrapped("Conv", "input_1", "model/conv2d", const("conv2d/kernel", w1), const("conv2d/bias", b1),
+                kernel_shape=[3, 3], auto_pad="SAME_UPPER")
+    x = node("Mul", [x, const("batch_normalization/scale", scale)], "model/batch_normalization/mul")
+    x = node("Add", [x, const("batch_normalization/shift", shift)], "model/batch_normalization/add")
+    x = node("Relu", [x], "model/re_lu/Relu")
+    x = wrapped("MaxPool", x, "model/max_pooling2d", kernel_shape=[2, 2], strides=[2, 2])
+    x = wrapped("Conv", x, "model/conv2d_1", const("conv2d_1/kernel", w2), kernel_shape=[3, 3], strides=[2, 2],
+                auto_pad="SAME_UPPER")
+    x = node("Relu", [x], "model/conv2d_1/Relu")
+    x = node("ReduceMean", [x], "model/global_average_pooling2d/Mean", axes=[1, 2], keepdims=0)
+    x = node("MatMul", [x, const("dense/kernel", kernel)], "model/dense/MatMul")
+    node("Add", [x, const("dense/bias", bias)], "dense")
+    graph = helper.make_graph(
+        nodes, "model", [helper.make_tensor_value_info("input_1", TensorProto.FLOAT, ["unk__1", 28, 28, 1])],
+        [helper.make_tensor_value_info("dense", TensorProto.FLOAT, ["unk__1", 10])], inits)
+    model = helper.make_model(graph, producer_name="tf2onnx-shaped", opset_imports=[helper.make_opsetid("", 13)])
+    onnx.checker.check_model(model)
+    onnx.save(model, out)
+    # The same network in PyTorch, NCHW inside: TensorFlow's SAME pads the extra row and column at the end.
+    inputs, _ = fashion(False, 8)
+    with torch.no_grad():
+        y = F.conv2d(F.pad(inputs, (1, 1, 1, 1)), w1, b1)
+        y = F.relu(y * scale.view(1, -1, 1, 1) + shift.view(1, -1, 1, 1))
+        y = F.max_pool2d(y, 2, 2)
+        y = F.relu(F.conv2d(F.pad(y, (0, 1, 0, 1)), w2, stride=2))
+        logits = y.mean((2, 3)) @ kernel + bias
+    torch.save({"inputs_nhwc": inputs.permute(0, 2, 3, 1).contiguous(), "logits": logits}, out + ".expected.pt")
+
+
+def check_cnn(expected_path, imported_path):
+    expected = torch.load(expected_path)
+    imported = torch.jit.load(imported_path).eval()
+    with torch.no_grad():
+        out = imported(expected["inputs_nhwc"].permute(0, 3, 1, 2))
+    reference = expected["logits"]
+    print(json.dumps({"max_abs_difference": float((out - reference).abs().max()),
+                      "tolerance": 1e-4 * max(1.0, float(reference.abs().max())),
+                      "reference_std": float(reference.std())}))
 
 
 def export(arch_dir, out_dir):
@@ -159,6 +231,10 @@ if __name__ == "__main__":
     if command == "keras-lenet":
         opset = int(args[args.index("--opset") + 1]) if "--opset" in args else 13
         keras_lenet(args[0], args[1], opset, "--external" in args)
+    elif command == "keras-cnn":
+        keras_cnn(args[0])
+    elif command == "check-cnn":
+        check_cnn(args[0], args[1])
     elif command == "export":
         export(args[0], args[1])
     elif command == "compare":
