@@ -169,6 +169,41 @@ def make(folder):
                     f"import hostile_models; hostile_models.make({folder!r})"], check=True)
 
 
+def onnx_files(d):
+    """Damaged and forged ONNX files (made with python3-onnx from the Keras-shaped LeNet-5 of onnx_models.py)."""
+    import numpy as np
+    import onnx
+    from onnx import TensorProto, helper, numpy_helper
+    good = f"{d}/lenet.onnx"
+    subprocess.run([sys.executable, os.path.join(HERE, "onnx_models.py"), "keras-lenet", BUNDLED, good], check=True)
+    data = open(good, "rb").read()
+    files = {"onnx-truncated": data[: len(data) // 2], "onnx-random": random.Random(0).randbytes(4096)}
+    model = onnx.load(good)
+    kernel = model.graph.initializer[0]
+    del kernel.dims[:]
+    kernel.dims.extend([1_000_000, 1_000_000])  # over 80 bytes of data
+    files["onnx-forged-dims"] = model.SerializeToString()
+    # A shape computation that asks for 7.8 * 10^10 floats (313 GB).
+    nodes = [helper.make_node("ConstantOfShape", ["shape"], ["big"], name="huge"),
+             helper.make_node("Add", ["input", "big"], ["logits"], name="add")]
+    graph = helper.make_graph(nodes, "g", [helper.make_tensor_value_info("input", TensorProto.FLOAT, ["n", 1, 28, 28])],
+                              [helper.make_tensor_value_info("logits", TensorProto.FLOAT, [100_000_000, 1, 28, 28])],
+                              [numpy_helper.from_array(np.array([100_000_000, 1, 28, 28], np.int64), "shape")])
+    files["onnx-huge-constant"] = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)]).SerializeToString()
+    model = onnx.load(good)
+    tensor = model.graph.initializer[0]
+    tensor.data_location = TensorProto.EXTERNAL
+    tensor.ClearField("raw_data")
+    entry = tensor.external_data.add()
+    entry.key, entry.value = "location", "../outside.data"
+    files["onnx-external-outside"] = model.SerializeToString()
+    paths = {}
+    for name, body in files.items():
+        paths[name] = f"{d}/{name}.onnx"
+        write(paths[name], body)
+    return paths
+
+
 def make(root, pare):
     if os.path.exists(root):
         shutil.rmtree(root)
@@ -353,6 +388,8 @@ def make(root, pare):
                                    f"{d}/data/train-labels-idx1-ubyte", "--force"],
              [f"{d}/data/train-labels-idx1-ubyte"])):
         case(name, args, names, exits=[2])
+    for name, path in onnx_files(d).items():
+        case(name, ["eval", path, *data], [path], exits=[2])
     case("threads-huge", ["eval", model, *data, "--threads", "100000"], [], exits=[0])
     case("memory-budget-nonsense", ["eval", model, *data, "--memory-budget", "lots"], ["--memory-budget"])
     with open(os.path.join(root, "cases.json"), "w") as f:

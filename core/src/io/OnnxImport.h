@@ -60,7 +60,8 @@ torch::Tensor tensorFrom(const onnx::TensorProto& proto, const std::string& orig
 /// that starts with the one before it and a dot adds only the rest (PyTorch's scopes:
 /// "/features/features.1/conv/conv.0/conv.0.0/Conv" -> "features.1.conv.0.0"; tf2onnx's: "model/conv2d/Conv2D"
 /// -> "model.conv2d"). Characters other than letters, digits and '_' become '_' in each
-/// component. Empty results fall back to the operator's name in lower case; repeats get "_2", "_3"...
+/// component, and a component named "forward" or "training" (what every module has) gets a trailing '_'. Empty
+/// results fall back to the operator's name in lower case; repeats get "_2", "_3"...
 std::string layerPath(const std::string& weightName, const std::string& nodeName, const std::string& opType);
 
 /// One value of the graph while it is translated.

@@ -264,8 +264,12 @@ std::string layerPath(const std::string& weightName, const std::string& nodeName
         }
     }
     std::string path;
-    for (const auto& part : parts)
-        path += (path.empty() ? "" : ".") + sanitized(part);
+    for (const auto& part : parts) {
+        auto name = sanitized(part);
+        if (name == "forward" || name == "training") // what every TorchScript module has already
+            name += "_";
+        path += (path.empty() ? "" : ".") + name;
+    }
     if (path.empty()) {
         for (char c : opType)
             path += char(std::tolower(static_cast<unsigned char>(c)));
