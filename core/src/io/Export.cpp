@@ -58,8 +58,9 @@ ExportReport exportModel(const Model& model, const std::string& path, const Expo
     const std::string bytes = model.serialize(report.format); // InputError for an operation ONNX does not cover
 
     if (report.format == ModelFormat::Onnx) {
-        // Pare does not read ONNX back; OpenCV's DNN module, an independent runtime, runs the bytes before they are
-        // written, so a file that disagrees never reaches the disk.
+        // Not read back through Pare's own ONNX import, which would check Pare against itself: OpenCV's DNN module, an
+        // independent runtime, runs the bytes before they are written, so a file that disagrees never reaches the
+        // disk.
         const auto check = options.data ? checkOnnxWithOpenCv(bytes, model, *options.data, options.checkImages)
                                         : checkOnnxWithOpenCvOnRandomInputs(bytes, model);
         report.onnxCheck = check;
