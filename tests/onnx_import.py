@@ -171,6 +171,17 @@ def prune_and_export(onnx_files):
                      f"{report.get('onnx_check')}")
 
 
+def vit_to_onnx(onnx_files):
+    """The imported vision transformer (sequence-first attention as PyTorch's exporter writes it) exports to ONNX
+    again, checked by the reference evaluator (OpenCV 4.6 cannot run it)."""
+    out = os.path.join(WORK, "vit_pruned.onnx")
+    code, report, err = pare_json("prune", onnx_files["vit_opset11"], "--ratio", "0.3", "--data", "fashion-mnist",
+                                  "--out", out, "--force", "--train-limit", "256", "--test-limit", "256",
+                                  "--finetune-epochs", "0")
+    check("vit_opset11: magnitude pruning, then ONNX agrees with the reference evaluator", code == 0
+          and report.get("onnx_check") == "reference" and report["check"]["agreement"] >= 0.999, err)
+
+
 def refusal():
     path = os.path.join(WORK, "topk.onnx")
     models("unknown-op", path)
@@ -200,6 +211,7 @@ if __name__ == "__main__":
     onnx_files = families()
     compress(onnx_files["mobilenet_v2_opset17"], "mobilenet_v2", ["--train-limit", "1000", "--test-limit", "500"])
     prune_and_export(onnx_files)
+    vit_to_onnx(onnx_files)
     passed = sum(results)
     print(f"{passed} passed, {len(results) - passed} failed")
     sys.exit(0 if passed == len(results) else 1)

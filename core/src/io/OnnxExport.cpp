@@ -127,9 +127,20 @@ void Converter::reshape(Node* node)
 {
     Value* input = node->input(0);
     Value* shape = node->input(1);
+    // A flatten from dimension 1 only where the probes show it keeps the batch in front: [-1, 32] of a
+    // sequence-first [17, N, 32] (attention as PyTorch's exporter writes it) is a Reshape, not a Flatten.
+    const auto keepsBatch = [&] {
+        const auto in1 = m_shapes.one.find(input), in2 = m_shapes.two.find(input);
+        const auto out1 = m_shapes.one.find(node->output()), out2 = m_shapes.two.find(node->output());
+        if (in1 == m_shapes.one.end() || in2 == m_shapes.two.end() || out1 == m_shapes.one.end()
+            || out2 == m_shapes.two.end())
+            return true; // unprobed: what the exporter always did
+        return !in1->second.empty() && !out1->second.empty() && out1->second[0] == in1->second[0]
+            && !in2->second.empty() && !out2->second.empty() && out2->second[0] == in2->second[0];
+    };
     if (auto v = constant(shape); v && v->isIntList()) {
         auto dims = v->toIntVector();
-        if (dims.size() == 2 && (dims[1] == -1 || dims[0] == -1) && rank(input) >= 2) {
+        if (dims.size() == 2 && (dims[1] == -1 || dims[0] == -1) && rank(input) >= 2 && keepsBatch()) {
             auto& n = emit("Flatten", { tensor(node, input) }, node->output(), 2);
             attr(n, "axis", int64_t(1));
             return;
