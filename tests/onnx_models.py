@@ -40,23 +40,32 @@ from architectures import images  # noqa: E402
 from fixtures import fashion  # noqa: E402
 
 
+class TfGraph:
+    """Nodes and initializers of a graph in the shape tf2onnx writes."""
+
+    def __init__(self):
+        self.nodes, self.inits = [], []
+
+    def const(self, name, array):
+        array = array.numpy() if isinstance(array, torch.Tensor) else np.asarray(array)
+        self.inits.append(numpy_helper.from_array(np.require(array, requirements="C"), name))  # keeps 0-d
+        return name
+
+    def node(self, op, inputs, name, **attrs):
+        self.nodes.append(helper.make_node(op, inputs, [name], name=name, **attrs))
+        return name
+
+    def wrapped(self, op, x, name, *extra, **attrs):
+        """op on NCHW between the transposes tf2onnx leaves around it."""
+        t = self.node("Transpose", [x], f"{name}__to_nchw", perm=[0, 3, 1, 2])
+        y = self.node(op, [t, *extra], f"{name}/{op}", **attrs)
+        return self.node("Transpose", [y], f"{name}__to_nhwc", perm=[0, 2, 3, 1])
+
+
 def keras_lenet(lenet_path, out, opset, external):
     state = {k: v.detach().numpy() for k, v in torch.jit.load(lenet_path).state_dict().items()}
-    nodes, inits = [], []
-
-    def const(name, array):
-        inits.append(numpy_helper.from_array(np.asarray(array), name))
-        return name
-
-    def node(op, inputs, name, **attrs):
-        nodes.append(helper.make_node(op, inputs, [name], name=name, **attrs))
-        return name
-
-    def wrapped(op, x, name, *extra, **attrs):
-        """op on NCHW between the transposes tf2onnx leaves around it."""
-        t = node("Transpose", [x], f"{name}__to_nchw", perm=[0, 3, 1, 2])
-        y = node(op, [t, *extra], f"{name}/{op}", **attrs)
-        return node("Transpose", [y], f"{name}__to_nhwc", perm=[0, 2, 3, 1])
+    tf = TfGraph()
+    const, node, wrapped, nodes, inits = tf.const, tf.node, tf.wrapped, tf.nodes, tf.inits
 
     x = wrapped("Conv", "input_1", "sequential/conv2d", const("conv2d/kernel", state["conv1.weight"]),
                 const("conv2d/bias", state["conv1.bias"]), kernel_shape=[5, 5])
@@ -103,20 +112,8 @@ def keras_cnn(out):
     w2 = torch.randn(32, 16, 3, 3, generator=g) * 0.2
     kernel = torch.randn(32, 10, generator=g) * 0.5
     bias = torch.randn(10, generator=g) * 0.1
-    nodes, inits = [], []
-
-    def const(name, tensor):
-        inits.append(numpy_helper.from_array(np.ascontiguousarray(tensor.numpy()), name))
-        return name
-
-    def node(op, inputs, name, **attrs):
-        nodes.append(helper.make_node(op, inputs, [name], name=name, **attrs))
-        return name
-
-    def wrapped(op, x, name, *extra, **attrs):
-        t = node("Transpose", [x], f"{name}__to_nchw", perm=[0, 3, 1, 2])
-        y = node(op, [t, *extra], f"{name}/{op}", **attrs)
-        return node("Transpose", [y], f"{name}__to_nhwc", perm=[0, 2, 3, 1])
+    tf = TfGraph()
+    const, node, wrapped, nodes, inits = tf.const, tf.node, tf.wrapped, tf.nodes, tf.inits
 
     x = wrapped("Conv", "input_1", "model/conv2d", const("conv2d/kernel", w1), const("conv2d/bias", b1),
                 kernel_shape=[3, 3], auto_pad="SAME_UPPER")
