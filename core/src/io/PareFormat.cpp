@@ -557,7 +557,7 @@ void decodePare(const std::string& bytes, const std::string& path, Model::Impl& 
     // The float model carries the scale and zero point of every activation: its int8 module is rebuilt from it,
     // exactly as the quantize step built it.
     if (into.record.int8Engine)
-        into.int8 = int8::lowerToInt8(into.module, *into.record.int8Engine, path);
+        into.int8 = int8::lowerToInt8(into.module, *into.record.int8Engine, into.record.inputShape, path);
 }
 
 } // namespace pare::format

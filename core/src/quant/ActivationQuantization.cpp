@@ -7,12 +7,17 @@
 
 #include "pare/Error.h"
 
+#include <torch/csrc/jit/passes/constant_propagation.h>
+#include <torch/csrc/jit/passes/dead_code_elimination.h>
 #include <torch/csrc/jit/passes/inliner.h>
+#include <torch/csrc/jit/runtime/graph_iterator.h>
 
 #include <algorithm>
 #include <cmath>
 #include <limits>
 #include <map>
+#include <optional>
+#include <set>
 
 namespace pare::int8 {
 namespace {
@@ -45,10 +50,65 @@ struct Activation
     std::string name;
 };
 
+/// The object a chain of prim::GetAttr nodes reads, starting from `self` (the forward's module); nullopt when the
+/// chain starts elsewhere.
+std::optional<c10::IValue> attributeOf(const c10::IValue& self, const Value* selfValue, const Value* value)
+{
+    if (value == selfValue)
+        return self;
+    const Node* node = value->node();
+    if (node->kind() != c10::prim::GetAttr)
+        return std::nullopt;
+    const auto owner = attributeOf(self, selfValue, node->input(0));
+    if (!owner || !owner->isObject())
+        return std::nullopt;
+    const auto& object = owner->toObjectRef();
+    const auto& name = node->s(c10::attr::name);
+    if (!object.type()->hasAttribute(name))
+        return std::nullopt;
+    return object.getAttr(name);
+}
+
+/// Scripted models choose their structure with attributes (MobileNetV2's `if self.use_res_connect`, DenseNet's
+/// `if self.memory_efficient`, ShuffleNetV2's `if self.stride == 1`), so their layers sit inside branches, out of
+/// findActivations()'s sight (it reads the top-level nodes, whose values calibration can return): 1 of
+/// MobileNetV2's 52 convolutions was lowered to int8 scripted, 18 traced. Boolean and integer attributes become
+/// constants and the branches they decide are resolved, as freezing does. `training` stays (fine-tuning switches
+/// it), and so does any attribute the forward assigns.
+void resolveBranchesOnAttributes(const torch::jit::Module& module, std::shared_ptr<Graph>& graph)
+{
+    std::set<std::string> assigned;
+    std::vector<Node*> reads;
+    for (torch::jit::DepthFirstGraphNodeIterator it(graph); Node* node = it.next();) {
+        if (node->kind() == c10::prim::SetAttr)
+            assigned.insert(node->s(c10::attr::name));
+        else if (node->kind() == c10::prim::GetAttr
+                 && (node->output()->type()->kind() == c10::TypeKind::BoolType
+                     || node->output()->type()->kind() == c10::TypeKind::IntType))
+            reads.push_back(node);
+    }
+    bool changed = false;
+    for (Node* node : reads) {
+        const auto& name = node->s(c10::attr::name);
+        if (name == "training" || assigned.count(name))
+            continue;
+        const auto value = attributeOf(module._ivalue(), graph->inputs().at(0), node->output());
+        if (!value || !(value->isBool() || value->isInt()))
+            continue;
+        torch::jit::WithInsertPoint here(node);
+        node->output()->replaceAllUsesWith(graph->insertConstant(*value));
+        changed = true;
+    }
+    if (changed) {
+        torch::jit::ConstantPropagation(graph);
+        torch::jit::EliminateDeadCode(graph);
+    }
+}
+
 /// The activations a quantized model carries in 8 bits between its layers, in graph order: the input, and the
 /// output of every conv and linear layer, tensor sum, concatenation and average pooling (which the int8 engine runs
-/// in float: see Int8Lowering.cpp), taken after the BatchNorm and ReLU that directly follow it (the int8 engine
-/// folds those into the layer).
+/// in float: see Int8Lowering.cpp), taken after the BatchNorm and the ReLU or ReLU6 that directly follow it (the
+/// int8 engine folds those into the layer).
 std::vector<Activation> findActivations(Graph& graph)
 {
     std::vector<Activation> found { { graph.inputs().at(1), "input" } };
@@ -72,9 +132,9 @@ std::vector<Activation> findActivations(Graph& graph)
             value = user->output();
             name += "+bn";
         }
-        if (Node* user = soleUser(value); user && isOneOf(user, { "aten::relu", "aten::relu_" })) {
+        if (Node* user = soleUser(value); user && isRectifier(user)) {
             value = user->output();
-            name += "+relu";
+            name += isOneOf(user, { "aten::relu", "aten::relu_" }) ? "+relu" : "+relu6";
         }
         found.push_back({ value, name });
     }
@@ -216,6 +276,7 @@ std::vector<ActivationQuantization> quantizeActivations(torch::jit::Module& modu
 
     auto graph = module.get_method("forward").graph();
     torch::jit::Inline(*graph); // layers called as submodules become visible as conv/linear nodes
+    resolveBranchesOnAttributes(module, graph);
     const auto observed = observe(module, *graph, images, origin);
     const auto activations = findActivations(*graph);
 

@@ -18,6 +18,9 @@ namespace pare::int8 {
 /// The fake-quantize operation that marks a quantized activation.
 inline const c10::Symbol kFakeQuantize = c10::Symbol::fromQualString("aten::fake_quantize_per_tensor_affine");
 
+/// ReLU6's upper bound.
+constexpr double kReluSixCeiling = 6.0;
+
 inline bool isOneOf(const torch::jit::Node* node, std::initializer_list<const char*> kinds)
 {
     const std::string kind = node->kind().toQualString();
@@ -44,6 +47,20 @@ inline torch::jit::Node* soleUser(torch::jit::Value* value)
         found = use.user;
     }
     return found;
+}
+
+/// ReLU, or ReLU6 (aten::hardtanh from 0 to 6, as MobileNets write it): a rectifier the int8 engine fuses into the
+/// layer before it, so the activation is taken after it.
+inline bool isRectifier(const torch::jit::Node* node)
+{
+    if (isOneOf(node, { "aten::relu", "aten::relu_" }))
+        return true;
+    if (!isOneOf(node, { "aten::hardtanh", "aten::hardtanh_" }))
+        return false;
+    const auto low = torch::jit::toIValue(node->input(1));
+    const auto high = torch::jit::toIValue(node->input(2));
+    return low && high && low->isScalar() && high->isScalar() && low->toScalar().to<double>() == 0.0
+        && high->toScalar().to<double>() == kReluSixCeiling;
 }
 
 struct CalibrationOptions
@@ -73,8 +90,12 @@ void useEngine(Int8Engine engine, const std::string& origin);
 /// conv and linear layer between quantized activations replaced by quantized::conv2d(_relu) or
 /// quantized::linear(_relu) with per-channel symmetric qint8 weights packed for `engine`, sums and concatenations
 /// by their quantized:: forms, pooling and reshapes run on the quantized tensors; quantize_per_tensor where the
-/// input enters and dequantize where a float operation or the output needs one.
-torch::jit::Module lowerToInt8(const torch::jit::Module& module, Int8Engine engine, const std::string& origin);
+/// input enters and dequantize where a float operation or the output needs one. `inputShape` (C,H,W) lets each of
+/// oneDNN's convolutions be tried before it is lowered (empty: not tried).
+torch::jit::Module lowerToInt8(const torch::jit::Module& module,
+                               Int8Engine engine,
+                               const std::vector<int64_t>& inputShape,
+                               const std::string& origin);
 
 /// The quantized:: operations of an int8 module's forward, with the type of their packed weights.
 std::vector<Int8Operation> operations(const torch::jit::Module& int8Module);

@@ -8,6 +8,7 @@
 
 #include "quant/Int8.h"
 
+#include "model/GraphProbe.h"
 #include "pare/Error.h"
 
 #include <ATen/core/dispatch/Dispatcher.h>
@@ -34,9 +35,9 @@ c10::Symbol op(const char* name)
 
 /// Calls a registered operator through the dispatcher (the quantized:: prepack and unpack functions have no C++
 /// declarations in the installed headers).
-torch::jit::Stack callOperator(const char* name, torch::jit::Stack stack)
+torch::jit::Stack callOperator(const char* name, torch::jit::Stack stack, const char* overload = "")
 {
-    const auto handle = c10::Dispatcher::singleton().findSchemaOrThrow(name, "");
+    const auto handle = c10::Dispatcher::singleton().findSchemaOrThrow(name, overload);
     handle.callBoxed(&stack);
     return stack;
 }
@@ -61,16 +62,45 @@ torch::Tensor qint8Weight(const torch::Tensor& weight)
 struct OutputQuantization
 {
     Node* fakeQuantize = nullptr; ///< the node whose scale and zero point the fused operation produces
-    bool relu = false;            ///< a ReLU between the operation and it, fused into the operation
+    Node* rectifier = nullptr;    ///< a ReLU or ReLU6 between the operation and it, fused into the operation
 };
+
+/// oneDNN in LibTorch 1.13 lays a convolution's packed weights out for the batch it first runs, and for some shapes
+/// cannot convert them when the batch changes between 1 and more: ResNet-18's last 1x1 stride-2 convolution (a 2x2
+/// map at 3x32x32, 2 threads) failed at batch 1 after an evaluation at 256 with "could not create a primitive
+/// descriptor for a reorder primitive" (later PyTorch reorders through the plain layout). A convolution is tried at
+/// batch 2, 1 and 2 on a packing of its own, on input of its size and levels; one that fails stays in float.
+bool runsAtEveryBatch(const torch::jit::Stack& prepackArguments,
+                      std::vector<int64_t> inputSizes,
+                      std::pair<double, int64_t> inputLevels)
+{
+    try {
+        const auto packed = callOperator("quantized::conv2d_prepack", prepackArguments).at(0);
+        for (const int64_t batch : { 2, 1, 2 }) {
+            inputSizes[0] = batch;
+            const auto input = torch::quantize_per_tensor(torch::zeros(inputSizes), inputLevels.first,
+                                                          inputLevels.second, torch::kQUInt8);
+            callOperator("quantized::conv2d", { input, packed, 1.0, int64_t(0) }, "new");
+        }
+        return true;
+    } catch (const std::exception&) { // oneDNN throws its own dnnl::error
+        return false;
+    }
+}
 
 class Lowering
 {
 public:
-    Lowering(torch::jit::Module& module, std::shared_ptr<Graph> graph, std::string origin)
+    /// `convolutionInputSizes`: the size of each convolution's input at batch 1, for the trial of oneDNN's
+    /// convolutions (runsAtEveryBatch); empty when the input shape is unknown.
+    Lowering(torch::jit::Module& module,
+             std::shared_ptr<Graph> graph,
+             std::string origin,
+             std::map<const Node*, std::vector<int64_t>> convolutionInputSizes)
         : m_module(module)
         , m_graph(std::move(graph))
         , m_origin(std::move(origin))
+        , m_convolutionInputSizes(std::move(convolutionInputSizes))
     {
     }
 
@@ -144,18 +174,26 @@ private:
         return { scale->toDouble(), zeroPoint->toInt() };
     }
 
-    /// The fake-quantize node that the output of `node` reaches directly or through one ReLU.
-    static std::optional<OutputQuantization> outputQuantization(Node* node)
+    /// The fake-quantize node that the output of `node` reaches directly or through one ReLU or ReLU6.
+    std::optional<OutputQuantization> outputQuantization(Node* node) const
     {
         Node* user = soleUser(node->output());
         if (user && user->kind() == kFakeQuantize)
-            return OutputQuantization { user, false };
-        if (user && isOneOf(user, { "aten::relu", "aten::relu_" })) {
-            Node* next = soleUser(user->output());
-            if (next && next->kind() == kFakeQuantize)
-                return OutputQuantization { next, true };
+            return OutputQuantization { user, nullptr };
+        if (!user || !isRectifier(user))
+            return std::nullopt;
+        Node* next = soleUser(user->output());
+        if (!next || next->kind() != kFakeQuantize)
+            return std::nullopt;
+        // The fused ReLU clamps at 0; the top of the output's levels clamps the rest. That is ReLU6 exactly when
+        // the highest level is at most 6, as it is for levels calibrated on ReLU6's outputs.
+        if (!isOneOf(user, { "aten::relu", "aten::relu_" })) {
+            const auto [scale, zeroPoint] = qparams(next);
+            const auto highestLevel = torch::jit::toIValue(next->input(4))->toInt();
+            if (double(highestLevel - zeroPoint) * scale > kReluSixCeiling * (1.0 + 1e-6))
+                return std::nullopt;
         }
-        return std::nullopt;
+        return OutputQuantization { next, user };
     }
 
     /// Inserts `fused` (a quantized:: operation producing the output the fake-quantize node describes) before
@@ -175,7 +213,7 @@ private:
         stand(q, out.fakeQuantize->output());
         // What only looks at the float results (BatchNorm's aten::dim check) looks at q instead, so the float
         // layer loses its last use and goes.
-        for (Value* result : { node->output(), out.relu ? soleUser(node->output())->output() : nullptr }) {
+        for (Value* result : { node->output(), out.rectifier ? out.rectifier->output() : nullptr }) {
             if (!result)
                 continue;
             const auto uses = result->uses();
@@ -230,15 +268,24 @@ private:
         const auto dilation = torch::jit::toIValue(node->input(5));
         if (!bias || !groups || !stride || !padding || !dilation)
             return;
-        auto packed = callOperator("quantized::conv2d_prepack",
-                                   { qint8Weight(weight->toTensor()), bias->isNone() ? c10::IValue() : *bias,
-                                     pairOf(*stride), pairOf(*padding), pairOf(*dilation), groups->toInt() });
+        const torch::jit::Stack prepackArguments { qint8Weight(weight->toTensor()),
+                                                   bias->isNone() ? c10::IValue() : *bias,
+                                                   pairOf(*stride),
+                                                   pairOf(*padding),
+                                                   pairOf(*dilation),
+                                                   groups->toInt() };
+        const auto inputSizes = m_convolutionInputSizes.find(node);
+        if (at::globalContext().qEngine() == at::QEngine::ONEDNN && inputSizes != m_convolutionInputSizes.end()
+            && !runsAtEveryBatch(prepackArguments, inputSizes->second, m_qparams[input]))
+            return;
+        auto packed = callOperator("quantized::conv2d_prepack", prepackArguments);
         Value* packedValue = nullptr;
         {
             torch::jit::WithInsertPoint guard(node);
             packedValue = packedAttribute(packed.at(0));
         }
-        replaceWith(node, *out, out->relu ? "quantized::conv2d_relu" : "quantized::conv2d", { input, packedValue });
+        replaceWith(node, *out, out->rectifier ? "quantized::conv2d_relu" : "quantized::conv2d",
+                    { input, packedValue });
     }
 
     void linear(Node* node)
@@ -256,7 +303,8 @@ private:
             torch::jit::WithInsertPoint guard(node);
             packedValue = packedAttribute(packed.at(0));
         }
-        replaceWith(node, *out, out->relu ? "quantized::linear_relu" : "quantized::linear", { input, packedValue });
+        replaceWith(node, *out, out->rectifier ? "quantized::linear_relu" : "quantized::linear",
+                    { input, packedValue });
     }
 
     void add(Node* node)
@@ -270,14 +318,14 @@ private:
         const auto out = outputQuantization(node);
         if (!a || !b || !out || !alpha || !(alpha->isInt() ? alpha->toInt() == 1 : alpha->toDouble() == 1.0))
             return;
-        replaceWith(node, *out, out->relu ? "quantized::add_relu" : "quantized::add", { a, b });
+        replaceWith(node, *out, out->rectifier ? "quantized::add_relu" : "quantized::add", { a, b });
     }
 
     void concatenate(Node* node)
     {
         Node* list = node->input(0)->node();
         const auto out = outputQuantization(node);
-        if (list->kind() != c10::prim::ListConstruct || !out || out->relu)
+        if (list->kind() != c10::prim::ListConstruct || !out || out->rectifier)
             return;
         std::vector<Value*> parts;
         for (Value* v : list->inputs()) {
@@ -316,8 +364,20 @@ private:
     std::string m_origin;
     std::map<Value*, Value*> m_quantizedOf;                 ///< dequantize(q) -> q
     std::map<Value*, std::pair<double, int64_t>> m_qparams; ///< q -> its scale and zero point
+    std::map<const Node*, std::vector<int64_t>> m_convolutionInputSizes;
     int m_packed = 0;
 };
+
+/// BatchNorm's input check reads the rank of the convolution's output before it (aten::dim), and
+/// FoldFrozenConvBatchnorm folds only a convolution whose output has one use: scripted DenseNet kept its BatchNorms
+/// after convolutions, and 3 of its 15 convolutions were lowered. A convolution's output has its input's rank, so
+/// the check reads the input instead.
+void rankChecksReadConvolutionInputs(Graph& graph)
+{
+    for (Node* node : graph.nodes())
+        if (node->kind() == c10::aten::dim && isOneOf(node->input(0)->node(), { "aten::conv2d", "aten::_convolution" }))
+            node->replaceInput(0, node->input(0)->node()->input(0));
+}
 
 } // namespace
 
@@ -330,7 +390,30 @@ void useEngine(Int8Engine engine, const std::string& origin)
     at::globalContext().setQEngine(wanted);
 }
 
-torch::jit::Module lowerToInt8(const torch::jit::Module& module, Int8Engine engine, const std::string& origin)
+/// The size of each convolution's input at batch 1, from one run of the frozen graph; empty when it does not run.
+std::map<const Node*, std::vector<int64_t>>
+convolutionInputSizes(torch::jit::Module& frozen, const std::shared_ptr<Graph>& graph, std::vector<int64_t> inputShape)
+{
+    std::vector<const Node*> convolutions;
+    std::vector<Value*> inputs;
+    for (Node* node : graph->nodes())
+        if (isOneOf(node, { "aten::conv2d", "aten::_convolution" })) {
+            convolutions.push_back(node);
+            inputs.push_back(node->input(0));
+        }
+    inputShape.insert(inputShape.begin(), 1);
+    const auto run = runWithExtraOutputs(frozen, graph, torch::zeros(inputShape), inputs);
+    std::map<const Node*, std::vector<int64_t>> sizes;
+    for (size_t i = 0; i < run.values.size(); ++i)
+        if (run.values[i].isTensor())
+            sizes[convolutions[i]] = run.values[i].toTensor().sizes().vec();
+    return sizes;
+}
+
+torch::jit::Module lowerToInt8(const torch::jit::Module& module,
+                               Int8Engine engine,
+                               const std::vector<int64_t>& inputShape,
+                               const std::string& origin)
 {
     useEngine(engine, origin);
     if (!hasQuantizedActivations(module))
@@ -350,10 +433,13 @@ torch::jit::Module lowerToInt8(const torch::jit::Module& module, Int8Engine engi
         }
     }
     auto graph = frozen.get_method("forward").graph();
+    rankChecksReadConvolutionInputs(*graph);
     torch::jit::FoldFrozenConvBatchnorm(graph);
     torch::jit::ConstantPropagation(graph);
     torch::jit::EliminateDeadCode(graph);
-    Lowering(frozen, graph, origin).run();
+    auto sizes = inputShape.empty() ? std::map<const Node*, std::vector<int64_t>> {}
+                                    : convolutionInputSizes(frozen, graph, inputShape);
+    Lowering(frozen, graph, origin, std::move(sizes)).run();
     return frozen;
 }
 

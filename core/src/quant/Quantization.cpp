@@ -331,7 +331,8 @@ try {
         result.layers[i].distinctValues
             = distinctValues(layers[i].weight.weight, options.perChannel && !layers[i].kmeans(options.scheme));
     if (options.engine && !result.finetune.cancelled) {
-        model.impl().int8 = int8::lowerToInt8(model.impl().module, *options.engine, model.origin());
+        model.impl().int8
+            = int8::lowerToInt8(model.impl().module, *options.engine, data.info().sampleShape, model.origin());
         // The record carries the engine; a model without one gets the input contract of the data it was calibrated on.
         auto record = model.record().present ? model.record() : recordFromData(data.info());
         record.int8Engine = options.engine;
