@@ -58,9 +58,11 @@ run: build
 eval: build
 	$(PARE) eval $(BUNDLED_MODEL) --data fashion-mnist
 
+# Two tests at a time on the 2-core CI machine: many wait on child processes, daemons or a single-threaded fuzzer.
+TEST_JOBS ?= $(shell nproc)
 test: EXTRA_PACKAGES = $(TEST_PACKAGES)
 test: build
-	cd $(BUILD_DIR) && ctest --output-on-failure
+	cd $(BUILD_DIR) && ctest --output-on-failure -j $(TEST_JOBS)
 
 # The fuzz harnesses for FUZZ_SECONDS each (make test gives them 15 s each).
 FUZZ_SECONDS ?= 600

@@ -336,11 +336,12 @@ void TestArchitectures::exportSaysWhichCheckRan()
 /// convolution reads the image on all 256 levels, and oneDNN without VNNI saturates the sums of its products (93%
 /// agreement); DenseNet averages in its transitions and at the end, and quantized pooling rounds the means (94.5%).
 /// And most convolutions must run as int8: scripted DenseNet lowered 3 of 15 (BatchNorm's rank checks kept it from
-/// folding), scripted MobileNetV2 1 of 52 (its layers sit in branches on attributes, and ReLU6 was not fused).
+/// folding), scripted MobileNetV2 1 of 52 (its layers sit in branches on attributes, and ReLU6 was not fused),
+/// ShuffleNetV2 1 of 26 (its chunks and channel shuffle ran in float).
 /// ResNet-18 failed outright: oneDNN could not run its last downsampling convolution at batch 1 after batch 256.
 void TestArchitectures::int8AgreesWithTheFakeQuantizedModel()
 {
-    for (const char* family : { "vit", "densenet121", "mobilenet_v2", "resnet18" }) {
+    for (const char* family : { "vit", "densenet121", "mobilenet_v2", "shufflenet_v2_x0_5", "resnet18" }) {
         const auto run = pare::test::runPare({ "quantize", m_models + "/" + family + "_scripted.pt", "--data",
                                                "fashion-mnist", "--input-shape", "3,32,32", "--train-limit", "256",
                                                "--test-limit", "256", "--bits", "8", "--engine", "onednn", "--out",
