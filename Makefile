@@ -64,7 +64,7 @@ test: EXTRA_PACKAGES = $(TEST_PACKAGES)
 test: build
 	cd $(BUILD_DIR) && ctest --output-on-failure -j $(TEST_JOBS)
 
-# The fuzz harnesses for FUZZ_SECONDS each (make test gives them 15 s each).
+# The fuzz harnesses for FUZZ_SECONDS each (make test gives them 8 s each).
 FUZZ_SECONDS ?= 600
 fuzz: EXTRA_PACKAGES = $(TEST_PACKAGES)
 fuzz: build
