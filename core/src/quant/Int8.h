@@ -89,9 +89,9 @@ void useEngine(Int8Engine engine, const std::string& origin);
 /// The int8 module of a model whose activations carry 8-bit fake-quantize nodes: frozen, BatchNorm folded, each
 /// conv and linear layer between quantized activations replaced by quantized::conv2d(_relu) or
 /// quantized::linear(_relu) with per-channel symmetric qint8 weights packed for `engine`, sums and concatenations
-/// by their quantized:: forms, pooling and reshapes run on the quantized tensors; quantize_per_tensor where the
-/// input enters and dequantize where a float operation or the output needs one. `inputShape` (C,H,W) lets each of
-/// oneDNN's convolutions be tried before it is lowered (empty: not tried).
+/// by their quantized:: forms, max pooling, reshapes, transposes and chunks run on the quantized tensors;
+/// quantize_per_tensor where the input enters and dequantize where a float operation or the output needs one.
+/// `inputShape` (C,H,W) lets each of oneDNN's convolutions be tried before it is lowered (empty: not tried).
 torch::jit::Module lowerToInt8(const torch::jit::Module& module,
                                Int8Engine engine,
                                const std::vector<int64_t>& inputShape,
